@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# vnoffload-trace: `make`, `make deps`, `make test`, `make demo`, `make bench`.
+OUTPUT := .output
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+VERSION := 0.1.0
+
+PKGS := libbpf libelf zlib
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 \
+	  -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
+	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+# Everything in user/ but main.c is a library the unit tests link against.
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all clean deps test test-unit test-integration demo bench tools
+
+all: vnoffload-trace tools
+
+vnoffload-trace: $(OUTPUT)/user/main.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/vno.bpf.h include/vno.h | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/vno.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/vno.skel.h: $(OUTPUT)/vno.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name vno > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -c $< -o $@
+
+tools: $(TOOLS)
+$(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+$(OUTPUT)/unit-tests: $(UNIT_SRCS) $(LIB_OBJS) | $(OUTPUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $^ $(LDLIBS) -lcriterion -o $@
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
+	$(Q)mkdir -p $@
+
+# Debian packages for building, testing and the demonstration.
+DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
+	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
+	procps kmod
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+test-unit: $(OUTPUT)/unit-tests
+	$(OUTPUT)/unit-tests --jobs 2
+
+test-integration: all
+	tests/integration/run.sh
+
+test: test-unit test-integration
+
+demo: all
+	tests/demo.sh
+
+clean:
+	rm -rf $(OUTPUT) vnoffload-trace
+
+-include $(wildcard $(OUTPUT)/user/*.d)

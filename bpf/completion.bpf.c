@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Release of a frame after xmit (consume_skb / kfree_skb), matched by skb
+ * address against the in-flight table filled at xmit; a kfree_skb of a frame
+ * on a watched device that was never handed to a driver is a drop.
+ */
+#include "vno.bpf.h"
+
+/* kfree_skb carries a reason since 5.17 (commit c504e5c2f964). */
+struct trace_event_raw_kfree_skb___reason {
+	__u32 reason;
+} __attribute__((preserve_access_index));
+
+static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, bool freed)
+{
+	__u64 addr = (__u64)skb;
+	struct vno_inflight *in;
+	const struct net_device *dev;
+	struct vno_meta m;
+	__u32 netns;
+
+	in = bpf_map_lookup_elem(&inflight, &addr);
+	if (in) {
+		/* The device may already be gone from skb->dev (veth moved it to
+		 * the peer); report it on the device it was handed to. */
+		__u64 lat = bpf_ktime_get_ns() - in->ts_ns;
+		struct vno_event *ev;
+
+		vno_read_meta(skb, &m);
+		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+		if (!ev) {
+			vno_count(VNO_CNT_RB_LOST);
+			bpf_map_delete_elem(&inflight, &addr);
+			return 0;
+		}
+		__builtin_memset(&ev->f, 0, sizeof(ev->f));
+		ev->f.ts_ns = bpf_ktime_get_ns();
+		ev->f.pkt_id = in->pkt_id;
+		ev->f.latency_ns = lat;
+		ev->f.netns = in->netns;
+		ev->f.ifindex = in->ifindex;
+		ev->f.queue = in->queue;
+		__builtin_memcpy(ev->f.dev, in->dev, sizeof(ev->f.dev));
+		ev->f.len = BPF_CORE_READ(skb, len);
+		ev->f.data_len = BPF_CORE_READ(skb, data_len);
+		ev->f.gso_type = m.gso_type;
+		ev->f.gso_size = m.gso_size;
+		ev->f.gso_segs = m.gso_segs;
+		ev->f.nr_frags = m.nr_frags;
+		ev->f.ip_summed = m.ip_summed;
+		ev->f.hop = VNO_HOP_DONE;
+		ev->f.version = VNO_RECORD_VERSION;
+		ev->f.drop_reason = reason;
+		ev->f.flags = freed ? VNO_F_FREED : 0;
+		ev->f.transport_off = 0xFFFF;
+		vno_submit(ev);
+		bpf_map_delete_elem(&inflight, &addr);
+		return 0;
+	}
+	if (!freed)
+		return 0;
+	dev = BPF_CORE_READ(skb, dev);
+	if (!dev)
+		return 0;
+	netns = vno_dev_netns(dev);
+	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
+		return 0;
+	vno_read_meta(skb, &m);
+	if (vno_wanted(&m))
+		vno_emit(skb, dev, netns, &m, VNO_HOP_DROP, 0, reason, VNO_F_FREED);
+	return 0;
+}
+
+SEC("?tp_btf/consume_skb")
+int BPF_PROG(consume_btf, const struct sk_buff *skb)
+{
+	return on_release(skb, 0, false);
+}
+
+SEC("?raw_tp/consume_skb")
+int BPF_PROG(consume_raw, const struct sk_buff *skb)
+{
+	return on_release(skb, 0, false);
+}
+
+SEC("?tracepoint/skb/consume_skb")
+int consume_tp(struct trace_event_raw_consume_skb *ctx)
+{
+	return on_release((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), 0, false);
+}
+
+/* The reason is the third tracepoint argument since 5.17; older kernels
+ * have no enum skb_drop_reason and report 0. */
+SEC("?tp_btf/kfree_skb")
+int BPF_PROG(kfree_btf, const struct sk_buff *skb, void *location, int reason)
+{
+	return on_release(skb, bpf_core_type_exists(enum skb_drop_reason) ? reason : 0, true);
+}
+
+SEC("?raw_tp/kfree_skb")
+int BPF_PROG(kfree_raw, const struct sk_buff *skb, void *location, int reason)
+{
+	return on_release(skb, bpf_core_type_exists(enum skb_drop_reason) ? reason : 0, true);
+}
+
+SEC("?tracepoint/skb/kfree_skb")
+int kfree_tp(struct trace_event_raw_kfree_skb *ctx)
+{
+	__u32 reason = 0;
+
+	if (bpf_core_field_exists(((struct trace_event_raw_kfree_skb___reason *)0)->reason))
+		reason = BPF_CORE_READ((struct trace_event_raw_kfree_skb___reason *)ctx, reason);
+	return on_release((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), reason, true);
+}

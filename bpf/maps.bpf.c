@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The one definition of every map and tunable the hook families share. */
+#include "vno.bpf.h"
+
+struct vno_rb_map events SEC(".maps");
+struct vno_devs_map devs SEC(".maps");
+struct vno_inflight_map inflight SEC(".maps");
+struct vno_tcts_map tc_ts SEC(".maps");
+struct vno_counters_map counters SEC(".maps");
+
+const volatile __u32 cfg_netns = 0;
+const volatile __u32 cfg_all_ifaces = 0;
+const volatile __u32 cfg_all_frames = 0;
+const volatile __u32 cfg_snaplen = VNO_HDR_MIN;
+const volatile __u64 cfg_id_key = 0;
+const volatile __u64 cfg_wakeup_bytes = 64 * 1024;
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

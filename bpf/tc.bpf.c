@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * TC programs on the chosen interfaces: the frame as the qdisc sees it.
+ * bpf_cast_to_kern_ctx (6.3+) gives the kernel sk_buff, so the same body as
+ * every other hop applies and the packet id matches; older kernels get the
+ * basic variant, which has only what struct __sk_buff exposes.
+ */
+#include "vno.bpf.h"
+
+#define TC_ACT_UNSPEC (-1)
+
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
+
+static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
+{
+	const struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct vno_meta m;
+	__u64 addr, now;
+	__u32 netns;
+
+	if (!dev)
+		return TC_ACT_UNSPEC;
+	netns = vno_dev_netns(dev);
+	if (!vno_watched(netns, ctx->ifindex))
+		return TC_ACT_UNSPEC;
+	vno_read_meta(skb, &m);
+	if (!vno_wanted(&m))
+		return TC_ACT_UNSPEC;
+	if (vno_emit(skb, dev, netns, &m, hop, 0, 0, 0) == 0 && hop == VNO_HOP_TC_EGRESS) {
+		addr = (__u64)skb;
+		now = bpf_ktime_get_ns();
+		bpf_map_update_elem(&tc_ts, &addr, &now, BPF_ANY);
+	}
+	return TC_ACT_UNSPEC;
+}
+
+SEC("?tc")
+int tc_ingress(struct __sk_buff *ctx)
+{
+	return on_tc(ctx, VNO_HOP_TC_INGRESS);
+}
+
+SEC("?tc")
+int tc_egress(struct __sk_buff *ctx)
+{
+	return on_tc(ctx, VNO_HOP_TC_EGRESS);
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * BPF-only helpers shared by every hook family: map types, the tunables, and
+ * the one body that turns an sk_buff into a struct vno_frame. Each .bpf.c
+ * file declares the maps extern; maps.bpf.c defines them once, and the
+ * objects are linked into one (bpftool gen object).
+ */
+#ifndef VNO_BPF_H
+#define VNO_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "vno.h"
+
+#define VNO_INFLIGHT_MAX 65536
+
+struct vno_rb_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by the loader (--buffer) */
+};
+
+struct vno_devs_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct vno_dev_key);
+	__type(value, struct vno_dev_val);
+};
+
+struct vno_inflight_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VNO_INFLIGHT_MAX);
+	__type(key, __u64); /* skb address */
+	__type(value, struct vno_inflight);
+};
+
+/* skb address -> time it passed TC egress, for the qdisc wait at xmit. */
+struct vno_tcts_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VNO_INFLIGHT_MAX);
+	__type(key, __u64);
+	__type(value, __u64);
+};
+
+struct vno_counters_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VNO_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+extern struct vno_rb_map events SEC(".maps");
+extern struct vno_devs_map devs SEC(".maps");
+extern struct vno_inflight_map inflight SEC(".maps");
+extern struct vno_tcts_map tc_ts SEC(".maps");
+extern struct vno_counters_map counters SEC(".maps");
+
+/* Tunables, set through the skeleton's rodata before load (maps.bpf.c). */
+extern const volatile __u32 cfg_netns;	    /* with cfg_all_ifaces: watch this netns */
+extern const volatile __u32 cfg_all_ifaces; /* every ifindex of cfg_netns, not only devs */
+extern const volatile __u32 cfg_all_frames; /* every skb, not only offload-carrying ones */
+extern const volatile __u32 cfg_snaplen;    /* frame bytes to copy, >= VNO_HDR_MIN */
+extern const volatile __u64 cfg_id_key;	    /* per-run key hiding skb addresses */
+extern const volatile __u64 cfg_wakeup_bytes; /* wake user space past this much data */
+
+/* Kernels before 6.2 (commit 354259fa73e2 "net: remove skb->vlan_present")
+ * had a separate presence bit; since then a tag is present iff vlan_all != 0. */
+struct sk_buff___pre62 {
+	__u8 vlan_present : 1;
+} __attribute__((preserve_access_index));
+
+static __always_inline void vno_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline __u64 vno_pkt_id(const void *skb)
+{
+	/* splitmix64 finaliser: stable per skb, reveals no kernel address. */
+	__u64 z = (__u64)skb ^ cfg_id_key;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __always_inline __u32 vno_dev_netns(const struct net_device *dev)
+{
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+/* Is (netns, ifindex) one of the chosen interfaces? */
+static __always_inline bool vno_watched(__u32 netns, __u32 ifindex)
+{
+	struct vno_dev_key k = { .netns = netns, .ifindex = ifindex };
+
+	if (cfg_all_ifaces && netns == cfg_netns)
+		return true;
+	return bpf_map_lookup_elem(&devs, &k) != NULL;
+}
+
+static __always_inline unsigned char *vno_skb_end(const struct sk_buff *skb, unsigned char *head)
+{
+	/* 64-bit kernels keep skb->end as an offset from head
+	 * (NET_SKBUFF_DATA_USES_OFFSET); 32-bit ones as a pointer. */
+	if (bpf_core_field_size(skb->end) == 4)
+		return head + BPF_CORE_READ(skb, end);
+	return (unsigned char *)(unsigned long)BPF_CORE_READ(skb, end);
+}
+
+/* Offload metadata that decides whether a frame is reported by default. */
+struct vno_meta {
+	__u32 gso_type;
+	__u16 gso_size;
+	__u16 gso_segs;
+	__u8 nr_frags;
+	__u8 ip_summed;
+};
+
+static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_meta *m)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	struct skb_shared_info *sh = (void *)vno_skb_end(skb, head);
+
+	m->gso_type = BPF_CORE_READ(sh, gso_type);
+	m->gso_size = BPF_CORE_READ(sh, gso_size);
+	m->gso_segs = BPF_CORE_READ(sh, gso_segs);
+	m->nr_frags = BPF_CORE_READ(sh, nr_frags);
+	m->ip_summed = BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed);
+}
+
+static __always_inline bool vno_wanted(const struct vno_meta *m)
+{
+	return cfg_all_frames || m->gso_size || m->gso_type || m->ip_summed == VNO_CSUM_PARTIAL;
+}
+
+static __always_inline void vno_submit(struct vno_event *ev)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	/* Wake the reader only once a batch is waiting; it also polls on a
+	 * short timeout, so a quiet trickle is never stuck. */
+	bpf_ringbuf_submit(ev, avail >= cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/*
+ * The one body: fill and submit a record for @skb seen at @hop on @dev.
+ * Returns 0 when a record was sent, -1 otherwise.
+ */
+static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_device *dev,
+				    __u32 netns, const struct vno_meta *m, __u8 hop,
+				    __u64 latency, __u32 reason, __u8 flags)
+{
+	struct vno_event *ev;
+	struct vno_frame *f;
+	unsigned char *head;
+	__u16 mac, nh, th, tail16;
+	__u32 tail, n;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		vno_count(VNO_CNT_RB_LOST);
+		return -1;
+	}
+	f = &ev->f;
+	f->ts_ns = bpf_ktime_get_ns();
+	f->pkt_id = vno_pkt_id(skb);
+	f->latency_ns = latency;
+	f->netns = netns;
+	f->ifindex = BPF_CORE_READ(dev, ifindex);
+	f->len = BPF_CORE_READ(skb, len);
+	f->data_len = BPF_CORE_READ(skb, data_len);
+	f->gso_type = m->gso_type;
+	f->drop_reason = reason;
+	f->tcp_seq = 0;
+	f->gso_size = m->gso_size;
+	f->gso_segs = m->gso_segs;
+	f->queue = BPF_CORE_READ(skb, queue_mapping);
+	f->hop = hop;
+	f->ip_summed = m->ip_summed;
+	f->nr_frags = m->nr_frags;
+	f->l4_proto = 0;
+	f->version = VNO_RECORD_VERSION;
+	f->flags = flags;
+	f->tcp_flags = 0;
+	f->ip_ver = 0;
+	f->l3_proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	f->sport = 0;
+	f->dport = 0;
+	f->anomaly = 0;
+	__builtin_memset(f->reserved, 0, sizeof(f->reserved));
+	__builtin_memset(f->saddr, 0, sizeof(f->saddr));
+	__builtin_memset(f->daddr, 0, sizeof(f->daddr));
+	BPF_CORE_READ_STR_INTO(&f->dev, dev, name);
+
+	if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present)) {
+		if (BPF_CORE_READ_BITFIELD_PROBED((struct sk_buff___pre62 *)skb, vlan_present)) {
+			f->vlan_tci = BPF_CORE_READ(skb, vlan_tci);
+			f->vlan_proto = bpf_ntohs(BPF_CORE_READ(skb, vlan_proto));
+		} else {
+			f->vlan_tci = 0;
+			f->vlan_proto = 0;
+		}
+	} else {
+		f->vlan_tci = BPF_CORE_READ(skb, vlan_tci);
+		f->vlan_proto = bpf_ntohs(BPF_CORE_READ(skb, vlan_proto));
+	}
+	if (f->vlan_proto)
+		f->flags |= VNO_F_VLAN_HW;
+
+	head = BPF_CORE_READ(skb, head);
+	mac = BPF_CORE_READ(skb, mac_header);
+	nh = BPF_CORE_READ(skb, network_header);
+	th = BPF_CORE_READ(skb, transport_header);
+	if (mac == (__u16)~0U) /* no MAC header yet: start at data */
+		mac = BPF_CORE_READ(skb, data) - head;
+	f->network_off = nh - mac;
+	f->transport_off = th == (__u16)~0U ? 0xFFFF : (__u16)(th - mac);
+	if (m->ip_summed == VNO_CSUM_PARTIAL) {
+		f->csum_start = BPF_CORE_READ(skb, csum_start) - mac;
+		f->csum_offset = BPF_CORE_READ(skb, csum_offset);
+	} else {
+		f->csum_start = 0;
+		f->csum_offset = 0;
+	}
+
+	if (bpf_core_field_size(skb->tail) == 4)
+		tail = BPF_CORE_READ(skb, tail);
+	else
+		tail = (unsigned char *)(unsigned long)BPF_CORE_READ(skb, tail) - head;
+	n = tail > mac ? tail - mac : 0;
+	tail16 = n > 0xFFFF ? 0xFFFF : n;
+	f->mac_len = tail16;
+	if (n > cfg_snaplen)
+		n = cfg_snaplen;
+	if (n > VNO_SNAP_MAX)
+		n = VNO_SNAP_MAX;
+	if (bpf_probe_read_kernel(ev->data, n, head + mac))
+		n = 0;
+	f->cap_len = n;
+	vno_submit(ev);
+	return 0;
+}
+
+#endif /* VNO_BPF_H */

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Driver hand-off (net_dev_start_xmit) and frames entering the host from a
+ * device (netif_receive_skb). Each hook has one body and thin wrappers per
+ * attach kind; the loader enables the first wrapper that attaches here.
+ * The classic tracepoint truncates gso_type to 16 bits and lacks
+ * csum_start/offset, so every variant reads the skb itself through CO-RE.
+ */
+#include "vno.bpf.h"
+
+static __always_inline int on_xmit(const struct sk_buff *skb)
+{
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	__u64 addr = (__u64)skb, *tc_at, wait = 0, now;
+	struct vno_inflight in = {};
+	struct vno_meta m;
+	__u32 netns, ifindex;
+	__u8 flags = 0;
+
+	if (!dev)
+		return 0;
+	netns = vno_dev_netns(dev);
+	ifindex = BPF_CORE_READ(dev, ifindex);
+	if (!vno_watched(netns, ifindex))
+		return 0;
+	vno_count(VNO_CNT_SEEN);
+	vno_read_meta(skb, &m);
+	tc_at = bpf_map_lookup_elem(&tc_ts, &addr);
+	now = bpf_ktime_get_ns();
+	if (tc_at) {
+		wait = now - *tc_at;
+		flags |= VNO_F_QUEUE_WAIT;
+		bpf_map_delete_elem(&tc_ts, &addr);
+	}
+	if (!vno_wanted(&m))
+		return 0;
+	if (vno_emit(skb, dev, netns, &m, VNO_HOP_XMIT, wait, 0, flags))
+		return 0;
+	in.ts_ns = now;
+	in.pkt_id = vno_pkt_id(skb);
+	in.netns = netns;
+	in.ifindex = ifindex;
+	in.queue = BPF_CORE_READ(skb, queue_mapping);
+	BPF_CORE_READ_STR_INTO(&in.dev, dev, name);
+	if (bpf_map_update_elem(&inflight, &addr, &in, BPF_ANY))
+		vno_count(VNO_CNT_INFLIGHT_FULL);
+	return 0;
+}
+
+static __always_inline int on_rx(const struct sk_buff *skb)
+{
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct vno_meta m;
+	__u32 netns;
+
+	if (!dev)
+		return 0;
+	netns = vno_dev_netns(dev);
+	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
+		return 0;
+	vno_count(VNO_CNT_SEEN);
+	vno_read_meta(skb, &m);
+	if (vno_wanted(&m))
+		vno_emit(skb, dev, netns, &m, VNO_HOP_RX, 0, 0, 0);
+	return 0;
+}
+
+SEC("?tp_btf/net_dev_start_xmit")
+int BPF_PROG(xmit_btf, const struct sk_buff *skb)
+{
+	return on_xmit(skb);
+}
+
+SEC("?raw_tp/net_dev_start_xmit")
+int BPF_PROG(xmit_raw, const struct sk_buff *skb)
+{
+	return on_xmit(skb);
+}
+
+SEC("?tracepoint/net/net_dev_start_xmit")
+int xmit_tp(struct trace_event_raw_net_dev_start_xmit *ctx)
+{
+	return on_xmit((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr));
+}
+
+SEC("?tp_btf/netif_receive_skb")
+int BPF_PROG(rx_btf, const struct sk_buff *skb)
+{
+	return on_rx(skb);
+}
+
+SEC("?raw_tp/netif_receive_skb")
+int BPF_PROG(rx_raw, const struct sk_buff *skb)
+{
+	return on_rx(skb);
+}
+
+SEC("?tracepoint/net/netif_receive_skb")
+int rx_tp(struct trace_event_raw_net_dev_template *ctx)
+{
+	return on_rx((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr));
+}

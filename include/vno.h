@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The ABI shared by the BPF programs and user space: the frame record, its
+ * enums and limits, and the histogram slot math. Fixed-width fields only, no
+ * pointers, enums or bools inside records; sizes are pinned on the user side.
+ */
+#ifndef VNO_H
+#define VNO_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define VNO_RECORD_VERSION 1
+
+#define VNO_IFNAMSIZ 16
+/* Largest number of frame bytes a record may carry (--snaplen upper bound). */
+#define VNO_SNAP_MAX 256
+/* Bytes copied even with --snaplen 0, so addresses and ports are always known:
+ * Ethernet 14 + two VLAN tags 8 + IPv6 40 + TCP 20 = 82, rounded up. */
+#define VNO_HDR_MIN 96
+
+/* Where along the TX path a frame was seen. Values are stored in captures:
+ * append only. */
+enum vno_hop {
+	VNO_HOP_RX = 0,		/* entered the host from the device (netif_receive_skb) */
+	VNO_HOP_TC_INGRESS = 1, /* TC ingress on a chosen interface */
+	VNO_HOP_TC_EGRESS = 2,	/* TC egress: as the qdisc sees it */
+	VNO_HOP_XMIT = 3,	/* driver hand-off (net_dev_start_xmit) */
+	VNO_HOP_DONE = 4,	/* released after xmit: consume_skb/kfree_skb */
+	VNO_HOP_DROP = 5,	/* kfree_skb of a frame not in flight on a device */
+	VNO_HOP__MAX = 6,
+};
+
+/* skb->ip_summed values (include/linux/skbuff.h). */
+enum vno_csum {
+	VNO_CSUM_NONE = 0,
+	VNO_CSUM_UNNECESSARY = 1,
+	VNO_CSUM_COMPLETE = 2,
+	VNO_CSUM_PARTIAL = 3,
+	VNO_CSUM__MAX = 4,
+};
+
+/* SKB_GSO_* bits (include/linux/skbuff.h); captures keep the raw 32 bits. */
+#define VNO_GSO_TCPV4 (1u << 0)
+#define VNO_GSO_DODGY (1u << 1)
+#define VNO_GSO_TCP_ECN (1u << 2)
+#define VNO_GSO_TCPV6 (1u << 4)
+#define VNO_GSO_UDP (1u << 16)
+#define VNO_GSO_UDP_L4 (1u << 17)
+/* gso_size value meaning "segment by frag_list boundaries" (GSO_BY_FRAGS). */
+#define VNO_GSO_BY_FRAGS 0xFFFF
+
+/* vno_frame.flags */
+#define VNO_F_VLAN_HW (1u << 0)	   /* VLAN tag was in skb->vlan_tci, not the header */
+#define VNO_F_FREED (1u << 1)	   /* done via kfree_skb (drop_reason is set) */
+#define VNO_F_TRUNC_HDR (1u << 2)  /* header bytes ran out before L4 */
+#define VNO_F_NO_SKB_META (1u << 3) /* hook could not read skb metadata (basic TC) */
+#define VNO_F_ANOMALY (1u << 4)	   /* flagged by an anomaly rule (user space) */
+#define VNO_F_QUEUE_WAIT (1u << 5) /* latency_ns of an xmit is qdisc wait since tc-egress */
+
+/*
+ * One frame seen at one hop. BPF fills everything up to and including
+ * cap_len; decode (user space) fills the addresses, ports and TCP fields from
+ * the header bytes that follow the record. Offsets are relative to the MAC
+ * header, as in virtio_net_hdr, so "csum=34+16" reads the same everywhere.
+ */
+struct vno_frame {
+	__u64 ts_ns;	  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 pkt_id;	  /* same for one skb across hops (hashed skb address) */
+	__u64 latency_ns; /* done/drop: since xmit; xmit: since tc-egress */
+	__u32 netns;	  /* network namespace inode */
+	__u32 ifindex;
+	__u32 len;	  /* skb->len */
+	__u32 data_len;	  /* skb->data_len (paged part) */
+	__u32 gso_type;	  /* full 32-bit SKB_GSO_* mask */
+	__u32 drop_reason; /* enum skb_drop_reason of the running kernel */
+	__u32 tcp_seq;
+	__u16 gso_size;
+	__u16 gso_segs;
+	__u16 csum_start;  /* from the MAC header; 0 when not partial */
+	__u16 csum_offset;
+	__u16 queue;	   /* skb->queue_mapping */
+	__u16 network_off; /* from the MAC header */
+	__u16 transport_off;
+	__u16 l3_proto;	   /* ethertype, host order (after VLAN tags) */
+	__u16 vlan_tci;	   /* VLAN tag, 0 when none */
+	__u16 vlan_proto;
+	__u16 sport;
+	__u16 dport;
+	__u8 hop;	   /* enum vno_hop */
+	__u8 ip_summed;	   /* enum vno_csum */
+	__u8 nr_frags;
+	__u8 l4_proto;	   /* IPPROTO_* */
+	__u8 version;	   /* VNO_RECORD_VERSION */
+	__u8 flags;	   /* VNO_F_* */
+	__u8 tcp_flags;
+	__u8 ip_ver;	   /* 4, 6 or 0 */
+	__u16 cap_len;	   /* frame bytes that follow the record */
+	__u16 mac_len;	   /* frame bytes from the MAC header in the linear part */
+	__u8 saddr[16];	   /* IPv4 in the first four bytes */
+	__u8 daddr[16];
+	char dev[VNO_IFNAMSIZ];
+	__u8 anomaly;	   /* first anomaly rule id + 1, 0 = none (user space) */
+	__u8 reserved[7];
+};
+
+/* What the ring buffer carries: the record and up to VNO_SNAP_MAX frame bytes. */
+struct vno_event {
+	struct vno_frame f;
+	__u8 data[VNO_SNAP_MAX];
+};
+
+/* Identifies an interface: ifindexes repeat across network namespaces. */
+struct vno_dev_key {
+	__u32 netns;
+	__u32 ifindex;
+};
+
+/* Value of the watched-devices map. */
+struct vno_dev_val {
+	__u32 mtu;
+	__u32 flags;
+};
+
+/* A frame handed to a driver and not yet released. */
+struct vno_inflight {
+	__u64 ts_ns;
+	__u64 pkt_id;
+	__u32 netns;
+	__u32 ifindex;
+	__u16 queue;
+	__u16 pad[3];
+	char dev[VNO_IFNAMSIZ];
+};
+
+/* Counters the BPF side keeps that are not per device. */
+enum vno_counter {
+	VNO_CNT_RB_LOST = 0,	 /* ring buffer full: events not delivered */
+	VNO_CNT_INFLIGHT_FULL = 1, /* in-flight table full: completion not matched */
+	VNO_CNT_SEEN = 2,	 /* frames on watched devices (before the filter) */
+	VNO_CNT__MAX = 3,
+};
+
+/*
+ * Log-linear histogram slots: 4 linear sub-slots per power of two, so a
+ * percentile read from a slot is within 25 % of the true value. Slot 0 holds
+ * 0..3. Used for latency (ns), gso_size and gso_segs alike.
+ */
+#define VNO_HIST_SUB_BITS 2
+#define VNO_HIST_SLOTS 256
+
+static __always_inline __u32 vno_log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
+static __always_inline __u32 vno_hist_slot(__u64 v)
+{
+	__u32 lg, sub, slot;
+
+	if (v < (1u << VNO_HIST_SUB_BITS))
+		return (__u32)v;
+	lg = vno_log2_u64(v);
+	sub = (__u32)(v >> (lg - VNO_HIST_SUB_BITS)) & ((1u << VNO_HIST_SUB_BITS) - 1);
+	slot = ((lg - VNO_HIST_SUB_BITS + 1) << VNO_HIST_SUB_BITS) + sub;
+	return slot < VNO_HIST_SLOTS ? slot : VNO_HIST_SLOTS - 1;
+}
+
+/* Smallest value that falls into @slot. */
+static __always_inline __u64 vno_hist_slot_low(__u32 slot)
+{
+	__u32 grp = slot >> VNO_HIST_SUB_BITS, sub = slot & ((1u << VNO_HIST_SUB_BITS) - 1);
+
+	if (grp == 0)
+		return sub;
+	return ((__u64)((1u << VNO_HIST_SUB_BITS) + sub)) << (grp - 1);
+}
+
+#endif /* VNO_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What a recording was made with: kernel, tool, command line, the hook each
+ * hop used, and the interfaces at start. record fills it, the capture file
+ * stores it, report reads it back.
+ */
+#ifndef VNO_SESSION_H
+#define VNO_SESSION_H
+
+#include "ifaces.h"
+
+struct vno_session {
+	char kernel[65];	/* uname -r */
+	char tool[64];		/* "vnoffload-trace 0.1.0" */
+	char cmdline[1024];
+	char hooks[VNO_HOP__MAX][64]; /* "tp_btf/net_dev_start_xmit", "" = none */
+	struct vno_iface *ifaces;     /* owned */
+	size_t n_ifaces;
+};
+
+void session_free(struct vno_session *s);
+
+#endif

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Each anomaly rule: a frame that trips it and a clean one that doesn't. */
+#include <stdio.h>
+#include <string.h>
+#include <criterion/criterion.h>
+#include "anomaly.h"
+
+/* A well-formed 10-segment TCPv4 super-frame handed to a driver, as the
+ * test bed's planted frame looks at xmit. */
+static struct vno_frame clean_tcp(void)
+{
+	struct vno_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.version = VNO_RECORD_VERSION;
+	f.hop = VNO_HOP_XMIT;
+	f.len = 14 + 20 + 32 + 1448 * 10;
+	f.gso_size = 1448;
+	f.gso_segs = 10;
+	f.gso_type = VNO_GSO_TCPV4;
+	f.ip_summed = VNO_CSUM_PARTIAL;
+	f.network_off = 14;
+	f.transport_off = 34;
+	f.csum_start = 34;
+	f.csum_offset = 16;
+	f.mac_len = 66;
+	f.l3_proto = 0x0800;
+	f.l4_proto = 6;
+	f.ip_ver = 4;
+	strcpy(f.dev, "eno1");
+	return f;
+}
+
+static struct vno_frame clean_udp(void)
+{
+	struct vno_frame f = clean_tcp();
+
+	f.gso_type = VNO_GSO_UDP_L4;
+	f.csum_offset = 6;
+	f.mac_len = 42;
+	f.l4_proto = 17;
+	return f;
+}
+
+static struct vno_iface nic(void)
+{
+	struct vno_iface d;
+
+	memset(&d, 0, sizeof(d));
+	strcpy(d.name, "eno1");
+	strcpy(d.driver, "e1000e");
+	d.mtu = 1500;
+	d.gso_max_size = 65536;
+	d.gso_max_segs = 65535;
+	d.tso_max_size = 65536;
+	d.tso_max_segs = 65535;
+	memset(d.offload, VNO_OFF_ON, sizeof(d.offload));
+	return d;
+}
+
+static struct vno_iface tap(void)
+{
+	struct vno_iface d = nic();
+
+	strcpy(d.name, "tap101i0");
+	strcpy(d.driver, "tun");
+	return d;
+}
+
+static __u64 check(const struct vno_frame *f, const struct vno_iface *d)
+{
+	__u64 m = 0xdead;
+	int n = anomaly_check(f, d, &m);
+
+	cr_assert_eq(n, __builtin_popcountll(m), "count %d vs mask %llx", n,
+		     (unsigned long long)m);
+	return m;
+}
+
+#define BIT(id) (1ull << (id))
+
+static void expect_only(const struct vno_frame *f, const struct vno_iface *d, unsigned id)
+{
+	__u64 m = check(f, d);
+
+	cr_assert_eq(m, BIT(id), "want only %s, got mask %#llx", anomaly_name(id),
+		     (unsigned long long)m);
+}
+
+static void expect_has(const struct vno_frame *f, const struct vno_iface *d, unsigned id)
+{
+	__u64 m = check(f, d);
+
+	cr_assert(m & BIT(id), "want %s, got mask %#llx", anomaly_name(id),
+		  (unsigned long long)m);
+}
+
+Test(anomaly, table_is_consistent)
+{
+	unsigned i, j;
+
+	cr_assert_eq(anomaly_count(), ANOMALY__MAX);
+	cr_assert_null(anomaly_rule(anomaly_count()));
+	for (i = 0; i < anomaly_count(); i++) {
+		const struct anomaly_rule *r = anomaly_rule(i);
+
+		cr_assert_not_null(r);
+		cr_assert_eq(r->id, i, "rule at %u has id %u", i, r->id);
+		cr_assert(r->name && *r->name && r->desc && *r->desc && r->check && r->hops);
+		cr_assert(!(r->hops & (1u << VNO_HOP_DONE)), "%s on done records", r->name);
+		cr_assert_eq(anomaly_parse(r->name), (int)i);
+		for (j = 0; j < i; j++)
+			cr_assert_str_neq(r->name, anomaly_rule(j)->name);
+	}
+	cr_assert_eq(anomaly_parse("no_such_rule"), -1);
+	cr_assert_str_eq(anomaly_name(200), "?");
+}
+
+Test(anomaly, stored_ids_are_stable)
+{
+	/* Captures hold these numbers: they must never move. */
+	cr_assert_str_eq(anomaly_name(0), "gso_type_without_size");
+	cr_assert_str_eq(anomaly_name(1), "gso_by_frags_from_guest");
+	cr_assert_str_eq(anomaly_name(2), "csum_outside_linear");
+	cr_assert_str_eq(anomaly_name(3), "csum_start_not_transport");
+	cr_assert_str_eq(anomaly_name(4), "gso_csum_offset");
+	cr_assert_str_eq(anomaly_name(5), "gso_bad_ip_summed");
+	cr_assert_str_eq(anomaly_name(6), "gso_size_without_type");
+	cr_assert_str_eq(anomaly_name(7), "gso_segs_over_dev_max");
+	cr_assert_str_eq(anomaly_name(8), "gso_len_over_dev_max");
+	cr_assert_str_eq(anomaly_name(9), "gso_size_tiny");
+	cr_assert_str_eq(anomaly_name(10), "oversized_non_gso");
+	cr_assert_str_eq(anomaly_name(11), "csum_partial_no_tx_csum");
+	cr_assert_str_eq(anomaly_name(12), "ecn_on_non_tcp_gso");
+}
+
+Test(anomaly, clean_frames_are_clean_everywhere)
+{
+	struct vno_iface d = nic(), t = tap();
+	struct vno_frame f;
+	unsigned hop;
+
+	for (hop = 0; hop < VNO_HOP__MAX; hop++) {
+		f = clean_tcp();
+		f.hop = hop;
+		if (hop == VNO_HOP_RX)
+			f.len -= 14; /* eth_type_trans pulled the header */
+		cr_assert_eq(check(&f, &d), 0, "tcp at hop %u", hop);
+		cr_assert_eq(check(&f, &t), 0, "tcp on tap at hop %u", hop);
+		cr_assert_eq(check(&f, NULL), 0);
+		f = clean_udp();
+		f.hop = hop;
+		cr_assert_eq(check(&f, &d), 0, "udp at hop %u", hop);
+	}
+	/* A plain 1514-byte frame and an ACK: no GSO, no problem. */
+	f = clean_tcp();
+	f.gso_size = f.gso_segs = 0;
+	f.gso_type = 0;
+	f.len = 1514;
+	cr_assert_eq(check(&f, &d), 0);
+	f.ip_summed = VNO_CSUM_NONE;
+	f.csum_start = f.csum_offset = 0;
+	f.len = 66;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, gso_type_without_size)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.gso_size = 0;
+	f.gso_segs = 0;
+	f.len = 1514;
+	expect_only(&f, &d, ANOMALY_GSO_TYPE_WITHOUT_SIZE);
+	/* DODGY alone is a modifier, not a type. */
+	f.gso_type = VNO_GSO_DODGY;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, gso_by_frags_from_guest)
+{
+	struct vno_iface t = tap(), d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.hop = VNO_HOP_RX;
+	f.len -= 14;
+	f.gso_size = VNO_GSO_BY_FRAGS;
+	f.gso_segs = 0;
+	f.gso_type = VNO_GSO_TCPV4 | VNO_GSO_DODGY;
+	expect_only(&f, &t, ANOMALY_GSO_BY_FRAGS_FROM_GUEST);
+	f.hop = VNO_HOP_TC_INGRESS;
+	f.len += 14;
+	expect_only(&f, &t, ANOMALY_GSO_BY_FRAGS_FROM_GUEST);
+	/* Not from a guest, or the device is unknown: not this rule. */
+	cr_assert_eq(check(&f, &d), 0);
+	cr_assert_eq(check(&f, NULL), 0);
+	/* A sane gso_size from the same tap is fine. */
+	f.gso_size = 1448;
+	cr_assert_eq(check(&f, &t), 0);
+}
+
+Test(anomaly, csum_outside_linear)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.mac_len = 34 + 16 + 1; /* one byte short of the checksum field */
+	expect_only(&f, &d, ANOMALY_CSUM_OUTSIDE_LINEAR);
+	f.mac_len = 34 + 16 + 2;
+	cr_assert_eq(check(&f, &d), 0);
+	/* Done records carry no header layout (mac_len 0): never flagged. */
+	f.mac_len = 0;
+	f.hop = VNO_HOP_DONE;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, csum_start_not_transport)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.csum_start = 38;
+	f.mac_len = 128;
+	expect_only(&f, &d, ANOMALY_CSUM_START_NOT_L4);
+	/* Transport header unknown: cannot tell. */
+	f.transport_off = 0xFFFF;
+	cr_assert_eq(check(&f, &d), 0);
+	/* Encapsulated GSO: inner csum vs outer transport on purpose. */
+	f = clean_tcp();
+	f.csum_start = 84;
+	f.mac_len = 128;
+	f.gso_type |= 1u << 10; /* SKB_GSO_UDP_TUNNEL */
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, gso_csum_offset)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.csum_offset = 6;
+	expect_only(&f, &d, ANOMALY_GSO_CSUM_OFFSET);
+	f = clean_udp();
+	f.csum_offset = 16;
+	f.mac_len = 66;
+	expect_only(&f, &d, ANOMALY_GSO_CSUM_OFFSET);
+	/* Only meaningful when the checksum is partial. */
+	f = clean_tcp();
+	f.ip_summed = VNO_CSUM_UNNECESSARY;
+	f.csum_start = f.csum_offset = 0;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, gso_bad_ip_summed)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.ip_summed = VNO_CSUM_NONE;
+	f.csum_start = f.csum_offset = 0;
+	expect_only(&f, &d, ANOMALY_GSO_IP_SUMMED);
+	f.ip_summed = VNO_CSUM_COMPLETE;
+	expect_only(&f, &d, ANOMALY_GSO_IP_SUMMED);
+	f.ip_summed = VNO_CSUM_UNNECESSARY;
+	cr_assert_eq(check(&f, &d), 0);
+	/* On the RX path only CHECKSUM_NONE is wrong (skb_needs_check). */
+	f.hop = VNO_HOP_RX;
+	f.len -= 14;
+	f.ip_summed = VNO_CSUM_COMPLETE;
+	cr_assert_eq(check(&f, &d), 0);
+	f.ip_summed = VNO_CSUM_NONE;
+	expect_only(&f, &d, ANOMALY_GSO_IP_SUMMED);
+}
+
+Test(anomaly, gso_size_without_type)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.gso_type = 0;
+	expect_only(&f, &d, ANOMALY_GSO_SIZE_WITHOUT_TYPE);
+	f.gso_type = VNO_GSO_DODGY;
+	expect_only(&f, &d, ANOMALY_GSO_SIZE_WITHOUT_TYPE);
+}
+
+Test(anomaly, gso_segs_over_dev_max)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	d.gso_max_segs = 8;
+	expect_only(&f, &d, ANOMALY_GSO_SEGS_OVER_DEV);
+	d = nic();
+	d.tso_max_segs = 9;
+	expect_only(&f, &d, ANOMALY_GSO_SEGS_OVER_DEV);
+	/* At the limit is fine; unknown limits (0) never fire. */
+	d.tso_max_segs = 10;
+	cr_assert_eq(check(&f, &d), 0);
+	d.gso_max_segs = d.tso_max_segs = 0;
+	cr_assert_eq(check(&f, &d), 0);
+	/* Device limits are about sending: not checked where frames enter. */
+	d.gso_max_segs = 8;
+	f.hop = VNO_HOP_TC_INGRESS;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, gso_len_over_dev_max)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	d.gso_max_size = 8192;
+	expect_only(&f, &d, ANOMALY_GSO_LEN_OVER_DEV);
+	f.hop = VNO_HOP_TC_EGRESS;
+	expect_only(&f, &d, ANOMALY_GSO_LEN_OVER_DEV);
+	/* gso_features_check() uses >=. */
+	d.gso_max_size = f.len;
+	expect_only(&f, &d, ANOMALY_GSO_LEN_OVER_DEV);
+	d.gso_max_size = f.len + 1;
+	cr_assert_eq(check(&f, &d), 0);
+	d = nic();
+	d.gso_max_size = 0;
+	d.tso_max_size = 10000;
+	expect_only(&f, &d, ANOMALY_GSO_LEN_OVER_DEV);
+	cr_assert_eq(check(&f, NULL), 0);
+}
+
+Test(anomaly, gso_size_tiny)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.gso_size = 48;
+	f.gso_segs = 300;
+	expect_only(&f, &d, ANOMALY_GSO_SIZE_TINY);
+	f.gso_size = 64;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, oversized_non_gso)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.gso_size = f.gso_segs = 0;
+	f.gso_type = 0;
+	f.len = 1515;
+	expect_only(&f, &d, ANOMALY_OVERSIZED_NON_GSO);
+	f.len = 1514;
+	cr_assert_eq(check(&f, &d), 0);
+	/* One 802.1Q tag in the header allows 4 more bytes. */
+	f.network_off = 18;
+	f.len = 1518;
+	cr_assert_eq(check(&f, &d), 0);
+	f.len = 1519;
+	expect_only(&f, &d, ANOMALY_OVERSIZED_NON_GSO);
+	/* At rx, skb->len has no Ethernet header. */
+	f.hop = VNO_HOP_RX;
+	f.network_off = 14;
+	f.len = 1500;
+	cr_assert_eq(check(&f, &d), 0);
+	f.len = 9000;
+	expect_only(&f, &d, ANOMALY_OVERSIZED_NON_GSO);
+	/* MTU unknown or device unknown: silent. */
+	cr_assert_eq(check(&f, NULL), 0);
+	d.mtu = 0;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, csum_partial_no_tx_csum)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	d.offload[VNO_OL_TX_CSUM] = VNO_OFF_OFF;
+	expect_only(&f, &d, ANOMALY_CSUM_PARTIAL_NO_TX_CSUM);
+	/* Before validate_xmit_skb() the kernel may still fix it: not flagged. */
+	f.hop = VNO_HOP_TC_EGRESS;
+	cr_assert_eq(check(&f, &d), 0);
+	f.hop = VNO_HOP_XMIT;
+	d.offload[VNO_OL_TX_CSUM] = VNO_OFF_UNKNOWN;
+	cr_assert_eq(check(&f, &d), 0);
+	d.offload[VNO_OL_TX_CSUM] = VNO_OFF_ON;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, ecn_on_non_tcp_gso)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_udp();
+
+	f.gso_type |= VNO_GSO_TCP_ECN;
+	expect_only(&f, &d, ANOMALY_ECN_NON_TCP_GSO);
+	f = clean_tcp();
+	f.gso_type |= VNO_GSO_TCP_ECN;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, several_rules_at_once)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_udp();
+	__u64 m;
+
+	f.gso_size = 32;
+	f.csum_offset = 16;
+	f.mac_len = 66;
+	f.gso_type |= VNO_GSO_TCP_ECN;
+	m = check(&f, &d);
+	cr_assert_eq(m, BIT(ANOMALY_GSO_CSUM_OFFSET) | BIT(ANOMALY_GSO_SIZE_TINY) |
+				BIT(ANOMALY_ECN_NON_TCP_GSO));
+	expect_has(&f, &d, ANOMALY_GSO_SIZE_TINY);
+}
+
+Test(anomaly, no_skb_meta_is_never_judged)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.gso_type = 0; /* would be gso_size_without_type */
+	f.flags |= VNO_F_NO_SKB_META;
+	f.hop = VNO_HOP_TC_EGRESS;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, mark_sets_first_id_and_flag)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_udp();
+	__u64 m;
+	int n;
+
+	f.gso_size = 32;
+	f.gso_type |= VNO_GSO_TCP_ECN;
+	n = anomaly_mark(&f, &d, &m);
+	cr_assert_eq(n, 2);
+	cr_assert(f.flags & VNO_F_ANOMALY);
+	cr_assert_eq(f.anomaly, ANOMALY_GSO_SIZE_TINY + 1);
+	cr_assert_eq(m, BIT(ANOMALY_GSO_SIZE_TINY) | BIT(ANOMALY_ECN_NON_TCP_GSO));
+
+	/* Re-marking a clean frame clears a stale mark. */
+	f = clean_tcp();
+	f.flags |= VNO_F_ANOMALY | VNO_F_VLAN_HW;
+	f.anomaly = 3;
+	cr_assert_eq(anomaly_mark(&f, &d, NULL), 0);
+	cr_assert_eq(f.flags, VNO_F_VLAN_HW);
+	cr_assert_eq(f.anomaly, 0);
+	cr_assert_eq(anomaly_mark(NULL, &d, NULL), 0);
+	cr_assert_eq(anomaly_check(NULL, &d, &m), 0);
+	cr_assert_eq(m, 0);
+}
+
+Test(anomaly, tap_detection)
+{
+	struct vno_iface t = tap(), d = nic();
+
+	cr_assert(anomaly_dev_is_tap(&t));
+	strcpy(t.driver, "macvtap");
+	cr_assert(anomaly_dev_is_tap(&t));
+	cr_assert_not(anomaly_dev_is_tap(&d));
+	cr_assert_not(anomaly_dev_is_tap(NULL));
+}

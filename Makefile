@@ -15,7 +15,8 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# maps.bpf.c defines what the others declare extern: it links first.
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Everything in user/ but main.c is a library the unit tests link against.
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
@@ -50,7 +51,7 @@ $(OUTPUT)/vno.bpf.o: $(BPF_OBJS)
 
 $(OUTPUT)/vno.skel.h: $(OUTPUT)/vno.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name vno > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name vno_bpf > $@
 
 $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(OUTPUT)/user
 	$(call msg,CC,$@)

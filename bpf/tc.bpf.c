@@ -36,13 +36,13 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 }
 
 SEC("?tc")
-int tc_ingress(struct __sk_buff *ctx)
+int vno_tc_ingress(struct __sk_buff *ctx)
 {
 	return on_tc(ctx, VNO_HOP_TC_INGRESS);
 }
 
 SEC("?tc")
-int tc_egress(struct __sk_buff *ctx)
+int vno_tc_egress(struct __sk_buff *ctx)
 {
 	return on_tc(ctx, VNO_HOP_TC_EGRESS);
 }

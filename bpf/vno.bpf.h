@@ -81,8 +81,13 @@ static __always_inline void vno_count(__u32 idx)
 
 static __always_inline __u64 vno_pkt_id(const void *skb)
 {
+	__u64 z = 0;
+
+	/* A tp_btf skb is a trusted pointer and the verifier refuses arithmetic
+	 * on it; copied through the stack it is a plain number. */
+	bpf_probe_read_kernel(&z, sizeof(z), &skb);
 	/* splitmix64 finaliser: stable per skb, reveals no kernel address. */
-	__u64 z = (__u64)skb ^ cfg_id_key;
+	z ^= cfg_id_key;
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -160,7 +165,7 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	struct vno_frame *f;
 	unsigned char *head;
 	__u16 mac, nh, th, tail16;
-	__u32 tail, n;
+	__u32 tail, n, data;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -217,8 +222,13 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	mac = BPF_CORE_READ(skb, mac_header);
 	nh = BPF_CORE_READ(skb, network_header);
 	th = BPF_CORE_READ(skb, transport_header);
+	data = BPF_CORE_READ(skb, data) - head;
 	if (mac == (__u16)~0U) /* no MAC header yet: start at data */
-		mac = BPF_CORE_READ(skb, data) - head;
+		mac = data;
+	/* On receive, skb->len no longer counts the link header that
+	 * eth_type_trans pulled; count it so every hop reports wire length. */
+	if (data > mac)
+		f->len += data - mac;
 	f->network_off = nh - mac;
 	f->transport_off = th == (__u16)~0U ? 0xFFFF : (__u16)(th - mac);
 	if (m->ip_summed == VNO_CSUM_PARTIAL) {

@@ -3,6 +3,7 @@
 #ifndef VNO_IFACES_H
 #define VNO_IFACES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "vno.h"

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The aggregator behind every summary: per (netns, ifindex, hop) counters and
+ * distributions fed one decoded record at a time, the same from a live
+ * recording or a capture file.
+ */
+#ifndef VNO_AGG_H
+#define VNO_AGG_H
+
+#include <stdio.h>
+#include <stdbool.h>
+#include "vno.h"
+
+#define AGG_MAX_REASONS 16
+
+struct agg_hist {
+	__u64 count, sum, min, max;
+	__u32 slot[VNO_HIST_SLOTS];
+};
+
+struct agg_reason {
+	__u32 reason;
+	__u64 count;
+};
+
+struct agg_entry {
+	__u32 netns, ifindex;
+	__u8 hop;
+	char dev[VNO_IFNAMSIZ + 1];
+	__u64 frames, bytes, gso_frames, segs_total;
+	__u64 csum[VNO_CSUM__MAX];
+	__u64 anomalies;
+	struct agg_hist gso_size, gso_segs, latency;
+	struct agg_reason drops[AGG_MAX_REASONS];
+	__u64 drops_other; /* reasons beyond AGG_MAX_REASONS */
+};
+
+struct agg {
+	struct agg_entry *e;
+	size_t n, cap;
+	__u64 records;
+	__u64 first_ts, last_ts;
+};
+
+struct agg *agg__new(void);
+void agg__free(struct agg *a);
+/* 0, or -ENOMEM (the record is then not counted). */
+int agg__add(struct agg *a, const struct vno_event *ev);
+
+void agg_hist_add(struct agg_hist *h, __u64 v);
+/* Value at quantile q (0..1), within a histogram slot's width; 0 when empty. */
+__u64 agg_hist_quantile(const struct agg_hist *h, double q);
+
+/* lost: events the BPF side could not deliver (ring buffer full). */
+void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched);
+void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, double duration_s);
+
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* vnoffload-trace doctor: what this kernel allows and what record would use. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "cmds.h"
+#include "decode.h"
+#include "ifaces.h"
+#include "json.h"
+#include "loader.h"
+#include "probe.h"
+
+static const char *ol_state(signed char s)
+{
+	return s == VNO_OFF_ON ? "on" : s == VNO_OFF_OFF ? "off" : "?";
+}
+
+int do_doctor(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char hooks[VNO_HOP__MAX][64], tfwhy[256] = "";
+	struct vno_iface *ifs = NULL;
+	size_t n = 0;
+	struct utsname u;
+	bool json = g_opts.json, priv, btf, tracefs, bpffs;
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			json = g_opts.json = true;
+		} else if (c == 'h') {
+			printf("usage: vnoffload-trace doctor [--json]\n");
+			return 0;
+		} else {
+			cmd_error("unknown option %s; usage: vnoffload-trace doctor [--json]",
+				  argv[optind - 1]);
+			return 2;
+		}
+	}
+	uname(&u);
+	priv = have_bpf_privileges();
+	btf = probe_have_btf();
+	tracefs = probe_tracefs(tfwhy, sizeof(tfwhy));
+	bpffs = probe_bpffs();
+	if (priv)
+		loader_plan(hooks, TC_AUTO);
+	r = ifaces_list(&ifs, &n);
+
+	if (json) {
+		printf("{\"type\":\"doctor\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
+		json_str(stdout, u.release);
+		printf(",\"machine\":");
+		json_str(stdout, u.machine);
+		printf(",\"privileged\":%s,\"btf\":%s,\"tracefs\":%s,\"bpffs\":%s,\"netns\":%u",
+		       priv ? "true" : "false", btf ? "true" : "false", tracefs ? "true" : "false",
+		       bpffs ? "true" : "false", ifaces_netns_self());
+		printf(",\"program_kinds\":{");
+		for (int k = 0; priv && k < PROBE__MAX; k++) {
+			const struct probe_result *p = probe_kind(k);
+
+			printf("%s\"%s\":{\"ok\":%s,\"why\":", k ? "," : "", probe_kind_name(k),
+			       p->ok ? "true" : "false");
+			json_str(stdout, p->why);
+			printf("}");
+		}
+		printf("},\"hops\":{");
+		for (int h = 0; priv && h < VNO_HOP__MAX; h++) {
+			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
+			json_str(stdout, hooks[h]);
+		}
+		printf("},\"interfaces\":[");
+		for (size_t i = 0; i < n; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(stdout, ifs[i].name);
+			printf(",\"ifindex\":%u,\"driver\":", ifs[i].ifindex);
+			json_str(stdout, ifs[i].driver);
+			printf(",\"up\":%s,\"mtu\":%u,\"gso_max_size\":%u,\"gso_max_segs\":%u,"
+			       "\"tso_max_size\":%u,\"tso_max_segs\":%u,\"offloads\":{",
+			       ifs[i].up ? "true" : "false", ifs[i].mtu, ifs[i].gso_max_size,
+			       ifs[i].gso_max_segs, ifs[i].tso_max_size, ifs[i].tso_max_segs);
+			for (int k = 0; k < VNO_OL__MAX; k++)
+				printf("%s\"%s\":\"%s\"", k ? "," : "", vno_offload_name(k),
+				       ol_state(ifs[i].offload[k]));
+			printf("}}");
+		}
+		printf("]}\n");
+	} else {
+		printf("kernel          %s (%s)\n", u.release, u.machine);
+		printf("privileges      %s\n", priv ? "yes" : "no: run as root to probe and record");
+		printf("BTF             %s\n", btf ? "/sys/kernel/btf/vmlinux"
+						   : "missing: needs CONFIG_DEBUG_INFO_BTF");
+		printf("tracefs         %s\n", tracefs ? "mounted" : tfwhy);
+		printf("bpffs           %s\n", bpffs ? "mounted (not needed: nothing is pinned)"
+						     : "not mounted (not needed: nothing is pinned)");
+		if (priv) {
+			printf("\nprogram kinds (loaded and attached here):\n");
+			for (int k = 0; k < PROBE__MAX; k++) {
+				const struct probe_result *p = probe_kind(k);
+
+				printf("  %-12s %s%s%s\n", probe_kind_name(k), p->ok ? "yes" : "no",
+				       p->ok ? "" : ": ", p->why);
+			}
+			printf("\nhops on this kernel:\n");
+			for (int h = 0; h < VNO_HOP__MAX; h++)
+				printf("  %-10s %s\n", vno_hop_name(h), hooks[h]);
+			printf("  driver     none: driver hooks (virtio_net, tun, bridge, e1000e) need "
+			       "fentry or kprobe: %s\n",
+			       probe_kind(PROBE_FENTRY)->ok || probe_kind(PROBE_KPROBE)->ok
+				       ? "available" : "neither attaches here");
+		}
+		printf("\ninterfaces (netns %u):\n", ifaces_netns_self());
+		printf("  %-15s %-7s %-12s %-5s %-11s %-9s", "NAME", "IFINDEX", "DRIVER", "MTU",
+		       "GSO_MAX", "TSO_MAX");
+		for (int k = 0; k < VNO_OL__MAX; k++)
+			printf(" %s", vno_offload_name(k));
+		printf("\n");
+		for (size_t i = 0; i < n; i++) {
+			char gm[24], tm[24];
+
+			snprintf(gm, sizeof(gm), "%u/%u", ifs[i].gso_max_size, ifs[i].gso_max_segs);
+			snprintf(tm, sizeof(tm), "%u/%u", ifs[i].tso_max_size, ifs[i].tso_max_segs);
+			printf("  %-15s %-7u %-12s %-5u %-11s %-9s", ifs[i].name, ifs[i].ifindex,
+			       ifs[i].driver[0] ? ifs[i].driver : "-", ifs[i].mtu, gm, tm);
+			for (int k = 0; k < VNO_OL__MAX; k++)
+				printf(" %*s", (int)strlen(vno_offload_name(k)),
+				       ol_state(ifs[i].offload[k]));
+			printf("\n");
+		}
+	}
+	free(ifs);
+	if (r) {
+		cmd_error("listing interfaces failed: %s", strerror(-r));
+		return 1;
+	}
+	return 0;
+}

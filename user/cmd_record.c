@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* vnoffload-trace record: attach, report every super-frame per hop, summarise. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include "cmds.h"
+#include "decode.h"
+#include "json.h"
+#include "loader.h"
+#include "log.h"
+#include "pipeline.h"
+#include "probe.h"
+#include "record.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vnoffload-trace record [-i IFACE]... [-d DURATION] [--json] [--all]\n"
+		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE] [-q]\n"
+		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
+		"                         interface of this network namespace)\n"
+		"  -d, --duration D       stop after D (10, 10s, 500ms, 2m); default: Ctrl-C\n"
+		"      --json             JSON lines: ready, frame…, summary\n"
+		"  -a, --all              every skb, not only frames carrying offload metadata\n"
+		"      --snaplen N        frame bytes to keep per record (0-%d, default 128)\n"
+		"      --buffer SIZE      ring buffer size (default 16M)\n"
+		"      --tc-mode MODE     tcx, clsact or off (default: tcx where the kernel has it)\n"
+		"  -q, --quiet            no per-frame lines, only the summary\n",
+		VNO_SNAP_MAX);
+}
+
+void record_opts_free(struct record_opts *o)
+{
+	free(o->ifaces);
+	o->ifaces = NULL;
+	o->n_ifaces = 0;
+}
+
+int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "buffer", required_argument, NULL, 'b' },
+		{ "tc-mode", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->snaplen = 128;
+	o->rb_bytes = 16 << 20;
+	o->tc_mode = TC_AUTO;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:d:as:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': {
+			char **p = realloc(o->ifaces, (o->n_ifaces + 1) * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			o->ifaces = p;
+			o->ifaces[o->n_ifaces++] = optarg;
+			break;
+		}
+		case 'd':
+			if (parse_duration_ms(optarg, &o->duration_ms) || !o->duration_ms) {
+				snprintf(err, errlen, "-d %s: not a duration; use seconds like 10 or 10s, "
+						      "or 500ms, 2m", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'j': o->json = true; break;
+		case 'a': o->all = true; break;
+		case 'q': o->quiet = true; break;
+		case 's':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || v > VNO_SNAP_MAX) {
+				snprintf(err, errlen, "--snaplen %s: must be a number from 0 to %d",
+					 optarg, VNO_SNAP_MAX);
+				return -EINVAL;
+			}
+			o->snaplen = v;
+			break;
+		case 'b':
+			if (parse_size(optarg, &v) || v < 4096 || v > (1ULL << 30) || (v & (v - 1))) {
+				snprintf(err, errlen, "--buffer %s: must be a power of two from 4K to 1G",
+					 optarg);
+				return -EINVAL;
+			}
+			o->rb_bytes = v;
+			break;
+		case 't':
+			if (!strcmp(optarg, "tcx"))
+				o->tc_mode = TC_TCX;
+			else if (!strcmp(optarg, "clsact"))
+				o->tc_mode = TC_CLSACT;
+			else if (!strcmp(optarg, "off"))
+				o->tc_mode = TC_OFF;
+			else if (!strcmp(optarg, "auto"))
+				o->tc_mode = TC_AUTO;
+			else {
+				snprintf(err, errlen, "--tc-mode %s: use tcx, clsact, off or auto", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(err, errlen, "unknown option %s; see vnoffload-trace record --help",
+				 argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'; interfaces go after -i",
+			 argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct record_ctx {
+	struct pipeline pipe;
+	__u64 events;
+};
+
+static int on_sample(void *ctx, void *data, size_t len)
+{
+	struct record_ctx *rc = ctx;
+	struct vno_event ev;
+
+	if (vno_event_from_raw(&ev, data, len))
+		return 0;
+	rc->events++;
+	pipeline_frame(&rc->pipe, &ev, true);
+	return 0;
+}
+
+static void print_ready(const struct record_opts *o, const struct loader *l,
+			const struct vno_iface *sel, size_t nsel, __u32 netns)
+{
+	struct utsname u;
+
+	uname(&u);
+	if (o->json) {
+		printf("{\"type\":\"ready\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
+		json_str(stdout, u.release);
+		printf(",\"netns\":%u,\"all_frames\":%s,\"hooks\":{", netns,
+		       o->all ? "true" : "false");
+		for (int h = 0; h < VNO_HOP__MAX; h++) {
+			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
+			json_str(stdout, loader_hook(l, h));
+		}
+		printf("},\"interfaces\":[");
+		for (size_t i = 0; i < nsel; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(stdout, sel[i].name);
+			printf(",\"ifindex\":%u,\"netns\":%u,\"driver\":", sel[i].ifindex, sel[i].netns);
+			json_str(stdout, sel[i].driver);
+			printf(",\"mtu\":%u}", sel[i].mtu);
+		}
+		printf("]}\n");
+	} else {
+		printf("vnoffload-trace %s on %s: watching", VNO_VERSION, u.release);
+		for (size_t i = 0; i < nsel; i++)
+			printf("%s %s", i ? "," : "", sel[i].name);
+		printf("%s (netns %u)\n", o->n_ifaces ? "" : " and any new interface", netns);
+		for (int h = 0; h < VNO_HOP__MAX; h++)
+			printf("  %-10s %s\n", vno_hop_name(h), loader_hook(l, h));
+		printf("%s frames; Ctrl-C to stop\n", o->all ? "all" : "offload-carrying");
+	}
+	fflush(stdout);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int do_record(int argc, char **argv)
+{
+	struct record_opts o;
+	struct vno_iface *all = NULL, *sel = NULL;
+	size_t nall = 0, nsel = 0;
+	struct loader *l = NULL;
+	struct ring_buffer *rb = NULL;
+	struct record_ctx rc = {};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct pipeline_opts po = { .out = stdout };
+	__u64 cnt[VNO_CNT__MAX], start, deadline = 0;
+	char err[1024] = "";
+	int ret = 1, r;
+	__u32 netns;
+
+	r = record_parse_args(argc, argv, &o, err, sizeof(err));
+	if (o.json)
+		g_opts.json = true;
+	if (r) {
+		cmd_error("%s", err);
+		return 2;
+	}
+	if (o.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (!have_bpf_privileges()) {
+		cmd_error("record needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN): "
+			  "run it with sudo");
+		goto out;
+	}
+	netns = ifaces_netns_self();
+	r = ifaces_list(&all, &nall);
+	if (r) {
+		cmd_error("listing the interfaces of this network namespace failed: %s",
+			  strerror(-r));
+		goto out;
+	}
+	r = ifaces_select(all, nall, o.ifaces, o.n_ifaces, &sel, &nsel, err, sizeof(err));
+	if (r) {
+		cmd_error("%s", err);
+		goto out;
+	}
+	probe_load_drop_reasons();
+
+	struct loader_opts lo = {
+		.netns = netns,
+		.all_ifaces = o.n_ifaces == 0,
+		.all_frames = o.all,
+		.snaplen = o.snaplen,
+		.rb_bytes = o.rb_bytes,
+		.tc_mode = o.tc_mode,
+		.ifaces = sel,
+		.n_ifaces = nsel,
+	};
+	l = loader__open(&lo, err, sizeof(err));
+	if (!l) {
+		cmd_error("%s", err);
+		goto out;
+	}
+	rb = ring_buffer__new(loader_events_map_fd(l), on_sample, &rc, NULL);
+	if (!rb) {
+		cmd_error("opening the ring buffer failed: %s", strerror(errno));
+		goto out;
+	}
+	po.json = o.json;
+	po.quiet = o.quiet;
+	if (pipeline_init(&rc.pipe, &po, NULL)) {
+		cmd_error("out of memory");
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	start = now_ns();
+	rc.pipe.o.t0_ns = start;
+	if (o.duration_ms)
+		deadline = start + o.duration_ms * 1000000ULL;
+	print_ready(&o, l, sel, nsel, netns);
+
+	while (!stop_flag) {
+		r = ring_buffer__poll(rb, 100);
+		if (r < 0 && r != -EINTR) {
+			cmd_error("reading the ring buffer failed: %s", strerror(-r));
+			break;
+		}
+		if (deadline && now_ns() >= deadline)
+			break;
+	}
+	/* What the kernel already queued is still reported. */
+	ring_buffer__consume(rb);
+	loader_counters(l, cnt);
+	pipeline_summary(&rc.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
+			 (now_ns() - start) / 1e9);
+	if (cnt[VNO_CNT_RB_LOST] && !o.json)
+		pr_warn("warning: %llu events were lost because the ring buffer was full; "
+			"try --buffer 64M\n", (unsigned long long)cnt[VNO_CNT_RB_LOST]);
+	ret = 0;
+out:
+	ring_buffer__free(rb);
+	loader__close(l);
+	pipeline_fini(&rc.pipe);
+	free(all);
+	free(sel);
+	record_opts_free(&o);
+	return ret;
+}

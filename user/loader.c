@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The loader: chooses a variant per hook from what this kernel allows, sets
+ * the tunables, loads, attaches, and attaches the TC programs. The only file
+ * besides probe.c and events.c that touches the kernel.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "vno.skel.h"
+#include "loader.h"
+#include "log.h"
+#include "probe.h"
+#include "decode.h"
+
+#define VNO_BPF_TCX_INGRESS 46
+#define VNO_BPF_TCX_EGRESS 47
+#define MAX_TRIES 4
+
+/* Variants of one tracepoint hook, in order of preference. */
+static const int variant_kind[3] = { PROBE_TP_BTF, PROBE_RAW_TP, PROBE_TRACEPOINT };
+
+static const struct hook_def {
+	const char *name, *category;
+	int hop;
+	const char *prog[3]; /* per variant_kind */
+} hook_defs[] = {
+	{ "netif_receive_skb", "net", VNO_HOP_RX, { "rx_btf", "rx_raw", "rx_tp" } },
+	{ "net_dev_start_xmit", "net", VNO_HOP_XMIT, { "xmit_btf", "xmit_raw", "xmit_tp" } },
+	{ "consume_skb", "skb", VNO_HOP_DONE, { "consume_btf", "consume_raw", "consume_tp" } },
+	{ "kfree_skb", "skb", VNO_HOP_DROP, { "kfree_btf", "kfree_raw", "kfree_tp" } },
+};
+#define N_HOOKS (sizeof(hook_defs) / sizeof(hook_defs[0]))
+
+struct tc_att {
+	__u32 ifindex;
+	bool ingress;
+	int link_fd;	/* TCX; -1 for clsact */
+};
+
+struct loader {
+	struct vno_bpf *skel;
+	struct bpf_link *links[N_HOOKS];
+	struct tc_att *tc;
+	size_t n_tc;
+	char hooks[VNO_HOP__MAX][64];
+};
+
+static const char *kind_prefix(int kind)
+{
+	return kind == PROBE_TRACEPOINT ? "tracepoint" : probe_kind_name(kind);
+}
+
+/* First variant of @h that this kernel loads and attaches, skipping the ones
+ * in @disabled (bit per variant); -1 when none. */
+static int choose_variant(const struct hook_def *h, unsigned disabled)
+{
+	for (int v = 0; v < 3; v++) {
+		int kind = variant_kind[v];
+
+		if (disabled & (1u << v) || !probe_kind(kind)->ok)
+			continue;
+		if (kind == PROBE_TP_BTF && !probe_btf_tracepoint(h->name))
+			continue;
+		if (kind == PROBE_TRACEPOINT && !probe_tracepoint_exists(h->category, h->name))
+			continue;
+		return v;
+	}
+	return -1;
+}
+
+static enum tc_mode choose_tc(enum tc_mode want, const char **why)
+{
+	if (want == TC_OFF) {
+		*why = "none: --tc-mode off";
+		return TC_OFF;
+	}
+	if (!probe_kind(PROBE_KERN_CTX)->ok) {
+		*why = "none: TC programs need bpf_cast_to_kern_ctx (6.3+)";
+		return TC_OFF;
+	}
+	if (!probe_kind(PROBE_TC)->ok) {
+		*why = "none: sched_cls programs do not load here";
+		return TC_OFF;
+	}
+	if (want == TC_AUTO)
+		want = probe_kind(PROBE_TCX)->ok ? TC_TCX : TC_CLSACT;
+	*why = want == TC_TCX ? "tcx" : "tc clsact";
+	return want;
+}
+
+void loader_plan(char hooks[VNO_HOP__MAX][64], enum tc_mode mode)
+{
+	const char *tcwhy;
+
+	for (int i = 0; i < VNO_HOP__MAX; i++)
+		snprintf(hooks[i], 64, "none");
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		const struct hook_def *h = &hook_defs[i];
+		int v = choose_variant(h, 0);
+
+		if (v < 0)
+			snprintf(hooks[h->hop], 64, "none: no variant of %s attaches", h->name);
+		else
+			snprintf(hooks[h->hop], 64, "%s/%s", kind_prefix(variant_kind[v]), h->name);
+	}
+	/* done is matched at consume_skb and kfree_skb alike. */
+	choose_tc(mode, &tcwhy);
+	snprintf(hooks[VNO_HOP_TC_INGRESS], 64, "%s", tcwhy);
+	snprintf(hooks[VNO_HOP_TC_EGRESS], 64, "%s", tcwhy);
+}
+
+int loader_remove_stale_tc(__u32 ifindex)
+{
+	int removed = 0;
+
+	for (int dir = 0; dir < 2; dir++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = dir ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, o, .handle = VNO_TC_HANDLE, .priority = VNO_TC_PRIO);
+
+		if (bpf_tc_detach(&hook, &o) == 0)
+			removed++;
+	}
+	return removed;
+}
+
+static int attach_tc(struct loader *l, const struct loader_opts *o, enum tc_mode mode,
+		     char *err, size_t errlen)
+{
+	int fds[2] = { bpf_program__fd(l->skel->progs.vno_tc_ingress),
+		       bpf_program__fd(l->skel->progs.vno_tc_egress) };
+
+	l->tc = calloc(o->n_ifaces * 2 + 1, sizeof(*l->tc));
+	if (!l->tc)
+		return -ENOMEM;
+	probe_quiet(true);
+	for (size_t i = 0; i < o->n_ifaces; i++)
+		if (loader_remove_stale_tc(o->ifaces[i].ifindex))
+			pr_info("%s: removed a TC filter left by an earlier run\n",
+				o->ifaces[i].name);
+	probe_quiet(false);
+	for (size_t i = 0; i < o->n_ifaces; i++) {
+		const struct vno_iface *it = &o->ifaces[i];
+
+		for (int dir = 0; dir < 2; dir++) {
+			struct tc_att *t = &l->tc[l->n_tc];
+			int ret;
+
+			t->ifindex = it->ifindex;
+			t->ingress = dir == 0;
+			t->link_fd = -1;
+			if (mode == TC_TCX) {
+				ret = bpf_link_create(fds[dir], it->ifindex,
+						      dir ? VNO_BPF_TCX_EGRESS : VNO_BPF_TCX_INGRESS,
+						      NULL);
+				if (ret < 0) {
+					ret = -errno;
+					goto fail;
+				}
+				t->link_fd = ret;
+			} else {
+				LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = it->ifindex,
+					    .attach_point = dir ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+				LIBBPF_OPTS(bpf_tc_opts, to, .handle = VNO_TC_HANDLE,
+					    .priority = VNO_TC_PRIO, .prog_fd = fds[dir]);
+
+				ret = bpf_tc_hook_create(&hook);
+				if (ret && ret != -EEXIST)
+					goto fail;
+				ret = bpf_tc_attach(&hook, &to);
+				if (ret)
+					goto fail;
+			}
+			l->n_tc++;
+			continue;
+fail:
+			snprintf(err, errlen, "%s: attaching the TC %s program failed: %s",
+				 it->name, dir ? "egress" : "ingress", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void detach_tc(struct loader *l)
+{
+	for (size_t i = 0; i < l->n_tc; i++) {
+		struct tc_att *t = &l->tc[i];
+
+		if (t->link_fd >= 0) {
+			close(t->link_fd);
+		} else {
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
+				    .attach_point = t->ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, o, .handle = VNO_TC_HANDLE,
+				    .priority = VNO_TC_PRIO);
+
+			bpf_tc_detach(&hook, &o);
+		}
+	}
+	free(l->tc);
+	l->tc = NULL;
+	l->n_tc = 0;
+}
+
+static void loader_unload(struct loader *l)
+{
+	detach_tc(l);
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		bpf_link__destroy(l->links[i]);
+		l->links[i] = NULL;
+	}
+	vno_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+/* One attempt with the given variant choice; on failure *bad is the hook whose
+ * variant failed (or -1 when the failure is not a hook's). */
+static int try_load(struct loader *l, const struct loader_opts *o, const int *variant,
+		    enum tc_mode tc, int *bad, char *err, size_t errlen)
+{
+	struct vno_bpf *skel;
+	__u64 key = 0;
+	int ret;
+
+	*bad = -1;
+	skel = vno_bpf__open();
+	if (!skel) {
+		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
+		return -errno;
+	}
+	l->skel = skel;
+	if (getrandom(&key, sizeof(key), 0) != sizeof(key))
+		key = (__u64)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	skel->rodata->cfg_netns = o->netns;
+	skel->rodata->cfg_all_ifaces = o->all_ifaces;
+	skel->rodata->cfg_all_frames = o->all_frames;
+	skel->rodata->cfg_snaplen = o->snaplen < VNO_HDR_MIN ? VNO_HDR_MIN : o->snaplen;
+	skel->rodata->cfg_id_key = key;
+	/* Wake the reader once an eighth of the buffer is waiting. */
+	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;
+	bpf_map__set_max_entries(skel->maps.events, o->rb_bytes);
+
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		struct bpf_program *p;
+
+		if (variant[i] < 0)
+			continue;
+		p = bpf_object__find_program_by_name(skel->obj, hook_defs[i].prog[variant[i]]);
+		if (p)
+			bpf_program__set_autoload(p, true);
+	}
+	if (tc != TC_OFF) {
+		bpf_program__set_autoload(skel->progs.vno_tc_ingress, true);
+		bpf_program__set_autoload(skel->progs.vno_tc_egress, true);
+	}
+	ret = vno_bpf__load(skel);
+	if (ret) {
+		snprintf(err, errlen, "loading the BPF programs failed: %s%s", strerror(-ret),
+			 ret == -EPERM ? " (needs root, or CAP_BPF with CAP_PERFMON and "
+					 "CAP_NET_ADMIN)" : "");
+		return ret;
+	}
+	for (size_t i = 0; i < o->n_ifaces; i++) {
+		struct vno_dev_key k = { .netns = o->ifaces[i].netns,
+					 .ifindex = o->ifaces[i].ifindex };
+		struct vno_dev_val v = { .mtu = o->ifaces[i].mtu };
+
+		bpf_map__update_elem(skel->maps.devs, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
+	}
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		struct bpf_program *p;
+
+		if (variant[i] < 0)
+			continue;
+		p = bpf_object__find_program_by_name(skel->obj, hook_defs[i].prog[variant[i]]);
+		l->links[i] = bpf_program__attach(p);
+		if (!l->links[i]) {
+			ret = -errno;
+			*bad = i;
+			snprintf(err, errlen, "attaching %s/%s failed: %s",
+				 kind_prefix(variant_kind[variant[i]]), hook_defs[i].name,
+				 strerror(-ret));
+			return ret;
+		}
+	}
+	if (tc != TC_OFF) {
+		ret = attach_tc(l, o, tc, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct loader *loader__open(const struct loader_opts *o, char *err, size_t errlen)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	unsigned disabled[N_HOOKS] = {};
+	int variant[N_HOOKS], bad, ret = -EINVAL;
+	const char *tcwhy;
+	enum tc_mode tc;
+
+	if (!l) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!probe_have_btf()) {
+		snprintf(err, errlen, "this kernel exposes no BTF (/sys/kernel/btf/vmlinux): "
+				      "vnoffload-trace needs a kernel built with CONFIG_DEBUG_INFO_BTF");
+		free(l);
+		errno = ENOTSUP;
+		return NULL;
+	}
+	if (!probe_kind(PROBE_RINGBUF)->ok) {
+		snprintf(err, errlen, "%s", probe_kind(PROBE_RINGBUF)->why);
+		free(l);
+		errno = ENOTSUP;
+		return NULL;
+	}
+	tc = choose_tc(o->tc_mode, &tcwhy);
+	if (o->tc_mode == TC_TCX && tc == TC_CLSACT && !probe_kind(PROBE_TCX)->ok) {
+		snprintf(err, errlen, "--tc-mode tcx: %s", probe_kind(PROBE_TCX)->why);
+		free(l);
+		errno = ENOTSUP;
+		return NULL;
+	}
+	for (int attempt = 0; attempt < MAX_TRIES; attempt++) {
+		for (size_t i = 0; i < N_HOOKS; i++)
+			variant[i] = choose_variant(&hook_defs[i], disabled[i]);
+		ret = try_load(l, o, variant, tc, &bad, err, errlen);
+		if (!ret)
+			break;
+		loader_unload(l);
+		if (bad < 0)
+			break;
+		pr_info("%s; trying the next variant\n", err);
+		disabled[bad] |= 1u << variant[bad];
+	}
+	if (ret) {
+		free(l);
+		errno = -ret;
+		return NULL;
+	}
+	for (int h = 0; h < VNO_HOP__MAX; h++)
+		snprintf(l->hooks[h], sizeof(l->hooks[h]), "none");
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		int hop = hook_defs[i].hop;
+
+		if (variant[i] < 0)
+			snprintf(l->hooks[hop], sizeof(l->hooks[hop]),
+				 "none: no variant of %s attaches", hook_defs[i].name);
+		else
+			snprintf(l->hooks[hop], sizeof(l->hooks[hop]), "%s/%s",
+				 kind_prefix(variant_kind[variant[i]]), hook_defs[i].name);
+		if (variant[i] > 0)
+			pr_warn("%s: using %s (tp_btf is not available here)\n",
+				vno_hop_name(hop), l->hooks[hop]);
+		pr_info("hop %s: %s\n", vno_hop_name(hop), l->hooks[hop]);
+	}
+	snprintf(l->hooks[VNO_HOP_TC_INGRESS], 64, "%s", tcwhy);
+	snprintf(l->hooks[VNO_HOP_TC_EGRESS], 64, "%s", tcwhy);
+	return l;
+}
+
+void loader__close(struct loader *l)
+{
+	if (!l)
+		return;
+	loader_unload(l);
+	free(l);
+}
+
+const char *loader_hook(const struct loader *l, int hop)
+{
+	return hop >= 0 && hop < VNO_HOP__MAX ? l->hooks[hop] : "none";
+}
+
+int loader_events_map_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader_counters(const struct loader *l, __u64 out[VNO_CNT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	memset(out, 0, sizeof(__u64) * VNO_CNT__MAX);
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < VNO_CNT__MAX; k++) {
+		if (bpf_map__lookup_elem(l->skel->maps.counters, &k, sizeof(k), vals,
+					 sizeof(*vals) * ncpu, 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* open -> configure -> load -> attach, and the undoing of it. */
+#ifndef VNO_LOADER_H
+#define VNO_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "ifaces.h"
+
+enum tc_mode { TC_AUTO, TC_TCX, TC_CLSACT, TC_OFF };
+
+/* clsact filters of ours are found by this handle and priority, so a run
+ * killed with SIGKILL can have its leftovers removed by the next one. */
+#define VNO_TC_HANDLE 0x766e
+#define VNO_TC_PRIO 0xc0de
+
+struct loader_opts {
+	__u32 netns;
+	bool all_ifaces;	/* every interface of netns, also ones created later */
+	bool all_frames;	/* --all */
+	unsigned snaplen;
+	unsigned long rb_bytes; /* ring buffer size, power of two */
+	enum tc_mode tc_mode;
+	const struct vno_iface *ifaces; /* chosen interfaces */
+	size_t n_ifaces;
+};
+
+struct loader;
+
+/* NULL on error with errno set and a sentence in err. */
+struct loader *loader__open(const struct loader_opts *o, char *err, size_t errlen);
+void loader__close(struct loader *l);
+
+/* Hook used per hop: "tp_btf/net_dev_start_xmit", or "none: <why>". */
+const char *loader_hook(const struct loader *l, int hop);
+int loader_events_map_fd(const struct loader *l);
+/* Sum over CPUs of the VNO_CNT_* counters. */
+int loader_counters(const struct loader *l, __u64 out[VNO_CNT__MAX]);
+
+/* What each hop would use on this kernel, and why, without loading (doctor). */
+void loader_plan(char hooks[VNO_HOP__MAX][64], enum tc_mode mode);
+
+/* Remove clsact filters left by a run that could not clean up (SIGKILL). */
+int loader_remove_stale_tc(__u32 ifindex);
+
+#endif

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include "decode.h"
+#include "json.h"
+#include "print.h"
+
+void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
+{
+	const struct vno_frame *f = &ev->f;
+	char gso[128], sa[64], da[64], fl[16];
+	__u64 t = f->ts_ns >= t0_ns ? f->ts_ns - t0_ns : 0;
+
+	vno_gso_type_str(f->gso_type, "|", gso, sizeof(gso));
+	fprintf(out, "%4" PRIu64 ".%06" PRIu64 " %-12.*s %-10s q%-2u len=%-6u", (uint64_t)(t / 1000000000),
+		(uint64_t)(t % 1000000000 / 1000), VNO_IFNAMSIZ, f->dev, vno_hop_name(f->hop),
+		f->queue, f->len);
+	if (f->gso_size || f->gso_type)
+		fprintf(out, " gso=%ux%u %s", f->gso_size, f->gso_segs, gso);
+	fprintf(out, " csum=%s", vno_csum_name(f->ip_summed));
+	if (f->ip_summed == VNO_CSUM_PARTIAL)
+		fprintf(out, "@%u+%u", f->csum_start, f->csum_offset);
+	if (f->ip_ver) {
+		vno_addr_str(f, true, sa, sizeof(sa));
+		vno_addr_str(f, false, da, sizeof(da));
+		if (f->sport || f->dport)
+			fprintf(out, f->ip_ver == 6 ? " [%s]:%u > [%s]:%u" : " %s:%u > %s:%u", sa,
+				f->sport, da, f->dport);
+		else
+			fprintf(out, " %s > %s", sa, da);
+		if (vno_l4_name(f->l4_proto))
+			fprintf(out, " %s", vno_l4_name(f->l4_proto));
+		if (f->l4_proto == 6) {
+			vno_tcp_flags_str(f->tcp_flags, fl, sizeof(fl));
+			fprintf(out, " [%s] seq %u", fl, f->tcp_seq);
+		}
+	}
+	if (f->vlan_proto)
+		fprintf(out, " vlan %u", f->vlan_tci & 0xFFF);
+	if (f->hop == VNO_HOP_DONE || f->hop == VNO_HOP_DROP || (f->flags & VNO_F_QUEUE_WAIT))
+		fprintf(out, " %s=%.1fus", f->hop == VNO_HOP_XMIT ? "qwait" : "lat",
+			f->latency_ns / 1e3);
+	if (f->flags & VNO_F_FREED) {
+		const char *r = vno_drop_reason_name ? vno_drop_reason_name(f->drop_reason) : NULL;
+
+		if (r)
+			fprintf(out, " freed:%s", r);
+		else
+			fprintf(out, " freed:%u", f->drop_reason);
+	}
+	if (f->flags & VNO_F_ANOMALY)
+		fputs(" ANOMALY", out);
+	fprintf(out, " id=%08" PRIx64 "\n", (uint64_t)(f->pkt_id >> 32));
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* record's options, parsed apart from running so they can be tested. */
+#ifndef VNO_RECORD_H
+#define VNO_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "loader.h"
+
+struct record_opts {
+	char **ifaces;	/* patterns, pointing into argv */
+	int n_ifaces;
+	unsigned long long duration_ms; /* 0: until a signal */
+	bool json, all, quiet, help;
+	unsigned snaplen;
+	unsigned long long rb_bytes;
+	enum tc_mode tc_mode;
+};
+
+/* 0, or -EINVAL with one sentence in err. */
+int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, size_t errlen);
+void record_opts_free(struct record_opts *o);
+
+#endif

@@ -16,14 +16,20 @@
  *   vno-guest --tap T [--bridge BR] [addresses] [--ready-file F] [--go-file F]
  *             [--stdin] [--hold] [--count N --interval-us U] [--quiet] SPEC...
  *   vno-guest --sink [--udp PORT]... [--tcp PORT]... [--ready-file F]
+ *   vno-guest --tcx-show IFACE
+ *
+ * --tcx-show lists the BPF programs attached to IFACE through TCX links
+ * (bpftool 7.1 and iproute2 6.1 predate TCX and cannot show them), so the
+ * tests can check that vnoffload-trace leaves nothing behind.
  *
  * SPEC is KIND[:key=value|flag]... ; `vno-guest --help` lists them.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/if.h>
+#include <net/if.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <linux/virtio_net.h>
@@ -845,6 +851,56 @@ static int sink_run(const int *udp, int nudp, const int *tcp, int ntcp)
 	return 0;
 }
 
+/* ---- TCX query --------------------------------------------------------- */
+
+/* enum bpf_attach_type values from Linux 6.6 (commit e420bed02507 "bpf: Add
+ * fd-based tcx multi-prog infra with link support"); libbpf 1.1's headers
+ * do not have them. */
+#define VNO_BPF_TCX_INGRESS 46
+#define VNO_BPF_TCX_EGRESS 47
+
+static void tcx_show_dir(int ifindex, int type, const char *name)
+{
+	__u32 ids[64], cnt = 64, attach_flags = 0;
+	int err;
+
+	printf("\"%s\":", name);
+	err = bpf_prog_query(ifindex, type, 0, &attach_flags, ids, &cnt);
+	if (err) {
+		printf("{\"error\":\"%s\"}", strerror(errno));
+		return;
+	}
+	putchar('[');
+	for (__u32 i = 0; i < cnt; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			printf("%s{\"id\":%u,\"name\":\"%s\"}", i ? "," : "", ids[i], info.name);
+		else
+			printf("%s{\"id\":%u,\"name\":null}", i ? "," : "", ids[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+	putchar(']');
+}
+
+/* One JSON line: {"dev":..,"ifindex":..,"ingress":[{"id","name"}],"egress":[..]}. */
+static int tcx_show(const char *dev)
+{
+	int ifindex = if_nametoindex(dev);
+
+	if (!ifindex)
+		die("%s: no such interface", dev);
+	printf("{\"dev\":\"%s\",\"ifindex\":%d,", dev, ifindex);
+	tcx_show_dir(ifindex, VNO_BPF_TCX_INGRESS, "ingress");
+	putchar(',');
+	tcx_show_dir(ifindex, VNO_BPF_TCX_EGRESS, "egress");
+	printf("}\n");
+	return 0;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void usage(FILE *out)
@@ -852,6 +908,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: %s --tap NAME [options] SPEC...\n"
 "       %s --sink [--udp PORT]... [--tcp PORT]... [--ready-file FILE]\n"
+"       %s --tcx-show IFACE   (TCX programs on IFACE, one JSON line)\n"
 "\n"
 "Guest mode: create tap NAME (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, TUNSETOFFLOAD\n"
 "csum,tso4,tso6,tso_ecn,uso4,uso6) and write virtio_net_hdr + frame per SPEC.\n"
@@ -885,7 +942,7 @@ static void usage(FILE *out)
 "Each planted frame prints one JSON line: type planted, spec, len (Ethernet\n"
 "bytes), gso_size, gso_segs, gso_type (kernel SKB_GSO names, without dodgy),\n"
 "ip_summed, csum_start, csum_offset, vlan, addresses, ports, written/error.\n",
-		prog, prog);
+		prog, prog, prog);
 }
 
 int main(int argc, char **argv)
@@ -893,7 +950,7 @@ int main(int argc, char **argv)
 	enum {
 		O_TAP = 256, O_BRIDGE, O_READY, O_GO, O_GO_TIMEOUT, O_STDIN, O_HOLD, O_COUNT,
 		O_INTERVAL, O_QUIET, O_HDRLEN, O_NOOFF, O_SMAC, O_DMAC, O_SIP, O_DIP, O_S6, O_D6,
-		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP,
+		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP, O_TCX,
 	};
 	static const struct option lo[] = {
 		{ "tap", required_argument, 0, O_TAP },
@@ -920,6 +977,7 @@ int main(int argc, char **argv)
 		{ "sink", no_argument, 0, O_SINK },
 		{ "udp", required_argument, 0, O_UDP },
 		{ "tcp", required_argument, 0, O_TCP },
+		{ "tcx-show", required_argument, 0, O_TCX },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -980,6 +1038,8 @@ int main(int argc, char **argv)
 			else
 				tcp_ports[ntcp++] = parse_num("--tcp", optarg, 1, 65535);
 			break;
+		case O_TCX:
+			return tcx_show(optarg);
 		case 'h':
 			usage(stdout);
 			return 0;

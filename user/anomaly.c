@@ -23,8 +23,10 @@
  * transport_off); a drop can happen before the headers are set. */
 #define HOPS_HDR (HOPS_IN | HOPS_TX)
 
-/* SKB_GSO_* bits not named in vno.h (include/linux/skbuff.h). */
-#define GSO_TCP_FIXEDID (1u << 3)
+/* SKB_GSO_* bits not named in vno.h (include/linux/skbuff.h). Bit 3 was
+ * SKB_GSO_TCP_FIXEDID until it moved to bit 30 (6.18); captures from either
+ * kernel may hold it. */
+#define GSO_TCP_FIXEDID_OLD (1u << 3)
 #define GSO_GRE (1u << 6)
 #define GSO_GRE_CSUM (1u << 7)
 #define GSO_IPXIP4 (1u << 8)
@@ -34,9 +36,14 @@
 #define GSO_PARTIAL (1u << 12)
 #define GSO_TUNNEL_REMCSUM (1u << 13)
 #define GSO_ESP (1u << 15)
+#define GSO_TCP_ACCECN (1u << 19)
+#define GSO_TCP_FIXEDID (1u << 30)
+#define GSO_TCP_FIXEDID_INNER (1u << 31)
 
 /* Modifier bits: they qualify a segmentation type but are not one. */
-#define GSO_MODIFIERS (VNO_GSO_DODGY | VNO_GSO_TCP_ECN | GSO_TCP_FIXEDID)
+#define GSO_MODIFIERS                                                                \
+	(VNO_GSO_DODGY | VNO_GSO_TCP_ECN | GSO_TCP_ACCECN | GSO_TCP_FIXEDID_OLD |      \
+	 GSO_TCP_FIXEDID | GSO_TCP_FIXEDID_INNER)
 /* Encapsulated frames: csum_start/offset and the transport header then
  * refer to different (inner vs outer) headers by design. */
 #define GSO_TUNNELS                                                                  \

@@ -282,6 +282,9 @@ Test(anomaly, gso_size_without_type)
 	expect_only(&f, &d, ANOMALY_GSO_SIZE_WITHOUT_TYPE);
 	f.gso_type = VNO_GSO_DODGY;
 	expect_only(&f, &d, ANOMALY_GSO_SIZE_WITHOUT_TYPE);
+	/* SKB_GSO_TCP_FIXEDID (bit 30 since 6.18) only qualifies TCP. */
+	f.gso_type = 1u << 30;
+	expect_only(&f, &d, ANOMALY_GSO_SIZE_WITHOUT_TYPE);
 }
 
 Test(anomaly, gso_segs_over_dev_max)

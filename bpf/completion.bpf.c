@@ -11,9 +11,25 @@ struct trace_event_raw_kfree_skb___reason {
 	__u32 reason;
 } __attribute__((preserve_access_index));
 
+static __always_inline void queue_release(const struct vno_inflight *in, bool freed, __u64 now)
+{
+	struct vno_queue_key k = { .netns = in->netns, .ifindex = in->ifindex, .queue = in->queue };
+	struct vno_queue_stat *q = bpf_map_lookup_elem(&queues, &k);
+
+	if (!q)
+		return;
+	__sync_fetch_and_add(&q->inflight, -1);
+	if (freed) {
+		__sync_fetch_and_add(&q->freed, 1);
+	} else {
+		__sync_fetch_and_add(&q->done, 1);
+		q->last_done_ns = now;
+	}
+}
+
 static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, bool freed)
 {
-	__u64 addr = (__u64)skb;
+	__u64 addr = vno_addr(skb), now;
 	struct vno_inflight *in;
 	const struct net_device *dev;
 	struct vno_meta m;
@@ -23,9 +39,10 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 	if (in) {
 		/* The device may already be gone from skb->dev (veth moved it to
 		 * the peer); report it on the device it was handed to. */
-		__u64 lat = bpf_ktime_get_ns() - in->ts_ns;
 		struct vno_event *ev;
 
+		now = bpf_ktime_get_ns();
+		queue_release(in, freed, now);
 		vno_read_meta(skb, &m);
 		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 		if (!ev) {
@@ -34,9 +51,9 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 			return 0;
 		}
 		__builtin_memset(&ev->f, 0, sizeof(ev->f));
-		ev->f.ts_ns = bpf_ktime_get_ns();
+		ev->f.ts_ns = now;
 		ev->f.pkt_id = in->pkt_id;
-		ev->f.latency_ns = lat;
+		ev->f.latency_ns = now - in->ts_ns;
 		ev->f.netns = in->netns;
 		ev->f.ifindex = in->ifindex;
 		ev->f.queue = in->queue;
@@ -66,8 +83,12 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
 		return 0;
 	vno_read_meta(skb, &m);
-	if (vno_wanted(&m))
-		vno_emit(skb, dev, netns, &m, VNO_HOP_DROP, 0, reason, VNO_F_FREED);
+	if (vno_wanted(&m)) {
+		struct vno_hopinfo hi = { .hop = VNO_HOP_DROP, .reason = reason,
+					  .flags = VNO_F_FREED };
+
+		vno_emit(skb, dev, netns, &m, &hi);
+	}
 	return 0;
 }
 

@@ -7,6 +7,8 @@ struct vno_devs_map devs SEC(".maps");
 struct vno_inflight_map inflight SEC(".maps");
 struct vno_tcts_map tc_ts SEC(".maps");
 struct vno_counters_map counters SEC(".maps");
+struct vno_origin_map origin SEC(".maps");
+struct vno_queues_map queues SEC(".maps");
 
 const volatile __u32 cfg_netns = 0;
 const volatile __u32 cfg_all_ifaces = 0;

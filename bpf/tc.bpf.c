@@ -15,6 +15,7 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 {
 	const struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct vno_hopinfo hi = {};
 	struct vno_meta m;
 	__u64 addr, now;
 	__u32 netns;
@@ -27,8 +28,9 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 	vno_read_meta(skb, &m);
 	if (!vno_wanted(&m))
 		return TC_ACT_UNSPEC;
-	if (vno_emit(skb, dev, netns, &m, hop, 0, 0, 0) == 0 && hop == VNO_HOP_TC_EGRESS) {
-		addr = (__u64)skb;
+	hi.hop = hop;
+	if (vno_emit(skb, dev, netns, &m, &hi) == 0 && hop == VNO_HOP_TC_EGRESS) {
+		addr = vno_addr(skb);
 		now = bpf_ktime_get_ns();
 		bpf_map_update_elem(&tc_ts, &addr, &now, BPF_ANY);
 	}

@@ -44,6 +44,21 @@ struct vno_tcts_map {
 	__type(value, __u64);
 };
 
+/* skb address -> ifindex it entered on (rx), for the origin of what leaves. */
+struct vno_origin_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VNO_INFLIGHT_MAX);
+	__type(key, __u64);
+	__type(value, __u32);
+};
+
+struct vno_queues_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vno_queue_key);
+	__type(value, struct vno_queue_stat);
+};
+
 struct vno_counters_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VNO_CNT__MAX);
@@ -56,6 +71,8 @@ extern struct vno_devs_map devs SEC(".maps");
 extern struct vno_inflight_map inflight SEC(".maps");
 extern struct vno_tcts_map tc_ts SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
+extern struct vno_origin_map origin SEC(".maps");
+extern struct vno_queues_map queues SEC(".maps");
 
 /* Tunables, set through the skeleton's rodata before load (maps.bpf.c). */
 extern const volatile __u32 cfg_netns;	    /* with cfg_all_ifaces: watch this netns */
@@ -71,6 +88,17 @@ struct sk_buff___pre62 {
 	__u8 vlan_present : 1;
 } __attribute__((preserve_access_index));
 
+/* The skb address as a plain number (see vno_pkt_id). */
+static __always_inline __u64 vno_addr(const void *skb)
+{
+	__u64 a = 0;
+
+	/* A tp_btf skb is a trusted pointer and the verifier refuses arithmetic
+	 * on it; copied through the stack it is a plain number. */
+	bpf_probe_read_kernel(&a, sizeof(a), &skb);
+	return a;
+}
+
 static __always_inline void vno_count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
@@ -81,11 +109,8 @@ static __always_inline void vno_count(__u32 idx)
 
 static __always_inline __u64 vno_pkt_id(const void *skb)
 {
-	__u64 z = 0;
+	__u64 z = vno_addr(skb);
 
-	/* A tp_btf skb is a trusted pointer and the verifier refuses arithmetic
-	 * on it; copied through the stack it is a plain number. */
-	bpf_probe_read_kernel(&z, sizeof(z), &skb);
 	/* splitmix64 finaliser: stable per skb, reveals no kernel address. */
 	z ^= cfg_id_key;
 
@@ -153,13 +178,22 @@ static __always_inline void vno_submit(struct vno_event *ev)
 	bpf_ringbuf_submit(ev, avail >= cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
+/* What the hook knows beyond the skb itself. */
+struct vno_hopinfo {
+	__u64 latency;
+	__u32 reason;
+	__u32 origin;
+	__u8 hop;
+	__u8 flags;
+};
+
 /*
- * The one body: fill and submit a record for @skb seen at @hop on @dev.
+ * The one body: fill and submit a record for @skb seen at @hi->hop on @dev.
  * Returns 0 when a record was sent, -1 otherwise.
  */
 static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_device *dev,
-				    __u32 netns, const struct vno_meta *m, __u8 hop,
-				    __u64 latency, __u32 reason, __u8 flags)
+				    __u32 netns, const struct vno_meta *m,
+				    const struct vno_hopinfo *hi)
 {
 	struct vno_event *ev;
 	struct vno_frame *f;
@@ -175,23 +209,23 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	f = &ev->f;
 	f->ts_ns = bpf_ktime_get_ns();
 	f->pkt_id = vno_pkt_id(skb);
-	f->latency_ns = latency;
+	f->latency_ns = hi->latency;
 	f->netns = netns;
 	f->ifindex = BPF_CORE_READ(dev, ifindex);
 	f->len = BPF_CORE_READ(skb, len);
 	f->data_len = BPF_CORE_READ(skb, data_len);
 	f->gso_type = m->gso_type;
-	f->drop_reason = reason;
+	f->drop_reason = hi->reason;
 	f->tcp_seq = 0;
 	f->gso_size = m->gso_size;
 	f->gso_segs = m->gso_segs;
 	f->queue = BPF_CORE_READ(skb, queue_mapping);
-	f->hop = hop;
+	f->hop = hi->hop;
 	f->ip_summed = m->ip_summed;
 	f->nr_frags = m->nr_frags;
 	f->l4_proto = 0;
 	f->version = VNO_RECORD_VERSION;
-	f->flags = flags;
+	f->flags = hi->flags;
 	f->tcp_flags = 0;
 	f->ip_ver = 0;
 	f->l3_proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
@@ -199,6 +233,7 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	f->dport = 0;
 	f->anomaly = 0;
 	__builtin_memset(f->reserved, 0, sizeof(f->reserved));
+	f->origin_ifindex = hi->origin;
 	__builtin_memset(f->saddr, 0, sizeof(f->saddr));
 	__builtin_memset(f->daddr, 0, sizeof(f->daddr));
 	BPF_CORE_READ_STR_INTO(&f->dev, dev, name);

@@ -8,14 +8,30 @@
  */
 #include "vno.bpf.h"
 
+static __always_inline void queue_xmit(__u32 netns, __u32 ifindex, __u16 queue, __u64 now)
+{
+	struct vno_queue_key k = { .netns = netns, .ifindex = ifindex, .queue = queue };
+	struct vno_queue_stat *q = bpf_map_lookup_elem(&queues, &k), init = {};
+
+	if (!q) {
+		bpf_map_update_elem(&queues, &k, &init, BPF_NOEXIST);
+		q = bpf_map_lookup_elem(&queues, &k);
+		if (!q)
+			return;
+	}
+	q->last_xmit_ns = now;
+	__sync_fetch_and_add(&q->inflight, 1);
+	__sync_fetch_and_add(&q->xmit, 1);
+}
+
 static __always_inline int on_xmit(const struct sk_buff *skb)
 {
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
-	__u64 addr = (__u64)skb, *tc_at, wait = 0, now;
+	__u64 addr = vno_addr(skb), *tc_at, now;
+	struct vno_hopinfo hi = { .hop = VNO_HOP_XMIT };
 	struct vno_inflight in = {};
 	struct vno_meta m;
-	__u32 netns, ifindex;
-	__u8 flags = 0;
+	__u32 netns, ifindex, *org;
 
 	if (!dev)
 		return 0;
@@ -28,13 +44,16 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 	tc_at = bpf_map_lookup_elem(&tc_ts, &addr);
 	now = bpf_ktime_get_ns();
 	if (tc_at) {
-		wait = now - *tc_at;
-		flags |= VNO_F_QUEUE_WAIT;
+		hi.latency = now - *tc_at;
+		hi.flags |= VNO_F_QUEUE_WAIT;
 		bpf_map_delete_elem(&tc_ts, &addr);
 	}
 	if (!vno_wanted(&m))
 		return 0;
-	if (vno_emit(skb, dev, netns, &m, VNO_HOP_XMIT, wait, 0, flags))
+	org = bpf_map_lookup_elem(&origin, &addr);
+	if (org)
+		hi.origin = *org;
+	if (vno_emit(skb, dev, netns, &m, &hi))
 		return 0;
 	in.ts_ns = now;
 	in.pkt_id = vno_pkt_id(skb);
@@ -44,24 +63,34 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 	BPF_CORE_READ_STR_INTO(&in.dev, dev, name);
 	if (bpf_map_update_elem(&inflight, &addr, &in, BPF_ANY))
 		vno_count(VNO_CNT_INFLIGHT_FULL);
+	else
+		queue_xmit(netns, ifindex, in.queue, now);
 	return 0;
 }
 
 static __always_inline int on_rx(const struct sk_buff *skb)
 {
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct vno_hopinfo hi = { .hop = VNO_HOP_RX };
 	struct vno_meta m;
-	__u32 netns;
+	__u32 netns, ifindex;
+	__u64 addr;
 
 	if (!dev)
 		return 0;
 	netns = vno_dev_netns(dev);
-	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
+	ifindex = BPF_CORE_READ(dev, ifindex);
+	if (!vno_watched(netns, ifindex))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
 	vno_read_meta(skb, &m);
-	if (vno_wanted(&m))
-		vno_emit(skb, dev, netns, &m, VNO_HOP_RX, 0, 0, 0);
+	if (!vno_wanted(&m))
+		return 0;
+	/* Remember where it came in, so the device it leaves on can say. */
+	addr = vno_addr(skb);
+	bpf_map_update_elem(&origin, &addr, &ifindex, BPF_ANY);
+	hi.origin = ifindex;
+	vno_emit(skb, dev, netns, &m, &hi);
 	return 0;
 }
 

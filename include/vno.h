@@ -29,7 +29,8 @@ enum vno_hop {
 	VNO_HOP_XMIT = 3,	/* driver hand-off (net_dev_start_xmit) */
 	VNO_HOP_DONE = 4,	/* released after xmit: consume_skb/kfree_skb */
 	VNO_HOP_DROP = 5,	/* kfree_skb of a frame not in flight on a device */
-	VNO_HOP__MAX = 6,
+	VNO_HOP_HANG = 6,	/* not a frame: the kernel TX watchdog fired on dev/queue */
+	VNO_HOP__MAX = 7,
 };
 
 /* skb->ip_summed values (include/linux/skbuff.h). */
@@ -102,7 +103,8 @@ struct vno_frame {
 	__u8 daddr[16];
 	char dev[VNO_IFNAMSIZ];
 	__u8 anomaly;	   /* first anomaly rule id + 1, 0 = none (user space) */
-	__u8 reserved[7];
+	__u8 reserved[3];
+	__u32 origin_ifindex; /* device (same netns) the frame entered on, 0 = unknown */
 };
 
 /* What the ring buffer carries: the record and up to VNO_SNAP_MAX frame bytes. */
@@ -132,6 +134,24 @@ struct vno_inflight {
 	__u16 queue;
 	__u16 pad[3];
 	char dev[VNO_IFNAMSIZ];
+};
+
+/* One TX queue of a watched device. */
+struct vno_queue_key {
+	__u32 netns;
+	__u32 ifindex;
+	__u32 queue;
+};
+
+/* Its state, for the completion-stall trigger: frames handed to the driver
+ * and not yet released, and when the queue last completed one. */
+struct vno_queue_stat {
+	__u64 last_xmit_ns;
+	__u64 last_done_ns;	/* consumed, not freed with a drop reason */
+	__s64 inflight;
+	__u64 xmit;
+	__u64 done;
+	__u64 freed;		/* released by kfree_skb (dropped) after xmit */
 };
 
 /* Counters the BPF side keeps that are not per device. */

@@ -16,6 +16,7 @@ static const char *const hop_names[VNO_HOP__MAX] = {
 	[VNO_HOP_RX] = "rx",	       [VNO_HOP_TC_INGRESS] = "tc-ingress",
 	[VNO_HOP_TC_EGRESS] = "tc-egress", [VNO_HOP_XMIT] = "xmit",
 	[VNO_HOP_DONE] = "done",	   [VNO_HOP_DROP] = "drop",
+	[VNO_HOP_HANG] = "hang",
 };
 
 const char *vno_hop_name(unsigned hop)

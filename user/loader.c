@@ -35,6 +35,7 @@ static const struct hook_def {
 	{ "net_dev_start_xmit", "net", VNO_HOP_XMIT, { "xmit_btf", "xmit_raw", "xmit_tp" } },
 	{ "consume_skb", "skb", VNO_HOP_DONE, { "consume_btf", "consume_raw", "consume_tp" } },
 	{ "kfree_skb", "skb", VNO_HOP_DROP, { "kfree_btf", "kfree_raw", "kfree_tp" } },
+	{ "net_dev_xmit_timeout", "net", VNO_HOP_HANG, { "timeout_btf", "timeout_raw", "timeout_tp" } },
 };
 #define N_HOOKS (sizeof(hook_defs) / sizeof(hook_defs[0]))
 

@@ -460,7 +460,8 @@ vno_record_stop()
 		tb_fail "record did not exit within ${TB_TIMEOUT}s of SIG$sig"
 		kill -KILL "$VNO_REC_PID" 2>/dev/null
 	fi
-	wait "$VNO_REC_PID"
+	# (braces: keep bash's "Killed" job notice out of the log)
+	{ wait "$VNO_REC_PID"; } 2>/dev/null
 	VNO_REC_RC=$?
 	VNO_REC_PID=
 }

@@ -448,21 +448,24 @@ _tb_record_ready_or_dead() { _tb_has_ready "$1" || ! kill -0 "$2" 2>/dev/null; }
 # set VNO_REC_RC.
 vno_record_stop()
 {
-	local sig=${1:-INT} i
+	local sig=${1:-INT} i stuck=
 	VNO_REC_RC=
 	[[ -n $VNO_REC_PID ]] || return 0
-	kill -"$sig" "$VNO_REC_PID" 2>/dev/null
-	for ((i = 0; i < TB_TIMEOUT * 20; i++)); do
-		kill -0 "$VNO_REC_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$VNO_REC_PID" 2>/dev/null; then
-		tb_fail "record did not exit within ${TB_TIMEOUT}s of SIG$sig"
-		kill -KILL "$VNO_REC_PID" 2>/dev/null
-	fi
-	# (braces: keep bash's "Killed" job notice out of the log)
-	{ wait "$VNO_REC_PID"; } 2>/dev/null
-	VNO_REC_RC=$?
+	# stderr off meanwhile: bash's "Killed" job notices are noise here.
+	{
+		kill -"$sig" "$VNO_REC_PID"
+		for ((i = 0; i < TB_TIMEOUT * 20; i++)); do
+			kill -0 "$VNO_REC_PID" || break
+			sleep 0.05
+		done
+		if kill -0 "$VNO_REC_PID"; then
+			stuck=1
+			kill -KILL "$VNO_REC_PID"
+		fi
+		wait "$VNO_REC_PID"
+		VNO_REC_RC=$?
+	} 2>/dev/null
+	[[ -z $stuck ]] || tb_fail "record did not exit within ${TB_TIMEOUT}s of SIG$sig"
 	VNO_REC_PID=
 }
 

@@ -24,6 +24,7 @@ static __always_inline void queue_release(const struct vno_inflight *in, bool fr
 	} else {
 		__sync_fetch_and_add(&q->done, 1);
 		q->last_done_ns = now;
+		q->pending = 0;
 	}
 }
 

@@ -20,6 +20,9 @@ static __always_inline void queue_xmit(__u32 netns, __u32 ifindex, __u16 queue, 
 			return;
 	}
 	q->last_xmit_ns = now;
+	if (q->pending == 0)
+		q->first_pending_ns = now;
+	__sync_fetch_and_add(&q->pending, 1);
 	__sync_fetch_and_add(&q->inflight, 1);
 	__sync_fetch_and_add(&q->xmit, 1);
 }

@@ -131,6 +131,17 @@ int agg__add(struct agg *a, const struct vno_event *ev)
 	return 0;
 }
 
+void agg__add_anomalies(struct agg *a, const struct vno_event *ev, __u64 mask)
+{
+	struct agg_entry *e;
+
+	if (!mask || !(e = agg_find(a, &ev->f)))
+		return;
+	for (unsigned r = 0; r < ANOMALY__MAX; r++)
+		if (mask & (1ULL << r))
+			e->rules[r]++;
+}
+
 static int entry_cmp(const void *x, const void *y)
 {
 	const struct agg_entry *a = x, *b = y;
@@ -214,12 +225,17 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 			fprintf(out, "%-15s %-10s   freed %" PRIu64 "x reason %s\n", "", "",
 				(uint64_t)e->drops[r].count,
 				reason_str(e->drops[r].reason, rb, sizeof(rb)));
-		if (e->anomalies)
-			fprintf(out, "%-15s %-10s   %" PRIu64 " anomalous frames\n", "", "",
-				(uint64_t)e->anomalies);
+		for (unsigned r = 0; r < ANOMALY__MAX; r++)
+			if (e->rules[r])
+				fprintf(out, "%-15s %-10s   anomaly %s: %" PRIu64 " frames\n", "", "",
+					anomaly_name(r), (uint64_t)e->rules[r]);
 	}
 	if (!a->n)
 		fprintf(out, "(no frames recorded)\n");
+	for (int h = 0; h < VNO_HANG__MAX; h++)
+		if (a->hangs[h])
+			fprintf(out, "hangs (%s): %" PRIu64 "\n", diag_source_name(h),
+				(uint64_t)a->hangs[h]);
 	fprintf(out, "events lost (ring buffer full): %" PRIu64 "\n", (uint64_t)lost);
 	if (unmatched)
 		fprintf(out, "completions not tracked (in-flight table full): %" PRIu64 "\n",
@@ -264,6 +280,11 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 		for (int c = 0; c < VNO_CSUM__MAX; c++)
 			fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", vno_csum_name(c),
 				(uint64_t)e->csum[c]);
+		fputs("},\"anomaly_rules\":{", out);
+		for (unsigned r = 0, k = 0; r < ANOMALY__MAX; r++)
+			if (e->rules[r])
+				fprintf(out, "%s\"%s\":%" PRIu64, k++ ? "," : "", anomaly_name(r),
+					(uint64_t)e->rules[r]);
 		fputs("},\"drops\":{", out);
 		for (int r = 0; r < AGG_MAX_REASONS && e->drops[r].count; r++) {
 			fprintf(out, "%s", r ? "," : "");
@@ -272,6 +293,10 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 		}
 		fputs("}}", out);
 	}
-	fputs("]}\n", out);
+	fputs("],\"hangs\":{", out);
+	for (int h = 0; h < VNO_HANG__MAX; h++)
+		fprintf(out, "%s\"%s\":%" PRIu64, h ? "," : "", diag_source_name(h),
+			(uint64_t)a->hangs[h]);
+	fputs("}}\n", out);
 	free(s);
 }

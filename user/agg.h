@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdbool.h>
 #include "vno.h"
+#include "anomaly.h"
+#include "diagnose.h"
 
 #define AGG_MAX_REASONS 16
 
@@ -29,7 +31,8 @@ struct agg_entry {
 	char dev[VNO_IFNAMSIZ + 1];
 	__u64 frames, bytes, gso_frames, segs_total;
 	__u64 csum[VNO_CSUM__MAX];
-	__u64 anomalies;
+	__u64 anomalies;		/* frames with at least one rule tripped */
+	__u64 rules[ANOMALY__MAX];	/* frames per rule */
 	struct agg_hist gso_size, gso_segs, latency;
 	struct agg_reason drops[AGG_MAX_REASONS];
 	__u64 drops_other; /* reasons beyond AGG_MAX_REASONS */
@@ -40,12 +43,16 @@ struct agg {
 	size_t n, cap;
 	__u64 records;
 	__u64 first_ts, last_ts;
+	__u64 hangs[VNO_HANG__MAX];
 };
 
 struct agg *agg__new(void);
 void agg__free(struct agg *a);
 /* 0, or -ENOMEM (the record is then not counted). */
 int agg__add(struct agg *a, const struct vno_event *ev);
+
+/* Count the anomaly rules (bit per enum anomaly_id) a record tripped. */
+void agg__add_anomalies(struct agg *a, const struct vno_event *ev, __u64 mask);
 
 void agg_hist_add(struct agg_hist *h, __u64 v);
 /* Value at quantile q (0..1), within a histogram slot's width; 0 when empty. */

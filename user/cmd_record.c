@@ -17,12 +17,17 @@
 #include "pipeline.h"
 #include "probe.h"
 #include "record.h"
+#include "kmsg.h"
+#include "triggers.h"
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, usr1_flag;
 
 static void on_signal(int sig)
 {
-	stop_flag = 1;
+	if (sig == SIGUSR1)
+		usr1_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 static void usage(FILE *out)
@@ -38,15 +43,26 @@ static void usage(FILE *out)
 		"      --snaplen N        frame bytes to keep per record (0-%d, default 128)\n"
 		"      --buffer SIZE      ring buffer size (default 16M)\n"
 		"      --tc-mode MODE     tcx, clsact or off (default: tcx where the kernel has it)\n"
-		"  -q, --quiet            no per-frame lines, only the summary\n",
+		"  -q, --quiet            no per-frame lines, only hangs and the summary\n"
+		"hang triggers (each diagnosis names the frames before the hang):\n"
+		"      --stall-ms MS      frames handed to a queue with no completion for MS\n"
+		"                         (default 1000; 0 = off)\n"
+		"      --hang-pattern RE  another kernel-log line that means a hang (POSIX ERE;\n"
+		"                         group 1 = device, group 2 = queue); repeatable\n"
+		"      --trigger-after D  diagnose as if a hang happened after D\n"
+		"      --window N         frames kept per device before a hang (default 1024)\n"
+		"  SIGUSR1 diagnoses every watched device now.\n",
 		VNO_SNAP_MAX);
 }
 
 void record_opts_free(struct record_opts *o)
 {
 	free(o->ifaces);
+	free(o->hang_patterns);
 	o->ifaces = NULL;
 	o->n_ifaces = 0;
+	o->hang_patterns = NULL;
+	o->n_hang_patterns = 0;
 }
 
 int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, size_t errlen)
@@ -60,6 +76,10 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "tc-mode", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "stall-ms", required_argument, NULL, 'S' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "hang-pattern", required_argument, NULL, 'P' },
+		{ "trigger-after", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -71,6 +91,8 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	o->snaplen = 128;
 	o->rb_bytes = 16 << 20;
 	o->tc_mode = TC_AUTO;
+	o->stall_ms = 1000;
+	o->window = 1024;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:d:as:qh", longopts, NULL)) != -1) {
@@ -126,6 +148,42 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 				return -EINVAL;
 			}
 			break;
+		case 'S':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || !optarg[0] || v > 3600000) {
+				snprintf(err, errlen, "--stall-ms %s: must be milliseconds from 0 (off) "
+						      "to 3600000", optarg);
+				return -EINVAL;
+			}
+			o->stall_ms = v;
+			break;
+		case 'W':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || v < 1 || v > 65536) {
+				snprintf(err, errlen, "--window %s: must be a number of frames from 1 "
+						      "to 65536", optarg);
+				return -EINVAL;
+			}
+			o->window = v;
+			break;
+		case 'T':
+			if (parse_duration_ms(optarg, &o->trigger_after_ms)) {
+				snprintf(err, errlen, "--trigger-after %s: not a duration; use 5, 5s "
+						      "or 500ms", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'P': {
+			char **p = realloc(o->hang_patterns, (o->n_hang_patterns + 1) * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			o->hang_patterns = p;
+			o->hang_patterns[o->n_hang_patterns++] = optarg;
+			break;
+		}
 		case 'h':
 			o->help = true;
 			return 0;
@@ -148,7 +206,18 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 
 struct record_ctx {
 	struct pipeline pipe;
+	struct loader *l;
+	const struct record_opts *o;
+	const struct vno_iface *sel;	/* watched interfaces */
+	size_t nsel;
+	__u32 netns;
 	__u64 events;
+	/* Stall episodes already reported, by queue and first pending xmit. */
+	struct {
+		struct vno_queue_key k;
+		__u64 first_pending_ns;
+	} fired[64];
+	unsigned n_fired;
 };
 
 static int on_sample(void *ctx, void *data, size_t len)
@@ -161,6 +230,123 @@ static int on_sample(void *ctx, void *data, size_t len)
 	rc->events++;
 	pipeline_frame(&rc->pipe, &ev, true);
 	return 0;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int on_hang(const struct vno_hang *h, void *ctx)
+{
+	struct record_ctx *rc = ctx;
+
+	return pipeline_hang(&rc->pipe, h);
+}
+
+static const struct vno_iface *sel_by_name(const struct record_ctx *rc, const char *name)
+{
+	for (size_t i = 0; i < rc->nsel; i++)
+		if (!strcmp(rc->sel[i].name, name))
+			return &rc->sel[i];
+	return NULL;
+}
+
+static int on_kmsg_line(const char *line, void *ctx)
+{
+	struct record_ctx *rc = ctx;
+	const char *names[256];
+	struct kmsg_hit hit;
+	struct vno_hang h = { .queue = -1, .source = VNO_HANG_KMSG, .netns = rc->netns };
+	const struct vno_iface *it;
+	int n = 0;
+
+	for (size_t i = 0; i < rc->nsel && n < 256; i++)
+		names[n++] = rc->sel[i].name;
+	if (kmsg_match(line, names, n, &hit) != 1)
+		return 0;
+	it = sel_by_name(rc, hit.dev);
+	h.ts_ns = now_ns();
+	h.queue = hit.queue;
+	h.ifindex = it ? it->ifindex : 0;
+	snprintf(h.dev, sizeof(h.dev), "%s", hit.dev);
+	snprintf(h.detail, sizeof(h.detail), "%s: %.200s", hit.pattern, hit.msg);
+	pipeline_hang(&rc->pipe, &h);
+	return 0;
+}
+
+static bool stall_fired(struct record_ctx *rc, const struct loader_queue *q)
+{
+	for (unsigned i = 0; i < rc->n_fired; i++)
+		if (!memcmp(&rc->fired[i].k, &q->key, sizeof(q->key)))
+			return rc->fired[i].first_pending_ns == q->st.first_pending_ns;
+	return false;
+}
+
+static void stall_remember(struct record_ctx *rc, const struct loader_queue *q)
+{
+	unsigned i;
+
+	for (i = 0; i < rc->n_fired; i++)
+		if (!memcmp(&rc->fired[i].k, &q->key, sizeof(q->key)))
+			break;
+	if (i == rc->n_fired) {
+		if (rc->n_fired == sizeof(rc->fired) / sizeof(rc->fired[0]))
+			i = 0;
+		else
+			rc->n_fired++;
+	}
+	rc->fired[i].k = q->key;
+	rc->fired[i].first_pending_ns = q->st.first_pending_ns;
+}
+
+/* Completion stalls, from the queue state the BPF side keeps. */
+static void check_stalls(struct record_ctx *rc)
+{
+	struct loader_queue *qs;
+	size_t n;
+	__u64 now = now_ns();
+
+	if (!rc->o->stall_ms || loader_queues(rc->l, &qs, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct loader_queue *q = &qs[i];
+		const struct vno_iface *it = ifaces_find(rc->sel, rc->nsel, q->key.netns,
+							 q->key.ifindex);
+		struct vno_hang h = { .ts_ns = now, .netns = q->key.netns,
+				      .ifindex = q->key.ifindex, .queue = q->key.queue,
+				      .source = VNO_HANG_STALL };
+
+		if (!stall_check(&q->st, now, rc->o->stall_ms * 1000000ULL) || stall_fired(rc, q))
+			continue;
+		stall_remember(rc, q);
+		snprintf(h.dev, sizeof(h.dev), "%s", it ? it->name : "?");
+		snprintf(h.detail, sizeof(h.detail),
+			 "%llu frames handed to queue %u since its last completion; the first "
+			 "%.0f ms ago; about %lld in flight; %llu released as drops after xmit",
+			 (unsigned long long)q->st.pending, q->key.queue,
+			 (now - q->st.first_pending_ns) / 1e6, (long long)q->st.inflight,
+			 (unsigned long long)q->st.freed);
+		pipeline_hang(&rc->pipe, &h);
+	}
+	free(qs);
+}
+
+/* By hand: every watched device is diagnosed. */
+static void manual_trigger(struct record_ctx *rc, const char *why)
+{
+	for (size_t i = 0; i < rc->nsel; i++) {
+		struct vno_hang h = { .ts_ns = now_ns(), .netns = rc->sel[i].netns,
+				      .ifindex = rc->sel[i].ifindex, .queue = -1,
+				      .source = VNO_HANG_MANUAL };
+
+		snprintf(h.dev, sizeof(h.dev), "%s", rc->sel[i].name);
+		snprintf(h.detail, sizeof(h.detail), "%s", why);
+		pipeline_hang(&rc->pipe, &h);
+	}
 }
 
 static void print_ready(const struct record_opts *o, const struct loader *l,
@@ -199,14 +385,6 @@ static void print_ready(const struct record_opts *o, const struct loader *l,
 	fflush(stdout);
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 int do_record(int argc, char **argv)
 {
 	struct record_opts o;
@@ -214,10 +392,12 @@ int do_record(int argc, char **argv)
 	size_t nall = 0, nsel = 0;
 	struct loader *l = NULL;
 	struct ring_buffer *rb = NULL;
+	struct kmsg_watch *kw = NULL;
+	struct carrier_watch *cw = NULL;
 	struct record_ctx rc = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct pipeline_opts po = { .out = stdout };
-	__u64 cnt[VNO_CNT__MAX], start, deadline = 0;
+	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0, next_stall = 0;
 	char err[1024] = "";
 	int ret = 1, r;
 	__u32 netns;
@@ -227,11 +407,20 @@ int do_record(int argc, char **argv)
 		g_opts.json = true;
 	if (r) {
 		cmd_error("%s", err);
+		record_opts_free(&o);
 		return 2;
 	}
 	if (o.help) {
 		usage(stdout);
+		record_opts_free(&o);
 		return 0;
+	}
+	for (int i = 0; i < o.n_hang_patterns; i++) {
+		if (kmsg_add_pattern(o.hang_patterns[i], err, sizeof(err))) {
+			cmd_error("--hang-pattern %s: %s", o.hang_patterns[i], err);
+			ret = 2;
+			goto out;
+		}
 	}
 	if (!have_bpf_privileges()) {
 		cmd_error("record needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN): "
@@ -274,32 +463,72 @@ int do_record(int argc, char **argv)
 	}
 	po.json = o.json;
 	po.quiet = o.quiet;
-	if (pipeline_init(&rc.pipe, &po, NULL)) {
+	po.window = o.window;
+	if (pipeline_init(&rc.pipe, &po, all, nall)) {
 		cmd_error("out of memory");
 		goto out;
 	}
+	rc.l = l;
+	rc.o = &o;
+	rc.sel = sel;
+	rc.nsel = nsel;
+	rc.netns = netns;
+	kw = kmsg_watch__open();
+	if (!kw)
+		pr_warn("warning: the kernel log (/dev/kmsg) cannot be read (%s): hang messages "
+			"will not trigger a diagnosis\n", strerror(errno));
+	cw = carrier_watch__open();
+	if (!cw)
+		pr_warn("warning: link changes cannot be watched (%s)\n", strerror(errno));
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	start = now_ns();
 	rc.pipe.o.t0_ns = start;
 	if (o.duration_ms)
 		deadline = start + o.duration_ms * 1000000ULL;
+	if (o.trigger_after_ms)
+		trigger_at = start + o.trigger_after_ms * 1000000ULL;
 	print_ready(&o, l, sel, nsel, netns);
 
 	while (!stop_flag) {
+		__u64 now;
+
 		r = ring_buffer__poll(rb, 100);
 		if (r < 0 && r != -EINTR) {
 			cmd_error("reading the ring buffer failed: %s", strerror(-r));
 			break;
 		}
-		if (deadline && now_ns() >= deadline)
+		/* Frames first, so a hang's diagnosis sees what came before it. */
+		if (kw)
+			kmsg_watch__read(kw, on_kmsg_line, &rc);
+		if (cw)
+			carrier_watch__read(cw, sel, nsel, on_hang, &rc);
+		now = now_ns();
+		if (now >= next_stall) {
+			check_stalls(&rc);
+			next_stall = now + 250000000ULL;
+		}
+		if (usr1_flag) {
+			usr1_flag = 0;
+			manual_trigger(&rc, "SIGUSR1");
+		}
+		if (trigger_at && now >= trigger_at) {
+			trigger_at = 0;
+			manual_trigger(&rc, "--trigger-after");
+		}
+		/* Readers of a pipe or file see each batch as it comes. */
+		fflush(stdout);
+		if (deadline && now >= deadline)
 			break;
 	}
 	/* What the kernel already queued is still reported. */
 	ring_buffer__consume(rb);
+	if (kw)
+		kmsg_watch__read(kw, on_kmsg_line, &rc);
 	loader_counters(l, cnt);
 	pipeline_summary(&rc.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
 			 (now_ns() - start) / 1e9);
@@ -308,6 +537,9 @@ int do_record(int argc, char **argv)
 			"try --buffer 64M\n", (unsigned long long)cnt[VNO_CNT_RB_LOST]);
 	ret = 0;
 out:
+	kmsg_watch__free(kw);
+	carrier_watch__free(cw);
+	kmsg_patterns_free();
 	ring_buffer__free(rb);
 	loader__close(l);
 	pipeline_fini(&rc.pipe);

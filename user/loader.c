@@ -409,3 +409,49 @@ int loader_counters(const struct loader *l, __u64 out[VNO_CNT__MAX])
 	free(vals);
 	return 0;
 }
+
+int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
+{
+	struct vno_queue_key k, next, *prev = NULL;
+	struct loader_queue *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int fd = bpf_map__fd(l->skel->maps.queues);
+
+	*out = NULL;
+	*n = 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (cnt == cap) {
+			void *p = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!p) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = p;
+		}
+		if (bpf_map_lookup_elem(fd, &next, &v[cnt].st) == 0)
+			v[cnt++].key = next;
+		k = next;
+		prev = &k;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+__u64 loader_oldest_inflight(const struct loader *l, const struct vno_queue_key *q)
+{
+	int fd = bpf_map__fd(l->skel->maps.inflight);
+	__u64 k, next, *prev = NULL, oldest = 0;
+	struct vno_inflight in;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &in) == 0 && in.netns == q->netns &&
+		    in.ifindex == q->ifindex && in.queue == q->queue &&
+		    (!oldest || in.ts_ns < oldest))
+			oldest = in.ts_ns;
+		k = next;
+		prev = &k;
+	}
+	return oldest;
+}

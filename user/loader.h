@@ -43,4 +43,13 @@ void loader_plan(char hooks[VNO_HOP__MAX][64], enum tc_mode mode);
 /* Remove clsact filters left by a run that could not clean up (SIGKILL). */
 int loader_remove_stale_tc(__u32 ifindex);
 
+/* Every TX queue the BPF side has seen a recorded frame on. *out is malloc'd. */
+struct loader_queue {
+	struct vno_queue_key key;
+	struct vno_queue_stat st;
+};
+int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n);
+/* Oldest frame still in flight on a queue: its xmit time, 0 when none. */
+__u64 loader_oldest_inflight(const struct loader *l, const struct vno_queue_key *k);
+
 #endif

@@ -1,36 +1,95 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
+#include "anomaly.h"
 #include "decode.h"
+#include "ifaces.h"
 #include "json.h"
 #include "pipeline.h"
 #include "print.h"
 
-int pipeline_init(struct pipeline *p, const struct pipeline_opts *o, const struct vno_session *s)
+int pipeline_init(struct pipeline *p, const struct pipeline_opts *o, const struct vno_iface *ifs,
+		  size_t n_ifs)
 {
+	struct diag_opts dopts = { .window = o->window };
+
 	memset(p, 0, sizeof(*p));
 	p->o = *o;
-	p->session = s;
+	p->ifaces = ifs;
+	p->n_ifaces = n_ifs;
 	p->agg = agg__new();
-	return p->agg ? 0 : -ENOMEM;
+	p->diag = diag__new(&dopts);
+	if (!p->agg || !p->diag || (n_ifs && diag__set_ifaces(p->diag, ifs, n_ifs))) {
+		pipeline_fini(p);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void pipeline_fini(struct pipeline *p)
 {
 	agg__free(p->agg);
+	diag__free(p->diag);
 	p->agg = NULL;
+	p->diag = NULL;
+}
+
+int pipeline_hang(struct pipeline *p, const struct vno_hang *h)
+{
+	struct vno_diagnosis dg;
+	int ret;
+
+	ret = diag__hang(p->diag, h, &dg);
+	if (ret)
+		return ret;
+	if (h->source >= 0 && h->source < VNO_HANG__MAX)
+		p->agg->hangs[h->source]++;
+	if (p->o.json)
+		diag_json(p->o.out, &dg);
+	else
+		diag_print(p->o.out, &dg);
+	fflush(p->o.out);
+	if (p->on_hang)
+		p->on_hang(&dg, p->ctx);
+	diagnosis_free(&dg);
+	return 0;
 }
 
 int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 {
+	const struct vno_iface *dev;
+	__u64 mask = 0;
+
 	if (raw)
 		vno_decode(ev);
-	if (!p->frames++)
-		p->first_ts = ev->f.ts_ns;
-	p->last_ts = ev->f.ts_ns;
+	if (ev->f.hop == VNO_HOP_HANG) {
+		struct vno_hang h = { .ts_ns = ev->f.ts_ns, .netns = ev->f.netns,
+				      .ifindex = ev->f.ifindex, .queue = ev->f.queue,
+				      .source = VNO_HANG_WATCHDOG };
+
+		snprintf(h.dev, sizeof(h.dev), "%.*s", VNO_IFNAMSIZ, ev->f.dev);
+		snprintf(h.detail, sizeof(h.detail),
+			 "the kernel TX watchdog: transmit queue %u of %s timed out", ev->f.queue,
+			 h.dev);
+		if (p->on_frame)
+			p->on_frame(ev, p->ctx);
+		return pipeline_hang(p, &h);
+	}
+	p->frames++;
 	if (!p->o.t0_ns)
 		p->o.t0_ns = ev->f.ts_ns;
+	dev = ifaces_find(p->ifaces, p->n_ifaces, ev->f.netns, ev->f.ifindex);
+	/* A capture read back keeps its marks; only unmarked records are checked. */
+	if (!(ev->f.flags & VNO_F_ANOMALY))
+		anomaly_mark(&ev->f, dev, &mask);
+	else
+		anomaly_check(&ev->f, dev, &mask);
 	agg__add(p->agg, ev);
+	agg__add_anomalies(p->agg, ev, mask);
+	diag__add(p->diag, ev);
+	if (p->on_frame)
+		p->on_frame(ev, p->ctx);
 	if (p->o.quiet)
 		return 0;
 	if (p->o.json)

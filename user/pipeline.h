@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Everything downstream of the ring buffer: decode, aggregate, and the sinks
- * (terminal, JSON lines). record feeds it live, report from a capture file.
+ * Everything downstream of the ring buffer: decode, anomaly rules,
+ * aggregate, the flight recorder and diagnosis, and the sinks (terminal,
+ * JSON lines). record feeds it live, report from a capture file.
  */
 #ifndef VNO_PIPELINE_H
 #define VNO_PIPELINE_H
@@ -9,27 +10,39 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "agg.h"
+#include "diagnose.h"
 #include "session.h"
 
 struct pipeline_opts {
 	FILE *out;
 	bool json;
-	bool quiet;	/* no per-frame lines, only the summary */
+	bool quiet;	/* no per-frame lines, only hangs and the summary */
 	__u64 t0_ns;	/* terminal times are relative to this */
+	unsigned window; /* flight recorder frames per device; 0: default */
 };
 
 struct pipeline {
 	struct pipeline_opts o;
 	struct agg *agg;
-	const struct vno_session *session;
+	struct diag *diag;
+	const struct vno_iface *ifaces; /* for the device-dependent rules */
+	size_t n_ifaces;
 	__u64 frames;
-	__u64 first_ts, last_ts;
+	/* Called with each hang's diagnosis (capture file, log); may be NULL. */
+	void (*on_hang)(const struct vno_diagnosis *dg, void *ctx);
+	/* Called with each record after decoding (capture file); may be NULL. */
+	int (*on_frame)(const struct vno_event *ev, void *ctx);
+	void *ctx;
 };
 
-int pipeline_init(struct pipeline *p, const struct pipeline_opts *o, const struct vno_session *s);
+int pipeline_init(struct pipeline *p, const struct pipeline_opts *o, const struct vno_iface *ifs,
+		  size_t n_ifs);
 void pipeline_fini(struct pipeline *p);
-/* Decode (when raw is set) and feed one record to every sink. */
+/* Decode (when raw is set) and feed one record to every sink; a watchdog
+ * record becomes a hang. */
 int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw);
+/* Diagnose a hang and print it. */
+int pipeline_hang(struct pipeline *p, const struct vno_hang *h);
 /* The closing summary in the chosen format. */
 void pipeline_summary(struct pipeline *p, __u64 lost, __u64 unmatched, double duration_s);
 

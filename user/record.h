@@ -15,6 +15,11 @@ struct record_opts {
 	unsigned snaplen;
 	unsigned long long rb_bytes;
 	enum tc_mode tc_mode;
+	unsigned stall_ms;		/* completion stall trigger; 0 = off */
+	unsigned window;		/* flight recorder frames per device */
+	unsigned long long trigger_after_ms; /* manual trigger after this long; 0 = never */
+	char **hang_patterns;		/* --hang-pattern, pointing into argv */
+	int n_hang_patterns;
 };
 
 /* 0, or -EINVAL with one sentence in err. */

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include "triggers.h"
+
+/* linux/if.h has it but clashes with net/if.h (RFC 2863 lower layer up). */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP (1 << 16)
+#endif
+
+bool stall_check(const struct vno_queue_stat *st, __u64 now, __u64 stall_ns)
+{
+	if (st->pending < STALL_MIN_PENDING || !st->first_pending_ns)
+		return false;
+	if (st->last_done_ns && st->first_pending_ns <= st->last_done_ns)
+		return false;
+	return now > st->first_pending_ns && now - st->first_pending_ns > stall_ns;
+}
+
+#define CARRIER_MAX 256
+
+struct carrier_watch {
+	int fd;
+	/* Last carrier state per ifindex (0 unknown, 1 up, 2 down). */
+	unsigned char state[CARRIER_MAX];
+};
+
+struct carrier_watch *carrier_watch__open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	struct carrier_watch *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (w->fd < 0 || bind(w->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = errno;
+
+		if (w->fd >= 0)
+			close(w->fd);
+		free(w);
+		errno = e;
+		return NULL;
+	}
+	return w;
+}
+
+int carrier_watch__fd(const struct carrier_watch *w)
+{
+	return w ? w->fd : -1;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int carrier_watch__read(struct carrier_watch *w, const struct vno_iface *ifs, size_t n,
+			int (*fn)(const struct vno_hang *h, void *ctx), void *ctx)
+{
+	char buf[16384];
+	ssize_t len;
+
+	if (!w)
+		return 0;
+	while ((len = recv(w->fd, buf, sizeof(buf), 0)) > 0) {
+		for (struct nlmsghdr *nh = (void *)buf; NLMSG_OK(nh, (size_t)len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			struct ifinfomsg *ifi;
+			unsigned char now_state;
+			const struct vno_iface *it = NULL;
+
+			if (nh->nlmsg_type != RTM_NEWLINK)
+				continue;
+			ifi = NLMSG_DATA(nh);
+			if (ifi->ifi_index <= 0 || ifi->ifi_index >= CARRIER_MAX)
+				continue;
+			for (size_t i = 0; i < n && !it; i++)
+				if ((int)ifs[i].ifindex == ifi->ifi_index)
+					it = &ifs[i];
+			if (!it)
+				continue;
+			/* Only an interface that is up can lose its carrier. */
+			now_state = !(ifi->ifi_flags & IFF_UP) ? 0
+				    : ifi->ifi_flags & IFF_LOWER_UP ? 1 : 2;
+			/* Before its first message, trust the state at start. */
+			if (!w->state[ifi->ifi_index] && it->up)
+				w->state[ifi->ifi_index] = 1;
+			if (now_state == 2 && w->state[ifi->ifi_index] == 1) {
+				struct vno_hang h = { .ts_ns = mono_ns(), .netns = it->netns,
+						      .ifindex = it->ifindex, .queue = -1,
+						      .source = VNO_HANG_CARRIER };
+
+				snprintf(h.dev, sizeof(h.dev), "%s", it->name);
+				snprintf(h.detail, sizeof(h.detail),
+					 "%s lost its carrier (link down while administratively up)",
+					 it->name);
+				fn(&h, ctx);
+			}
+			w->state[ifi->ifi_index] = now_state;
+		}
+	}
+	return len < 0 && errno != EAGAIN ? -errno : 0;
+}
+
+void carrier_watch__free(struct carrier_watch *w)
+{
+	if (!w)
+		return;
+	close(w->fd);
+	free(w);
+}

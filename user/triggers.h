@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Hang triggers that record watches besides the ring buffer: completion
+ * stalls (from the BPF queue state), carrier flaps (rtnetlink), and the
+ * stall rule itself, kept pure so it can be tested without a kernel.
+ */
+#ifndef VNO_TRIGGERS_H
+#define VNO_TRIGGERS_H
+
+#include <stdbool.h>
+#include "diagnose.h"
+#include "vno.h"
+
+/* Fewer frames pending than this is a frame that vanished without a
+ * tracepoint (see struct vno_queue_stat), not a stall. */
+#define STALL_MIN_PENDING 3
+
+/* Is this queue stalled at @now: frames handed over since its last
+ * completion, the first of them more than @stall_ns ago? */
+bool stall_check(const struct vno_queue_stat *st, __u64 now, __u64 stall_ns);
+
+/* Carrier changes of the interfaces of this namespace. */
+struct carrier_watch;
+struct carrier_watch *carrier_watch__open(void);
+int carrier_watch__fd(const struct carrier_watch *w);
+/* Read pending link messages; for each watched ifindex whose carrier went
+ * down, fill @h (source carrier) and call @fn. */
+int carrier_watch__read(struct carrier_watch *w, const struct vno_iface *ifs, size_t n,
+			int (*fn)(const struct vno_hang *h, void *ctx), void *ctx);
+void carrier_watch__free(struct carrier_watch *w);
+
+#endif

@@ -330,17 +330,20 @@ tb_up()
 	tb_guest_start "$@"
 }
 
-# tb_guest_start [GUEST_ARGS...]: (re)start the guest on tap0.
+# tb_guest_start [GUEST_ARGS...]: (re)start the guest on tap0. The guest
+# reads and drops what the host sends it (--drain), like a live guest; set
+# TB_GUEST_DRAIN=0 or pass --hold for one that never reads (a stalled guest).
 tb_guest_start()
 {
-	local fifo=$TB_TMP/guest.fifo
+	local fifo=$TB_TMP/guest.fifo drain=(--drain)
+	[[ ${TB_GUEST_DRAIN:-1} == 0 || " $* " == *" --hold "* ]] && drain=()
 	tb_guest_stop
 	rm -f "$fifo" "$TB_TMP/guest.ready"
 	mkfifo "$fifo"
 	ip netns exec "$TB_H" "$VNO_GUEST" --tap tap0 --bridge br0 \
 		--src-mac "$TB_GUEST_MAC" --dst-mac "$TB_PEER_MAC" \
 		--src-ip "$TB_GUEST4" --dst-ip "$TB_PEER4" --src6 "$TB_GUEST6" --dst6 "$TB_PEER6" \
-		--dport "$TB_UDP_PORT" --ready-file "$TB_TMP/guest.ready" --stdin "$@" \
+		--dport "$TB_UDP_PORT" --ready-file "$TB_TMP/guest.ready" --stdin "${drain[@]}" "$@" \
 		<"$fifo" >"$TB_TMP/guest.out" 2>"$TB_TMP/guest.out.err" &
 	TB_GUEST_PID=$!
 	TB_PIDS+=("$TB_GUEST_PID")

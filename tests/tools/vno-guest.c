@@ -14,7 +14,8 @@
  * original skb released with consume_skb, not dropped) and a TCP listener.
  *
  *   vno-guest --tap T [--bridge BR] [addresses] [--ready-file F] [--go-file F]
- *             [--stdin] [--hold] [--count N --interval-us U] [--quiet] SPEC...
+ *             [--stdin] [--hold] [--drain] [--count N --interval-us U] [--quiet]
+ *             SPEC...
  *   vno-guest --sink [--udp PORT]... [--tcp PORT]... [--ready-file F]
  *   vno-guest --tcx-show IFACE
  *
@@ -36,6 +37,7 @@
 #include <net/ethernet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -114,6 +116,7 @@ struct opts {
 	double go_timeout;
 	bool read_stdin;
 	bool hold;
+	bool drain;
 	bool quiet;
 	bool no_offload;
 	long count;
@@ -706,6 +709,20 @@ static int tap_open(const char *name, int *ifindex)
 	return fd;
 }
 
+/* The guest's RX: what the host sends the guest (replies, RSTs, neighbour
+ * discovery) is read and dropped, so tun's queue never backs up. */
+static void *drain_loop(void *arg)
+{
+	static char buf[65536 + 64];
+	int fd = *(int *)arg;
+
+	for (;;) {
+		if (read(fd, buf, sizeof(buf)) < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+	}
+	return NULL;
+}
+
 static void write_file(const char *path, const char *text)
 {
 	char tmp[4096];
@@ -918,6 +935,8 @@ static void usage(FILE *out)
 "  --stdin             then read more SPECs from stdin, one line at a time;\n"
 "                      a `sync` word prints {\"type\":\"sync\",...}\n"
 "  --hold              keep the tap open (never read) until SIGTERM/SIGINT\n"
+"  --drain             read and discard what the host sends the guest, as a\n"
+"                      live guest would (without it the tap's queue fills up)\n"
 "  --count N           plant the SPEC list N times (0: until a signal)\n"
 "  --interval-us U     pause U microseconds after each frame\n"
 "  --quiet             no JSON line per frame, only a final summary\n"
@@ -950,7 +969,7 @@ int main(int argc, char **argv)
 	enum {
 		O_TAP = 256, O_BRIDGE, O_READY, O_GO, O_GO_TIMEOUT, O_STDIN, O_HOLD, O_COUNT,
 		O_INTERVAL, O_QUIET, O_HDRLEN, O_NOOFF, O_SMAC, O_DMAC, O_SIP, O_DIP, O_S6, O_D6,
-		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP, O_TCX,
+		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP, O_TCX, O_DRAIN,
 	};
 	static const struct option lo[] = {
 		{ "tap", required_argument, 0, O_TAP },
@@ -960,6 +979,7 @@ int main(int argc, char **argv)
 		{ "go-timeout", required_argument, 0, O_GO_TIMEOUT },
 		{ "stdin", no_argument, 0, O_STDIN },
 		{ "hold", no_argument, 0, O_HOLD },
+		{ "drain", no_argument, 0, O_DRAIN },
 		{ "count", required_argument, 0, O_COUNT },
 		{ "interval-us", required_argument, 0, O_INTERVAL },
 		{ "quiet", no_argument, 0, O_QUIET },
@@ -1008,6 +1028,7 @@ int main(int argc, char **argv)
 		case O_GO_TIMEOUT: o.go_timeout = parse_num("--go-timeout", optarg, 1, 3600); break;
 		case O_STDIN: o.read_stdin = true; break;
 		case O_HOLD: o.hold = true; break;
+		case O_DRAIN: o.drain = true; break;
 		case O_COUNT: o.count = parse_num("--count", optarg, 0, 1L << 40); break;
 		case O_INTERVAL: o.interval_us = parse_num("--interval-us", optarg, 0, 60000000); break;
 		case O_QUIET: o.quiet = true; break;
@@ -1070,6 +1091,22 @@ int main(int argc, char **argv)
 		parse_spec(argv[optind + i], &specs[i]);
 
 	fd = tap_open(o.tap, &ifindex);
+	if (o.drain && o.hold)
+		die("--drain and --hold contradict each other");
+	if (o.drain) {
+		static int drain_fd;
+		pthread_t t;
+		sigset_t all, old;
+
+		/* Signals go to the main thread, which owns the exit path. */
+		drain_fd = fd;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		if (pthread_create(&t, NULL, drain_loop, &drain_fd))
+			die("cannot start the drain thread");
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_detach(t);
+	}
 	if (o.ready_file)
 		write_file(o.ready_file, "ready\n");
 	printf("{\"type\":\"ready\",\"tap\":\"%s\",\"ifindex\":%d,\"vnet_hdr_len\":%d}\n", o.tap,

@@ -45,6 +45,13 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		now = bpf_ktime_get_ns();
 		queue_release(in, freed, now);
 		vno_read_meta(skb, &m);
+		vno_stat(in->netns, in->ifindex, VNO_HOP_DONE, &m, now - in->ts_ns, true);
+		if (freed)
+			vno_drop_stat(in->netns, in->ifindex, reason);
+		if (!cfg_events) {
+			bpf_map_delete_elem(&inflight, &addr);
+			return 0;
+		}
 		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 		if (!ev) {
 			vno_count(VNO_CNT_RB_LOST);
@@ -59,7 +66,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		ev->f.ifindex = in->ifindex;
 		ev->f.queue = in->queue;
 		__builtin_memcpy(ev->f.dev, in->dev, sizeof(ev->f.dev));
-		ev->f.len = BPF_CORE_READ(skb, len);
+		ev->f.len = m.len;
 		ev->f.data_len = BPF_CORE_READ(skb, data_len);
 		ev->f.gso_type = m.gso_type;
 		ev->f.gso_size = m.gso_size;
@@ -84,11 +91,13 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
 		return 0;
 	vno_read_meta(skb, &m);
+	vno_stat(netns, BPF_CORE_READ(dev, ifindex), VNO_HOP_DROP, &m, 0, false);
+	vno_drop_stat(netns, BPF_CORE_READ(dev, ifindex), reason);
 	if (vno_wanted(&m)) {
 		struct vno_hopinfo hi = { .hop = VNO_HOP_DROP, .reason = reason,
 					  .flags = VNO_F_FREED };
 
-		vno_emit(skb, dev, netns, &m, &hi);
+		vno_emit(skb, dev, netns, &m, &hi, 0);
 	}
 	return 0;
 }

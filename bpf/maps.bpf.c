@@ -9,6 +9,12 @@ struct vno_tcts_map tc_ts SEC(".maps");
 struct vno_counters_map counters SEC(".maps");
 struct vno_origin_map origin SEC(".maps");
 struct vno_queues_map queues SEC(".maps");
+struct vno_stats_map stats SEC(".maps");
+struct vno_drops_map drops SEC(".maps");
+struct vno_flight_map flight SEC(".maps");
+struct vno_flight_head_map flight_head SEC(".maps");
+struct vno_scratch_map scratch SEC(".maps");
+struct vno_stats vno_zero_stats;
 
 const volatile __u32 cfg_netns = 0;
 const volatile __u32 cfg_all_ifaces = 0;
@@ -16,5 +22,8 @@ const volatile __u32 cfg_all_frames = 0;
 const volatile __u32 cfg_snaplen = VNO_HDR_MIN;
 const volatile __u64 cfg_id_key = 0;
 const volatile __u64 cfg_wakeup_bytes = 64 * 1024;
+const volatile __u32 cfg_events = 1;
+const volatile __u32 cfg_stats = 1;
+const volatile __u32 cfg_flight_window = 1024;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

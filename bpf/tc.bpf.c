@@ -26,10 +26,11 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 	if (!vno_watched(netns, ctx->ifindex))
 		return TC_ACT_UNSPEC;
 	vno_read_meta(skb, &m);
+	vno_stat(netns, ctx->ifindex, hop, &m, 0, false);
 	if (!vno_wanted(&m))
 		return TC_ACT_UNSPEC;
 	hi.hop = hop;
-	if (vno_emit(skb, dev, netns, &m, &hi) == 0 && hop == VNO_HOP_TC_EGRESS) {
+	if (vno_emit(skb, dev, netns, &m, &hi, 0) == 0 && hop == VNO_HOP_TC_EGRESS) {
 		addr = vno_addr(skb);
 		now = bpf_ktime_get_ns();
 		bpf_map_update_elem(&tc_ts, &addr, &now, BPF_ANY);

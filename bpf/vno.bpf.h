@@ -59,6 +59,42 @@ struct vno_queues_map {
 	__type(value, struct vno_queue_stat);
 };
 
+struct vno_stats_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vno_stats_key);
+	__type(value, struct vno_stats);
+};
+
+struct vno_drops_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 2048);
+	__type(key, struct vno_drop_key);
+	__type(value, __u64);
+};
+
+struct vno_flight_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* slots x window, set by the loader */
+	__type(key, __u32);
+	__type(value, struct vno_frame);
+};
+
+struct vno_flight_head_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VNO_FLIGHT_MAX_DEVS);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+/* Room to build a record when none goes to the ring buffer (export). */
+struct vno_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vno_event);
+};
+
 struct vno_counters_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VNO_CNT__MAX);
@@ -73,6 +109,13 @@ extern struct vno_tcts_map tc_ts SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
 extern struct vno_origin_map origin SEC(".maps");
 extern struct vno_queues_map queues SEC(".maps");
+extern struct vno_stats_map stats SEC(".maps");
+extern struct vno_drops_map drops SEC(".maps");
+extern struct vno_flight_map flight SEC(".maps");
+extern struct vno_flight_head_map flight_head SEC(".maps");
+extern struct vno_scratch_map scratch SEC(".maps");
+/* All zero: the initial value of a new stats entry (too big for the stack). */
+extern struct vno_stats vno_zero_stats;
 
 /* Tunables, set through the skeleton's rodata before load (maps.bpf.c). */
 extern const volatile __u32 cfg_netns;	    /* with cfg_all_ifaces: watch this netns */
@@ -81,6 +124,9 @@ extern const volatile __u32 cfg_all_frames; /* every skb, not only offload-carry
 extern const volatile __u32 cfg_snaplen;    /* frame bytes to copy, >= VNO_HDR_MIN */
 extern const volatile __u64 cfg_id_key;	    /* per-run key hiding skb addresses */
 extern const volatile __u64 cfg_wakeup_bytes; /* wake user space past this much data */
+extern const volatile __u32 cfg_events;	    /* records to the ring buffer (0: export) */
+extern const volatile __u32 cfg_stats;	    /* in-kernel aggregates */
+extern const volatile __u32 cfg_flight_window; /* frames per device, power of two; 0 off */
 
 /* Kernels before 6.2 (commit 354259fa73e2 "net: remove skb->vlan_present")
  * had a separate presence bit; since then a tag is present iff vlan_all != 0. */
@@ -125,13 +171,26 @@ static __always_inline __u32 vno_dev_netns(const struct net_device *dev)
 }
 
 /* Is (netns, ifindex) one of the chosen interfaces? */
-static __always_inline bool vno_watched(__u32 netns, __u32 ifindex)
+/* Is (netns, ifindex) one of the chosen interfaces? *slot (when asked) is
+ * its flight recorder slot + 1, 0 for none. */
+static __always_inline bool vno_watched_slot(__u32 netns, __u32 ifindex, __u32 *slot)
 {
 	struct vno_dev_key k = { .netns = netns, .ifindex = ifindex };
+	struct vno_dev_val *v = bpf_map_lookup_elem(&devs, &k);
 
-	if (cfg_all_ifaces && netns == cfg_netns)
+	if (v) {
+		*slot = v->slot;
 		return true;
-	return bpf_map_lookup_elem(&devs, &k) != NULL;
+	}
+	*slot = 0;
+	return cfg_all_ifaces && netns == cfg_netns;
+}
+
+static __always_inline bool vno_watched(__u32 netns, __u32 ifindex)
+{
+	__u32 slot;
+
+	return vno_watched_slot(netns, ifindex, &slot);
 }
 
 static __always_inline unsigned char *vno_skb_end(const struct sk_buff *skb, unsigned char *head)
@@ -145,6 +204,7 @@ static __always_inline unsigned char *vno_skb_end(const struct sk_buff *skb, uns
 
 /* Offload metadata that decides whether a frame is reported by default. */
 struct vno_meta {
+	__u32 len;	/* wire length: skb->len and a link header already pulled */
 	__u32 gso_type;
 	__u16 gso_size;
 	__u16 gso_segs;
@@ -156,12 +216,90 @@ static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	struct skb_shared_info *sh = (void *)vno_skb_end(skb, head);
+	__u16 mac;
+	__u32 data;
 
 	m->gso_type = BPF_CORE_READ(sh, gso_type);
 	m->gso_size = BPF_CORE_READ(sh, gso_size);
 	m->gso_segs = BPF_CORE_READ(sh, gso_segs);
 	m->nr_frags = BPF_CORE_READ(sh, nr_frags);
 	m->ip_summed = BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed);
+	m->len = BPF_CORE_READ(skb, len);
+	/* On receive, skb->len no longer counts the link header that
+	 * eth_type_trans pulled; count it so every hop reports wire length. */
+	mac = BPF_CORE_READ(skb, mac_header);
+	data = BPF_CORE_READ(skb, data) - head;
+	if (mac != (__u16)~0U && data > mac)
+		m->len += data - mac;
+}
+
+/* One frame into the in-kernel aggregates. */
+static __always_inline void vno_stat(__u32 netns, __u32 ifindex, __u8 hop,
+				     const struct vno_meta *m, __u64 lat_ns, bool has_lat)
+{
+	struct vno_stats_key k = { .netns = netns, .ifindex = ifindex, .hop = hop,
+				   .gso_kind = vno_gso_kind(m->gso_type, m->gso_size) };
+	struct vno_stats *s;
+
+	if (!cfg_stats)
+		return;
+	s = bpf_map_lookup_elem(&stats, &k);
+	if (!s) {
+		bpf_map_update_elem(&stats, &k, &vno_zero_stats, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&stats, &k);
+		if (!s)
+			return;
+	}
+	/* Per-CPU values: plain increments are safe. */
+	s->frames++;
+	s->bytes += m->len;
+	s->csum[m->ip_summed & 3]++;
+	if (m->gso_size) {
+		s->segs += m->gso_segs;
+		s->gso_size[vno_log2_slot(m->gso_size, VNO_SIZE_SLOTS)]++;
+		s->gso_segs[vno_log2_slot(m->gso_segs, VNO_SEGS_SLOTS)]++;
+	}
+	if (has_lat) {
+		s->lat[vno_log2_slot(lat_ns / 1000, VNO_LOG2_SLOTS)]++;
+		s->lat_sum_ns += lat_ns;
+		s->lat_count++;
+	}
+}
+
+static __always_inline void vno_drop_stat(__u32 netns, __u32 ifindex, __u32 reason)
+{
+	struct vno_drop_key k = { .netns = netns, .ifindex = ifindex, .reason = reason };
+	__u64 one = 1, *v;
+
+	if (!cfg_stats)
+		return;
+	v = bpf_map_lookup_elem(&drops, &k);
+	if (v)
+		(*v)++;
+	else
+		bpf_map_update_elem(&drops, &k, &one, BPF_NOEXIST);
+}
+
+/* Keep @f in its device's flight recorder ring (@slot is 1-based). */
+static __always_inline void vno_flight_put(const struct vno_frame *f, __u32 slot)
+{
+	__u32 s = slot - 1, idx;
+	__u64 *head, i;
+	struct vno_frame *dst;
+
+	if (!cfg_flight_window || s >= VNO_FLIGHT_MAX_DEVS)
+		return;
+	head = bpf_map_lookup_elem(&flight_head, &s);
+	if (!head)
+		return;
+	/* Not atomic on purpose: a fetching atomic needs BPF ISA v3, and two
+	 * CPUs racing here at worst overwrite one slot of a best-effort ring. */
+	i = *head;
+	*head = i + 1;
+	idx = s * cfg_flight_window + (__u32)(i & (cfg_flight_window - 1));
+	dst = bpf_map_lookup_elem(&flight, &idx);
+	if (dst)
+		__builtin_memcpy(dst, f, sizeof(*f));
 }
 
 static __always_inline bool vno_wanted(const struct vno_meta *m)
@@ -191,28 +329,21 @@ struct vno_hopinfo {
  * The one body: fill and submit a record for @skb seen at @hi->hop on @dev.
  * Returns 0 when a record was sent, -1 otherwise.
  */
-static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_device *dev,
-				    __u32 netns, const struct vno_meta *m,
-				    const struct vno_hopinfo *hi)
+static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff *skb,
+				     const struct net_device *dev, __u32 netns,
+				     const struct vno_meta *m, const struct vno_hopinfo *hi)
 {
-	struct vno_event *ev;
-	struct vno_frame *f;
+	struct vno_frame *f = &ev->f;
 	unsigned char *head;
 	__u16 mac, nh, th, tail16;
 	__u32 tail, n, data;
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		vno_count(VNO_CNT_RB_LOST);
-		return -1;
-	}
-	f = &ev->f;
 	f->ts_ns = bpf_ktime_get_ns();
 	f->pkt_id = vno_pkt_id(skb);
 	f->latency_ns = hi->latency;
 	f->netns = netns;
 	f->ifindex = BPF_CORE_READ(dev, ifindex);
-	f->len = BPF_CORE_READ(skb, len);
+	f->len = m->len;
 	f->data_len = BPF_CORE_READ(skb, data_len);
 	f->gso_type = m->gso_type;
 	f->drop_reason = hi->reason;
@@ -260,10 +391,6 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	data = BPF_CORE_READ(skb, data) - head;
 	if (mac == (__u16)~0U) /* no MAC header yet: start at data */
 		mac = data;
-	/* On receive, skb->len no longer counts the link header that
-	 * eth_type_trans pulled; count it so every hop reports wire length. */
-	if (data > mac)
-		f->len += data - mac;
 	f->network_off = nh - mac;
 	f->transport_off = th == (__u16)~0U ? 0xFFFF : (__u16)(th - mac);
 	if (m->ip_summed == VNO_CSUM_PARTIAL) {
@@ -288,7 +415,39 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	if (bpf_probe_read_kernel(ev->data, n, head + mac))
 		n = 0;
 	f->cap_len = n;
-	vno_submit(ev);
+}
+
+/*
+ * The one body: build the record for @skb seen at @hi->hop on @dev, keep it
+ * in the flight recorder when @slot is set, and send it to user space unless
+ * in export mode. Returns 0 when a record was sent, -1 otherwise.
+ */
+static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_device *dev,
+				    __u32 netns, const struct vno_meta *m,
+				    const struct vno_hopinfo *hi, __u32 slot)
+{
+	struct vno_event *rb = NULL, *ev;
+	__u32 zero = 0;
+
+	if (cfg_events) {
+		rb = bpf_ringbuf_reserve(&events, sizeof(*rb), 0);
+		if (!rb)
+			vno_count(VNO_CNT_RB_LOST);
+	}
+	ev = rb;
+	if (!ev) {
+		if (!slot || !cfg_flight_window)
+			return -1;
+		ev = bpf_map_lookup_elem(&scratch, &zero);
+		if (!ev)
+			return -1;
+	}
+	vno_fill(ev, skb, dev, netns, m, hi);
+	if (slot)
+		vno_flight_put(&ev->f, slot);
+	if (!rb)
+		return -1;
+	vno_submit(rb);
 	return 0;
 }
 

@@ -34,13 +34,13 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 	struct vno_hopinfo hi = { .hop = VNO_HOP_XMIT };
 	struct vno_inflight in = {};
 	struct vno_meta m;
-	__u32 netns, ifindex, *org;
+	__u32 netns, ifindex, *org, slot;
 
 	if (!dev)
 		return 0;
 	netns = vno_dev_netns(dev);
 	ifindex = BPF_CORE_READ(dev, ifindex);
-	if (!vno_watched(netns, ifindex))
+	if (!vno_watched_slot(netns, ifindex, &slot))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
 	vno_read_meta(skb, &m);
@@ -51,13 +51,15 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 		hi.flags |= VNO_F_QUEUE_WAIT;
 		bpf_map_delete_elem(&tc_ts, &addr);
 	}
+	vno_stat(netns, ifindex, VNO_HOP_XMIT, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
 	org = bpf_map_lookup_elem(&origin, &addr);
 	if (org)
 		hi.origin = *org;
-	if (vno_emit(skb, dev, netns, &m, &hi))
-		return 0;
+	/* In flight whether or not the record reached user space: the
+	 * completion, the stall trigger and the aggregates need it. */
+	vno_emit(skb, dev, netns, &m, &hi, slot);
 	in.ts_ns = now;
 	in.pkt_id = vno_pkt_id(skb);
 	in.netns = netns;
@@ -87,13 +89,14 @@ static __always_inline int on_rx(const struct sk_buff *skb)
 		return 0;
 	vno_count(VNO_CNT_SEEN);
 	vno_read_meta(skb, &m);
+	vno_stat(netns, ifindex, VNO_HOP_RX, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
 	/* Remember where it came in, so the device it leaves on can say. */
 	addr = vno_addr(skb);
 	bpf_map_update_elem(&origin, &addr, &ifindex, BPF_ANY);
 	hi.origin = ifindex;
-	vno_emit(skb, dev, netns, &m, &hi);
+	vno_emit(skb, dev, netns, &m, &hi, 0);
 	return 0;
 }
 

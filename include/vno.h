@@ -122,8 +122,72 @@ struct vno_dev_key {
 /* Value of the watched-devices map. */
 struct vno_dev_val {
 	__u32 mtu;
-	__u32 flags;
+	__u32 slot;	/* flight recorder slot + 1; 0 = none */
 };
+
+/* Flight recorder: per watched device, a ring of the last frames handed to
+ * the driver, kept in the kernel so the frames before a hang are there even
+ * when the stream to user space lags, is sampled, or is off (export). */
+#define VNO_FLIGHT_MAX_DEVS 32
+
+/*
+ * In-kernel aggregates (export mode reads them at scrape time), per
+ * (netns, ifindex, hop, gso kind), summed over CPUs by user space.
+ * Histograms are log2: bucket i holds values in [2^(i-1), 2^i), bucket 0
+ * holds 0.
+ */
+enum vno_gso_kind {
+	VNO_GK_NONE = 0,	/* not GSO */
+	VNO_GK_TCPV4 = 1,
+	VNO_GK_TCPV6 = 2,
+	VNO_GK_UDP_L4 = 3,
+	VNO_GK_OTHER = 4,
+	VNO_GK__MAX = 5,
+};
+
+#define VNO_LOG2_SLOTS 24 /* latency: up to 2^23 us (8 s), beyond in the last */
+#define VNO_SIZE_SLOTS 18 /* gso_size / len: up to 2^17 */
+#define VNO_SEGS_SLOTS 17 /* gso_segs: up to 2^16 */
+
+struct vno_stats_key {
+	__u32 netns;
+	__u32 ifindex;
+	__u8 hop;
+	__u8 gso_kind;
+	__u16 pad;
+};
+
+struct vno_stats {
+	__u64 frames;
+	__u64 bytes;
+	__u64 segs;			/* sum of gso_segs over GSO frames */
+	__u64 csum[VNO_CSUM__MAX];
+	__u64 gso_size[VNO_SIZE_SLOTS];
+	__u64 gso_segs[VNO_SEGS_SLOTS];
+	__u64 lat[VNO_LOG2_SLOTS];	/* done: since xmit, in microseconds */
+	__u64 lat_sum_ns;
+	__u64 lat_count;
+};
+
+struct vno_drop_key {
+	__u32 netns;
+	__u32 ifindex;
+	__u32 reason;
+};
+
+static __always_inline __u32 vno_gso_kind(__u32 gso_type, __u16 gso_size)
+{
+	if (!gso_size)
+		return VNO_GK_NONE;
+	if (gso_type & VNO_GSO_TCPV4)
+		return VNO_GK_TCPV4;
+	if (gso_type & VNO_GSO_TCPV6)
+		return VNO_GK_TCPV6;
+	if (gso_type & VNO_GSO_UDP_L4)
+		return VNO_GK_UDP_L4;
+	return VNO_GK_OTHER;
+}
+
 
 /* A frame handed to a driver and not yet released. */
 struct vno_inflight {
@@ -208,6 +272,14 @@ static __always_inline __u64 vno_hist_slot_low(__u32 slot)
 	if (grp == 0)
 		return sub;
 	return ((__u64)((1u << VNO_HIST_SUB_BITS) + sub)) << (grp - 1);
+}
+
+/* log2 bucket: 0 -> 0, [2^(i-1), 2^i) -> i, clamped to slots - 1. */
+static __always_inline __u32 vno_log2_slot(__u64 v, __u32 slots)
+{
+	__u32 s = v ? vno_log2_u64(v) + 1 : 0;
+
+	return s < slots ? s : slots - 1;
 }
 
 #endif /* VNO_H */

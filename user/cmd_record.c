@@ -450,6 +450,7 @@ int do_record(int argc, char **argv)
 		.tc_mode = o.tc_mode,
 		.ifaces = sel,
 		.n_ifaces = nsel,
+		.window = o.window,
 	};
 	l = loader__open(&lo, err, sizeof(err));
 	if (!l) {

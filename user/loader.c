@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "vno.h" /* before the skeleton: its .bss holds a struct vno_stats */
 #include "vno.skel.h"
 #include "loader.h"
 #include "log.h"
@@ -51,6 +52,9 @@ struct loader {
 	struct tc_att *tc;
 	size_t n_tc;
 	char hooks[VNO_HOP__MAX][64];
+	unsigned window;	/* flight recorder frames per slot */
+	struct vno_dev_key slots[VNO_FLIGHT_MAX_DEVS];
+	unsigned n_slots;
 };
 
 static const char *kind_prefix(int kind)
@@ -248,6 +252,19 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	/* Wake the reader once an eighth of the buffer is waiting. */
 	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;
 	bpf_map__set_max_entries(skel->maps.events, o->rb_bytes);
+	skel->rodata->cfg_events = !o->no_events;
+	skel->rodata->cfg_stats = 1;
+	l->window = 0;
+	if (o->window) {
+		l->window = 1;
+		while (l->window < o->window && l->window < 65536)
+			l->window <<= 1;
+	}
+	l->n_slots = o->n_ifaces < VNO_FLIGHT_MAX_DEVS ? o->n_ifaces : VNO_FLIGHT_MAX_DEVS;
+	if (!l->n_slots)
+		l->window = 0;
+	skel->rodata->cfg_flight_window = l->window;
+	bpf_map__set_max_entries(skel->maps.flight, l->window ? l->n_slots * l->window : 1);
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		struct bpf_program *p;
@@ -272,7 +289,11 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	for (size_t i = 0; i < o->n_ifaces; i++) {
 		struct vno_dev_key k = { .netns = o->ifaces[i].netns,
 					 .ifindex = o->ifaces[i].ifindex };
-		struct vno_dev_val v = { .mtu = o->ifaces[i].mtu };
+		struct vno_dev_val v = { .mtu = o->ifaces[i].mtu,
+					 .slot = l->window && i < l->n_slots ? i + 1 : 0 };
+
+		if (v.slot)
+			l->slots[i] = k;
 
 		bpf_map__update_elem(skel->maps.devs, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
 	}
@@ -454,4 +475,125 @@ __u64 loader_oldest_inflight(const struct loader *l, const struct vno_queue_key 
 		prev = &k;
 	}
 	return oldest;
+}
+
+int loader_flight(const struct loader *l, __u32 netns, __u32 ifindex, struct vno_frame **out,
+		  size_t *n)
+{
+	int fd = bpf_map__fd(l->skel->maps.flight), hfd = bpf_map__fd(l->skel->maps.flight_head);
+	struct vno_frame *v;
+	__u64 head = 0;
+	__u32 slot, cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (slot = 0; slot < l->n_slots; slot++)
+		if (l->slots[slot].netns == netns && l->slots[slot].ifindex == ifindex)
+			break;
+	if (!l->window || slot == l->n_slots)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(hfd, &slot, &head))
+		return -errno;
+	v = calloc(l->window, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* Oldest first: from head - window (or 0) up to head. */
+	for (__u64 i = head > l->window ? head - l->window : 0; i < head; i++) {
+		__u32 idx = slot * l->window + (__u32)(i & (l->window - 1));
+
+		if (bpf_map_lookup_elem(fd, &idx, &v[cnt]) == 0 && v[cnt].version)
+			cnt++;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Sum a per-CPU value of @words u64s over CPUs into @dst. */
+static void sum_percpu(__u64 *dst, const __u64 *vals, int ncpu, size_t words)
+{
+	memset(dst, 0, words * sizeof(*dst));
+	for (int c = 0; c < ncpu; c++)
+		for (size_t w = 0; w < words; w++)
+			dst[w] += vals[c * words + w];
+}
+
+int loader_stats(const struct loader *l, struct loader_stat **out, size_t *n)
+{
+	int fd = bpf_map__fd(l->skel->maps.stats), ncpu = libbpf_num_possible_cpus();
+	struct vno_stats_key k, next, *prev = NULL;
+	struct loader_stat *v = NULL;
+	size_t cnt = 0, cap = 0, words = sizeof(struct vno_stats) / 8;
+	__u64 *vals;
+
+	*out = NULL;
+	*n = 0;
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(struct vno_stats));
+	if (!vals)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (cnt == cap) {
+			void *p = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
+
+			if (!p) {
+				free(v);
+				free(vals);
+				return -ENOMEM;
+			}
+			v = p;
+		}
+		if (bpf_map_lookup_elem(fd, &next, vals) == 0) {
+			v[cnt].key = next;
+			sum_percpu((__u64 *)&v[cnt].st, vals, ncpu, words);
+			cnt++;
+		}
+		k = next;
+		prev = &k;
+	}
+	free(vals);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int loader_drops(const struct loader *l, struct loader_drop **out, size_t *n)
+{
+	int fd = bpf_map__fd(l->skel->maps.drops), ncpu = libbpf_num_possible_cpus();
+	struct vno_drop_key k, next, *prev = NULL;
+	struct loader_drop *v = NULL;
+	size_t cnt = 0, cap = 0;
+	__u64 *vals;
+
+	*out = NULL;
+	*n = 0;
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(__u64));
+	if (!vals)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (cnt == cap) {
+			void *p = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
+
+			if (!p) {
+				free(v);
+				free(vals);
+				return -ENOMEM;
+			}
+			v = p;
+		}
+		if (bpf_map_lookup_elem(fd, &next, vals) == 0) {
+			v[cnt].key = next;
+			sum_percpu(&v[cnt].count, vals, ncpu, 1);
+			cnt++;
+		}
+		k = next;
+		prev = &k;
+	}
+	free(vals);
+	*out = v;
+	*n = cnt;
+	return 0;
 }

@@ -23,6 +23,8 @@ struct loader_opts {
 	enum tc_mode tc_mode;
 	const struct vno_iface *ifaces; /* chosen interfaces */
 	size_t n_ifaces;
+	bool no_events;		/* export: aggregates only, no records to user space */
+	unsigned window;	/* flight recorder frames per device (rounded up to 2^n); 0 off */
 };
 
 struct loader;
@@ -51,5 +53,21 @@ struct loader_queue {
 int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n);
 /* Oldest frame still in flight on a queue: its xmit time, 0 when none. */
 __u64 loader_oldest_inflight(const struct loader *l, const struct vno_queue_key *k);
+
+/* The flight recorder of one device, oldest first; *out is malloc'd. */
+int loader_flight(const struct loader *l, __u32 netns, __u32 ifindex, struct vno_frame **out,
+		  size_t *n);
+
+/* In-kernel aggregates, summed over CPUs. */
+struct loader_stat {
+	struct vno_stats_key key;
+	struct vno_stats st;
+};
+struct loader_drop {
+	struct vno_drop_key key;
+	__u64 count;
+};
+int loader_stats(const struct loader *l, struct loader_stat **out, size_t *n);
+int loader_drops(const struct loader *l, struct loader_drop **out, size_t *n);
 
 #endif

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# make demo: vnoffload-trace on a built-in test bed, in under 20 seconds.
+#
+#   host netns:  guest ==tap0==> br0 ==up0 (veth uplink)==> peer netns (pe0)
+#
+# A stand-in guest (tests/tools/vno-guest, acting as the VMM) writes
+# virtio_net_hdr + frame into tap0: TSO/USO super-frames, a checksum-partial
+# frame, and one deliberately bad frame. `vnoffload-trace record` watches tap0
+# and up0 and prints every frame at every hop; then a driver hang on up0 is
+# simulated with an e1000e-style line in the kernel log. Everything made here
+# is removed on exit, whatever happens.
+set -u
+
+if [[ $(id -u) != 0 ]]; then
+	echo "make demo needs root: it creates network namespaces and a tap, and loads BPF programs" >&2
+	exit 1
+fi
+. "$(dirname "$0")/integration/lib.sh"
+TB_NAME=demo
+
+# bpffs and tracefs, as run.sh does (a fresh container may lack them).
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+[[ -e /sys/kernel/tracing/events ]] || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+
+say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
+[[ -t 1 ]] || say() { printf 'demo: %s\n' "$*"; }
+
+[[ -x $VNO_BIN ]] || { echo "demo: $VNO_BIN is not built; run make" >&2; exit 1; }
+[[ -x $VNO_GUEST ]] || { echo "demo: $VNO_GUEST is not built; run make tools" >&2; exit 1; }
+
+say "building the bed: namespaces $TB_H (br0, tap0, up0) and $TB_P (pe0)"
+tb_up
+
+DURATION=7
+OUT=$TB_TMP/record.txt
+say "ip netns exec $TB_H vnoffload-trace record -i tap0 -i up0 -d $DURATION"
+echo
+tb_bg "$TB_H" "$OUT" "$VNO_BIN" record -i tap0 -i up0 -d "$DURATION"
+REC=$TB_BG_PID
+tail -n +1 -f --pid="$REC" "$OUT" &
+TB_PIDS+=($!)
+TAIL=$!
+# The recorder's header ends with "Ctrl-C to stop" once everything is attached.
+_attached() { grep -q 'Ctrl-C to stop' "$OUT" || ! kill -0 "$REC" 2>/dev/null; }
+tb_wait_until "$TB_TIMEOUT" _attached
+if ! kill -0 "$REC" 2>/dev/null; then
+	wait "$REC"
+	echo "demo: record exited early: $(cat "$OUT.err")" >&2
+	exit 1
+fi
+
+# Frames, as a guest's virtio-net driver would hand them to its VMM.
+tb_plant \
+	tcp4-tso:segs=10:mss=1448:sport=41001 \
+	tcp6-tso:segs=4:mss=1428:sport=41002 \
+	udp4-uso:segs=5:mss=1200:sport=41003 \
+	tcp4-csum:sport=41004
+# Bad: csum_start points into the IPv4 header (20 instead of 34). tun takes
+# it; the kernel's GSO refuses it at the uplink.
+tb_plant tcp4-tso:segs=10:mss=1448:csum_start=20:sport=41005
+# Bad, refused at the tap itself (GSO_BY_FRAGS from a guest): never seen.
+tb_plant tcp4-tso:segs=10:mss=1448:gso_size=65535:sport=41006
+tb_plant tcp4-tso:segs=8:mss=1448:sport=41007
+
+# The hang: what e1000e writes when its TX ring stops moving.
+echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang" >/dev/kmsg 2>/dev/null ||
+	say "(cannot write /dev/kmsg: no simulated hang)"
+
+{ wait "$REC"; } 2>/dev/null
+rc=$?
+{ wait "$TAIL"; } 2>/dev/null
+[[ -s $OUT.err ]] && sed 's/^/record: /' "$OUT.err" >&2
+
+echo
+say "what the guest planted (compare with the rx lines on tap0 above):"
+jq -r '"  \(.spec | split(":")[0] | .[0:10])  sport \(.sport)  len \(.len)  gso \(.gso_size)x\(.gso_segs) \(.gso_type | join("|") | if . == "" then "-" else . end)  csum \(.ip_summed)@\(.csum_start)+\(.csum_offset)\(if .written then "" else "  REFUSED by tun: \(.error)" end)"' \
+	"$TB_PLANTED"
+say "record exited $rc; tearing the bed down"
+exit "$rc"

@@ -17,8 +17,7 @@
 #include "pipeline.h"
 #include "probe.h"
 #include "record.h"
-#include "kmsg.h"
-#include "triggers.h"
+#include "run.h"
 
 static volatile sig_atomic_t stop_flag, usr1_flag;
 
@@ -93,7 +92,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	o->tc_mode = TC_AUTO;
 	o->stall_ms = 1000;
 	o->window = 1024;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:d:as:qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -204,151 +203,6 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	return 0;
 }
 
-struct record_ctx {
-	struct pipeline pipe;
-	struct loader *l;
-	const struct record_opts *o;
-	const struct vno_iface *sel;	/* watched interfaces */
-	size_t nsel;
-	__u32 netns;
-	__u64 events;
-	/* Stall episodes already reported, by queue and first pending xmit. */
-	struct {
-		struct vno_queue_key k;
-		__u64 first_pending_ns;
-	} fired[64];
-	unsigned n_fired;
-};
-
-static int on_sample(void *ctx, void *data, size_t len)
-{
-	struct record_ctx *rc = ctx;
-	struct vno_event ev;
-
-	if (vno_event_from_raw(&ev, data, len))
-		return 0;
-	rc->events++;
-	pipeline_frame(&rc->pipe, &ev, true);
-	return 0;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int on_hang(const struct vno_hang *h, void *ctx)
-{
-	struct record_ctx *rc = ctx;
-
-	return pipeline_hang(&rc->pipe, h);
-}
-
-static const struct vno_iface *sel_by_name(const struct record_ctx *rc, const char *name)
-{
-	for (size_t i = 0; i < rc->nsel; i++)
-		if (!strcmp(rc->sel[i].name, name))
-			return &rc->sel[i];
-	return NULL;
-}
-
-static int on_kmsg_line(const char *line, void *ctx)
-{
-	struct record_ctx *rc = ctx;
-	const char *names[256];
-	struct kmsg_hit hit;
-	struct vno_hang h = { .queue = -1, .source = VNO_HANG_KMSG, .netns = rc->netns };
-	const struct vno_iface *it;
-	int n = 0;
-
-	for (size_t i = 0; i < rc->nsel && n < 256; i++)
-		names[n++] = rc->sel[i].name;
-	if (kmsg_match(line, names, n, &hit) != 1)
-		return 0;
-	it = sel_by_name(rc, hit.dev);
-	h.ts_ns = now_ns();
-	h.queue = hit.queue;
-	h.ifindex = it ? it->ifindex : 0;
-	snprintf(h.dev, sizeof(h.dev), "%s", hit.dev);
-	snprintf(h.detail, sizeof(h.detail), "%s: %.200s", hit.pattern, hit.msg);
-	pipeline_hang(&rc->pipe, &h);
-	return 0;
-}
-
-static bool stall_fired(struct record_ctx *rc, const struct loader_queue *q)
-{
-	for (unsigned i = 0; i < rc->n_fired; i++)
-		if (!memcmp(&rc->fired[i].k, &q->key, sizeof(q->key)))
-			return rc->fired[i].first_pending_ns == q->st.first_pending_ns;
-	return false;
-}
-
-static void stall_remember(struct record_ctx *rc, const struct loader_queue *q)
-{
-	unsigned i;
-
-	for (i = 0; i < rc->n_fired; i++)
-		if (!memcmp(&rc->fired[i].k, &q->key, sizeof(q->key)))
-			break;
-	if (i == rc->n_fired) {
-		if (rc->n_fired == sizeof(rc->fired) / sizeof(rc->fired[0]))
-			i = 0;
-		else
-			rc->n_fired++;
-	}
-	rc->fired[i].k = q->key;
-	rc->fired[i].first_pending_ns = q->st.first_pending_ns;
-}
-
-/* Completion stalls, from the queue state the BPF side keeps. */
-static void check_stalls(struct record_ctx *rc)
-{
-	struct loader_queue *qs;
-	size_t n;
-	__u64 now = now_ns();
-
-	if (!rc->o->stall_ms || loader_queues(rc->l, &qs, &n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		struct loader_queue *q = &qs[i];
-		const struct vno_iface *it = ifaces_find(rc->sel, rc->nsel, q->key.netns,
-							 q->key.ifindex);
-		struct vno_hang h = { .ts_ns = now, .netns = q->key.netns,
-				      .ifindex = q->key.ifindex, .queue = q->key.queue,
-				      .source = VNO_HANG_STALL };
-
-		if (!stall_check(&q->st, now, rc->o->stall_ms * 1000000ULL) || stall_fired(rc, q))
-			continue;
-		stall_remember(rc, q);
-		snprintf(h.dev, sizeof(h.dev), "%s", it ? it->name : "?");
-		snprintf(h.detail, sizeof(h.detail),
-			 "%llu frames handed to queue %u since its last completion; the first "
-			 "%.0f ms ago; about %lld in flight; %llu released as drops after xmit",
-			 (unsigned long long)q->st.pending, q->key.queue,
-			 (now - q->st.first_pending_ns) / 1e6, (long long)q->st.inflight,
-			 (unsigned long long)q->st.freed);
-		pipeline_hang(&rc->pipe, &h);
-	}
-	free(qs);
-}
-
-/* By hand: every watched device is diagnosed. */
-static void manual_trigger(struct record_ctx *rc, const char *why)
-{
-	for (size_t i = 0; i < rc->nsel; i++) {
-		struct vno_hang h = { .ts_ns = now_ns(), .netns = rc->sel[i].netns,
-				      .ifindex = rc->sel[i].ifindex, .queue = -1,
-				      .source = VNO_HANG_MANUAL };
-
-		snprintf(h.dev, sizeof(h.dev), "%s", rc->sel[i].name);
-		snprintf(h.detail, sizeof(h.detail), "%s", why);
-		pipeline_hang(&rc->pipe, &h);
-	}
-}
-
 static void print_ready(const struct record_opts *o, const struct loader *l,
 			const struct vno_iface *sel, size_t nsel, __u32 netns)
 {
@@ -388,138 +242,81 @@ static void print_ready(const struct record_opts *o, const struct loader *l,
 int do_record(int argc, char **argv)
 {
 	struct record_opts o;
-	struct vno_iface *all = NULL, *sel = NULL;
-	size_t nall = 0, nsel = 0;
-	struct loader *l = NULL;
-	struct ring_buffer *rb = NULL;
-	struct kmsg_watch *kw = NULL;
-	struct carrier_watch *cw = NULL;
-	struct record_ctx rc = {};
+	struct runner r = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct pipeline_opts po = { .out = stdout };
-	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0, next_stall = 0;
+	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0;
 	char err[1024] = "";
-	int ret = 1, r;
-	__u32 netns;
+	int ret = 1;
 
-	r = record_parse_args(argc, argv, &o, err, sizeof(err));
+	ret = record_parse_args(argc, argv, &o, err, sizeof(err));
 	if (o.json)
 		g_opts.json = true;
-	if (r) {
+	if (ret) {
 		cmd_error("%s", err);
 		record_opts_free(&o);
 		return 2;
 	}
+	ret = 1;
 	if (o.help) {
 		usage(stdout);
 		record_opts_free(&o);
 		return 0;
-	}
-	for (int i = 0; i < o.n_hang_patterns; i++) {
-		if (kmsg_add_pattern(o.hang_patterns[i], err, sizeof(err))) {
-			cmd_error("--hang-pattern %s: %s", o.hang_patterns[i], err);
-			ret = 2;
-			goto out;
-		}
 	}
 	if (!have_bpf_privileges()) {
 		cmd_error("record needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN): "
 			  "run it with sudo");
 		goto out;
 	}
-	netns = ifaces_netns_self();
-	r = ifaces_list(&all, &nall);
-	if (r) {
-		cmd_error("listing the interfaces of this network namespace failed: %s",
-			  strerror(-r));
-		goto out;
-	}
-	r = ifaces_select(all, nall, o.ifaces, o.n_ifaces, &sel, &nsel, err, sizeof(err));
-	if (r) {
-		cmd_error("%s", err);
-		goto out;
-	}
-	probe_load_drop_reasons();
-
-	struct loader_opts lo = {
-		.netns = netns,
-		.all_ifaces = o.n_ifaces == 0,
+	struct run_opts ro = {
+		.ifaces = o.ifaces,
+		.n_ifaces = o.n_ifaces,
 		.all_frames = o.all,
 		.snaplen = o.snaplen,
 		.rb_bytes = o.rb_bytes,
 		.tc_mode = o.tc_mode,
-		.ifaces = sel,
-		.n_ifaces = nsel,
 		.window = o.window,
+		.stall_ms = o.stall_ms,
+		.hang_patterns = o.hang_patterns,
+		.n_hang_patterns = o.n_hang_patterns,
 	};
-	l = loader__open(&lo, err, sizeof(err));
-	if (!l) {
-		cmd_error("%s", err);
-		goto out;
-	}
-	rb = ring_buffer__new(loader_events_map_fd(l), on_sample, &rc, NULL);
-	if (!rb) {
-		cmd_error("opening the ring buffer failed: %s", strerror(errno));
-		goto out;
-	}
 	po.json = o.json;
 	po.quiet = o.quiet;
 	po.window = o.window;
-	if (pipeline_init(&rc.pipe, &po, all, nall)) {
-		cmd_error("out of memory");
+	if (runner_open(&r, &ro, &po, err, sizeof(err))) {
+		cmd_error("%s", err);
 		goto out;
 	}
-	rc.l = l;
-	rc.o = &o;
-	rc.sel = sel;
-	rc.nsel = nsel;
-	rc.netns = netns;
-	kw = kmsg_watch__open();
-	if (!kw)
-		pr_warn("warning: the kernel log (/dev/kmsg) cannot be read (%s): hang messages "
-			"will not trigger a diagnosis\n", strerror(errno));
-	cw = carrier_watch__open();
-	if (!cw)
-		pr_warn("warning: link changes cannot be watched (%s)\n", strerror(errno));
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	start = now_ns();
-	rc.pipe.o.t0_ns = start;
+	start = mono_now_ns();
+	r.pipe.o.t0_ns = start;
 	if (o.duration_ms)
 		deadline = start + o.duration_ms * 1000000ULL;
 	if (o.trigger_after_ms)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
-	print_ready(&o, l, sel, nsel, netns);
+	print_ready(&o, r.l, r.sel, r.nsel, r.netns);
 
 	while (!stop_flag) {
 		__u64 now;
+		int e = runner_poll(&r, 100);
 
-		r = ring_buffer__poll(rb, 100);
-		if (r < 0 && r != -EINTR) {
-			cmd_error("reading the ring buffer failed: %s", strerror(-r));
+		if (e) {
+			cmd_error("reading the ring buffer failed: %s", strerror(-e));
 			break;
 		}
-		/* Frames first, so a hang's diagnosis sees what came before it. */
-		if (kw)
-			kmsg_watch__read(kw, on_kmsg_line, &rc);
-		if (cw)
-			carrier_watch__read(cw, sel, nsel, on_hang, &rc);
-		now = now_ns();
-		if (now >= next_stall) {
-			check_stalls(&rc);
-			next_stall = now + 250000000ULL;
-		}
+		now = mono_now_ns();
 		if (usr1_flag) {
 			usr1_flag = 0;
-			manual_trigger(&rc, "SIGUSR1");
+			runner_trigger(&r, "SIGUSR1");
 		}
 		if (trigger_at && now >= trigger_at) {
 			trigger_at = 0;
-			manual_trigger(&rc, "--trigger-after");
+			runner_trigger(&r, "--trigger-after");
 		}
 		/* Readers of a pipe or file see each batch as it comes. */
 		fflush(stdout);
@@ -527,25 +324,16 @@ int do_record(int argc, char **argv)
 			break;
 	}
 	/* What the kernel already queued is still reported. */
-	ring_buffer__consume(rb);
-	if (kw)
-		kmsg_watch__read(kw, on_kmsg_line, &rc);
-	loader_counters(l, cnt);
-	pipeline_summary(&rc.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
-			 (now_ns() - start) / 1e9);
+	runner_drain(&r);
+	loader_counters(r.l, cnt);
+	pipeline_summary(&r.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
+			 (mono_now_ns() - start) / 1e9);
 	if (cnt[VNO_CNT_RB_LOST] && !o.json)
 		pr_warn("warning: %llu events were lost because the ring buffer was full; "
 			"try --buffer 64M\n", (unsigned long long)cnt[VNO_CNT_RB_LOST]);
 	ret = 0;
 out:
-	kmsg_watch__free(kw);
-	carrier_watch__free(cw);
-	kmsg_patterns_free();
-	ring_buffer__free(rb);
-	loader__close(l);
-	pipeline_fini(&rc.pipe);
-	free(all);
-	free(sel);
+	runner_close(&r);
 	record_opts_free(&o);
 	return ret;
 }

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "decode.h"
+#include "kmsg.h"
+#include "log.h"
+#include "probe.h"
+#include "run.h"
+#include "triggers.h"
+
+__u64 mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* In export mode no frames reach user space: the device's flight recorder
+ * is what came before the hang. */
+static void refill_from_flight(struct runner *rc, const struct vno_hang *h)
+{
+	struct diag_opts dopts = { .window = rc->pipe.o.window };
+	struct vno_frame *fr;
+	struct diag *d;
+	size_t n;
+
+	if (!rc->no_events || loader_flight(rc->l, h->netns, h->ifindex, &fr, &n))
+		return;
+	d = diag__new(&dopts);
+	if (d && !diag__set_ifaces(d, rc->all, rc->nall)) {
+		for (size_t i = 0; i < n; i++) {
+			struct vno_event ev;
+
+			memset(&ev, 0, sizeof(ev));
+			ev.f = fr[i];
+			diag__add(d, &ev);
+		}
+		diag__free(rc->pipe.diag);
+		rc->pipe.diag = d;
+		d = NULL;
+	}
+	diag__free(d);
+	free(fr);
+}
+
+static int hang(struct runner *rc, const struct vno_hang *h)
+{
+	refill_from_flight(rc, h);
+	return pipeline_hang(&rc->pipe, h);
+}
+
+static int on_hang(const struct vno_hang *h, void *ctx)
+{
+	return hang(ctx, h);
+}
+
+static const struct vno_iface *sel_by_name(const struct runner *rc, const char *name)
+{
+	for (size_t i = 0; i < rc->nsel; i++)
+		if (!strcmp(rc->sel[i].name, name))
+			return &rc->sel[i];
+	return NULL;
+}
+
+static int on_kmsg_line(const char *line, void *ctx)
+{
+	struct runner *rc = ctx;
+	const char *names[256];
+	struct kmsg_hit hit;
+	struct vno_hang h = { .queue = -1, .source = VNO_HANG_KMSG, .netns = rc->netns };
+	const struct vno_iface *it;
+	int n = 0;
+
+	for (size_t i = 0; i < rc->nsel && n < 256; i++)
+		names[n++] = rc->sel[i].name;
+	if (kmsg_match(line, names, n, &hit) != 1)
+		return 0;
+	it = sel_by_name(rc, hit.dev);
+	h.ts_ns = mono_now_ns();
+	h.queue = hit.queue;
+	h.ifindex = it ? it->ifindex : 0;
+	snprintf(h.dev, sizeof(h.dev), "%s", hit.dev);
+	snprintf(h.detail, sizeof(h.detail), "%s: %.200s", hit.pattern, hit.msg);
+	hang(rc, &h);
+	return 0;
+}
+
+static bool stall_fired(struct runner *rc, const struct loader_queue *q)
+{
+	for (unsigned i = 0; i < rc->n_fired; i++)
+		if (!memcmp(&rc->fired[i].k, &q->key, sizeof(q->key)))
+			return rc->fired[i].first_pending_ns == q->st.first_pending_ns;
+	return false;
+}
+
+static void stall_remember(struct runner *rc, const struct loader_queue *q)
+{
+	unsigned i;
+
+	for (i = 0; i < rc->n_fired; i++)
+		if (!memcmp(&rc->fired[i].k, &q->key, sizeof(q->key)))
+			break;
+	if (i == rc->n_fired) {
+		if (rc->n_fired == sizeof(rc->fired) / sizeof(rc->fired[0]))
+			i = 0;
+		else
+			rc->n_fired++;
+	}
+	rc->fired[i].k = q->key;
+	rc->fired[i].first_pending_ns = q->st.first_pending_ns;
+}
+
+/* Completion stalls, from the queue state the BPF side keeps. */
+static void check_stalls(struct runner *rc)
+{
+	struct loader_queue *qs;
+	size_t n;
+	__u64 now = mono_now_ns();
+
+	if (!rc->stall_ms || loader_queues(rc->l, &qs, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct loader_queue *q = &qs[i];
+		const struct vno_iface *it = ifaces_find(rc->sel, rc->nsel, q->key.netns,
+							 q->key.ifindex);
+		struct vno_hang h = { .ts_ns = now, .netns = q->key.netns,
+				      .ifindex = q->key.ifindex, .queue = q->key.queue,
+				      .source = VNO_HANG_STALL };
+
+		if (!stall_check(&q->st, now, rc->stall_ms * 1000000ULL) || stall_fired(rc, q))
+			continue;
+		stall_remember(rc, q);
+		snprintf(h.dev, sizeof(h.dev), "%s", it ? it->name : "?");
+		snprintf(h.detail, sizeof(h.detail),
+			 "%llu frames handed to queue %u since its last completion; the first "
+			 "%.0f ms ago; about %lld in flight; %llu released as drops after xmit",
+			 (unsigned long long)q->st.pending, q->key.queue,
+			 (now - q->st.first_pending_ns) / 1e6, (long long)q->st.inflight,
+			 (unsigned long long)q->st.freed);
+		hang(rc, &h);
+	}
+	free(qs);
+}
+
+/* By hand: every watched device is diagnosed. */
+void runner_trigger(struct runner *rc, const char *why)
+{
+	for (size_t i = 0; i < rc->nsel; i++) {
+		struct vno_hang h = { .ts_ns = mono_now_ns(), .netns = rc->sel[i].netns,
+				      .ifindex = rc->sel[i].ifindex, .queue = -1,
+				      .source = VNO_HANG_MANUAL };
+
+		snprintf(h.dev, sizeof(h.dev), "%s", rc->sel[i].name);
+		snprintf(h.detail, sizeof(h.detail), "%s", why);
+		hang(rc, &h);
+	}
+}
+
+static int on_sample(void *ctx, void *data, size_t len)
+{
+	struct runner *rc = ctx;
+	struct vno_event ev;
+
+	if (vno_event_from_raw(&ev, data, len))
+		return 0;
+	rc->events++;
+	if (ev.f.hop == VNO_HOP_HANG) {
+		struct vno_hang h = { .netns = ev.f.netns, .ifindex = ev.f.ifindex };
+
+		/* The pipeline turns it into a hang; in export mode the window
+		 * comes from the flight recorder. */
+		refill_from_flight(rc, &h);
+	}
+	pipeline_frame(&rc->pipe, &ev, true);
+	return 0;
+}
+
+int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,
+		char *err, size_t errlen)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->stall_ms = o->stall_ms;
+	r->no_events = o->no_events;
+	for (int i = 0; i < o->n_hang_patterns; i++) {
+		char e[256];
+
+		if (kmsg_add_pattern(o->hang_patterns[i], e, sizeof(e))) {
+			snprintf(err, errlen, "--hang-pattern %s: %s", o->hang_patterns[i], e);
+			return -EINVAL;
+		}
+	}
+	r->netns = ifaces_netns_self();
+	ret = ifaces_list(&r->all, &r->nall);
+	if (ret) {
+		snprintf(err, errlen, "listing the interfaces of this network namespace failed: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = ifaces_select(r->all, r->nall, o->ifaces, o->n_ifaces, &r->sel, &r->nsel, err,
+			    errlen);
+	if (ret)
+		return ret;
+	probe_load_drop_reasons();
+
+	struct loader_opts lo = {
+		.netns = r->netns,
+		.all_ifaces = o->n_ifaces == 0,
+		.all_frames = o->all_frames,
+		.snaplen = o->snaplen,
+		.rb_bytes = o->rb_bytes,
+		.tc_mode = o->tc_mode,
+		.ifaces = r->sel,
+		.n_ifaces = r->nsel,
+		.window = o->window,
+		.no_events = o->no_events,
+	};
+	r->l = loader__open(&lo, err, errlen);
+	if (!r->l)
+		return -errno;
+	r->rb = ring_buffer__new(loader_events_map_fd(r->l), on_sample, r, NULL);
+	if (!r->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "opening the ring buffer failed: %s", strerror(errno));
+		return ret;
+	}
+	ret = pipeline_init(&r->pipe, po, r->all, r->nall);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		return ret;
+	}
+	r->kw = kmsg_watch__open();
+	if (!r->kw)
+		pr_warn("warning: the kernel log (/dev/kmsg) cannot be read (%s): hang messages "
+			"will not trigger a diagnosis\n", strerror(errno));
+	r->cw = carrier_watch__open();
+	if (!r->cw)
+		pr_warn("warning: link changes cannot be watched (%s)\n", strerror(errno));
+	return 0;
+}
+
+int runner_poll(struct runner *r, int timeout_ms)
+{
+	__u64 now;
+	int ret;
+
+	ret = ring_buffer__poll(r->rb, timeout_ms);
+	if (ret < 0 && ret != -EINTR)
+		return ret;
+	/* Frames first, so a hang's diagnosis sees what came before it. */
+	if (r->kw)
+		kmsg_watch__read(r->kw, on_kmsg_line, r);
+	if (r->cw)
+		carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, r);
+	now = mono_now_ns();
+	if (now >= r->next_stall) {
+		check_stalls(r);
+		r->next_stall = now + 250000000ULL;
+	}
+	return 0;
+}
+
+void runner_drain(struct runner *r)
+{
+	ring_buffer__consume(r->rb);
+	if (r->kw)
+		kmsg_watch__read(r->kw, on_kmsg_line, r);
+}
+
+void runner_close(struct runner *r)
+{
+	kmsg_watch__free(r->kw);
+	carrier_watch__free(r->cw);
+	kmsg_patterns_free();
+	ring_buffer__free(r->rb);
+	loader__close(r->l);
+	pipeline_fini(&r->pipe);
+	free(r->all);
+	free(r->sel);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A live session, shared by record and export: choose the interfaces,
+ * load and attach, then turn by turn read the ring buffer and watch every
+ * hang trigger (watchdog records, the kernel log, completion stalls,
+ * carrier, by hand), feeding the pipeline.
+ */
+#ifndef VNO_RUN_H
+#define VNO_RUN_H
+
+#include <stdbool.h>
+#include "loader.h"
+#include "pipeline.h"
+
+struct run_opts {
+	char **ifaces;		/* patterns; none = every interface of the netns */
+	int n_ifaces;
+	bool all_frames;
+	unsigned snaplen;
+	unsigned long long rb_bytes;
+	enum tc_mode tc_mode;
+	unsigned window;	/* flight recorder frames per device */
+	unsigned stall_ms;	/* 0 = no stall trigger */
+	char **hang_patterns;
+	int n_hang_patterns;
+	bool no_events;		/* export: aggregates and flight recorder only */
+};
+
+struct kmsg_watch;
+struct carrier_watch;
+struct ring_buffer;
+
+struct runner {
+	struct pipeline pipe;
+	struct loader *l;
+	struct ring_buffer *rb;
+	struct kmsg_watch *kw;
+	struct carrier_watch *cw;
+	struct vno_iface *all, *sel;	/* every interface here, the watched ones */
+	size_t nall, nsel;
+	__u32 netns;
+	unsigned stall_ms;
+	bool no_events;
+	__u64 events, next_stall;
+	/* Stall episodes already reported, by queue and first pending xmit. */
+	struct {
+		struct vno_queue_key k;
+		__u64 first_pending_ns;
+	} fired[64];
+	unsigned n_fired;
+};
+
+/* 0, or -errno with one sentence in err; runner_close() either way. */
+int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,
+		char *err, size_t errlen);
+/* One turn: wait up to timeout_ms for records, then check the triggers.
+ * 0, or -errno when the ring buffer cannot be read. */
+int runner_poll(struct runner *r, int timeout_ms);
+/* Diagnose every watched device now (SIGUSR1, --trigger-after). */
+void runner_trigger(struct runner *r, const char *why);
+/* Read what is still queued (at the end). */
+void runner_drain(struct runner *r);
+void runner_close(struct runner *r);
+
+__u64 mono_now_ns(void);
+
+#endif

@@ -405,15 +405,34 @@ static void origin_lookup(const struct diag *d, struct diag_frame *df)
 {
 	const struct vno_frame *f = &df->ev.f;
 	const struct origin *o = &d->org[f->pkt_id & d->org_mask];
+	const struct vno_iface *ifc;
 
-	if (!o->valid || o->pkt_id != f->pkt_id || f->ts_ns < o->ts_ns ||
-	    f->ts_ns - o->ts_ns > d->o.origin_ttl_ns || o->gso_size != f->gso_size)
+	if (o->pkt_id == f->pkt_id) {
+		/* Seen here, or seen freed (valid cleared): that beats the
+		 * BPF side's note, which survives the skb in an LRU map. */
+		if (!o->valid || f->ts_ns < o->ts_ns || f->ts_ns - o->ts_ns > d->o.origin_ttl_ns ||
+		    o->gso_size != f->gso_size)
+			return;
+		memcpy(df->origin, o->name, sizeof(df->origin));
+		df->origin_netns = o->netns;
+		df->origin_ifindex = o->ifindex;
+		df->origin_hop = o->hop;
+		df->origin_tap = o->tap;
 		return;
-	memcpy(df->origin, o->name, sizeof(df->origin));
-	df->origin_netns = o->netns;
-	df->origin_ifindex = o->ifindex;
-	df->origin_hop = o->hop;
-	df->origin_tap = o->tap;
+	}
+	/* No rx record of ours (not delivered, or a flight-recorder
+	 * snapshot): take the ingress the BPF side noted at rx. */
+	if (!f->origin_ifindex || f->origin_ifindex == f->ifindex)
+		return;
+	ifc = find_iface(d, f->netns, f->origin_ifindex, NULL);
+	if (ifc)
+		snprintf(df->origin, sizeof(df->origin), "%.*s", VNO_IFNAMSIZ - 1, ifc->name);
+	else
+		snprintf(df->origin, sizeof(df->origin), "if%u", f->origin_ifindex);
+	df->origin_netns = f->netns;
+	df->origin_ifindex = f->origin_ifindex;
+	df->origin_hop = VNO_HOP_RX;
+	df->origin_tap = is_tap(d, f->netns, f->origin_ifindex, df->origin);
 }
 
 /* The attribute keys of one frame; @keys holds DIAG_ATTR__MAX + ANOMALY__MAX. */

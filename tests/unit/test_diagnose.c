@@ -386,8 +386,22 @@ Test(diagnose, origin_is_stitched_by_pkt_id)
 	ev = mk(VNO_HOP_XMIT, NIC_IFX, "eno1", 5, 7000 + 11000000000ull, &TCP4);
 	diag__add(d, &ev);
 
+	/* 6: no rx record of ours, but the BPF side noted the ingress. */
+	ev = mk(VNO_HOP_XMIT, NIC_IFX, "eno1", 6, 8000, &TCP4);
+	ev.f.origin_ifindex = TAP1_IFX;
+	diag__add(d, &ev);
+
+	/* 7: ... unless we saw that skb freed: its LRU note is stale. */
+	ev = mk(VNO_HOP_XMIT, NIC_IFX, "eno1", 1, 9000, &TCP4);
+	ev.f.origin_ifindex = TAP0_IFX;
+	diag__add(d, &ev);
+
 	cr_assert_eq(diag__hang(d, &h, &dg), 0);
-	cr_assert_eq(dg.n_frames, 5);
+	cr_assert_eq(dg.n_frames, 7);
+	cr_assert_str_eq(dg.frames[5].origin, "tap1");
+	cr_assert_eq(dg.frames[5].origin_hop, VNO_HOP_RX);
+	cr_assert(dg.frames[5].origin_tap);
+	cr_assert_str_eq(dg.frames[6].origin, "");
 	cr_assert_str_eq(dg.frames[0].origin, "tap0");
 	cr_assert_eq(dg.frames[0].origin_hop, VNO_HOP_RX);
 	cr_assert_eq(dg.frames[0].origin_ifindex, TAP0_IFX);

@@ -118,7 +118,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		case 's':
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' || v > VNO_SNAP_MAX) {
+			if (errno || *end || !optarg[0] || optarg[0] == '-' || v > VNO_SNAP_MAX) {
 				snprintf(err, errlen, "--snaplen %s: must be a number from 0 to %d",
 					 optarg, VNO_SNAP_MAX);
 				return -EINVAL;

@@ -36,12 +36,12 @@ static const struct kmsg_pattern builtin[] = {
 	{ "e1000e_hw_hang", "([^ :]+): Detected Hardware Unit Hang", 1, 0 },
 	/* e1000e: e1000_reset_task() after a hang or a TX timeout. */
 	{ "e1000e_reset", "([^ :]+): Reset adapter unexpectedly", 1, 0 },
-	/* dev_watchdog() (net/sched/sch_generic.c) before 6.5: a WARN_ONCE
+	/* dev_watchdog() (net/sched/sch_generic.c), older kernels: a WARN_ONCE
 	 * "NETDEV WATCHDOG: %s (%s): transmit queue %u timed out[ %u ms]". */
 	{ "netdev_watchdog",
 	  "NETDEV WATCHDOG: ([^ :]+) \\([^)]*\\): transmit queue ([0-9]+) timed out", 1, 2 },
-	/* dev_watchdog() since 6.5: netdev_crit(dev, "NETDEV WATCHDOG: CPU: %d:
-	 * transmit queue %u timed out %u ms"). */
+	/* dev_watchdog(), newer kernels: netdev_crit(dev, "NETDEV WATCHDOG:
+	 * CPU: %d: transmit queue %u timed out %u ms"), once per timeout. */
 	{ "netdev_watchdog",
 	  "([^ :]+): NETDEV WATCHDOG: CPU: [0-9]+: transmit queue ([0-9]+) timed out", 1, 2 },
 	/* virtio_net: virtnet_tx_timeout(), netdev_err(dev, "TX timeout on

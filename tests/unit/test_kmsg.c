@@ -69,16 +69,17 @@ Test(kmsg, e1000e_reset_adapter)
 
 Test(kmsg, netdev_watchdog_old_format)
 {
-	/* WARN_ONCE in dev_watchdog() before 6.5, with and without "ms". */
+	/* WARN_ONCE in older dev_watchdog(), with and without "ms". */
 	must_hit("4,1201,520000000,-;NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out",
 		 "eno1", 0, "netdev_watchdog");
-	must_hit("4,1201,520000000,c;NETDEV WATCHDOG: eth1 (virtio_net): transmit queue 3 timed out 5440 ms",
+	must_hit("4,1201,520000000,c;NETDEV WATCHDOG: eth1 (virtio_net): transmit queue 3 "
+		 "timed out 5440 ms",
 		 "eth1", 3, "netdev_watchdog");
 }
 
 Test(kmsg, netdev_watchdog_new_format)
 {
-	/* netdev_crit() in dev_watchdog() since 6.5. */
+	/* netdev_crit() in newer dev_watchdog(). */
 	must_hit("2,1300,530000000,-;e1000e 0000:00:19.0 eno1: NETDEV WATCHDOG: CPU: 3: "
 		 "transmit queue 0 timed out 5120 ms",
 		 "eno1", 0, "netdev_watchdog");

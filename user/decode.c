@@ -67,7 +67,7 @@ size_t vno_gso_type_str(__u32 gso_type, const char *sep, char *buf, size_t len)
 		return 0;
 	buf[0] = '\0';
 	if (!gso_type)
-		return snprintf(buf, len, "none");
+		return snprintf(buf, len, "none") < (int)len ? 4 : len - 1;
 	for (unsigned b = 0; b < 32; b++) {
 		if (!(gso_type & (1u << b)))
 			continue;

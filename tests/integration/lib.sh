@@ -3,12 +3,14 @@
 #
 # Test bed for the vnoffload-trace integration tests. Source it, then:
 #
-#   tb_up                  host netns $TB_H: bridge br0, guest tap tap0 (owned
+#   tb_up [GUEST_ARGS]     host netns $TB_H: bridge br0, guest tap tap0 (owned
 #                          by vno-guest, our stand-in VMM), uplink veth up0;
 #                          peer netns $TB_P: pe0 with 192.0.2.2/24,
 #                          198.51.100.2/24, 2001:db8::2/64 and a UDP/TCP sink
+#                          (UDP $TB_UDP_PORT, TCP $TB_TCP_PORT)
 #   tb_plant SPEC...       write frames into the tap, wait until written; the
 #                          planted JSON lines are appended to $TB_PLANTED
+#   tb_add_ns_port NS PORT ADDR   one more namespace behind br0 (veth PORT)
 #   vno_record_start OUT ARGS...   vnoffload-trace record ARGS in $TB_H,
 #                          returns once its {"type":"ready"} line is out
 #   vno_record_stop        SIGINT, wait (bounded) for the summary

@@ -18,6 +18,8 @@
 #include "probe.h"
 #include "record.h"
 #include "run.h"
+#include "capture.h"
+#include "session.h"
 
 static volatile sig_atomic_t stop_flag, usr1_flag;
 
@@ -43,6 +45,11 @@ static void usage(FILE *out)
 		"      --buffer SIZE      ring buffer size (default 16M)\n"
 		"      --tc-mode MODE     tcx, clsact or off (default: tcx where the kernel has it)\n"
 		"  -q, --quiet            no per-frame lines, only hangs and the summary\n"
+		"  -w, --write FILE       also write a capture file (pcapng; gzip when FILE ends\n"
+		"                         in .gz) for a bug report; read it with `report`\n"
+		"      --force            overwrite FILE\n"
+		"      --rotate-size SIZE start FILE.1…, FILE.2… once a file exceeds SIZE (e.g. 100M)\n"
+		"      --rotate-count N   keep at most N files\n"
 		"hang triggers (each diagnosis names the frames before the hang):\n"
 		"      --stall-ms MS      frames handed to a queue with no completion for MS\n"
 		"                         (default 1000; 0 = off)\n"
@@ -79,6 +86,10 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		{ "window", required_argument, NULL, 'W' },
 		{ "hang-pattern", required_argument, NULL, 'P' },
 		{ "trigger-after", required_argument, NULL, 'T' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "rotate-size", required_argument, NULL, 'R' },
+		{ "rotate-count", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -94,7 +105,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	o->window = 1024;
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:as:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:d:as:qhw:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': {
 			char **p = realloc(o->ifaces, (o->n_ifaces + 1) * sizeof(*p));
@@ -183,6 +194,33 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			o->hang_patterns[o->n_hang_patterns++] = optarg;
 			break;
 		}
+		case 'w':
+			if (!optarg[0]) {
+				snprintf(err, errlen, "-w needs a file name");
+				return -EINVAL;
+			}
+			o->write_path = optarg;
+			break;
+		case 'F':
+			o->force = true;
+			break;
+		case 'R':
+			if (parse_size(optarg, &o->rotate_size) || !o->rotate_size) {
+				snprintf(err, errlen, "--rotate-size %s: not a size; use 100M, 1G or 512K",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'C':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || !optarg[0] || !v || v > 100000) {
+				snprintf(err, errlen, "--rotate-count %s: must be a number of files from 1",
+					 optarg);
+				return -EINVAL;
+			}
+			o->rotate_count = v;
+			break;
 		case 'h':
 			o->help = true;
 			return 0;
@@ -200,7 +238,90 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			 argv[optind]);
 		return -EINVAL;
 	}
+	if ((o->rotate_size || o->rotate_count) && !o->write_path) {
+		snprintf(err, errlen, "--rotate-size and --rotate-count need -w FILE");
+		return -EINVAL;
+	}
+	if (o->rotate_count && !o->rotate_size) {
+		snprintf(err, errlen, "--rotate-count needs --rotate-size");
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* The capture file, fed by the pipeline. A write error ends the recording:
+ * what was written before it stays readable. */
+struct capture_sink {
+	struct capture_writer *w;
+	int err;
+};
+
+static int cap_frame(const struct vno_event *ev, void *ctx)
+{
+	struct capture_sink *cs = ctx;
+	int r;
+
+	if (!cs->w || cs->err || ev->f.hop == VNO_HOP_HANG)
+		return 0;
+	r = capture_writer__frame(cs->w, ev);
+	if (r) {
+		cs->err = r;
+		stop_flag = 1;
+	}
+	return 0;
+}
+
+static void cap_note_stream(struct capture_sink *cs, const char *kind, const char *comment,
+			    void (*fn)(FILE *, const void *), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!cs->w || cs->err)
+		return;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	fn(f, arg);
+	fclose(f);
+	/* One line of JSON without its newline. */
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	r = capture_writer__note(cs->w, kind, buf, comment);
+	if (r) {
+		cs->err = r;
+		stop_flag = 1;
+	}
+	free(buf);
+}
+
+static void diag_json_fn(FILE *f, const void *dg)
+{
+	diag_json(f, dg);
+}
+
+static void cap_hang(const struct vno_diagnosis *dg, void *ctx)
+{
+	char comment[512];
+
+	snprintf(comment, sizeof(comment), "hang on %s (%s): %s", dg->hang.dev,
+		 diag_source_name(dg->hang.source), dg->verdict);
+	cap_note_stream(ctx, "hang", comment, diag_json_fn, dg);
+}
+
+struct summary_arg {
+	const struct agg *a;
+	__u64 lost, unmatched;
+	double dur;
+};
+
+static void summary_json_fn(FILE *f, const void *p)
+{
+	const struct summary_arg *s = p;
+
+	agg_json(f, s->a, s->lost, s->unmatched, s->dur);
 }
 
 static void print_ready(const struct record_opts *o, const struct loader *l,
@@ -243,6 +364,8 @@ int do_record(int argc, char **argv)
 {
 	struct record_opts o;
 	struct runner r = {};
+	struct capture_sink cs = {};
+	struct vno_session sess = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct pipeline_opts po = { .out = stdout };
 	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0;
@@ -287,6 +410,35 @@ int do_record(int argc, char **argv)
 		cmd_error("%s", err);
 		goto out;
 	}
+	if (o.write_path) {
+		struct capture_opts co = { .snaplen = o.snaplen, .force = o.force,
+					   .rotate_size = o.rotate_size,
+					   .rotate_count = o.rotate_count };
+		char hooks[VNO_HOP__MAX][64], *reasons;
+
+		for (int h = 0; h < VNO_HOP__MAX; h++)
+			snprintf(hooks[h], sizeof(hooks[h]), "%s", loader_hook(r.l, h));
+		if (session_fill(&sess, g_opts.cmdline, hooks, r.all, r.nall)) {
+			cmd_error("out of memory");
+			goto out;
+		}
+		cs.w = capture_writer__new(o.write_path, &sess, &co);
+		if (!cs.w) {
+			if (errno == EEXIST)
+				cmd_error("%s exists; add --force to overwrite it", o.write_path);
+			else
+				cmd_error("cannot write %s: %s", o.write_path, strerror(errno));
+			goto out;
+		}
+		reasons = probe_drop_reasons_json();
+		if (reasons)
+			capture_writer__note(cs.w, "drop_reasons", reasons,
+					     "names of the recording kernel's skb drop reasons");
+		free(reasons);
+		r.pipe.on_frame = cap_frame;
+		r.pipe.on_hang = cap_hang;
+		r.pipe.ctx = &cs;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -318,6 +470,12 @@ int do_record(int argc, char **argv)
 			trigger_at = 0;
 			runner_trigger(&r, "--trigger-after");
 		}
+		if (cs.w && !cs.err) {
+			int e2 = capture_writer__tick(cs.w, now);
+
+			if (e2)
+				cs.err = e2;
+		}
 		/* Readers of a pipe or file see each batch as it comes. */
 		fflush(stdout);
 		if (deadline && now >= deadline)
@@ -328,11 +486,33 @@ int do_record(int argc, char **argv)
 	loader_counters(r.l, cnt);
 	pipeline_summary(&r.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
 			 (mono_now_ns() - start) / 1e9);
+	if (cs.w) {
+		struct summary_arg sarg = { r.pipe.agg, cnt[VNO_CNT_RB_LOST],
+					    cnt[VNO_CNT_INFLIGHT_FULL], (mono_now_ns() - start) / 1e9 };
+		char comment[128];
+
+		snprintf(comment, sizeof(comment),
+			 "summary: %llu events lost (ring buffer full)",
+			 (unsigned long long)sarg.lost);
+		cap_note_stream(&cs, "summary", comment, summary_json_fn, &sarg);
+		if (!cs.err)
+			cs.err = capture_writer__close(cs.w);
+		else
+			capture_writer__close(cs.w);
+		cs.w = NULL;
+		if (cs.err) {
+			cmd_error("writing %s failed: %s; what was written before is readable",
+				  o.write_path, strerror(-cs.err));
+			goto out;
+		}
+	}
 	if (cnt[VNO_CNT_RB_LOST] && !o.json)
 		pr_warn("warning: %llu events were lost because the ring buffer was full; "
 			"try --buffer 64M\n", (unsigned long long)cnt[VNO_CNT_RB_LOST]);
 	ret = 0;
 out:
+	capture_writer__close(cs.w);
+	session_free(&sess);
 	runner_close(&r);
 	record_opts_free(&o);
 	return ret;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
 #include "decode.h"
 #include "json.h"
@@ -120,4 +123,56 @@ void json_error(FILE *out, const char *msg)
 	fputs("{\"error\":", out);
 	json_str(out, msg);
 	fputs("}\n", out);
+}
+
+/* Where the value of the first "key": starts, or NULL. Enough for our own
+ * flat lines, whose top-level keys come before any nested object. */
+static const char *json_find(const char *json, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = json; (p = strchr(p, '"')); p++) {
+		if (!strncmp(p + 1, key, kl) && p[kl + 1] == '"' && p[kl + 2] == ':')
+			return p + kl + 3;
+	}
+	return NULL;
+}
+
+int json_get_i64(const char *json, const char *key, long long *out)
+{
+	const char *v = json_find(json, key);
+	char *end;
+
+	if (!v)
+		return -ENOENT;
+	if (!strncmp(v, "null", 4))
+		return -ENOENT;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	return end == v || errno ? -EINVAL : 0;
+}
+
+int json_get_str(const char *json, const char *key, char *buf, size_t len)
+{
+	const char *v = json_find(json, key);
+	size_t o = 0;
+
+	if (!v || *v != '"' || !len)
+		return -ENOENT;
+	for (v++; *v && *v != '"'; v++) {
+		char c = *v;
+
+		if (c == '\\' && v[1]) {
+			v++;
+			c = *v == 'n' ? '\n' : *v == 't' ? '\t' : *v == 'r' ? '\r' : *v;
+			if (*v == 'u') { /* \u00XX from json_str: keep it printable */
+				c = '?';
+				v += strnlen(v, 5) == 5 ? 4 : 0;
+			}
+		}
+		if (o + 1 < len)
+			buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return *v == '"' ? 0 : -EINVAL;
 }

@@ -3,6 +3,7 @@
 #ifndef VNO_JSON_H
 #define VNO_JSON_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include "vno.h"
 
@@ -14,6 +15,11 @@ void json_frame_fields(FILE *out, const struct vno_event *ev);
 void json_frame(FILE *out, const struct vno_event *ev);
 /* {"error":"…"}\n */
 void json_error(FILE *out, const char *msg);
+
+/* The first "key" of one of our own JSON lines (top-level keys come first).
+ * 0, -ENOENT (absent or null) or -EINVAL. */
+int json_get_i64(const char *json, const char *key, long long *out);
+int json_get_str(const char *json, const char *key, char *buf, size_t len);
 
 /* Name of a drop reason of the running kernel (from its BTF), or NULL.
  * Set by the loader; captures carry numbers, names are resolved where read. */

@@ -11,6 +11,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "record", do_record, "watch super-frames per hop; summary at the end" },
+	{ "report", do_report, "summary and hang diagnosis from a capture file (no root)" },
 	{ "doctor", do_doctor, "what this kernel allows, the hooks each hop uses, interfaces" },
 	{ "help", do_help, "this text" },
 	{},
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n != 1) {
-		cmd_error("%s command '%s'; commands: record, doctor, help",
+		cmd_error("%s command '%s'; commands: record, report, doctor, help",
 			  n ? "ambiguous" : "unknown", argv[i]);
 		return 2;
 	}

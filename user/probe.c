@@ -385,3 +385,77 @@ void probe_load_drop_reasons(void)
 	}
 	vno_drop_reason_name = drop_reason_name;
 }
+
+char *probe_drop_reasons_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	bool first = true;
+
+	probe_load_drop_reasons();
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fputc('{', f);
+	for (unsigned i = 0; i < n_reasons; i++) {
+		if (!reason_names[i])
+			continue;
+		fprintf(f, "%s\"%u\":", first ? "" : ",", i);
+		json_str(f, reason_names[i]);
+		first = false;
+	}
+	fputc('}', f);
+	fclose(f);
+	return buf;
+}
+
+int drop_reasons_from_json(const char *json)
+{
+	const char *p = json;
+	char **names = NULL;
+	unsigned n = 0;
+
+	/* Our own flat {"N":"NAME",…}: numbers and names without escapes. */
+	while ((p = strchr(p, '"'))) {
+		char *end, name[64];
+		unsigned long v = strtoul(p + 1, &end, 10);
+		const char *q;
+		size_t l;
+
+		if (*end != '"' || end[1] != ':' || end[2] != '"' || v >= 4096)
+			return -EINVAL;
+		q = strchr(end + 3, '"');
+		if (!q)
+			return -EINVAL;
+		l = q - (end + 3);
+		if (l >= sizeof(name))
+			l = sizeof(name) - 1;
+		memcpy(name, end + 3, l);
+		name[l] = '\0';
+		if (v >= n) {
+			char **nn = realloc(names, (v + 1) * sizeof(*nn));
+
+			if (!nn)
+				goto nomem;
+			memset(nn + n, 0, (v + 1 - n) * sizeof(*nn));
+			names = nn;
+			n = v + 1;
+		}
+		free(names[v]);
+		names[v] = strdup(name);
+		p = q + 1;
+	}
+	for (unsigned i = 0; i < n_reasons; i++)
+		free(reason_names[i]);
+	free(reason_names);
+	reason_names = names;
+	n_reasons = n;
+	vno_drop_reason_name = drop_reason_name;
+	return 0;
+nomem:
+	for (unsigned i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return -ENOMEM;
+}

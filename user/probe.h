@@ -41,6 +41,12 @@ bool probe_tracepoint_exists(const char *category, const char *name);
  * vno_drop_reason_name (json.h). */
 void probe_load_drop_reasons(void);
 
+/* The running kernel's drop reasons as {"N":"NAME",…} (malloc'd), for
+ * capture files: numbers differ between kernels. */
+char *probe_drop_reasons_json(void);
+/* Use the drop reasons of a capture's kernel instead. 0 or -EINVAL. */
+int drop_reasons_from_json(const char *json);
+
 /* Silence libbpf while a probe that may fail runs. */
 void probe_quiet(bool on);
 

@@ -20,6 +20,10 @@ struct record_opts {
 	unsigned long long trigger_after_ms; /* manual trigger after this long; 0 = never */
 	char **hang_patterns;		/* --hang-pattern, pointing into argv */
 	int n_hang_patterns;
+	const char *write_path;		/* -w FILE */
+	bool force;			/* overwrite FILE */
+	unsigned long long rotate_size;	/* bytes; 0 = one file */
+	unsigned rotate_count;
 };
 
 /* 0, or -EINVAL with one sentence in err. */

@@ -19,5 +19,8 @@ struct vno_session {
 };
 
 void session_free(struct vno_session *s);
+/* Fill from this machine; hooks may be NULL. 0, or -1 out of memory. */
+int session_fill(struct vno_session *s, const char *cmdline, const char hooks[][64],
+		 const struct vno_iface *ifs, size_t n);
 
 #endif

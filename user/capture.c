@@ -2014,8 +2014,12 @@ static int read_blocks(struct reader *r)
 			err = 0; /* pcapng: skip the blocks you don't know */
 			break;
 		}
-		if (err)
+		if (err) {
+			/* A callback said stop: it stopped after this block. */
+			if (!r->st->error[0])
+				r->st->stop_offset = r->off;
 			return err;
+		}
 	}
 }
 

@@ -33,7 +33,10 @@
 struct capture_opts {
 	unsigned snaplen;		/* frame bytes kept, 0 = metadata only (max VNO_SNAP_MAX) */
 	bool force;			/* overwrite existing files */
-	unsigned long long rotate_size; /* start a new file once one is larger (bytes on disk); 0 = never */
+	/* Start a new file once one is larger than this many bytes on disk
+	 * (0 = never). With gzip, zlib holds back up to one deflate block
+	 * until the next flush, so a file can pass it by that much. */
+	unsigned long long rotate_size;
 	unsigned rotate_count;		/* with rotate_size: files kept, oldest deleted; 0 = all */
 };
 

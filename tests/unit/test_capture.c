@@ -887,6 +887,9 @@ Test(capture, callback_stops_reading)
 	evs = write_capture(path, 10, 64, 8);
 	cr_assert_eq(capture_read(path, NULL, on_frame, on_note, &c, &st), 1);
 	cr_assert_eq(c.n, 3);
+	cr_assert_eq(st.frames, 3);
+	cr_assert_gt(st.stop_offset, 0);
+	cr_assert_eq(st.error[0], '\0');
 	coll_reset(&c);
 	free(evs);
 }

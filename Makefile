@@ -95,3 +95,40 @@ clean:
 	rm -rf $(OUTPUT) vnoffload-trace
 
 -include $(wildcard $(OUTPUT)/user/*.d)
+
+# ---- fuzz: libFuzzer target for the capture reader (tests/fuzz) -------------
+# `make fuzz` builds it, `make fuzz-run` runs it on the seed corpus for
+# FUZZ_TIME seconds (CI), `make fuzz-corpus` regenerates the committed seeds
+# after a change to the file format. A crash it finds becomes a Criterion
+# regression test in tests/unit/test_capture.c.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SRCS := user/capture.c user/decode.c user/ifaces.c
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser
+.PHONY: fuzz fuzz-run fuzz-corpus
+
+fuzz: $(OUTPUT)/fuzz/fuzz_capture
+
+$(OUTPUT)/fuzz/fuzz_capture: tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -lz -o $@
+
+$(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) tests/fuzz/gen_corpus.c $(FUZZ_SRCS) -lz -o $@
+
+fuzz-corpus: $(OUTPUT)/fuzz/gen_corpus
+	$< tests/fuzz/corpus
+
+# New inputs go to a scratch directory: the committed corpus stays as it is.
+# The malloc limit makes "no unbounded allocation" a crash, not a slow test.
+fuzz-run: $(OUTPUT)/fuzz/fuzz_capture
+	$(Q)mkdir -p $(OUTPUT)/fuzz/work
+	$(OUTPUT)/fuzz/fuzz_capture -max_total_time=$(FUZZ_TIME) -malloc_limit_mb=64 \
+		-rss_limit_mb=1024 -timeout=10 -print_final_stats=1 -dict=tests/fuzz/capture.dict \
+		-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/work tests/fuzz/corpus
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+# ---- end of fuzz ---------------------------------------------------------------

@@ -39,6 +39,11 @@
 #define ORIGIN_HOLD_NS 1000000000ull
 /* Distinct attribute values kept per device baseline. */
 #define BASE_SLOTS 1024
+/* The baseline is halved once it holds this many windows' worth of frames,
+ * so it describes the recent past: a kind of traffic that has run for an
+ * hour without trouble is not new just because the recording began a day
+ * ago. */
+#define BASE_DECAY_WINDOWS 64
 
 static const char *const source_names[VNO_HANG__MAX] = {
 	[VNO_HANG_WATCHDOG] = "watchdog", [VNO_HANG_KMSG] = "kmsg",
@@ -154,8 +159,8 @@ static unsigned khash(__u64 k)
 	return (unsigned)k;
 }
 
-/* The slot for @key; with @create, a new one if there is room, else NULL. */
-static struct ckey *ctab_get(struct ctab *t, __u64 key, bool create)
+/* The slot for @key, a new one if there is room, else NULL. */
+static struct ckey *ctab_get(struct ctab *t, __u64 key)
 {
 	unsigned i = khash(key) & t->mask;
 
@@ -166,7 +171,7 @@ static struct ckey *ctab_get(struct ctab *t, __u64 key, bool create)
 			return e;
 		if (!e->key) {
 			/* Keep a quarter free so probes stay short. */
-			if (!create || t->used + 1 > (t->mask + 1) / 4 * 3)
+			if (t->used + 1 > (t->mask + 1) / 4 * 3)
 				return NULL;
 			e->key = key;
 			t->used++;
@@ -176,9 +181,21 @@ static struct ckey *ctab_get(struct ctab *t, __u64 key, bool create)
 	}
 }
 
+static const struct ckey *ctab_find(const struct ctab *t, __u64 key)
+{
+	unsigned i = khash(key) & t->mask;
+
+	for (;; i = (i + 1) & t->mask) {
+		if (t->e[i].key == key)
+			return &t->e[i];
+		if (!t->e[i].key)
+			return NULL;
+	}
+}
+
 static void ctab_add(struct ctab *t, __u64 key, const char *name)
 {
-	struct ckey *e = ctab_get(t, key, true);
+	struct ckey *e = ctab_get(t, key);
 
 	if (!e) {
 		t->other[KEY_ATTR(key)]++;
@@ -459,10 +476,41 @@ static int frame_keys(const struct diag_frame *df, __u64 *keys)
 
 #define MAX_KEYS (DIAG_ATTR__MAX + ANOMALY__MAX)
 
-static void base_add(struct ddev *v, const struct diag_frame *df)
+/* Halve every baseline count, dropping the values that reach 0 (rebuilt,
+ * since open addressing cannot delete in place). */
+static void base_decay(struct ddev *v)
+{
+	struct ctab old = v->base, t;
+	unsigned i;
+	int a;
+
+	if (ctab_init(&t, BASE_SLOTS))
+		return; /* keep counting undecayed rather than lose the baseline */
+	for (i = 0; i <= old.mask; i++) {
+		struct ckey *e;
+
+		if (!old.e[i].key || old.e[i].n < 2)
+			continue;
+		e = ctab_get(&t, old.e[i].key);
+		if (!e)
+			continue;
+		*e = old.e[i];
+		e->n /= 2;
+	}
+	for (a = 0; a < DIAG_ATTR__MAX; a++)
+		t.other[a] = old.other[a] / 2;
+	ctab_fini(&old);
+	v->base = t;
+	v->base_total /= 2;
+}
+
+static void base_add(const struct diag *d, struct ddev *v, const struct diag_frame *df)
 {
 	__u64 keys[MAX_KEYS];
 	int i, n = frame_keys(df, keys);
+
+	if (v->base_total >= (__u64)BASE_DECAY_WINDOWS * d->o.window)
+		base_decay(v);
 
 	for (i = 0; i < n; i++)
 		ctab_add(&v->base, keys[i], KEY_ATTR(keys[i]) == DIAG_ATTR_INGRESS ? df->origin : NULL);
@@ -476,7 +524,7 @@ static void window_add(struct diag *d, struct ddev *v, const struct vno_event *e
 	__u64 m;
 
 	if (v->head >= d->o.window && df->counted)
-		base_add(v, df);
+		base_add(d, v, df);
 	memset(df, 0, sizeof(*df));
 	df->ev = *ev;
 	dev = find_iface(d, ev->f.netns, ev->f.ifindex, NULL);
@@ -490,19 +538,34 @@ static void window_add(struct diag *d, struct ddev *v, const struct vno_event *e
 	v->head++;
 }
 
+/* How far back a done record looks for its frame when the direct-mapped
+ * index lost it to a later pkt_id: completions usually trail xmit closely. */
+#define DONE_SCAN 64
+
 static void mark_done(struct diag *d, const struct vno_frame *f)
 {
 	struct ddev *v = get_dev(d, f, false);
-	__u64 s;
+	struct diag_frame *df;
+	__u64 s, i;
 
 	if (!v)
 		return;
 	v->seen_done = true;
 	s = v->idx[f->pkt_id & v->idx_mask];
-	if (!s || s > v->head || v->head - (s - 1) > d->o.window)
-		return;
-	if (v->ring[(s - 1) % d->o.window].ev.f.pkt_id == f->pkt_id)
-		v->ring[(s - 1) % d->o.window].completed = 1;
+	if (s && s <= v->head && v->head - (s - 1) <= d->o.window) {
+		df = &v->ring[(s - 1) % d->o.window];
+		if (df->ev.f.pkt_id == f->pkt_id && df->ev.f.hop == VNO_HOP_XMIT) {
+			df->completed = 1;
+			return;
+		}
+	}
+	for (i = 0; i < DONE_SCAN && i < v->head && i < d->o.window; i++) {
+		df = &v->ring[(v->head - 1 - i) % d->o.window];
+		if (df->ev.f.pkt_id == f->pkt_id && df->ev.f.hop == VNO_HOP_XMIT) {
+			df->completed = 1;
+			return;
+		}
+	}
 }
 
 int diag__add(struct diag *d, const struct vno_event *ev)
@@ -766,7 +829,7 @@ static int find_suspects(const struct diag *d, const struct ddev *v, struct vno_
 	}
 	dg->window_total = (__u32)(n - start);
 	dg->baseline_total = btotal;
-	dg->compared = true;
+	dg->compared = n - start >= d->o.min_support;
 	if (ctab_init(&win, 4 * (n - start) + 64))
 		goto out;
 	for (i = start; i < n; i++) {
@@ -785,7 +848,7 @@ static int find_suspects(const struct diag *d, const struct ddev *v, struct vno_
 
 		if (!e->key || !eligible(e->key) || e->n < d->o.min_support)
 			continue;
-		b = ctab_get((struct ctab *)base, e->key, false);
+		b = ctab_find(base, e->key);
 		/* A value the full baseline table could not hold may hide
 		 * among its "other": assume the worst for the suspect. */
 		bc = b ? b->n : base->other[KEY_ATTR(e->key)];

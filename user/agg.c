@@ -160,7 +160,8 @@ static struct agg_entry *sorted(const struct agg *a)
 
 	if (!s)
 		return NULL;
-	memcpy(s, a->e, a->n * sizeof(*s));
+	if (a->n) /* a->e is NULL before the first record: memcpy(NULL, 0) is UB */
+		memcpy(s, a->e, a->n * sizeof(*s));
 	qsort(s, a->n, sizeof(*s), entry_cmp);
 	return s;
 }

@@ -227,12 +227,14 @@ static inline void fr_payload(struct vno_event *ev, size_t n, __u8 byte)
 static inline struct vno_event fr_meta(__u8 hop, __u32 netns, __u32 ifindex, const char *dev)
 {
 	struct vno_event ev;
+	size_t n = strlen(dev);
 
 	fr_init(&ev);
 	ev.f.hop = hop;
 	ev.f.netns = netns;
 	ev.f.ifindex = ifindex;
-	memcpy(ev.f.dev, dev, strnlen(dev, sizeof(ev.f.dev)));
+	/* All VNO_IFNAMSIZ bytes may be used, unterminated, as in the kernel. */
+	memcpy(ev.f.dev, dev, n < sizeof(ev.f.dev) ? n : sizeof(ev.f.dev));
 	return ev;
 }
 

@@ -226,6 +226,9 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 			fprintf(out, "%-15s %-10s   freed %" PRIu64 "x reason %s\n", "", "",
 				(uint64_t)e->drops[r].count,
 				reason_str(e->drops[r].reason, rb, sizeof(rb)));
+		if (e->drops_other)
+			fprintf(out, "%-15s %-10s   freed %" PRIu64 "x reason other\n", "", "",
+				(uint64_t)e->drops_other);
 		for (unsigned r = 0; r < ANOMALY__MAX; r++)
 			if (e->rules[r])
 				fprintf(out, "%-15s %-10s   anomaly %s: %" PRIu64 " frames\n", "", "",
@@ -292,6 +295,9 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 			json_str(out, reason_str(e->drops[r].reason, rb, sizeof(rb)));
 			fprintf(out, ":%" PRIu64, (uint64_t)e->drops[r].count);
 		}
+		if (e->drops_other)
+			fprintf(out, "%s\"other\":%" PRIu64, e->drops[0].count ? "," : "",
+				(uint64_t)e->drops_other);
 		fputs("}}", out);
 	}
 	fputs("],\"hangs\":{", out);

@@ -78,7 +78,12 @@ static bool is_tunnel(const struct vno_frame *f)
  */
 static bool r_gso_type_without_size(const struct vno_frame *f, const struct vno_iface *dev)
 {
-	return f->gso_size == 0 && (f->gso_type & ~GSO_MODIFIERS);
+	/* The host's own TCP stamps sk_gso_type on every skb and leaves
+	 * gso_size 0 on single-segment ones (__tcp_transmit_skb): normal.
+	 * Only a frame from an untrusted source (SKB_GSO_DODGY, set by
+	 * virtio_net_hdr_to_skb for guests) is suspect. */
+	return f->gso_size == 0 && (f->gso_type & VNO_GSO_DODGY) &&
+	       (f->gso_type & ~GSO_MODIFIERS);
 }
 
 /*
@@ -225,9 +230,10 @@ static bool r_oversized_non_gso(const struct vno_frame *f, const struct vno_ifac
 	if (is_gso(f) || !dev->mtu)
 		return false;
 	if (f->hop == VNO_HOP_RX) {
-		/* skb->len excludes the Ethernet header here; network_off
-		 * may not be set yet, so allow up to two in-header tags. */
-		limit = dev->mtu + 2 * VLAN_HLEN;
+		/* The record's len counts the Ethernet header at every hop;
+		 * network_off may not be set yet at rx, so allow up to two
+		 * in-header tags. */
+		limit = dev->mtu + ETH_HLEN + 2 * VLAN_HLEN;
 	} else {
 		if (f->network_off == ETH_HLEN + VLAN_HLEN)
 			tags = 1;

@@ -31,7 +31,7 @@ int do_doctor(int argc, char **argv)
 	bool json = g_opts.json, priv, btf, tracefs, bpffs;
 	int c, r;
 
-	optind = 1;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'j') {

@@ -228,8 +228,12 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			snprintf(err, errlen, "unknown option %s; see vnoffload-trace record --help",
-				 argv[optind - 1]);
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c; see vnoffload-trace "
+						      "record --help", optopt);
+			else
+				snprintf(err, errlen, "unknown option %s; see vnoffload-trace "
+						      "record --help", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}

@@ -138,7 +138,7 @@ int do_report(int argc, char **argv)
 	int c, ret;
 
 	rc.json = g_opts.json;
-	optind = 1;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":fh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -207,8 +207,12 @@ int vno_decode(struct vno_event *ev)
 		for (int i = 0; i < 4 && ipv6_ext(l4); i++) {
 			if (n < l4off + 8)
 				goto trunc;
+			/* The length rule is the current header's (AH counts in
+			 * 4-byte words, RFC 4302), not the next one's. */
+			size_t hl = l4 == 51 ? (p[l4off + 1] + 2u) * 4 : (p[l4off + 1] + 1u) * 8;
+
 			l4 = p[l4off];
-			l4off += l4 == 51 ? (p[l4off + 1] + 2u) * 4 : (p[l4off + 1] + 1u) * 8;
+			l4off += hl;
 		}
 		if (l4 == 44) { /* fragment header: L4 only in the first fragment */
 			if (n < l4off + 8)

@@ -1971,20 +1971,31 @@ static int read_blocks(struct reader *r)
 			return fail(r, -EINVAL,
 				    "the file is corrupt: a block at offset %llu claims %u bytes, above the %u MiB limit",
 				    r->start, len, CAPTURE_BLOCK_MAX >> 20);
-		if (len > r->cap) {
-			uint8_t *p = realloc(r->buf, len);
+		/* Grow with the data that actually arrives, not with what the
+		 * length claims: a 20-byte file cannot make us allocate 16 MiB. */
+		for (size_t pos = hlen, upto; pos < len; pos += (size_t)n) {
+			if (pos == r->cap || !r->cap) {
+				size_t cap = r->cap ? r->cap * 2 : 64u << 10;
+				uint8_t *p;
 
-			if (!p)
-				return fail(r, -ENOMEM, "out of memory for a %u-byte block", len);
-			r->buf = p;
-			r->cap = len;
+				if (cap > len && r->cap)
+					cap = len;
+				p = realloc(r->buf, cap);
+				if (!p)
+					return fail(r, -ENOMEM, "out of memory for a %u-byte block",
+						    len);
+				r->buf = p;
+				r->cap = cap;
+			}
+			if (pos == hlen)
+				memcpy(r->buf, h, hlen);
+			upto = len < r->cap ? len : r->cap;
+			n = rd_bytes(r, r->buf + pos, upto - pos);
+			if (n < 0)
+				return (int)n;
+			if ((size_t)n < upto - pos)
+				return cut(r, "inside a block");
 		}
-		memcpy(r->buf, h, hlen);
-		n = rd_bytes(r, r->buf + hlen, len - hlen);
-		if (n < 0)
-			return (int)n;
-		if ((size_t)n < len - hlen)
-			return cut(r, "inside a block");
 		if (get32(r->buf + len - 4, r->be) != len)
 			return corrupt(r, "a block's two length fields differ");
 		r->st->blocks++;

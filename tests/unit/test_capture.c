@@ -1183,6 +1183,19 @@ Test(capture, corrupt_or_foreign_headers)
 	m->p[28 + 4 + 3] = 0x40;
 	expect_einval(m->p, m->len, "MiB limit");
 
+	/* a block claiming the 16 MiB maximum in a short file: cut, not corrupt */
+	m->len = 0;
+	mk_shb(m);
+	mk_idb(m);
+	m->p[28 + 4] = 0, m->p[28 + 5] = 0, m->p[28 + 6] = 0, m->p[28 + 7] = 1;
+	{
+		struct capture_stats st;
+
+		cr_assert_eq(read_mem(m->p, m->len, NULL, &(struct coll){ 0 }, &st), 0);
+		cr_assert(st.truncated);
+		cr_assert_eq(st.stop_offset, 28);
+	}
+
 	/* lengths not a multiple of 4, below the minimum */
 	m->len = 0;
 	mk_shb(m);

@@ -51,18 +51,24 @@ if ! kill -0 "$REC" 2>/dev/null; then
 	exit 1
 fi
 
-# Frames, as a guest's virtio-net driver would hand them to its VMM.
-tb_plant \
-	tcp4-tso:segs=10:mss=1448:sport=41001 \
-	tcp6-tso:segs=4:mss=1428:sport=41002 \
-	udp4-uso:segs=5:mss=1200:sport=41003 \
-	tcp4-csum:sport=41004
-# Bad: csum_start points into the IPv4 header (20 instead of 34). tun takes
-# it; the kernel's GSO refuses it at the uplink.
-tb_plant tcp4-tso:segs=10:mss=1448:csum_start=20:sport=41005
-# Bad, refused at the tap itself (GSO_BY_FRAGS from a guest): never seen.
-tb_plant tcp4-tso:segs=10:mss=1448:gso_size=65535:sport=41006
-tb_plant tcp4-tso:segs=8:mss=1448:sport=41007
+# Frames, as a guest's virtio-net driver would hand them to its VMM: first
+# a steady baseline of ordinary TSO super-frames...
+baseline=()
+for i in $(seq 1 24); do
+	baseline+=("tcp4-tso:segs=10:mss=1448:sport=$((41000 + i))")
+done
+tb_plant "${baseline[@]}"
+tb_plant tcp6-tso:segs=4:mss=1428:sport=41100 udp4-uso:segs=5:mss=1200:sport=41101 \
+	tcp4-csum:sport=41102
+# Refused at the tap itself (GSO_BY_FRAGS from a guest): tun says EINVAL.
+tb_plant tcp4-tso:segs=10:mss=1448:gso_size=65535:sport=41103
+# ...then, just before the hang, a burst of something else: USO super-frames
+# with a 40-byte gso_size (many tiny segments per frame), which tun accepts.
+burst=()
+for i in $(seq 1 8); do
+	burst+=("udp4-uso:segs=30:mss=40:sport=$((41200 + i))")
+done
+tb_plant "${burst[@]}"
 
 # The hang: what e1000e writes when its TX ring stops moving.
 echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang" >/dev/kmsg 2>/dev/null ||

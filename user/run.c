@@ -253,6 +253,11 @@ int runner_poll(struct runner *r, int timeout_ms)
 	ret = ring_buffer__poll(r->rb, timeout_ms);
 	if (ret < 0 && ret != -EINTR)
 		return ret;
+	/* The BPF side batches wakeups (BPF_RB_NO_WAKEUP below a threshold),
+	 * so a quiet trickle never wakes the poll: collect it on every turn. */
+	ret = ring_buffer__consume(r->rb);
+	if (ret < 0 && ret != -EINTR)
+		return ret;
 	/* Frames first, so a hang's diagnosis sees what came before it. */
 	if (r->kw)
 		kmsg_watch__read(r->kw, on_kmsg_line, r);

@@ -1314,3 +1314,42 @@ Test(capture, packet_comment)
 	cr_assert_not_null(memmem(p, len, "hop=done latency=2500ns drop_reason=2", 37));
 	free(p);
 }
+
+/*
+ * Files written by an earlier vnoffload-trace must stay readable. The
+ * fixtures were written by this test (VNO_UPDATE_FIXTURES=1 with no file there, from the
+ * repository root) when record version 1 / custom block layout 1 were
+ * current; they are read back against the same generated records. Never
+ * regenerate them for a format change: add new ones next to them.
+ */
+static void golden(const char *fixture)
+{
+	struct capture_stats st;
+	struct vno_session r = { 0 };
+	struct coll c = { 0 };
+	struct vno_event *evs;
+	int ret;
+
+	if (getenv("VNO_UPDATE_FIXTURES"))
+		free(write_capture(fixture, 24, 128, 0x601d));
+	rng = 0x601d;
+	evs = calloc(24, sizeof(*evs));
+	for (unsigned i = 0; i < 24; i++)
+		make_event(&evs[i], i);
+	ret = capture_read(fixture, &r, on_frame, on_note, &c, &st);
+	cr_assert_eq(ret, 0, "%s: %s (run the unit tests from the repository root)", fixture,
+		     st.error);
+	cr_assert(!st.truncated, "%s", st.error);
+	check_frames(&c, evs, 24, 128);
+	check_session(&r, 128, &st);
+	cr_assert_eq(st.notes, 2);
+	free(r.ifaces);
+	coll_reset(&c);
+	free(evs);
+}
+
+Test(capture, reads_version_1_files)
+{
+	golden("tests/fixtures/capture-v1.pcapng");
+	golden("tests/fixtures/capture-v1.pcapng.gz");
+}

@@ -50,12 +50,14 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 			vno_drop_stat(in->netns, in->ifindex, reason);
 		if (!cfg_events) {
 			bpf_map_delete_elem(&inflight, &addr);
+			vno_pkt_id_forget(skb);
 			return 0;
 		}
 		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 		if (!ev) {
 			vno_count(VNO_CNT_RB_LOST);
 			bpf_map_delete_elem(&inflight, &addr);
+			vno_pkt_id_forget(skb);
 			return 0;
 		}
 		__builtin_memset(&ev->f, 0, sizeof(ev->f));
@@ -80,16 +82,19 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		ev->f.transport_off = 0xFFFF;
 		vno_submit(ev);
 		bpf_map_delete_elem(&inflight, &addr);
+		vno_pkt_id_forget(skb);
 		return 0;
 	}
-	if (!freed)
+	if (!freed) {
+		vno_pkt_id_forget(skb);
 		return 0;
+	}
 	dev = BPF_CORE_READ(skb, dev);
-	if (!dev)
+	if (!dev || !vno_watched(vno_dev_netns(dev), BPF_CORE_READ(dev, ifindex))) {
+		vno_pkt_id_forget(skb);
 		return 0;
+	}
 	netns = vno_dev_netns(dev);
-	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
-		return 0;
 	vno_read_meta(skb, &m);
 	vno_stat(netns, BPF_CORE_READ(dev, ifindex), VNO_HOP_DROP, &m, 0, false);
 	vno_drop_stat(netns, BPF_CORE_READ(dev, ifindex), reason);
@@ -99,6 +104,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 
 		vno_emit(skb, dev, netns, &m, &hi, 0);
 	}
+	vno_pkt_id_forget(skb);
 	return 0;
 }
 

@@ -14,6 +14,7 @@ struct vno_drops_map drops SEC(".maps");
 struct vno_flight_map flight SEC(".maps");
 struct vno_flight_head_map flight_head SEC(".maps");
 struct vno_scratch_map scratch SEC(".maps");
+struct vno_ids_map ids SEC(".maps");
 struct vno_stats vno_zero_stats;
 
 const volatile __u32 cfg_netns = 0;

@@ -153,16 +153,51 @@ static __always_inline void vno_count(__u32 idx)
 		(*v)++;
 }
 
-static __always_inline __u64 vno_pkt_id(const void *skb)
+/*
+ * The packet id: assigned when an skb is first seen, kept by its address
+ * until the skb is released, so one skb keeps its id across hops and a new
+ * skb at a reused address gets a new one. Frees that fire no tracepoint
+ * (TCP coalescing, UDP delivery) leave an entry behind; the head pointer
+ * stored with it tells a later skb at the same address from the old one.
+ */
+struct vno_id {
+	__u64 id;
+	__u64 head;
+};
+
+struct vno_ids_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 2 * VNO_INFLIGHT_MAX);
+	__type(key, __u64);
+	__type(value, struct vno_id);
+};
+
+extern struct vno_ids_map ids SEC(".maps");
+
+static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb)
 {
-	__u64 z = vno_addr(skb);
+	__u64 addr = vno_addr(skb), head = (__u64)BPF_CORE_READ(skb, head), z;
+	struct vno_id *cur = bpf_map_lookup_elem(&ids, &addr), nid;
 
-	/* splitmix64 finaliser: stable per skb, reveals no kernel address. */
-	z ^= cfg_id_key;
-
+	if (cur && cur->head == head)
+		return cur->id;
+	/* splitmix64 finaliser over address, time and a per-run key: unique
+	 * per skb, reveals no kernel address. */
+	z = addr ^ cfg_id_key ^ bpf_ktime_get_ns();
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	nid.id = z ^ (z >> 31);
+	nid.head = head;
+	bpf_map_update_elem(&ids, &addr, &nid, BPF_ANY);
+	return nid.id;
+}
+
+/* The skb is gone: its address may come back as another skb. */
+static __always_inline void vno_pkt_id_forget(const struct sk_buff *skb)
+{
+	__u64 addr = vno_addr(skb);
+
+	bpf_map_delete_elem(&ids, &addr);
 }
 
 static __always_inline __u32 vno_dev_netns(const struct net_device *dev)

@@ -61,7 +61,7 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 	 * completion, the stall trigger and the aggregates need it. */
 	vno_emit(skb, dev, netns, &m, &hi, slot);
 	in.ts_ns = now;
-	in.pkt_id = vno_pkt_id(skb);
+	in.pkt_id = vno_pkt_id(skb); /* assigned by vno_emit: a lookup */
 	in.netns = netns;
 	in.ifindex = ifindex;
 	in.queue = BPF_CORE_READ(skb, queue_mapping);

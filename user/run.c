@@ -132,7 +132,8 @@ static void check_stalls(struct runner *rc)
 				      .ifindex = q->key.ifindex, .queue = q->key.queue,
 				      .source = VNO_HANG_STALL };
 
-		if (!stall_check(&q->st, now, rc->stall_ms * 1000000ULL) || stall_fired(rc, q))
+		if (!stall_applies(it) || !stall_check(&q->st, now, rc->stall_ms * 1000000ULL) ||
+		    stall_fired(rc, q))
 			continue;
 		stall_remember(rc, q);
 		snprintf(h.dev, sizeof(h.dev), "%s", it ? it->name : "?");

@@ -25,6 +25,24 @@ bool stall_check(const struct vno_queue_stat *st, __u64 now, __u64 stall_ns)
 	return now > st->first_pending_ns && now - st->first_pending_ns > stall_ns;
 }
 
+bool stall_applies(const struct vno_iface *dev)
+{
+	static const char *const pass_on[] = {
+		"veth", "bridge", "bond", "team", "vxlan", "geneve", "gre", "gretap",
+		"ipip", "sit", "ip6tnl", "macvlan", "ipvlan", "openvswitch", "vrf",
+		"netkit", "dummy", "ifb", "wireguard",
+	};
+
+	if (!dev)
+		return false;
+	if (!strcmp(dev->name, "lo"))
+		return false;
+	for (size_t i = 0; i < sizeof(pass_on) / sizeof(pass_on[0]); i++)
+		if (!strcmp(dev->driver, pass_on[i]))
+			return false;
+	return true;
+}
+
 #define CARRIER_MAX 256
 
 struct carrier_watch {

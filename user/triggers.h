@@ -19,6 +19,15 @@
  * completion, the first of them more than @stall_ns ago? */
 bool stall_check(const struct vno_queue_stat *st, __u64 now, __u64 stall_ns);
 
+/*
+ * Does the stall trigger make sense on this device? Only where the driver
+ * releases a frame when it is sent (NICs, tun/tap, virtio_net): software
+ * devices that hand the skb on (veth, bridge, bonds, tunnels, lo) see it
+ * released wherever it ends, often through frees with no tracepoint (TCP
+ * coalescing, UDP delivery), so "no completion" means nothing there.
+ */
+bool stall_applies(const struct vno_iface *dev);
+
 /* Carrier changes of the interfaces of this namespace. */
 struct carrier_watch;
 struct carrier_watch *carrier_watch__open(void);

@@ -13,6 +13,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 	  -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
+LDLIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -72,7 +73,7 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 # Debian packages for building, testing and the demonstration.
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
-	procps kmod
+	procps kmod prometheus wrk curl
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -16,6 +16,7 @@ extern struct global_opts g_opts;
 
 int do_record(int argc, char **argv);
 int do_doctor(int argc, char **argv);
+int do_export(int argc, char **argv);
 int do_report(int argc, char **argv);
 int do_help(int argc, char **argv);
 

@@ -12,6 +12,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "record", do_record, "watch super-frames per hop; summary at the end" },
 	{ "report", do_report, "summary and hang diagnosis from a capture file (no root)" },
+	{ "export", do_export, "serve Prometheus metrics from in-kernel aggregates; hangs logged" },
 	{ "doctor", do_doctor, "what this kernel allows, the hooks each hop uses, interfaces" },
 	{ "help", do_help, "this text" },
 	{},

@@ -1,0 +1,1002 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vnoffload-trace export: the always-on mode. Hooks attached with no
+ * per-frame records to user space; the in-kernel aggregates, queue states
+ * and flight recorders are read when Prometheus scrapes /metrics. Hang
+ * detection runs as in record: the diagnosis goes to stdout (the log under
+ * systemd) and, with --hang-dir, a capture file.
+ *
+ * Threads: the main thread turns the runner (hang triggers, the pipeline);
+ * libmicrohttpd's one internal polling thread answers requests and reads
+ * BPF maps (syscalls: safe beside the main thread). What only the main
+ * thread writes, the hang counts, reaches the scrape through a copy taken
+ * under a mutex in the pipeline's on_hang callback.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "anomaly.h"
+#include "capture.h"
+#include "cmds.h"
+#include "decode.h"
+#include "json.h"
+#include "log.h"
+#include "probe.h"
+#include "prom.h"
+#include "run.h"
+#include "session.h"
+
+/* Bounds on what a client can make us hold. Scrapers send one short GET;
+ * the memory limit caps the request line and headers (MHD answers 431 or
+ * closes past it), the connection limit the sockets, the timeout an idle
+ * or trickling client. */
+#define HTTP_MAX_CONNS 32
+#define HTTP_MEMORY_LIMIT (16 * 1024)
+#define HTTP_TIMEOUT_S 10
+/* Interface names remembered after their device is gone, so its counters
+ * keep their label. */
+#define NAME_CACHE_MAX 4096
+
+static volatile sig_atomic_t stop_flag, usr1_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		usr1_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vnoffload-trace export [--listen ADDR:PORT] [-i IFACE]... [--json]\n"
+		"                              [--hang-dir DIR] [--stall-ms MS]\n"
+		"                              [--hang-pattern RE]... [--window N] [--tc-mode MODE]\n"
+		"Serve Prometheus metrics from in-kernel aggregates at http://ADDR:PORT/metrics.\n"
+		"      --listen ADDR:PORT  where to listen (default %s:%d; :PORT = every\n"
+		"                          address, [V6ADDR]:PORT for IPv6, port 0 = any free)\n"
+		"  -i, --interface IFACE   watch IFACE (name or glob, repeatable; default: every\n"
+		"                          interface of this network namespace)\n"
+		"      --json              ready line and hang diagnoses as JSON lines\n"
+		"      --tc-mode MODE      tcx, clsact or off (default: tcx where the kernel has it)\n"
+		"hang triggers (each diagnosis is printed; see record --help):\n"
+		"      --hang-dir DIR      also write each hang's frames and diagnosis to\n"
+		"                          DIR/hang-DEV-TIME.pcapng.gz\n"
+		"      --stall-ms MS       frames handed to a queue with no completion for MS\n"
+		"                          (default 1000; 0 = off)\n"
+		"      --hang-pattern RE   another kernel-log line that means a hang (POSIX ERE;\n"
+		"                          group 1 = device, group 2 = queue); repeatable\n"
+		"      --window N          frames kept per device before a hang (default 1024)\n"
+		"  SIGUSR1 diagnoses every watched device now; SIGINT/SIGTERM stop.\n",
+		PROM_DEFAULT_HOST, PROM_DEFAULT_PORT);
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+int export_parse_listen(const char *s, char *host, size_t hostlen, unsigned *port)
+{
+	const char *colon, *h = s;
+	size_t hl;
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':' || rb == s + 1)
+			return -EINVAL;
+		h = s + 1;
+		hl = rb - h;
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		/* IPv6 needs brackets: "::1:9100" is ambiguous. */
+		if (!colon || memchr(s, ':', colon - s))
+			return -EINVAL;
+		hl = colon - s;
+	}
+	if (hl >= hostlen || !colon[1] || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(colon + 1, &end, 10);
+	if (errno || *end || v > 65535)
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = v;
+	return 0;
+}
+
+void export_opts_free(struct export_opts *o)
+{
+	free(o->ifaces);
+	free(o->hang_patterns);
+	o->ifaces = NULL;
+	o->hang_patterns = NULL;
+	o->n_ifaces = o->n_hang_patterns = 0;
+}
+
+static int push(char ***v, int *n, char *s)
+{
+	char **p = realloc(*v, (*n + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	p[(*n)++] = s;
+	return 0;
+}
+
+int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "hang-dir", required_argument, NULL, 'D' },
+		{ "stall-ms", required_argument, NULL, 'S' },
+		{ "hang-pattern", required_argument, NULL, 'P' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "tc-mode", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->host, sizeof(o->host), "%s", PROM_DEFAULT_HOST);
+	o->port = PROM_DEFAULT_PORT;
+	o->stall_ms = 1000;
+	o->window = 1024;
+	o->tc_mode = TC_AUTO;
+	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (export_parse_listen(optarg, o->host, sizeof(o->host), &o->port)) {
+				snprintf(err, errlen, "--listen %s: use ADDR:PORT, [V6ADDR]:PORT or "
+						      ":PORT (every address), port 0-65535", optarg);
+				return -EINVAL;
+			}
+			o->listen = optarg;
+			break;
+		case 'i':
+			if (push(&o->ifaces, &o->n_ifaces, optarg))
+				return -ENOMEM;
+			break;
+		case 'P':
+			if (push(&o->hang_patterns, &o->n_hang_patterns, optarg))
+				return -ENOMEM;
+			break;
+		case 'D':
+			if (!*optarg) {
+				snprintf(err, errlen, "--hang-dir needs a directory");
+				return -EINVAL;
+			}
+			o->hang_dir = optarg;
+			break;
+		case 'S':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || !optarg[0] || v > 3600000) {
+				snprintf(err, errlen, "--stall-ms %s: must be milliseconds from 0 (off) "
+						      "to 3600000", optarg);
+				return -EINVAL;
+			}
+			o->stall_ms = v;
+			break;
+		case 'W':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || v < 1 || v > 65536) {
+				snprintf(err, errlen, "--window %s: must be a number of frames from 1 "
+						      "to 65536", optarg);
+				return -EINVAL;
+			}
+			o->window = v;
+			break;
+		case 't':
+			if (!strcmp(optarg, "tcx"))
+				o->tc_mode = TC_TCX;
+			else if (!strcmp(optarg, "clsact"))
+				o->tc_mode = TC_CLSACT;
+			else if (!strcmp(optarg, "off"))
+				o->tc_mode = TC_OFF;
+			else if (!strcmp(optarg, "auto"))
+				o->tc_mode = TC_AUTO;
+			else {
+				snprintf(err, errlen, "--tc-mode %s: use tcx, clsact, off or auto", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(err, errlen, "unknown option %s; see vnoffload-trace export --help",
+				 argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'; interfaces go after -i",
+			 argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- state ------------------------------------------------------------------ */
+
+struct name_entry {
+	__u32 netns, ifindex;
+	__u64 gen;		/* scrape that last resolved it */
+	char name[IF_NAMESIZE];
+};
+
+/* Per watched device: what the scrapes have checked of its flight recorder. */
+struct flight_state {
+	bool has_recorder;
+	__u64 last_ts;
+	__u64 checked;
+	__u64 rules[ANOMALY__MAX];
+};
+
+struct exporter {
+	struct runner r;
+	struct MHD_Daemon *d;
+	bool json;
+	char hooks[VNO_HOP__MAX][64];
+	char listen[80];
+
+	/* Written by the main thread (on_hang), read by scrapes. */
+	pthread_mutex_t lock;
+	__u64 hangs[VNO_HANG__MAX];
+
+	/* Main thread only: --hang-dir. */
+	const char *hang_dir;
+	struct vno_session sess;
+	char *drop_reasons;
+
+	/* Scrape thread only (MHD's single polling thread). */
+	__u64 gen;
+	struct name_entry *names;
+	size_t n_names;
+	struct flight_state *flight;	/* one per r.sel */
+};
+
+/* ---- hangs (main thread) ---------------------------------------------------- */
+
+/* Device names in file names: anything but [A-Za-z0-9._-] becomes '_'. */
+static void file_safe(char *dst, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++) {
+		char c = s[i];
+
+		dst[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'
+			 ? c
+			 : '_';
+	}
+	dst[i] = '\0';
+	if (!i || !strcmp(dst, ".") || !strcmp(dst, ".."))
+		snprintf(dst, len, "dev");
+}
+
+static int hang_note(struct capture_writer *w, const struct vno_diagnosis *dg)
+{
+	char comment[512], *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	diag_json(f, dg);
+	fclose(f);
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	snprintf(comment, sizeof(comment), "hang on %s (%s): %s", dg->hang.dev,
+		 diag_source_name(dg->hang.source), dg->verdict);
+	ret = capture_writer__note(w, "hang", buf, comment);
+	free(buf);
+	return ret;
+}
+
+/* DIR/hang-DEV-YYYYmmddTHHMMSS.mmmZ.pcapng.gz: the frames of the window (from
+ * the flight recorder: metadata only) and the diagnosis as a note. */
+static void hang_capture(struct exporter *ex, const struct vno_diagnosis *dg)
+{
+	struct capture_opts co = { .snaplen = 0 };
+	struct capture_writer *w = NULL;
+	char path[4096], dev[IF_NAMESIZE + 8], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	file_safe(dev, sizeof(dev), dg->hang.dev);
+	/* Two hangs in the same millisecond (SIGUSR1 diagnoses every device
+	 * at once, devices may share a sanitised name): number them. */
+	for (int i = 0; i < 100 && !w; i++) {
+		int n = snprintf(path, sizeof(path), "%s/hang-%s-%s.%03ldZ%s%.0d.pcapng.gz",
+				 ex->hang_dir, dev, stamp, ts.tv_nsec / 1000000, i ? "-" : "", i);
+
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		w = capture_writer__new(path, &ex->sess, &co);
+		if (!w && errno != EEXIST)
+			break;
+	}
+	if (!w) {
+		pr_warn("warning: cannot write the capture of the hang on %s into %s: %s\n",
+			dg->hang.dev, ex->hang_dir, strerror(errno));
+		return;
+	}
+	if (ex->drop_reasons)
+		capture_writer__note(w, "drop_reasons", ex->drop_reasons,
+				     "names of the recording kernel's skb drop reasons");
+	for (size_t i = 0; i < dg->n_frames && !ret; i++)
+		ret = capture_writer__frame(w, &dg->frames[i].ev);
+	if (!ret)
+		ret = hang_note(w, dg);
+	if (capture_writer__close(w) || ret) {
+		pr_warn("warning: the capture of the hang on %s (%s) is incomplete: %s\n",
+			dg->hang.dev, path, strerror(-(ret ? ret : EIO)));
+		return;
+	}
+	if (ex->json) {
+		printf("{\"type\":\"hang_capture\",\"dev\":");
+		json_str(stdout, dg->hang.dev);
+		printf(",\"source\":\"%s\",\"frames\":%zu,\"path\":",
+		       diag_source_name(dg->hang.source), dg->n_frames);
+		json_str(stdout, path);
+		printf("}\n");
+	} else {
+		printf("hang capture: %s (%zu frames)\n", path, dg->n_frames);
+	}
+	fflush(stdout);
+}
+
+static void on_hang(const struct vno_diagnosis *dg, void *ctx)
+{
+	struct exporter *ex = ctx;
+
+	/* pipeline_hang() counted it just before calling us. */
+	pthread_mutex_lock(&ex->lock);
+	memcpy(ex->hangs, ex->r.pipe.agg->hangs, sizeof(ex->hangs));
+	pthread_mutex_unlock(&ex->lock);
+	if (ex->hang_dir)
+		hang_capture(ex, dg);
+}
+
+/* ---- the scrape (MHD thread) -------------------------------------------------- */
+
+/* The device's name now, or the last one it had, or "ifN". */
+static const char *dev_name(struct exporter *ex, __u32 netns, __u32 ifindex)
+{
+	struct name_entry *e = NULL;
+	char buf[IF_NAMESIZE];
+
+	for (size_t i = 0; i < ex->n_names; i++) {
+		if (ex->names[i].netns == netns && ex->names[i].ifindex == ifindex) {
+			e = &ex->names[i];
+			break;
+		}
+	}
+	if (e && e->gen == ex->gen)
+		return e->name;
+	/* if_indextoname() asks the namespace we live in, the one watched. */
+	if (netns == ex->r.netns && if_indextoname(ifindex, buf)) {
+		if (!e && ex->n_names < NAME_CACHE_MAX) {
+			void *p = realloc(ex->names, (ex->n_names + 1) * sizeof(*ex->names));
+
+			if (p) {
+				ex->names = p;
+				e = &ex->names[ex->n_names++];
+				e->netns = netns;
+				e->ifindex = ifindex;
+			}
+		}
+		if (e) {
+			snprintf(e->name, sizeof(e->name), "%s", buf);
+			e->gen = ex->gen;
+			return e->name;
+		}
+	}
+	if (e)
+		return e->name;
+	for (size_t i = 0; i < ex->r.nall; i++)
+		if (ex->r.all[i].netns == netns && ex->r.all[i].ifindex == ifindex)
+			return ex->r.all[i].name;
+	/* Rare (gone before its first scrape, cache full): a stable name. */
+	if (ex->n_names < NAME_CACHE_MAX) {
+		void *p = realloc(ex->names, (ex->n_names + 1) * sizeof(*ex->names));
+
+		if (p) {
+			ex->names = p;
+			e = &ex->names[ex->n_names++];
+			*e = (struct name_entry){ .netns = netns, .ifindex = ifindex };
+			snprintf(e->name, sizeof(e->name), "if%u", ifindex);
+			return e->name;
+		}
+	}
+	return "?";
+}
+
+/* Check the frames each flight recorder got since the last scrape. */
+static void check_flight(struct exporter *ex)
+{
+	for (size_t i = 0; i < ex->r.nsel; i++) {
+		const struct vno_iface *it = &ex->r.sel[i];
+		struct flight_state *fs = &ex->flight[i];
+		struct vno_frame *fr;
+		size_t n;
+		__u64 max = fs->last_ts;
+
+		if (loader_flight(ex->r.l, it->netns, it->ifindex, &fr, &n)) {
+			fs->has_recorder = false;
+			continue;
+		}
+		fs->has_recorder = true;
+		for (size_t j = 0; j < n; j++) {
+			__u64 mask = 0;
+
+			/* Slots are reused oldest first; the time tells the new ones. */
+			if (fr[j].ts_ns <= fs->last_ts)
+				continue;
+			if (fr[j].ts_ns > max)
+				max = fr[j].ts_ns;
+			fs->checked++;
+			if (!anomaly_check(&fr[j], it, &mask))
+				continue;
+			for (unsigned b = 0; b < ANOMALY__MAX; b++)
+				if (mask & (1ULL << b))
+					fs->rules[b]++;
+		}
+		fs->last_ts = max;
+		free(fr);
+	}
+}
+
+/* The exposition, malloc'd; NULL with errno on failure. */
+static char *scrape(struct exporter *ex, size_t *len)
+{
+	struct loader_stat *st = NULL;
+	struct loader_queue *qs = NULL;
+	struct loader_drop *dr = NULL;
+	struct prom_stat *ps = NULL;
+	struct prom_queue *pq = NULL;
+	struct prom_drop *pd = NULL;
+	struct prom_anomaly *pa = NULL;
+	struct prom_hook hooks[VNO_HOP__MAX];
+	struct prom_named hangs[VNO_HANG__MAX];
+	char (*reasons)[16] = NULL;
+	size_t nst = 0, nq = 0, nd = 0, na = 0;
+	__u64 cnt[VNO_CNT__MAX];
+	char *buf = NULL;
+	FILE *f = NULL;
+	int ret;
+
+	ex->gen++;
+	if ((ret = loader_stats(ex->r.l, &st, &nst)) || (ret = loader_queues(ex->r.l, &qs, &nq)) ||
+	    (ret = loader_drops(ex->r.l, &dr, &nd)) || (ret = loader_counters(ex->r.l, cnt)))
+		goto out;
+	ret = -ENOMEM;
+	ps = calloc(nst + 1, sizeof(*ps));
+	pq = calloc(nq + 1, sizeof(*pq));
+	pd = calloc(nd + 1, sizeof(*pd));
+	reasons = calloc(nd + 1, sizeof(*reasons));
+	pa = calloc(ex->r.nsel * (ANOMALY__MAX + 1) + 1, sizeof(*pa));
+	if (!ps || !pq || !pd || !reasons || !pa)
+		goto out;
+	for (size_t i = 0; i < nst; i++)
+		ps[i] = (struct prom_stat){
+			.dev = dev_name(ex, st[i].key.netns, st[i].key.ifindex),
+			.netns = st[i].key.netns,
+			.hop = st[i].key.hop,
+			.gso_kind = st[i].key.gso_kind,
+			.st = &st[i].st,
+		};
+	for (size_t i = 0; i < nq; i++)
+		pq[i] = (struct prom_queue){
+			.dev = dev_name(ex, qs[i].key.netns, qs[i].key.ifindex),
+			.netns = qs[i].key.netns,
+			.queue = qs[i].key.queue,
+			.inflight = qs[i].st.inflight,
+		};
+	for (size_t i = 0; i < nd; i++) {
+		const char *r = vno_drop_reason_name ? vno_drop_reason_name(dr[i].key.reason) : NULL;
+
+		if (!r) {
+			snprintf(reasons[i], sizeof(reasons[i]), "%u", dr[i].key.reason);
+			r = reasons[i];
+		}
+		pd[i] = (struct prom_drop){
+			.dev = dev_name(ex, dr[i].key.netns, dr[i].key.ifindex),
+			.netns = dr[i].key.netns,
+			.reason = r,
+			.count = dr[i].count,
+		};
+	}
+	check_flight(ex);
+	for (size_t i = 0; i < ex->r.nsel; i++) {
+		const struct flight_state *fs = &ex->flight[i];
+		const struct vno_iface *it = &ex->r.sel[i];
+		const char *dev = dev_name(ex, it->netns, it->ifindex);
+
+		if (!fs->has_recorder)
+			continue;
+		pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
+						  .count = fs->checked };
+		for (unsigned b = 0; b < ANOMALY__MAX; b++)
+			pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
+							  .rule = anomaly_name(b),
+							  .count = fs->rules[b] };
+	}
+	for (int h = 0; h < VNO_HOP__MAX; h++)
+		hooks[h] = (struct prom_hook){ vno_hop_name(h), ex->hooks[h] };
+	pthread_mutex_lock(&ex->lock);
+	for (int s = 0; s < VNO_HANG__MAX; s++)
+		hangs[s] = (struct prom_named){ diag_source_name(s), ex->hangs[s] };
+	pthread_mutex_unlock(&ex->lock);
+
+	struct prom_input in = {
+		.version = VNO_VERSION,
+		.hooks = hooks,
+		.n_hooks = VNO_HOP__MAX,
+		.stats = ps,
+		.n_stats = nst,
+		.queues = pq,
+		.n_queues = nq,
+		.drops = pd,
+		.n_drops = nd,
+		.anomalies = pa,
+		.n_anomalies = na,
+		.hangs = hangs,
+		.n_hangs = VNO_HANG__MAX,
+		.events_lost = cnt[VNO_CNT_RB_LOST],
+		.inflight_full = cnt[VNO_CNT_INFLIGHT_FULL],
+	};
+	f = open_memstream(&buf, len);
+	if (!f)
+		goto out;
+	ret = prom_write(f, &in);
+out:
+	if (f && fclose(f) && !ret)
+		ret = -EIO;
+	free(st);
+	free(qs);
+	free(dr);
+	free(ps);
+	free(pq);
+	free(pd);
+	free(reasons);
+	free(pa);
+	if (ret) {
+		free(buf);
+		errno = -ret;
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- HTTP ----------------------------------------------------------------------- */
+
+static const char landing[] =
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	"<title>vnoffload-trace exporter</title></head>\n<body><h1>vnoffload-trace "
+	"exporter</h1>\n<p>GSO/TSO super-frames on the TX path of this host: per device, hop "
+	"and GSO kind; completion latency, frames in flight, drops, anomalies and TX hangs.</p>\n"
+	"<p><a href=\"/metrics\">Metrics</a></p>\n</body></html>\n";
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			     void *body, size_t len, enum MHD_ResponseMemoryMode mode,
+			     bool allow)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *msg,
+				  bool allow)
+{
+	return reply(c, status, "text/plain; charset=utf-8", (void *)msg, strlen(msg),
+		     MHD_RESPMEM_PERSISTENT, allow);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	static int seen_headers;
+	struct exporter *ex = cls;
+	char *body;
+	size_t len = 0;
+
+	/* Answered at once, before any body: nothing here takes one (MHD
+	 * then closes the connection instead of reading what follows). */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed: "
+				  "use GET\n", true);
+	/* The first call comes with the headers; answering only on the second,
+	 * once the (empty) request is complete, keeps the connection alive. */
+	if (*con_cls != &seen_headers) {
+		*con_cls = &seen_headers;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* a GET with a body: ignored */
+		return MHD_YES;
+	}
+	if (!strcmp(url, "/"))
+		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)landing,
+			     sizeof(landing) - 1, MHD_RESPMEM_PERSISTENT, false);
+	if (strcmp(url, "/metrics"))
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "404 not found: try /metrics\n", false);
+	body = scrape(ex, &len);
+	if (!body) {
+		pr_warn("warning: reading the BPF maps for a scrape failed: %s\n",
+			strerror(errno));
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "500 reading the BPF maps failed\n", false);
+	}
+	return reply(c, MHD_HTTP_OK, PROM_CONTENT_TYPE, body, len, MHD_RESPMEM_MUST_FREE, false);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	/* Bad requests are the client's business: only with -v. */
+	pr_info("http: %s\n", msg);
+}
+
+/*
+ * Our own listening socket, so a bind error names its cause and port 0
+ * can be told. "" listens on every address: IPv6 with IPv4 mapped where
+ * the kernel has IPv6, IPv4 otherwise.
+ */
+static int listen_socket(const char *host, unsigned port, char *bound, size_t blen, char *err,
+			 size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res = NULL, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char portstr[8], addr[INET6_ADDRSTRLEN];
+	int fd = -1, one = 1, zero = 0, e = 0, r;
+
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	if (!*host) {
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = in6addr_any,
+					   .sin6_port = htons(port) };
+		struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = INADDR_ANY,
+					  .sin_port = htons(port) };
+
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(fd, (struct sockaddr *)&a6, sizeof(a6)))
+				goto fail;
+		} else {
+			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				goto fail;
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(fd, (struct sockaddr *)&a4, sizeof(a4)))
+				goto fail;
+		}
+	} else {
+		r = getaddrinfo(host, portstr, &hints, &res);
+		if (r) {
+			snprintf(err, errlen, "--listen %s:%u: %s", host, port, gai_strerror(r));
+			return -EINVAL;
+		}
+		for (ai = res; ai; ai = ai->ai_next) {
+			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+			if (fd < 0) {
+				e = errno;
+				continue;
+			}
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (ai->ai_family == AF_INET6)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+			if (!bind(fd, ai->ai_addr, ai->ai_addrlen))
+				break;
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(res);
+		if (fd < 0) {
+			errno = e;
+			goto fail;
+		}
+	}
+	if (listen(fd, 64))
+		goto fail;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		goto fail;
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof(addr));
+		snprintf(bound, blen, "[%s]:%u", addr, ntohs(a->sin6_port));
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, addr, sizeof(addr));
+		snprintf(bound, blen, "%s:%u", addr, ntohs(a->sin_port));
+	}
+	return fd;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	snprintf(err, errlen, "cannot listen on %s%s%s:%u: %s%s", strchr(host, ':') ? "[" : "",
+		 host, strchr(host, ':') ? "]" : "", port, strerror(e),
+		 e == EADDRINUSE ? "; choose another port with --listen" : "");
+	return -e;
+}
+
+static struct MHD_Daemon *http_start(struct exporter *ex, int fd)
+{
+	sigset_t all, old;
+	struct MHD_Daemon *d;
+
+	/* Signals are the main thread's: its poll then returns at once. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* One internal polling thread (epoll here): requests are answered one
+	 * at a time, so the scrape state needs no lock of its own. */
+	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			     on_request, ex,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNS,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return d;
+}
+
+/* ---- the command -------------------------------------------------------------- */
+
+static void print_ready(struct exporter *ex, bool any_iface)
+{
+	const struct runner *r = &ex->r;
+	struct utsname u;
+
+	uname(&u);
+	if (ex->json) {
+		printf("{\"type\":\"ready\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
+		json_str(stdout, u.release);
+		printf(",\"listen\":");
+		json_str(stdout, ex->listen);
+		printf(",\"metrics\":\"http://%s/metrics\",\"netns\":%u,\"hooks\":{", ex->listen,
+		       r->netns);
+		for (int h = 0; h < VNO_HOP__MAX; h++) {
+			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
+			json_str(stdout, ex->hooks[h]);
+		}
+		printf("},\"interfaces\":[");
+		for (size_t i = 0; i < r->nsel; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(stdout, r->sel[i].name);
+			printf(",\"ifindex\":%u,\"driver\":", r->sel[i].ifindex);
+			json_str(stdout, r->sel[i].driver);
+			printf("}");
+		}
+		printf("],\"hang_dir\":");
+		if (ex->hang_dir)
+			json_str(stdout, ex->hang_dir);
+		else
+			printf("null");
+		printf("}\n");
+	} else {
+		printf("vnoffload-trace %s on %s: serving http://%s/metrics, watching", VNO_VERSION,
+		       u.release, ex->listen);
+		for (size_t i = 0; i < r->nsel; i++)
+			printf("%s %s", i ? "," : "", r->sel[i].name);
+		printf("%s (netns %u)\n", any_iface ? " and any new interface" : "", r->netns);
+		for (int h = 0; h < VNO_HOP__MAX; h++)
+			printf("  %-10s %s\n", vno_hop_name(h), ex->hooks[h]);
+	}
+	fflush(stdout);
+}
+
+static int check_hang_dir(const char *dir)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb))
+		return -errno;
+	if (!S_ISDIR(sb.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	return 0;
+}
+
+int do_export(int argc, char **argv)
+{
+	static struct exporter ex; /* big (the runner): not on the stack */
+	struct export_opts o;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct pipeline_opts po = { .out = stdout, .quiet = true };
+	char err[1024] = "";
+	int ret, fd = -1;
+
+	ret = export_parse_args(argc, argv, &o, err, sizeof(err));
+	if (o.json)
+		g_opts.json = true;
+	if (ret) {
+		cmd_error("%s", err);
+		export_opts_free(&o);
+		return 2;
+	}
+	if (o.help) {
+		usage(stdout);
+		export_opts_free(&o);
+		return 0;
+	}
+	memset(&ex, 0, sizeof(ex));
+	pthread_mutex_init(&ex.lock, NULL);
+	ex.json = o.json;
+	ret = 1;
+	if (o.hang_dir) {
+		int e = check_hang_dir(o.hang_dir);
+
+		if (e) {
+			cmd_error("--hang-dir %s: %s; give an existing directory root can write to",
+				  o.hang_dir, strerror(-e));
+			ret = 2;
+			goto out;
+		}
+		ex.hang_dir = o.hang_dir;
+	}
+	if (!have_bpf_privileges()) {
+		cmd_error("export needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN): "
+			  "run it with sudo or as the systemd unit in contrib/");
+		goto out;
+	}
+	/* Bound before anything is attached: a port in use costs nothing. */
+	fd = listen_socket(o.host, o.port, ex.listen, sizeof(ex.listen), err, sizeof(err));
+	if (fd < 0) {
+		cmd_error("%s", err);
+		goto out;
+	}
+	struct run_opts ro = {
+		.ifaces = o.ifaces,
+		.n_ifaces = o.n_ifaces,
+		.tc_mode = o.tc_mode,
+		.window = o.window,
+		.stall_ms = o.stall_ms,
+		.hang_patterns = o.hang_patterns,
+		.n_hang_patterns = o.n_hang_patterns,
+		.no_events = true,
+		/* The ring buffer still carries the watchdog's hang records. */
+		.rb_bytes = 256 << 10,
+	};
+	po.json = o.json;
+	po.window = o.window;
+	if (runner_open(&ex.r, &ro, &po, err, sizeof(err))) {
+		cmd_error("%s", err);
+		goto out;
+	}
+	for (int h = 0; h < VNO_HOP__MAX; h++)
+		snprintf(ex.hooks[h], sizeof(ex.hooks[h]), "%s", loader_hook(ex.r.l, h));
+	ex.flight = calloc(ex.r.nsel + 1, sizeof(*ex.flight));
+	if (!ex.flight) {
+		cmd_error("out of memory");
+		goto out;
+	}
+	if (ex.hang_dir) {
+		if (session_fill(&ex.sess, g_opts.cmdline, (const char(*)[64])ex.hooks, ex.r.all,
+				 ex.r.nall)) {
+			cmd_error("out of memory");
+			goto out;
+		}
+		ex.drop_reasons = probe_drop_reasons_json();
+	}
+	ex.r.pipe.on_hang = on_hang;
+	ex.r.pipe.ctx = &ex;
+	ex.r.pipe.o.t0_ns = mono_now_ns();
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ex.d = http_start(&ex, fd);
+	if (!ex.d) {
+		cmd_error("starting the HTTP server on %s failed", ex.listen);
+		goto out;
+	}
+	fd = -1; /* the daemon's now */
+	print_ready(&ex, o.n_ifaces == 0);
+
+	while (!stop_flag) {
+		int e = runner_poll(&ex.r, 200);
+
+		if (e) {
+			cmd_error("reading the ring buffer failed: %s", strerror(-e));
+			goto out;
+		}
+		if (usr1_flag) {
+			usr1_flag = 0;
+			runner_trigger(&ex.r, "SIGUSR1");
+		}
+		fflush(stdout);
+	}
+	ret = 0;
+out:
+	/* The HTTP thread reads the maps: it stops before they go. */
+	if (ex.d)
+		MHD_stop_daemon(ex.d);
+	if (fd >= 0)
+		close(fd);
+	runner_close(&ex.r);
+	session_free(&ex.sess);
+	free(ex.drop_reasons);
+	free(ex.names);
+	free(ex.flight);
+	pthread_mutex_destroy(&ex.lock);
+	export_opts_free(&o);
+	memset(&ex, 0, sizeof(ex));
+	return ret;
+}

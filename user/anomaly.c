@@ -268,6 +268,51 @@ static bool r_ecn_non_tcp_gso(const struct vno_frame *f, const struct vno_iface 
 }
 
 /* Indexed by id: append only, ids are stored in captures. */
+/*
+ * Segments longer than the device's MTU: tun accepts any gso_size from a
+ * guest (virtio_net_hdr_to_skb() checks only that it is not 0 or
+ * GSO_BY_FRAGS), and a NIC doing TSO with an MSS above its MTU sends jumbo
+ * segments the link drops, or hangs on them (the e1000e TSO reports). A
+ * segment is the L3 header, the L4 header (20 bytes at least) and
+ * gso_size bytes.
+ */
+static bool r_gso_size_over_mtu(const struct vno_frame *f, const struct vno_iface *dev)
+{
+	__u32 l3l4;
+
+	if (!is_gso(f) || is_tunnel(f) || !dev->mtu || f->gso_size == VNO_GSO_BY_FRAGS ||
+	    !f->ip_ver)
+		return false;
+	if (f->transport_off != 0xFFFF && f->transport_off > f->network_off)
+		l3l4 = f->transport_off - f->network_off + 20;
+	else
+		l3l4 = (f->ip_ver == 6 ? 40 : 20) + 20;
+	return f->gso_size + l3l4 > dev->mtu;
+}
+
+/*
+ * A GSO type that does not match the headers: tcpv4 on IPv6 (or tcpv6 on
+ * IPv4), a TCP type on UDP, udp_l4 on TCP. tun accepts them from a guest;
+ * the segmentation code then parses the wrong headers (inet_gso_segment /
+ * ipv6_gso_segment refuse some, drivers doing TSO are not so careful).
+ */
+static bool r_gso_type_l3l4_mismatch(const struct vno_frame *f, const struct vno_iface *dev)
+{
+	__u32 t = f->gso_type;
+
+	if (!is_gso(f) || is_tunnel(f) || !f->ip_ver)
+		return false;
+	if ((t & VNO_GSO_TCPV4) && f->ip_ver != 4)
+		return true;
+	if ((t & VNO_GSO_TCPV6) && f->ip_ver != 6)
+		return true;
+	if ((t & (VNO_GSO_TCPV4 | VNO_GSO_TCPV6)) && f->l4_proto && f->l4_proto != 6)
+		return true;
+	if ((t & VNO_GSO_UDP_L4) && f->l4_proto && f->l4_proto != 17)
+		return true;
+	return false;
+}
+
 static const struct anomaly_rule rules[] = {
 	[ANOMALY_GSO_TYPE_WITHOUT_SIZE] = {
 		.id = ANOMALY_GSO_TYPE_WITHOUT_SIZE,
@@ -369,6 +414,21 @@ static const struct anomaly_rule rules[] = {
 		.desc = "SKB_GSO_TCP_ECN on a frame whose GSO type is not TCP",
 		.hops = HOPS_SKB,
 		.check = r_ecn_non_tcp_gso,
+	},
+	[ANOMALY_GSO_SIZE_OVER_MTU] = {
+		.id = ANOMALY_GSO_SIZE_OVER_MTU,
+		.name = "gso_size_over_mtu",
+		.desc = "gso_size plus headers longer than the device MTU: jumbo segments",
+		.hops = HOPS_HDR,
+		.needs_dev = true,
+		.check = r_gso_size_over_mtu,
+	},
+	[ANOMALY_GSO_TYPE_L3L4_MISMATCH] = {
+		.id = ANOMALY_GSO_TYPE_L3L4_MISMATCH,
+		.name = "gso_type_l3l4_mismatch",
+		.desc = "GSO type not matching the headers (tcpv4 on IPv6, TCP type on UDP, ...)",
+		.hops = HOPS_HDR,
+		.check = r_gso_type_l3l4_mismatch,
 	},
 };
 

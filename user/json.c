@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include "anomaly.h"
 #include "decode.h"
 #include "json.h"
 
@@ -107,8 +108,9 @@ void json_frame_fields(FILE *out, const struct vno_event *ev)
 	} else {
 		fputs("\"drop_reason\":null", out);
 	}
-	if (f->flags & VNO_F_ANOMALY)
-		fprintf(out, ",\"anomaly\":%u", f->anomaly ? f->anomaly - 1 : 0);
+	/* The first rule the frame tripped; the summary counts every rule. */
+	if ((f->flags & VNO_F_ANOMALY) && f->anomaly)
+		fprintf(out, ",\"anomaly\":\"%s\"", anomaly_name(f->anomaly - 1));
 }
 
 void json_frame(FILE *out, const struct vno_event *ev)

@@ -92,15 +92,21 @@ assert_jq "$REC" 'map(select(.type == "hang"))[0] | (.suspects | length) == 0
 REC=$TB_TMP/anomaly.jsonl
 vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0
 tb_plant tcp4-tso:segs=10:mss=1448:csum_start=20:sport=45001 \
-	tcp4-tso:segs=4:mss=40:sport=45002 tcp4-tso:segs=10:mss=1448:sport=45003
+	tcp4-tso:segs=4:mss=40:sport=45002 tcp4-tso:segs=2:mss=9000:sport=45004 \
+	tcp6-tso:segs=4:mss=1428:gso_type=1:sport=45005 tcp4-tso:segs=10:mss=1448:sport=45003
 tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 45003 and .hop == "xmit")' ||
 	tb_fail "the clean frame reached up0's xmit"
 vno_record_stop INT
-RULE='.anomaly as $a | $rules[0][$a]'
 assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45001 and .hop == "tc-egress"))
 	| length == 1 and all(has("anomaly"))' "anomaly: csum_start in the IP header is marked"
 assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45002 and .hop == "xmit"))
 	| length == 1 and all(has("anomaly"))' "anomaly: a 40-byte gso_size is marked"
+assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45004 and .dev == "tap0" and .hop == "rx"))
+	| length == 1 and all(has("anomaly"))' \
+	"anomaly: gso_size 9000 from a guest on a 1500-byte MTU is marked"
+assert_jq "$REC" '.[-1].devices | any(.dev == "tap0" and .hop == "rx"
+	and .anomaly_rules.gso_size_over_mtu == 1 and .anomaly_rules.gso_type_l3l4_mismatch == 1)' \
+	"anomaly: jumbo segments and tcpv4 on IPv6 counted at the tap's rx"
 assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45003)) | length > 0
 	and all(has("anomaly") | not)' "anomaly: the clean frame is not marked"
 assert_jq "$REC" '.[-1].devices | any(.dev == "up0" and .hop == "tc-egress"

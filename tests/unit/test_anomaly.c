@@ -468,3 +468,40 @@ Test(anomaly, tap_detection)
 	cr_assert_not(anomaly_dev_is_tap(&d));
 	cr_assert_not(anomaly_dev_is_tap(NULL));
 }
+
+Test(anomaly, gso_size_over_mtu)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	cr_assert_eq(check(&f, &d), 0, "1448 + 40 fits a 1500 MTU");
+	f.gso_size = 1461; /* 1461 + 20 + 20 = 1501 */
+	expect_only(&f, &d, ANOMALY_GSO_SIZE_OVER_MTU);
+	f.gso_size = 9000;
+	expect_has(&f, &d, ANOMALY_GSO_SIZE_OVER_MTU);
+	d.mtu = 9000 + 40;
+	cr_assert_eq(check(&f, &d) & BIT(ANOMALY_GSO_SIZE_OVER_MTU), 0, "a jumbo MTU takes it");
+	/* Without the device the rule stays silent. */
+	cr_assert_eq(check(&f, NULL) & BIT(ANOMALY_GSO_SIZE_OVER_MTU), 0);
+}
+
+Test(anomaly, gso_type_l3l4_mismatch)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = clean_tcp();
+
+	f.ip_ver = 6;
+	f.l3_proto = 0x86DD;
+	f.transport_off = 54;
+	f.csum_start = 54;
+	expect_has(&f, &d, ANOMALY_GSO_TYPE_L3L4_MISMATCH); /* tcpv4 on IPv6 */
+	f.gso_type = VNO_GSO_TCPV6;
+	cr_assert_eq(check(&f, &d) & BIT(ANOMALY_GSO_TYPE_L3L4_MISMATCH), 0);
+	f = clean_tcp();
+	f.l4_proto = 17; /* a TCP type on UDP */
+	expect_has(&f, &d, ANOMALY_GSO_TYPE_L3L4_MISMATCH);
+	f = clean_udp();
+	cr_assert_eq(check(&f, &d) & BIT(ANOMALY_GSO_TYPE_L3L4_MISMATCH), 0);
+	f.l4_proto = 6; /* udp_l4 on TCP */
+	expect_has(&f, &d, ANOMALY_GSO_TYPE_L3L4_MISMATCH);
+}

@@ -1973,22 +1973,24 @@ static int read_blocks(struct reader *r)
 				    r->start, len, CAPTURE_BLOCK_MAX >> 20);
 		/* Grow with the data that actually arrives, not with what the
 		 * length claims: a 20-byte file cannot make us allocate 16 MiB. */
+		if (!r->cap) {
+			r->buf = malloc(64u << 10);
+			if (!r->buf)
+				return fail(r, -ENOMEM, "out of memory");
+			r->cap = 64u << 10;
+		}
+		memcpy(r->buf, h, hlen);
 		for (size_t pos = hlen, upto; pos < len; pos += (size_t)n) {
-			if (pos == r->cap || !r->cap) {
-				size_t cap = r->cap ? r->cap * 2 : 64u << 10;
-				uint8_t *p;
+			if (pos == r->cap) {
+				size_t cap = r->cap * 2 < len ? r->cap * 2 : len;
+				uint8_t *p = realloc(r->buf, cap);
 
-				if (cap > len && r->cap)
-					cap = len;
-				p = realloc(r->buf, cap);
 				if (!p)
 					return fail(r, -ENOMEM, "out of memory for a %u-byte block",
 						    len);
 				r->buf = p;
 				r->cap = cap;
 			}
-			if (pos == hlen)
-				memcpy(r->buf, h, hlen);
 			upto = len < r->cap ? len : r->cap;
 			n = rd_bytes(r, r->buf + pos, upto - pos);
 			if (n < 0)

@@ -1196,6 +1196,16 @@ Test(capture, corrupt_or_foreign_headers)
 		cr_assert_eq(st.stop_offset, 28);
 	}
 
+	/* fuzz_capture crash-879b7ff0: a 12-byte section header, the first
+	 * block, read before any buffer existed */
+	expect_einval("\x0a\x0d\x0d\x0a\x0c\x00\x00\x00\x4d\x3c\x2b\x1a", 12, "differ");
+	/* and the same after a block was read: the header must not be stale */
+	m->len = 0;
+	mk_shb(m);
+	memcpy(m->p + m->len, "\x0a\x0d\x0d\x0a\x0c\x00\x00\x00\x4d\x3c\x2b\x1a", 12);
+	m->len += 12;
+	expect_einval(m->p, m->len, "differ");
+
 	/* lengths not a multiple of 4, below the minimum */
 	m->len = 0;
 	mk_shb(m);

@@ -29,6 +29,10 @@
  * The record carries ts_ns in CLOCK_MONOTONIC; EPB timestamps add the
  * CLOCK_REALTIME - CLOCK_MONOTONIC offset taken at open, which is in the
  * session metadata too.
+ *
+ * A section is ours when its shb_userappl starts with "vnoffload-trace" or
+ * it has a "session" block; one of ours without the "end" block was not
+ * closed (kill -9, power cut, full disk) and reads as truncated.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -443,8 +447,9 @@ static int write_all(struct capture_writer *w, const void *p, size_t n)
 }
 
 /*
- * Plain files only ever receive whole blocks, so a file always ends on a
- * block boundary, even after a kill -9. When a write fails half-way (full
+ * Plain files only ever receive whole blocks, so after a kill -9 a file ends
+ * on a block boundary (unless it came mid-way through a write that the
+ * kernel split). When a write fails half-way (full
  * disk, file size limit) cut the file back to the last whole block, so that
  * tshark, not only our reader, opens what was written.
  */

@@ -192,11 +192,17 @@ fi
 assert_eq "$(m 'vnoffload_drops_total{device="up0",reason="NO_SOCKET"}')" "$n_tcp_csum" \
 	"up0: drops_total{reason=NO_SOCKET} = the $n_tcp_csum TCP frames to a closed port"
 inflight=$(grep -c '^vnoffload_frames_in_flight{device="up0",queue="[0-9]*"} [0-9]*$' "$F")
-((inflight >= 1)) && tb_pass "up0: frames_in_flight per queue ($inflight queues)" ||
+if ((inflight >= 1)); then
+	tb_pass "up0: frames_in_flight per queue ($inflight queues)"
+else
 	tb_fail "up0: no frames_in_flight series"
+fi
 checked=$(m 'vnoffload_anomaly_checked_frames_total{device="up0"}')
-((${checked:-0} >= n_gso)) && tb_pass "up0: the flight recorder's $checked frames checked" ||
+if ((${checked:-0} >= n_gso)); then
+	tb_pass "up0: the flight recorder's $checked frames checked"
+else
 	tb_fail "up0: anomaly_checked_frames_total ${checked:-missing} < $n_gso"
+fi
 assert_eq "$(m 'vnoffload_anomalies_total{device="up0",rule="gso_size_tiny"}')" 2 \
 	"up0: anomalies_total{rule=gso_size_tiny} = the two 48-byte gso_size frames"
 assert_eq "$(grep -c '^vnoffload_hook_info{hop="xmit",hook="[^"]*net_dev_start_xmit"} 1$' "$F")" 1 \
@@ -252,6 +258,7 @@ assert_eq "$(code "$EXP_URL/$big")" 414 "a 64 KiB URL: 414"
 raw()
 {
 	local hp=${EXP_URL#http://}
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$TB_H" bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || exit 1
 		printf "$2" >&3; timeout 5 head -n 1 <&3 | tr -d "\r"' _ "$hp" "$1"
 }
@@ -277,8 +284,11 @@ assert_eq "$(metric "$S.hang" 'vnoffload_hangs_total{source="manual"}')" 2 \
 assert_jq "$EXP" 'map(select(.type == "hang")) | map(.dev) | sort == ["tap0", "up0"]' \
 	"SIGUSR1: a diagnosis per device on stdout"
 CAP=$(jq -r 'select(.type == "hang_capture" and .dev == "up0") | .path' "$EXP" | head -1)
-[[ $CAP == "$HANGS"/hang-up0-*.pcapng.gz && -s $CAP ]] && tb_pass "capture file $(basename "$CAP")" ||
+if [[ $CAP == "$HANGS"/hang-up0-*.pcapng.gz && -s $CAP ]]; then
+	tb_pass "capture file $(basename "$CAP")"
+else
 	tb_fail "no capture file for up0 in $HANGS: $(ls "$HANGS")"
+fi
 if [[ -s $CAP ]]; then
 	"$VNO_BIN" report --json "$CAP" >"$TB_TMP/report.jsonl" 2>"$TB_TMP/report.err" ||
 		tb_fail "report $CAP: $(head -c 300 "$TB_TMP/report.err")"
@@ -288,8 +298,11 @@ if [[ -s $CAP ]]; then
 		"report reads the capture: the hang on up0 with the frames before it"
 	if command -v tshark >/dev/null; then
 		n=$(tshark -r "$CAP" 2>/dev/null | wc -l)
-		((n >= n_gso)) && tb_pass "tshark reads $n frames from the capture" ||
+		if ((n >= n_gso)); then
+			tb_pass "tshark reads $n frames from the capture"
+		else
 			tb_fail "tshark read $n frames from $CAP"
+		fi
 	fi
 fi
 

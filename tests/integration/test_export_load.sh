@@ -110,9 +110,11 @@ assert_eq "$(code "$EXP_URL/metrics")" 200 "after the load: /metrics served"
 # The exporter's counters kept counting under load.
 nscurl "$EXP_URL/metrics" >"$TB_TMP/after.prom"
 if command -v promtool >/dev/null; then
-	promtool check metrics <"$TB_TMP/after.prom" >/dev/null 2>&1 &&
-		tb_pass "after the load: promtool check metrics passes" ||
+	if promtool check metrics <"$TB_TMP/after.prom" >/dev/null 2>&1; then
+		tb_pass "after the load: promtool check metrics passes"
+	else
 		tb_fail "after the load: promtool check metrics fails"
+	fi
 fi
 
 # ---- more idle connections than the limit -----------------------------------------
@@ -121,6 +123,7 @@ HP=${EXP_URL#http://}
 # Each holds an open connection that never sends a byte.
 idle=()
 for i in $(seq 1 $((MAX_CONNS + 8))); do
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$TB_H" bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" && sleep 30' _ "$HP" \
 		2>/dev/null &
 	idle+=("$!")
@@ -147,6 +150,7 @@ wait "${idle[@]}" 2>/dev/null
 
 raw()
 {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$TB_H" bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || exit 1
 		printf "%b" "$2" >&3; timeout 5 head -n 1 <&3 | tr -d "\r"
 		[[ ${PIPESTATUS[0]} != 124 ]] || echo "no answer within 5 s"' _ "$HP" "$1"

@@ -100,6 +100,16 @@ export_start "$EXP" -i tap0 -i up0 --json --hang-dir "$HANGS" --stall-ms 0
 
 default=$("$VNO_BIN" export --help | grep -o 'default 127\.0\.0\.1:[0-9]*' | cut -d' ' -f2)
 assert_eq "${EXP_URL#http://}" "$default" "listens on the default address, $default"
+# contrib/ names the same port and stays valid.
+for f in contrib/vnoffload-trace.service contrib/prometheus.yml; do
+	assert_eq "$(grep -oE ':[0-9]{4,5}\b' "$TB_ROOT/$f" | sort -u | tr '\n' ' ')" ":${default##*:} " \
+		"$f names the default port ${default##*:} and no other"
+done
+if out=$(promtool check config "$TB_ROOT/contrib/prometheus.yml" 2>&1); then
+	tb_pass "promtool check config contrib/prometheus.yml"
+else
+	tb_fail "promtool check config contrib/prometheus.yml: $(tail -c 300 <<<"$out")"
+fi
 assert_jq "$EXP" '.[0] | .type == "ready" and (.interfaces | map(.name) | sort) == ["tap0", "up0"]
 	and (.hooks.xmit | test("net_dev_start_xmit"))' "ready line: tap0 and up0, xmit hooked"
 

@@ -292,6 +292,7 @@ static __always_inline void vno_stat(__u32 netns, __u32 ifindex, __u8 hop,
 	if (m->gso_size) {
 		s->segs += m->gso_segs;
 		s->gso_size[vno_log2_slot(m->gso_size, VNO_SIZE_SLOTS)]++;
+		s->gso_size_sum += m->gso_size;
 		s->gso_segs[vno_log2_slot(m->gso_segs, VNO_SEGS_SLOTS)]++;
 	}
 	if (has_lat) {

@@ -163,6 +163,7 @@ struct vno_stats {
 	__u64 segs;			/* sum of gso_segs over GSO frames */
 	__u64 csum[VNO_CSUM__MAX];
 	__u64 gso_size[VNO_SIZE_SLOTS];
+	__u64 gso_size_sum;
 	__u64 gso_segs[VNO_SEGS_SLOTS];
 	__u64 lat[VNO_LOG2_SLOTS];	/* done: since xmit, in microseconds */
 	__u64 lat_sum_ns;

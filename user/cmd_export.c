@@ -530,6 +530,7 @@ static char *scrape(struct exporter *ex, size_t *len)
 			.hop = st[i].key.hop,
 			.gso_kind = st[i].key.gso_kind,
 			.st = &st[i].st,
+			.gso_size_sum = st[i].st.gso_size_sum,
 		};
 	for (size_t i = 0; i < nq; i++)
 		pq[i] = (struct prom_queue){
@@ -588,6 +589,7 @@ static char *scrape(struct exporter *ex, size_t *len)
 		.n_anomalies = na,
 		.hangs = hangs,
 		.n_hangs = VNO_HANG__MAX,
+		.have_gso_size_sum = true,
 		.events_lost = cnt[VNO_CNT_RB_LOST],
 		.inflight_full = cnt[VNO_CNT_INFLIGHT_FULL],
 	};

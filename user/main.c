@@ -72,8 +72,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n != 1) {
-		cmd_error("%s command '%s'; commands: record, report, doctor, help",
-			  n ? "ambiguous" : "unknown", argv[i]);
+		char names[256];
+		size_t off = 0;
+
+		names[0] = '\0';
+		for (const struct cmd *c = cmds; c->name && off < sizeof(names); c++)
+			off += snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
+					c->name);
+		cmd_error("%s command '%s'; commands: %s", n ? "ambiguous" : "unknown", argv[i],
+			  names);
 		return 2;
 	}
 	/* The global --json applies inside the command too. */

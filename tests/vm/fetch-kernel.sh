@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Get the guest kernel for the VM test bed: Debian 12's packaged 6.1 kernel
+# (the package linux-image-amd64 depends on), from Debian's repositories with
+# `apt-get download`, unpacked with `dpkg -x`. Only vmlinuz and the modules
+# the guest needs (with their dependencies, from each module's .modinfo) are
+# kept, in load order:
+#
+#   $VNO_VM_DIR/kernel/vmlinuz
+#   $VNO_VM_DIR/kernel/version          e.g. 6.1.0-56-amd64
+#   $VNO_VM_DIR/kernel/package          e.g. linux-image-6.1.0-56-amd64 6.1.192-2
+#   $VNO_VM_DIR/kernel/modules/*.ko     uncompressed
+#   $VNO_VM_DIR/kernel/modules.order    one file name a line, dependencies first
+#
+# Idempotent: a complete cache is reused without asking apt anything, so the
+# test bed also works offline once fetched. VNO_VM_REFRESH=1 fetches anew;
+# VNO_VM_KPKG=linux-image-6.1.0-NN-amd64 picks a package by name.
+#
+# Exit status: 0 ready, 77 the kernel cannot be had (reason on stderr as
+# "SKIP: ..."), anything else a bug here.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VM_DIR=${VNO_VM_DIR:-$ROOT/.output/vm}
+KDIR=$VM_DIR/kernel
+
+# What the guest loads, in an order that satisfies its own needs; each one's
+# dependencies are pulled in ahead of it. virtio_pci is no dependency of
+# virtio_net but is what finds the PCI device; tun and bridge give the
+# driver hooks their module BTF in the guest.
+WANT=(virtio_pci virtio_net e1000e tun bridge)
+
+say() { printf 'fetch-kernel: %s\n' "$*" >&2; }
+skip() {
+	printf 'SKIP: %s\n' "$*" >&2
+	exit 77
+}
+
+complete_cache()
+{
+	[[ -s $KDIR/vmlinuz && -s $KDIR/version && -s $KDIR/modules.order ]] || return 1
+	local m
+	while read -r m; do
+		[[ -s $KDIR/modules/$m ]] || return 1
+	done <"$KDIR/modules.order"
+}
+
+if [[ -z ${VNO_VM_REFRESH:-} ]] && complete_cache; then
+	say "cached: $(cat "$KDIR/package") in ${KDIR#"$ROOT"/}"
+	exit 0
+fi
+
+command -v apt-get >/dev/null || skip "no apt-get: cannot download Debian's kernel package"
+command -v dpkg >/dev/null || skip "no dpkg: cannot unpack Debian's kernel package"
+
+# The package that linux-image-amd64 points at today, e.g.
+# linux-image-6.1.0-56-amd64 (signed; the -unsigned one boots the same).
+kernel_pkg()
+{
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }'
+}
+
+pkg=${VNO_VM_KPKG:-$(kernel_pkg)}
+if [[ -z $pkg ]]; then
+	say "apt knows no linux-image-amd64 yet: apt-get update"
+	apt-get update -q >&2 || skip "apt-get update failed: no package lists to find the kernel in"
+	pkg=$(kernel_pkg)
+fi
+[[ -n $pkg ]] || skip "apt-cache finds no linux-image-*-amd64 that linux-image-amd64 depends on"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vno-kernel.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+
+say "apt-get download $pkg"
+if ! (cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2); then
+	# Stale lists name a version the mirror no longer has: refresh once.
+	say "download failed; apt-get update and retry"
+	apt-get update -q >&2 || true
+	pkg=${VNO_VM_KPKG:-$(kernel_pkg)}
+	(cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
+		skip "apt-get download $pkg failed"
+fi
+deb=$(ls "$work"/*.deb)
+debver=$(dpkg-deb -f "$deb" Version)
+
+say "dpkg -x $(basename "$deb")"
+dpkg -x "$deb" "$work/x"
+vmlinuz=$(ls "$work"/x/boot/vmlinuz-* 2>/dev/null | head -n 1)
+[[ -n $vmlinuz ]] || { say "no boot/vmlinuz-* in $pkg"; exit 1; }
+kver=${vmlinuz##*/vmlinuz-}
+mroot=$work/x/lib/modules/$kver/kernel
+[[ -d $mroot ]] || { say "no lib/modules/$kver in $pkg"; exit 1; }
+
+# Module name (dashes as underscores) -> path, for every module shipped.
+declare -A path_of=()
+while IFS= read -r -d '' f; do
+	n=${f##*/}
+	n=${n%%.ko*}
+	path_of[${n//-/_}]=$f
+done < <(find "$mroot" -name '*.ko*' -print0)
+
+# Decompress a module to the cache, whatever Debian compressed it with.
+unpack_module()
+{
+	local src=$1 dst=$2
+	case $src in
+	*.ko) cp "$src" "$dst" ;;
+	*.ko.xz) xz -dc "$src" >"$dst" ;;
+	*.ko.zst) zstd -qdc "$src" >"$dst" ;;
+	*.ko.gz) gzip -dc "$src" >"$dst" ;;
+	*) say "unknown module compression: $src"; return 1 ;;
+	esac
+}
+
+# depends= from the module's .modinfo (NUL-separated key=value strings).
+module_deps()
+{
+	local f=$1
+	tr '\0' '\n' <"$f" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '
+}
+
+rm -rf "$KDIR.new"
+mkdir -p "$KDIR.new/modules"
+declare -A placed=() visiting=()
+order=()
+
+# Depth first: a module's dependencies go into the order before it.
+place()
+{
+	local n=${1//-/_} d dst
+	[[ -n ${placed[$n]:-} ]] && return 0
+	[[ -n ${visiting[$n]:-} ]] && { say "dependency cycle at $n"; return 1; }
+	[[ -n ${path_of[$n]:-} ]] || { say "$pkg ships no module $n"; return 1; }
+	visiting[$n]=1
+	dst=$KDIR.new/modules/$n.ko
+	unpack_module "${path_of[$n]}" "$dst"
+	for d in $(module_deps "$dst"); do
+		place "$d"
+	done
+	placed[$n]=1
+	order+=("$n.ko")
+}
+
+for m in "${WANT[@]}"; do
+	place "$m"
+done
+
+cp "$vmlinuz" "$KDIR.new/vmlinuz"
+cp "$work/x/boot/config-$kver" "$KDIR.new/config" 2>/dev/null || true
+printf '%s\n' "$kver" >"$KDIR.new/version"
+printf '%s %s\n' "$pkg" "$debver" >"$KDIR.new/package"
+printf '%s\n' "${order[@]}" >"$KDIR.new/modules.order"
+
+rm -rf "$KDIR"
+mv "$KDIR.new" "$KDIR"
+say "kernel $kver ($pkg $debver): ${order[*]%.ko}"

@@ -133,3 +133,35 @@ fuzz-run: $(OUTPUT)/fuzz/fuzz_capture
 $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 # ---- end of fuzz ---------------------------------------------------------------
+
+# ---- bench: what tracing costs (bench/, issue 7) ------------------------------
+# `make bench` (root) runs bench/bench.sh: untraced vs export, record and
+# bpftrace/tcpdump peers on veth and bridge paths, interleaved rounds, medians;
+# table on stdout, every measurement in bench/results.json (not committed).
+# `make bench-smoke` is the short CI version (tests/integration/test_bench_smoke.sh):
+# it checks the bench runs, prints the table and writes JSON, not thresholds.
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--rounds 3".
+BENCH_TOOLS := $(OUTPUT)/bench/pipeline_bench $(OUTPUT)/bench/udpflood
+DEPS += bpftrace linux-perf
+.PHONY: bench bench-smoke bench-tools
+
+bench-tools: $(BENCH_TOOLS)
+
+# The pipeline links the same user/ objects as the unit tests.
+$(OUTPUT)/bench/pipeline_bench: bench/pipeline_bench.c $(LIB_OBJS) | $(OUTPUT)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/bench/udpflood: bench/udpflood.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+bench: all bench-tools
+	bench/bench.sh $(BENCH_ARGS)
+
+bench-smoke: all bench-tools
+	tests/integration/test_bench_smoke.sh
+# ---- end of bench --------------------------------------------------------------

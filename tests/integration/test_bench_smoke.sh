@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# `make bench` still runs: bench/bench.sh --smoke (one round of 2 s on the
+# veth path; untraced, export, record -q, record -w; iperf3 TCP and the UDP
+# flood; a short pipeline_bench; three starts to the ready line) prints its
+# table and writes results JSON that jq reads. No thresholds: a benchmark on
+# a shared CI machine says nothing in 2 s; `make bench` is for numbers.
+. "$(dirname "$0")/lib.sh"
+
+tb_need_root
+tb_need_vno
+tb_need_cmd iperf3 jq curl taskset bpftool ss
+make -C "$TB_ROOT" -s bench-tools >"$TB_TMP/make.out" 2>&1 ||
+	tb_fatal "make bench-tools failed: $(tail -n 5 "$TB_TMP/make.out")"
+
+OUT=$TB_TMP/bench.out
+RES=$TB_TMP/results.json
+start=$SECONDS
+timeout 150 "$TB_ROOT/bench/bench.sh" --smoke --results "$RES" >"$OUT" 2>"$OUT.err"
+assert_eq "$?" 0 "bench.sh --smoke exits 0 ($((SECONDS - start)) s)"
+
+# The table: a header, then one row per workload and configuration.
+if grep -qE '^PATH +WL +CONFIG +MEDIAN +RATIO' "$OUT"; then
+	tb_pass "the table has its header"
+else
+	tb_fail "no table header in the output: $(head -c 300 "$OUT")"
+fi
+for wl in tcp udp; do
+	for cfg in untraced export record-q record-w; do
+		if grep -qE "^veth +$wl +$cfg +[0-9.]+ (Gbit|kpkt)/s +[0-9.]+" "$OUT"; then
+			tb_pass "a row for $wl $cfg with a throughput and a ratio"
+		else
+			tb_fail "no row for $wl $cfg: $(grep -E "^veth +$wl +$cfg" "$OUT")"
+		fi
+	done
+done
+grep -q '^targets:' "$OUT" && tb_pass "the targets are listed" || tb_fail "no targets section"
+
+# The JSON: valid, every run measured, each part present.
+if jq -e . "$RES" >/dev/null 2>&1; then
+	tb_pass "results JSON parses"
+else
+	tb_fatal "results JSON does not parse: $(head -c 300 "$RES")"
+fi
+assert_jq "$RES" '.[0].machine | (.nproc | type) == "number" and (.cpu_model | length) > 0 and (.kernel | length) > 0' \
+	"the machine is stated"
+assert_jq "$RES" '.[0].runs | length == 8 and all(.ok)' "8 runs, all measured"
+assert_jq "$RES" '.[0].summary | length == 8 and all(.median > 0)' "8 medians"
+assert_jq "$RES" '.[0].summary | map(select(.config | startswith("record-"))) | all((.lost_events | type) == "number")' \
+	"record runs report lost events from the summary line"
+assert_jq "$RES" '.[0].runs | map(select(.config == "export")) | all(.extra.scrape_xmit_frames > 0)' \
+	"export's /metrics counted the run's frames"
+assert_jq "$RES" '.[0].pipeline | map(.mode) | sort == ["agg", "json", "pcapng", "pcapng.gz"]' \
+	"pipeline_bench measured every mode"
+assert_jq "$RES" '.[0].pipeline | all(.records_per_cpu_s > 0)' "pipeline rates are positive"
+assert_jq "$RES" '.[0].ready_ms.record.median > 0 and .[0].ready_ms.export.median > 0' \
+	"time to the ready line, record and export"
+assert_jq "$RES" '.[0].runs | map(select(.config | startswith("record-"))) | all(.rss_kib.hwm > 0 and .bpf_memlock_bytes > 0)' \
+	"peak RSS and BPF map memory of record"
+assert_jq "$RES" '.[0].targets | length >= 5 and all((.pass | type) == "boolean")' \
+	"every target has a verdict"
+
+tb_log "$(grep -E '^(veth|pipeline|ready)' "$OUT" | head -n 12)"
+tb_finish

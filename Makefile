@@ -165,3 +165,23 @@ bench: all bench-tools
 bench-smoke: all bench-tools
 	tests/integration/test_bench_smoke.sh
 # ---- end of bench --------------------------------------------------------------
+
+# ---- vm: the QEMU test bed (tests/vm, issue 6) -------------------------------
+# Driver hooks (fentry/kprobe on virtio_net, e1000e, tun, bridge) can only be
+# proven in a guest. `make vm-assets` fetches Debian's 6.1 kernel package
+# (apt-get download, cached in .output/vm/kernel) and builds the busybox
+# initramfs around ./vnoffload-trace; `make test-vm` (root) boots it under TCG
+# with a virtio-net and an e1000e NIC on taps in a namespace it makes, and
+# checks the guest's and the host's records. tests/integration/test_vm.sh
+# runs the same within `make test`; tests/vm/check-vm.sh re-checks the last
+# run's logs (.output/vm/run) without booting.
+DEPS += qemu-system-x86 busybox-static cpio
+.PHONY: vm-assets test-vm
+
+vm-assets: vnoffload-trace
+	tests/vm/fetch-kernel.sh
+	tests/vm/build-initramfs.sh
+
+test-vm: all
+	tests/vm/test-vm.sh
+# ---- end of vm -----------------------------------------------------------------

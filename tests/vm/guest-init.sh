@@ -289,7 +289,7 @@ record_run()
 		echo "VNO-END record mode=$mode rc=$rc"
 		result "record-$mode" 0 "no ready line (exit $rc): $(head -c 400 "$err" | tr '\n' ' ')"
 		# Once more with libbpf's log, so the console alone explains it.
-		$VNO -vv "$@" -d 1 >/dev/null 2>"$err.v"
+		$VNO -vv "$@" -d 1 >"$err.v" 2>&1
 		echo "VNO-BEGIN record-log mode=$mode"
 		grep -v '^libbpf: .*\(CO-RE relocating\|prog .*: relo #\)' "$err.v" | tail -n 80
 		echo "VNO-END record-log mode=$mode"

@@ -401,6 +401,10 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 	f->anomaly = 0;
 	__builtin_memset(f->reserved, 0, sizeof(f->reserved));
 	f->origin_ifindex = hi->origin;
+	f->ring_size = 0;
+	f->ring_free = 0;
+	f->ring_head = 0;
+	f->ring_tail = 0;
 	__builtin_memset(f->saddr, 0, sizeof(f->saddr));
 	__builtin_memset(f->daddr, 0, sizeof(f->daddr));
 	BPF_CORE_READ_STR_INTO(&f->dev, dev, name);

@@ -11,7 +11,8 @@
 #include <linux/types.h>
 #endif
 
-#define VNO_RECORD_VERSION 1
+/* 2 added the ring_* fields (driver hops); captures of version 1 still read. */
+#define VNO_RECORD_VERSION 2
 
 #define VNO_IFNAMSIZ 16
 /* Largest number of frame bytes a record may carry (--snaplen upper bound). */
@@ -29,8 +30,12 @@ enum vno_hop {
 	VNO_HOP_XMIT = 3,	/* driver hand-off (net_dev_start_xmit) */
 	VNO_HOP_DONE = 4,	/* released after xmit: consume_skb/kfree_skb */
 	VNO_HOP_DROP = 5,	/* kfree_skb of a frame not in flight on a device */
-	VNO_HOP_HANG = 6,	/* not a frame: the kernel TX watchdog fired on dev/queue */
-	VNO_HOP__MAX = 7,
+	VNO_HOP_HANG = 6,	/* not a frame: the TX watchdog (or a driver) fired on dev/queue */
+	VNO_HOP_DRV_XMIT = 7,	/* the driver's own xmit function (fentry/kprobe) */
+	VNO_HOP_DRV_DONE = 8,	/* the driver's TX completion round (no skb: totals) */
+	VNO_HOP_BR_FWD = 9,	/* the bridge hands the frame to a port (dev = the port) */
+	VNO_HOP_GUEST = 10,	/* tun_get_user: the virtio_net_hdr as the guest wrote it */
+	VNO_HOP__MAX = 11,
 };
 
 /* skb->ip_summed values (include/linux/skbuff.h). */
@@ -59,6 +64,8 @@ enum vno_csum {
 #define VNO_F_NO_SKB_META (1u << 3) /* hook could not read skb metadata (basic TC) */
 #define VNO_F_ANOMALY (1u << 4)	   /* flagged by an anomaly rule (user space) */
 #define VNO_F_QUEUE_WAIT (1u << 5) /* latency_ns of an xmit is qdisc wait since tc-egress */
+#define VNO_F_RING (1u << 6)	   /* ring_* fields are set (driver hops) */
+#define VNO_F_DRIVER (1u << 7)	   /* a hang record from a driver hook, not the watchdog */
 
 /*
  * One frame seen at one hop. BPF fills everything up to and including
@@ -105,6 +112,13 @@ struct vno_frame {
 	__u8 anomaly;	   /* first anomaly rule id + 1, 0 = none (user space) */
 	__u8 reserved[3];
 	__u32 origin_ifindex; /* device (same netns) the frame entered on, 0 = unknown */
+	/* Driver hops (VNO_F_RING): the TX ring after/at the event. e1000e:
+	 * head = next_to_clean, tail = next_to_use; tun: the ptr_ring's
+	 * consumer and producer; virtio_net: free descriptors only. */
+	__u32 ring_size;
+	__u32 ring_free;
+	__u32 ring_head;
+	__u32 ring_tail;
 };
 
 /* What the ring buffer carries: the record and up to VNO_SNAP_MAX frame bytes. */

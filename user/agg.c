@@ -113,7 +113,8 @@ int agg__add(struct agg *a, const struct vno_event *ev)
 	if (f->flags & VNO_F_ANOMALY)
 		e->anomalies++;
 	if (f->hop == VNO_HOP_DONE || f->hop == VNO_HOP_DROP ||
-	    (f->hop == VNO_HOP_XMIT && (f->flags & VNO_F_QUEUE_WAIT)))
+	    (f->hop == VNO_HOP_XMIT && (f->flags & VNO_F_QUEUE_WAIT)) ||
+	    (f->hop == VNO_HOP_DRV_DONE && f->latency_ns))
 		agg_hist_add(&e->latency, f->latency_ns);
 	if (f->flags & VNO_F_FREED) {
 		int i;

@@ -23,7 +23,8 @@
  *
  *   block  "VNOB" u16 layout(1) u16 kind_len u32 data_len kind data pad4,
  *          then options (opt_comment for people)
- *   option "VNOF" u16 record_version(VNO_RECORD_VERSION) u16 record_len(144)
+ *   option "VNOF" u16 record_version(VNO_RECORD_VERSION) u16 record_len(160;
+ *          144 in version 1, which had no ring_* fields)
  *          struct vno_frame, field by field at its C offsets
  *
  * The record carries ts_ns in CLOCK_MONOTONIC; EPB timestamps add the
@@ -85,7 +86,8 @@
 #define CB_LAYOUT 1
 #define CB_HDR_LEN 12	 /* tag, layout, kind_len, data_len */
 #define REC_HDR_LEN 8	 /* tag, version, length */
-#define REC_LEN 144
+#define REC_LEN 160
+#define REC_LEN_V1 144 /* version 1: everything up to origin_ifindex */
 #define KIND_MAX 64
 #define COMMENT_MAX 4096 /* a note's comment; Wireshark shows one line */
 
@@ -100,7 +102,7 @@
 _Static_assert(sizeof(struct vno_frame) == REC_LEN, "vno_frame ABI");
 /* A new record version needs a new entry in rec_fields and a reader for the
  * old one: make the compiler say so. */
-_Static_assert(VNO_RECORD_VERSION == 1, "update the capture record layout");
+_Static_assert(VNO_RECORD_VERSION == 2, "update the capture record layout");
 
 /* ---- little-endian encoding of the record ---------------------------- */
 
@@ -122,9 +124,11 @@ static const struct rec_field rec_fields[] = {
 	RF(l4_proto),	 RF(version),	RF(flags),	 RF(tcp_flags),	  RF(ip_ver),
 	RF(cap_len),	 RF(mac_len),	RB(saddr),	 RB(daddr),	  RB(dev),
 	RF(anomaly),	 RB(reserved),	RF(origin_ifindex),
+	RF(ring_size),	 RF(ring_free),	RF(ring_head),	 RF(ring_tail),
 };
-_Static_assert(offsetof(struct vno_frame, origin_ifindex) + 4 == sizeof(struct vno_frame),
+_Static_assert(offsetof(struct vno_frame, ring_tail) + 4 == sizeof(struct vno_frame),
 	       "struct vno_frame grew a field: add it to rec_fields");
+_Static_assert(offsetof(struct vno_frame, ring_size) == REC_LEN_V1, "version 1 is a prefix");
 
 static void rec_encode(const struct vno_frame *f, uint8_t *out)
 {
@@ -151,7 +155,9 @@ static void rec_encode(const struct vno_frame *f, uint8_t *out)
 	}
 }
 
-static void rec_decode(struct vno_frame *f, const uint8_t *in)
+/* @in holds @len bytes: an older, shorter record leaves the fields it did
+ * not have as they were (zero). */
+static void rec_decode(struct vno_frame *f, const uint8_t *in, size_t len)
 {
 	uint8_t *dst = (uint8_t *)f;
 
@@ -161,6 +167,8 @@ static void rec_decode(struct vno_frame *f, const uint8_t *in)
 		uint32_t v32;
 		uint16_t v16;
 
+		if (rf->off + rf->size > len)
+			break;
 		if (rf->bytes) {
 			memcpy(dst + rf->off, in + rf->off, rf->size);
 			continue;
@@ -789,8 +797,12 @@ static void frame_comment(const struct vno_frame *f, char *buf, size_t len)
 	if (o < len && f->latency_ns && (f->hop == VNO_HOP_XMIT || f->hop == VNO_HOP_DONE))
 		o += (size_t)snprintf(buf + o, len - o, " latency=%lluns",
 				      (unsigned long long)f->latency_ns);
+	if (o < len && (f->flags & VNO_F_RING))
+		o += (size_t)snprintf(buf + o, len - o, " ring=%u/%u free head=%u tail=%u",
+				      f->ring_free, f->ring_size, f->ring_head, f->ring_tail);
 	if (o < len && ((f->flags & VNO_F_FREED) || f->drop_reason))
-		snprintf(buf + o, len - o, " drop_reason=%u", f->drop_reason);
+		snprintf(buf + o, len - o, " %s=%u",
+			 f->hop == VNO_HOP_GUEST ? "refused_errno" : "drop_reason", f->drop_reason);
 }
 
 static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint32_t id)
@@ -820,12 +832,16 @@ static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint3
 	switch (f->hop) {
 	case VNO_HOP_RX:
 	case VNO_HOP_TC_INGRESS:
+	case VNO_HOP_GUEST:
 		flags = EPB_DIR_IN;
 		break;
 	case VNO_HOP_TC_EGRESS:
 	case VNO_HOP_XMIT:
 	case VNO_HOP_DONE:
 	case VNO_HOP_DROP:
+	case VNO_HOP_DRV_XMIT:
+	case VNO_HOP_DRV_DONE:
+	case VNO_HOP_BR_FWD:
 		flags = EPB_DIR_OUT;
 		break;
 	default: /* a hang is no packet: direction not available */
@@ -1803,15 +1819,17 @@ static int epb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t l
 		return corrupt(r, "a frame record is too short");
 	ver = get16(v + 8, false);
 	rlen = get16(v + 10, false);
-	if (ver != VNO_RECORD_VERSION)
+	if (ver != VNO_RECORD_VERSION && ver != 1)
 		return fail(r, -EINVAL,
-			    "frame record version %u at offset %llu is not one this vnoffload-trace reads (it reads version %u): use a newer vnoffload-trace",
+			    "frame record version %u at offset %llu is not one this vnoffload-trace reads (it reads versions 1 to %u): use a newer vnoffload-trace",
 			    ver, r->start, VNO_RECORD_VERSION);
-	if (rlen != REC_LEN || len < 4 + REC_HDR_LEN + REC_LEN)
+	if (rlen != (ver == 1 ? REC_LEN_V1 : REC_LEN) || len < 4 + REC_HDR_LEN + rlen)
 		return corrupt(r, "a frame record has the wrong length");
 	e->found = true;
 	memset(ev, 0, sizeof(*ev));
-	rec_decode(&ev->f, v + 4 + REC_HDR_LEN);
+	rec_decode(&ev->f, v + 4 + REC_HDR_LEN, rlen);
+	/* Read back, it is a record of this version with the new fields zero. */
+	ev->f.version = VNO_RECORD_VERSION;
 	cap = ev->f.cap_len;
 	if (cap > e->caplen)
 		cap = e->caplen;

@@ -24,11 +24,13 @@ int do_doctor(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char hooks[VNO_HOP__MAX][64], tfwhy[256] = "";
+	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], tfwhy[256] = "";
 	struct vno_iface *ifs = NULL;
 	size_t n = 0;
 	struct utsname u;
 	bool json = g_opts.json, priv, btf, tracefs, bpffs;
+	const struct loader_drv *drv = NULL;
+	int nd = 0;
 	int c, r;
 
 	optind = 0;
@@ -50,8 +52,10 @@ int do_doctor(int argc, char **argv)
 	btf = probe_have_btf();
 	tracefs = probe_tracefs(tfwhy, sizeof(tfwhy));
 	bpffs = probe_bpffs();
-	if (priv)
+	if (priv) {
 		loader_plan(hooks, TC_AUTO);
+		nd = loader_drivers(NULL, ATTACH_AUTO, &drv);
+	}
 	r = ifaces_list(&ifs, &n);
 
 	if (json) {
@@ -76,7 +80,16 @@ int do_doctor(int argc, char **argv)
 			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
 			json_str(stdout, hooks[h]);
 		}
-		printf("},\"interfaces\":[");
+		printf("},\"drivers\":[");
+		for (int i = 0; i < nd; i++) {
+			printf("%s{\"function\":\"%s\",\"driver\":\"%s\",\"use\":", i ? "," : "",
+			       drv[i].func, drv[i].driver);
+			json_str(stdout, drv[i].use);
+			printf(",\"what\":");
+			json_str(stdout, drv[i].what);
+			printf("}");
+		}
+		printf("],\"interfaces\":[");
 		for (size_t i = 0; i < n; i++) {
 			printf("%s{\"name\":", i ? "," : "");
 			json_str(stdout, ifs[i].name);
@@ -111,10 +124,10 @@ int do_doctor(int argc, char **argv)
 			printf("\nhops on this kernel:\n");
 			for (int h = 0; h < VNO_HOP__MAX; h++)
 				printf("  %-10s %s\n", vno_hop_name(h), hooks[h]);
-			printf("  driver     none: driver hooks (virtio_net, tun, bridge, e1000e) need "
-			       "fentry or kprobe: %s\n",
-			       probe_kind(PROBE_FENTRY)->ok || probe_kind(PROBE_KPROBE)->ok
-				       ? "available" : "neither attaches here");
+			printf("\ndriver functions (fentry first, else kprobe):\n");
+			for (int i = 0; i < nd; i++)
+				printf("  %-20s %-11s %s\n      %s\n", drv[i].func, drv[i].driver,
+				       drv[i].use, drv[i].what);
 		}
 		printf("\ninterfaces (netns %u):\n", ifaces_netns_self());
 		printf("  %-15s %-7s %-12s %-5s %-11s %-9s", "NAME", "IFINDEX", "DRIVER", "MTU",

@@ -75,6 +75,7 @@ static void usage(FILE *out)
 		"                          interface of this network namespace)\n"
 		"      --json              ready line and hang diagnoses as JSON lines\n"
 		"      --tc-mode MODE      tcx, clsact or off (default: tcx where the kernel has it)\n"
+		"      --attach KIND       driver hooks: auto, fentry, kprobe or tp\n"
 		"hang triggers (each diagnosis is printed; see record --help):\n"
 		"      --hang-dir DIR      also write each hang's frames and diagnosis to\n"
 		"                          DIR/hang-DEV-TIME.pcapng.gz\n"
@@ -155,6 +156,7 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 		{ "hang-pattern", required_argument, NULL, 'P' },
 		{ "window", required_argument, NULL, 'W' },
 		{ "tc-mode", required_argument, NULL, 't' },
+		{ "attach", required_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -230,6 +232,12 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 				return -EINVAL;
 			}
 			break;
+		case 'A':
+			if (attach_mode_parse(optarg, &o->attach)) {
+				snprintf(err, errlen, "--attach %s: use auto, fentry, kprobe or tp", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -273,7 +281,7 @@ struct exporter {
 	struct runner r;
 	struct MHD_Daemon *d;
 	bool json;
-	char hooks[VNO_HOP__MAX][64];
+	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	char listen[80];
 
 	/* Written by the main thread (on_hang), read by scrapes. */
@@ -925,6 +933,7 @@ int do_export(int argc, char **argv)
 		.ifaces = o.ifaces,
 		.n_ifaces = o.n_ifaces,
 		.tc_mode = o.tc_mode,
+		.attach = o.attach,
 		.window = o.window,
 		.stall_ms = o.stall_ms,
 		.hang_patterns = o.hang_patterns,
@@ -947,7 +956,7 @@ int do_export(int argc, char **argv)
 		goto out;
 	}
 	if (ex.hang_dir) {
-		if (session_fill(&ex.sess, g_opts.cmdline, (const char(*)[64])ex.hooks, ex.r.all,
+		if (session_fill(&ex.sess, g_opts.cmdline, (const char(*)[VNO_HOOK_LEN])ex.hooks, ex.r.all,
 				 ex.r.nall)) {
 			cmd_error("out of memory");
 			goto out;

@@ -44,6 +44,8 @@ static void usage(FILE *out)
 		"      --snaplen N        frame bytes to keep per record (0-%d, default 128)\n"
 		"      --buffer SIZE      ring buffer size (default 16M)\n"
 		"      --tc-mode MODE     tcx, clsact or off (default: tcx where the kernel has it)\n"
+		"      --attach KIND      driver hooks: auto (fentry, else kprobe), fentry, kprobe,\n"
+		"                         or tp (tracepoints and TC only)\n"
 		"  -q, --quiet            no per-frame lines, only hangs and the summary\n"
 		"  -w, --write FILE       also write a capture file (pcapng; gzip when FILE ends\n"
 		"                         in .gz) for a bug report; read it with `report`\n"
@@ -87,6 +89,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		{ "hang-pattern", required_argument, NULL, 'P' },
 		{ "trigger-after", required_argument, NULL, 'T' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "attach", required_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-count", required_argument, NULL, 'C' },
@@ -203,6 +206,12 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'A':
+			if (attach_mode_parse(optarg, &o->attach)) {
+				snprintf(err, errlen, "--attach %s: use auto, fentry, kprobe or tp", optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'R':
 			if (parse_size(optarg, &o->rotate_size) || !o->rotate_size) {
@@ -402,6 +411,7 @@ int do_record(int argc, char **argv)
 		.snaplen = o.snaplen,
 		.rb_bytes = o.rb_bytes,
 		.tc_mode = o.tc_mode,
+		.attach = o.attach,
 		.window = o.window,
 		.stall_ms = o.stall_ms,
 		.hang_patterns = o.hang_patterns,
@@ -418,7 +428,7 @@ int do_record(int argc, char **argv)
 		struct capture_opts co = { .snaplen = o.snaplen, .force = o.force,
 					   .rotate_size = o.rotate_size,
 					   .rotate_count = o.rotate_count };
-		char hooks[VNO_HOP__MAX][64], *reasons;
+		char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], *reasons;
 
 		for (int h = 0; h < VNO_HOP__MAX; h++)
 			snprintf(hooks[h], sizeof(hooks[h]), "%s", loader_hook(r.l, h));

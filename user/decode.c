@@ -16,7 +16,9 @@ static const char *const hop_names[VNO_HOP__MAX] = {
 	[VNO_HOP_RX] = "rx",	       [VNO_HOP_TC_INGRESS] = "tc-ingress",
 	[VNO_HOP_TC_EGRESS] = "tc-egress", [VNO_HOP_XMIT] = "xmit",
 	[VNO_HOP_DONE] = "done",	   [VNO_HOP_DROP] = "drop",
-	[VNO_HOP_HANG] = "hang",
+	[VNO_HOP_HANG] = "hang",	   [VNO_HOP_DRV_XMIT] = "drv-xmit",
+	[VNO_HOP_DRV_DONE] = "drv-done",   [VNO_HOP_BR_FWD] = "br-fwd",
+	[VNO_HOP_GUEST] = "guest",
 };
 
 const char *vno_hop_name(unsigned hop)

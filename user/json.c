@@ -108,6 +108,26 @@ void json_frame_fields(FILE *out, const struct vno_event *ev)
 	} else {
 		fputs("\"drop_reason\":null", out);
 	}
+	if (f->flags & VNO_F_RING) {
+		fprintf(out, ",\"ring_size\":%u,\"ring_free\":%u,\"ring_used\":", f->ring_size,
+			f->ring_free);
+		if (f->ring_size && f->ring_free <= f->ring_size)
+			fprintf(out, "%u", f->ring_size - f->ring_free);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"ring_head\":%u,\"ring_tail\":%u", f->ring_head, f->ring_tail);
+	}
+	if (f->hop == VNO_HOP_GUEST) {
+		const char *e = f->drop_reason ? strerrorname_np(f->drop_reason) : NULL;
+
+		fputs(",\"refused\":", out);
+		if (!f->drop_reason)
+			fputs("null", out);
+		else if (e)
+			fprintf(out, "\"%s\"", e);
+		else
+			fprintf(out, "\"%u\"", f->drop_reason);
+	}
 	/* The first rule the frame tripped; the summary counts every rule. */
 	if ((f->flags & VNO_F_ANOMALY) && f->anomaly)
 		fprintf(out, ",\"anomaly\":\"%s\"", anomaly_name(f->anomaly - 1));

@@ -40,6 +40,116 @@ static const struct hook_def {
 };
 #define N_HOOKS (sizeof(hook_defs) / sizeof(hook_defs[0]))
 
+/*
+ * Driver internals (bpf/driver.bpf.c): per function, the fentry program(s)
+ * and the kprobe program(s); a second name is the exit half (fexit,
+ * kretprobe). A function this kernel lacks is skipped: free_old_xmit_skbs
+ * became free_old_xmit in 6.10, and a module not loaded has none.
+ */
+static const struct drv_def {
+	const char *func, *driver, *what;
+	const char *fentry[2], *kprobe[2];
+} drv_defs[] = {
+	{ "e1000_xmit_frame", "e1000e", "drv-xmit: the frame and the TX ring",
+	  { "e1000_xmit_fentry" }, { "e1000_xmit_kprobe" } },
+	{ "e1000_clean_tx_irq", "e1000e", "drv-done: completions and TX descriptor latency",
+	  { "e1000_clean_fentry", "e1000_clean_fexit" },
+	  { "e1000_clean_kprobe", "e1000_clean_kretprobe" } },
+	{ "e1000_print_hw_hang", "e1000e", "hang: the driver's Detected Hardware Unit Hang",
+	  { "e1000_hang_fentry" }, { "e1000_hang_kprobe" } },
+	{ "start_xmit", "virtio_net", "drv-xmit: the frame and the send queue's free descriptors",
+	  { "virtnet_xmit_fentry" }, { "virtnet_xmit_kprobe" } },
+	{ "free_old_xmit_skbs", "virtio_net", "drv-done: TX completion (before 6.10)",
+	  { "virtnet_free_old_fexit" }, { "virtnet_free_old_kprobe", "virtnet_free_old_kretprobe" } },
+	{ "free_old_xmit", "virtio_net", "drv-done: TX completion (6.10+)",
+	  { "virtnet_free_fexit" }, { "virtnet_free_kprobe", "virtnet_free_kretprobe" } },
+	{ "virtnet_tx_timeout", "virtio_net", "hang: the driver's TX timeout",
+	  { "virtnet_timeout_fentry" }, { "virtnet_timeout_kprobe" } },
+	{ "tun_net_xmit", "tun", "drv-xmit: host to guest, the queue's ring occupancy",
+	  { "tun_xmit_fentry" }, { "tun_xmit_kprobe" } },
+	{ "tun_get_user", "tun", "guest: the virtio_net_hdr as written, and a refusal",
+	  { "tun_get_user_fentry", "tun_get_user_fexit" },
+	  { "tun_get_user_kprobe", "tun_get_user_kretprobe" } },
+	{ "br_forward", "bridge", "br-fwd: the port the bridge hands a frame to",
+	  { "br_forward_fentry" }, { "br_forward_kprobe" } },
+	{ "br_dev_xmit", "bridge", "drv-xmit: frames the host sends into the bridge",
+	  { "br_dev_xmit_fentry" }, { "br_dev_xmit_kprobe" } },
+};
+#define N_DRV (sizeof(drv_defs) / sizeof(drv_defs[0]))
+enum { DRV_FENTRY = 0, DRV_KPROBE = 1 };
+
+int attach_mode_parse(const char *s, enum attach_mode *m)
+{
+	if (!strcmp(s, "auto"))
+		*m = ATTACH_AUTO;
+	else if (!strcmp(s, "fentry"))
+		*m = ATTACH_FENTRY;
+	else if (!strcmp(s, "kprobe"))
+		*m = ATTACH_KPROBE;
+	else if (!strcmp(s, "tp"))
+		*m = ATTACH_TP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* The kind for driver function @d (DRV_FENTRY/DRV_KPROBE), or -1 with why.
+ * Only the kinds this kernel attaches are looked up: each lookup reads
+ * module BTF or all of /proc/kallsyms. */
+static int drv_choose(const struct drv_def *d, enum attach_mode mode, unsigned disabled,
+		      char *why, size_t len)
+{
+	bool want_f = mode != ATTACH_KPROBE && mode != ATTACH_TP && !(disabled & 1);
+	bool want_k = mode != ATTACH_FENTRY && mode != ATTACH_TP && !(disabled & 2);
+	bool can_f = want_f && probe_kind(PROBE_FENTRY)->ok;
+	bool can_k = want_k && probe_kind(PROBE_KPROBE)->ok;
+	char mod[64];
+
+	if (mode == ATTACH_TP) {
+		snprintf(why, len, "none: --attach tp");
+		return -1;
+	}
+	if (can_f && probe_func_btf(d->func, mod, sizeof(mod)))
+		return DRV_FENTRY;
+	if (can_k && probe_func_kallsyms(d->func))
+		return DRV_KPROBE;
+	if (disabled)
+		snprintf(why, len, "none: attaching failed");
+	else if (can_f || can_k)
+		snprintf(why, len, "none: %s is not in this kernel (module %s not loaded?)",
+			 d->func, d->driver);
+	else if (mode == ATTACH_FENTRY)
+		snprintf(why, len, "none: fentry: %.80s", probe_kind(PROBE_FENTRY)->why);
+	else if (mode == ATTACH_KPROBE)
+		snprintf(why, len, "none: kprobe: %.80s", probe_kind(PROBE_KPROBE)->why);
+	else
+		snprintf(why, len, "none: neither fentry (%.60s) nor kprobe (%.60s) attaches here",
+			 probe_kind(PROBE_FENTRY)->why, probe_kind(PROBE_KPROBE)->why);
+	return -1;
+}
+
+static struct loader_drv drv_state[N_DRV];
+
+int loader_drivers(const struct loader *l, enum attach_mode mode, const struct loader_drv **out)
+{
+	for (size_t i = 0; i < N_DRV; i++) {
+		struct loader_drv *s = &drv_state[i];
+
+		s->func = drv_defs[i].func;
+		s->driver = drv_defs[i].driver;
+		s->what = drv_defs[i].what;
+		if (!l) {
+			int k = drv_choose(&drv_defs[i], mode, 0, s->use, sizeof(s->use));
+
+			if (k >= 0)
+				snprintf(s->use, sizeof(s->use), "%s",
+					 k == DRV_FENTRY ? "fentry" : "kprobe");
+		}
+	}
+	*out = drv_state;
+	return N_DRV;
+}
+
 struct tc_att {
 	__u32 ifindex;
 	bool ingress;
@@ -49,9 +159,10 @@ struct tc_att {
 struct loader {
 	struct vno_bpf *skel;
 	struct bpf_link *links[N_HOOKS];
+	struct bpf_link *drv_links[N_DRV][2];
 	struct tc_att *tc;
 	size_t n_tc;
-	char hooks[VNO_HOP__MAX][64];
+	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	unsigned window;	/* flight recorder frames per slot */
 	struct vno_dev_key slots[VNO_FLIGHT_MAX_DEVS];
 	unsigned n_slots;
@@ -100,25 +211,34 @@ static enum tc_mode choose_tc(enum tc_mode want, const char **why)
 	return want;
 }
 
-void loader_plan(char hooks[VNO_HOP__MAX][64], enum tc_mode mode)
+static void drv_describe(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], const int *drv,
+			 const char *all_off);
+
+void loader_plan(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], enum tc_mode mode)
 {
+	int drv[N_DRV];
+
+	for (size_t i = 0; i < N_DRV; i++)
+		drv[i] = drv_choose(&drv_defs[i], ATTACH_AUTO, 0, drv_state[i].use,
+				    sizeof(drv_state[i].use));
 	const char *tcwhy;
 
 	for (int i = 0; i < VNO_HOP__MAX; i++)
-		snprintf(hooks[i], 64, "none");
+		snprintf(hooks[i], VNO_HOOK_LEN, "none");
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		const struct hook_def *h = &hook_defs[i];
 		int v = choose_variant(h, 0);
 
 		if (v < 0)
-			snprintf(hooks[h->hop], 64, "none: no variant of %s attaches", h->name);
+			snprintf(hooks[h->hop], VNO_HOOK_LEN, "none: no variant of %s attaches", h->name);
 		else
-			snprintf(hooks[h->hop], 64, "%s/%s", kind_prefix(variant_kind[v]), h->name);
+			snprintf(hooks[h->hop], VNO_HOOK_LEN, "%s/%s", kind_prefix(variant_kind[v]), h->name);
 	}
 	/* done is matched at consume_skb and kfree_skb alike. */
 	choose_tc(mode, &tcwhy);
-	snprintf(hooks[VNO_HOP_TC_INGRESS], 64, "%s", tcwhy);
-	snprintf(hooks[VNO_HOP_TC_EGRESS], 64, "%s", tcwhy);
+	snprintf(hooks[VNO_HOP_TC_INGRESS], VNO_HOOK_LEN, "%s", tcwhy);
+	snprintf(hooks[VNO_HOP_TC_EGRESS], VNO_HOOK_LEN, "%s", tcwhy);
+	drv_describe(hooks, drv, NULL);
 }
 
 int loader_remove_stale_tc(__u32 ifindex)
@@ -218,6 +338,11 @@ static void detach_tc(struct loader *l)
 static void loader_unload(struct loader *l)
 {
 	detach_tc(l);
+	for (size_t i = 0; i < N_DRV; i++)
+		for (int j = 0; j < 2; j++) {
+			bpf_link__destroy(l->drv_links[i][j]);
+			l->drv_links[i][j] = NULL;
+		}
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		bpf_link__destroy(l->links[i]);
 		l->links[i] = NULL;
@@ -228,8 +353,13 @@ static void loader_unload(struct loader *l)
 
 /* One attempt with the given variant choice; on failure *bad is the hook whose
  * variant failed (or -1 when the failure is not a hook's). */
+static const char *const *drv_progs(const struct drv_def *d, int kind)
+{
+	return kind == DRV_FENTRY ? d->fentry : d->kprobe;
+}
+
 static int try_load(struct loader *l, const struct loader_opts *o, const int *variant,
-		    enum tc_mode tc, int *bad, char *err, size_t errlen)
+		    const int *drv, enum tc_mode tc, int *bad, char *err, size_t errlen)
 {
 	struct vno_bpf *skel;
 	__u64 key = 0;
@@ -279,6 +409,19 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 		bpf_program__set_autoload(skel->progs.vno_tc_ingress, true);
 		bpf_program__set_autoload(skel->progs.vno_tc_egress, true);
 	}
+	for (size_t i = 0; i < N_DRV; i++) {
+		const char *const *names;
+
+		if (drv[i] < 0)
+			continue;
+		names = drv_progs(&drv_defs[i], drv[i]);
+		for (int j = 0; j < 2 && names[j]; j++) {
+			struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, names[j]);
+
+			if (p)
+				bpf_program__set_autoload(p, true);
+		}
+	}
 	ret = vno_bpf__load(skel);
 	if (ret) {
 		snprintf(err, errlen, "loading the BPF programs failed: %s%s", strerror(-ret),
@@ -313,6 +456,26 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 			return ret;
 		}
 	}
+	for (size_t i = 0; i < N_DRV; i++) {
+		const char *const *names;
+
+		if (drv[i] < 0)
+			continue;
+		names = drv_progs(&drv_defs[i], drv[i]);
+		for (int j = 0; j < 2 && names[j]; j++) {
+			struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, names[j]);
+
+			l->drv_links[i][j] = p ? bpf_program__attach(p) : NULL;
+			if (!l->drv_links[i][j]) {
+				ret = p ? -errno : -ENOENT;
+				*bad = N_HOOKS + i;
+				snprintf(err, errlen, "attaching %s to %s failed: %s",
+					 drv[i] == DRV_FENTRY ? "fentry" : "kprobe", drv_defs[i].func,
+					 strerror(-ret));
+				return ret;
+			}
+		}
+	}
 	if (tc != TC_OFF) {
 		ret = attach_tc(l, o, tc, err, errlen);
 		if (ret)
@@ -321,11 +484,55 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	return 0;
 }
 
+/* The driver hops' hook strings ("fentry: e1000_xmit_frame start_xmit")
+ * and each function's state for loader_drivers(). */
+static void drv_describe(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], const int *drv,
+			 const char *all_off)
+{
+	static const int hops[] = { VNO_HOP_DRV_XMIT, VNO_HOP_DRV_DONE, VNO_HOP_BR_FWD,
+				    VNO_HOP_GUEST };
+
+	for (size_t i = 0; i < N_DRV; i++) {
+		if (all_off)
+			snprintf(drv_state[i].use, sizeof(drv_state[i].use), "%s", all_off);
+		else if (drv[i] >= 0)
+			snprintf(drv_state[i].use, sizeof(drv_state[i].use), "%s",
+				 drv[i] == DRV_FENTRY ? "fentry" : "kprobe");
+	}
+	for (size_t h = 0; h < sizeof(hops) / sizeof(hops[0]); h++) {
+		char *s = hooks[hops[h]];
+		size_t off = 0;
+
+		s[0] = '\0';
+		for (size_t i = 0; i < N_DRV; i++) {
+			const char *hop = drv_defs[i].what;
+			const char *name = vno_hop_name(hops[h]);
+
+			if (all_off || drv[i] < 0 || strncmp(hop, name, strlen(name)) ||
+			    hop[strlen(name)] != ':')
+				continue;
+			off += snprintf(s + off, VNO_HOOK_LEN - off, "%s%s/%s", off ? " " : "",
+					drv[i] == DRV_FENTRY ? "fentry" : "kprobe", drv_defs[i].func);
+			if (off >= VNO_HOOK_LEN)
+				break;
+		}
+		/* None attached: say why, from the hop's first function. */
+		for (size_t i = 0; !s[0] && i < N_DRV; i++) {
+			const char *name = vno_hop_name(hops[h]);
+
+			if (!strncmp(drv_defs[i].what, name, strlen(name)))
+				snprintf(s, VNO_HOOK_LEN, "%s", drv_state[i].use);
+		}
+	}
+}
+
 struct loader *loader__open(const struct loader_opts *o, char *err, size_t errlen)
 {
 	struct loader *l = calloc(1, sizeof(*l));
-	unsigned disabled[N_HOOKS] = {};
-	int variant[N_HOOKS], bad, ret = -EINVAL;
+	unsigned disabled[N_HOOKS] = {}, drv_disabled[N_DRV] = {};
+	int variant[N_HOOKS], drv[N_DRV], bad, ret = -EINVAL;
+	char drv_why[96] = "";
+	bool drv_off = false;
 	const char *tcwhy;
 	enum tc_mode tc;
 
@@ -353,13 +560,32 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 		errno = ENOTSUP;
 		return NULL;
 	}
-	for (int attempt = 0; attempt < MAX_TRIES; attempt++) {
+	for (int attempt = 0; attempt < MAX_TRIES + 2 * (int)N_DRV; attempt++) {
+		bool any_drv = false;
+
 		for (size_t i = 0; i < N_HOOKS; i++)
 			variant[i] = choose_variant(&hook_defs[i], disabled[i]);
-		ret = try_load(l, o, variant, tc, &bad, err, errlen);
+		for (size_t i = 0; i < N_DRV; i++) {
+			drv[i] = drv_choose(&drv_defs[i], o->attach, drv_off ? 3 : drv_disabled[i],
+					    drv_state[i].use, sizeof(drv_state[i].use));
+			any_drv |= drv[i] >= 0;
+		}
+		ret = try_load(l, o, variant, drv, tc, &bad, err, errlen);
 		if (!ret)
 			break;
 		loader_unload(l);
+		if (bad >= (int)N_HOOKS) {
+			pr_info("%s; trying the next kind\n", err);
+			drv_disabled[bad - N_HOOKS] |= 1u << drv[bad - N_HOOKS];
+			continue;
+		}
+		if (bad < 0 && any_drv && !drv_off) {
+			/* A driver program the verifier refused: go on without them. */
+			pr_warn("warning: %s with the driver hooks; going on without them\n", err);
+			snprintf(drv_why, sizeof(drv_why), "none: loading failed: %.60s", err);
+			drv_off = true;
+			continue;
+		}
 		if (bad < 0)
 			break;
 		pr_info("%s; trying the next variant\n", err);
@@ -386,8 +612,9 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 				vno_hop_name(hop), l->hooks[hop]);
 		pr_info("hop %s: %s\n", vno_hop_name(hop), l->hooks[hop]);
 	}
-	snprintf(l->hooks[VNO_HOP_TC_INGRESS], 64, "%s", tcwhy);
-	snprintf(l->hooks[VNO_HOP_TC_EGRESS], 64, "%s", tcwhy);
+	snprintf(l->hooks[VNO_HOP_TC_INGRESS], VNO_HOOK_LEN, "%s", tcwhy);
+	snprintf(l->hooks[VNO_HOP_TC_EGRESS], VNO_HOOK_LEN, "%s", tcwhy);
+	drv_describe(l->hooks, drv, drv_off ? drv_why : NULL);
 	return l;
 }
 

@@ -6,8 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "ifaces.h"
+#include "session.h"
 
 enum tc_mode { TC_AUTO, TC_TCX, TC_CLSACT, TC_OFF };
+
+/* Driver hooks: fentry where it attaches, else kprobe (auto); or forced. */
+enum attach_mode { ATTACH_AUTO, ATTACH_FENTRY, ATTACH_KPROBE, ATTACH_TP };
 
 /* clsact filters of ours are found by this handle and priority, so a run
  * killed with SIGKILL can have its leftovers removed by the next one. */
@@ -24,6 +28,7 @@ struct loader_opts {
 	const struct vno_iface *ifaces; /* chosen interfaces */
 	size_t n_ifaces;
 	bool no_events;		/* export: aggregates only, no records to user space */
+	enum attach_mode attach; /* driver hooks */
 	unsigned window;	/* flight recorder frames per device (rounded up to 2^n); 0 off */
 };
 
@@ -40,7 +45,19 @@ int loader_events_map_fd(const struct loader *l);
 int loader_counters(const struct loader *l, __u64 out[VNO_CNT__MAX]);
 
 /* What each hop would use on this kernel, and why, without loading (doctor). */
-void loader_plan(char hooks[VNO_HOP__MAX][64], enum tc_mode mode);
+void loader_plan(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], enum tc_mode mode);
+
+/* Driver functions: what a run would use for each (doctor), or did use. */
+struct loader_drv {
+	const char *func;	/* e1000_xmit_frame */
+	const char *driver;	/* e1000e */
+	const char *what;	/* "xmit: the frame and the TX ring" */
+	char use[200];		/* "fentry", "kprobe", or "none: <why>" */
+};
+/* Fills *out (static storage) with every driver function; returns the count.
+ * With @l, what that run attached; without, the plan for @mode. */
+int loader_drivers(const struct loader *l, enum attach_mode mode, const struct loader_drv **out);
+int attach_mode_parse(const char *s, enum attach_mode *m);
 
 /* Remove clsact filters left by a run that could not clean up (SIGKILL). */
 int loader_remove_stale_tc(__u32 ifindex);

@@ -65,13 +65,24 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 		vno_decode(ev);
 	if (ev->f.hop == VNO_HOP_HANG) {
 		struct vno_hang h = { .ts_ns = ev->f.ts_ns, .netns = ev->f.netns,
-				      .ifindex = ev->f.ifindex, .queue = ev->f.queue,
+				      .ifindex = ev->f.ifindex,
+				      .queue = ev->f.queue == 0xFFFF ? -1 : ev->f.queue,
 				      .source = VNO_HANG_WATCHDOG };
 
 		snprintf(h.dev, sizeof(h.dev), "%.*s", VNO_IFNAMSIZ, ev->f.dev);
-		snprintf(h.detail, sizeof(h.detail),
-			 "the kernel TX watchdog: transmit queue %u of %s timed out", ev->f.queue,
-			 h.dev);
+		if (ev->f.flags & VNO_F_DRIVER) {
+			h.source = VNO_HANG_DRIVER;
+			snprintf(h.detail, sizeof(h.detail), "the driver's own hang report on %s", h.dev);
+			if (ev->f.flags & VNO_F_RING)
+				snprintf(h.detail + strlen(h.detail), sizeof(h.detail) - strlen(h.detail),
+					 "; TX ring: %u of %u descriptors free, next_to_clean %u, "
+					 "next_to_use %u", ev->f.ring_free, ev->f.ring_size,
+					 ev->f.ring_head, ev->f.ring_tail);
+		} else {
+			snprintf(h.detail, sizeof(h.detail),
+				 "the kernel TX watchdog: transmit queue %u of %s timed out",
+				 ev->f.queue, h.dev);
+		}
 		if (p->on_frame)
 			p->on_frame(ev, p->ctx);
 		return pipeline_hang(p, &h);

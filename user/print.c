@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <inttypes.h>
+#include <string.h>
 #include "decode.h"
 #include "json.h"
 #include "print.h"
@@ -47,6 +48,11 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 		else
 			fprintf(out, " freed:%u", f->drop_reason);
 	}
+	if (f->flags & VNO_F_RING)
+		fprintf(out, " ring %u/%u free head %u tail %u", f->ring_free, f->ring_size,
+			f->ring_head, f->ring_tail);
+	if (f->hop == VNO_HOP_GUEST && f->drop_reason)
+		fprintf(out, " REFUSED:%s", strerrorname_np(f->drop_reason) ?: "?");
 	if (f->flags & VNO_F_ANOMALY)
 		fputs(" ANOMALY", out);
 	fprintf(out, " id=%08" PRIx64 "\n", (uint64_t)(f->pkt_id >> 32));

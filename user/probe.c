@@ -5,6 +5,7 @@
  * some lockdowns) is as useless as one that does not load.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -458,4 +459,61 @@ nomem:
 		free(names[i]);
 	free(names);
 	return -ENOMEM;
+}
+
+bool probe_func_btf(const char *name, char *module, size_t len)
+{
+	struct btf *vmlinux = vmlinux_btf();
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (!vmlinux)
+		return false;
+	if (btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0) {
+		snprintf(module, len, "vmlinux");
+		return true;
+	}
+	/* Module BTF is split BTF on top of vmlinux's (5.11+). */
+	d = opendir("/sys/kernel/btf");
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char path[300];
+		struct btf *mb;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", de->d_name);
+		probe_quiet(true);
+		mb = btf__parse_split(path, vmlinux);
+		probe_quiet(false);
+		if (!mb)
+			continue;
+		if (btf__find_by_name_kind(mb, name, BTF_KIND_FUNC) > 0) {
+			snprintf(module, len, "%s", de->d_name);
+			found = true;
+		}
+		btf__free(mb);
+	}
+	closedir(d);
+	return found;
+}
+
+bool probe_func_kallsyms(const char *name)
+{
+	char line[512], sym[256];
+	size_t n = strlen(name);
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "ffffffffc0123456 t start_xmit\t[virtio_net]" */
+		if (sscanf(line, "%*s %*s %255s", sym) == 1 && strlen(sym) == n && !strcmp(sym, name))
+			found = true;
+	}
+	fclose(f);
+	return found;
 }

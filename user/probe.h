@@ -34,6 +34,12 @@ bool probe_tracefs(char *why, size_t len);
 bool probe_bpffs(void);
 /* Does the vmlinux BTF have a tp_btf target for tracepoint @name? */
 bool probe_btf_tracepoint(const char *name);
+/* Is kernel function @name in BTF (vmlinux or a module's)? The module name
+ * goes to @module ("vmlinux" for the kernel itself). */
+bool probe_func_btf(const char *name, char *module, size_t len);
+/* Is @name a symbol in /proc/kallsyms (what a kprobe attaches by)? */
+bool probe_func_kallsyms(const char *name);
+
 /* Does tracefs list events/@category/@name? */
 bool probe_tracepoint_exists(const char *category, const char *name);
 

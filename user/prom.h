@@ -126,6 +126,7 @@ struct export_opts {
 	char **hang_patterns;
 	int n_hang_patterns;
 	enum tc_mode tc_mode;
+	enum attach_mode attach;
 	bool json, help;
 };
 

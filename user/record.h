@@ -15,6 +15,7 @@ struct record_opts {
 	unsigned snaplen;
 	unsigned long long rb_bytes;
 	enum tc_mode tc_mode;
+	enum attach_mode attach;	/* driver hooks */
 	unsigned stall_ms;		/* completion stall trigger; 0 = off */
 	unsigned window;		/* flight recorder frames per device */
 	unsigned long long trigger_after_ms; /* manual trigger after this long; 0 = never */

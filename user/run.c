@@ -217,6 +217,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		.snaplen = o->snaplen,
 		.rb_bytes = o->rb_bytes,
 		.tc_mode = o->tc_mode,
+		.attach = o->attach,
 		.ifaces = r->sel,
 		.n_ifaces = r->nsel,
 		.window = o->window,

@@ -19,6 +19,7 @@ struct run_opts {
 	unsigned snaplen;
 	unsigned long long rb_bytes;
 	enum tc_mode tc_mode;
+	enum attach_mode attach;	/* driver hooks */
 	unsigned window;	/* flight recorder frames per device */
 	unsigned stall_ms;	/* 0 = no stall trigger */
 	char **hang_patterns;

@@ -14,7 +14,7 @@ void session_free(struct vno_session *s)
 	s->n_ifaces = 0;
 }
 
-int session_fill(struct vno_session *s, const char *cmdline, const char hooks[][64],
+int session_fill(struct vno_session *s, const char *cmdline, const char hooks[][VNO_HOOK_LEN],
 		 const struct vno_iface *ifs, size_t n)
 {
 	struct utsname u;

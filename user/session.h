@@ -9,18 +9,21 @@
 
 #include "ifaces.h"
 
+/* The hook a hop uses, as said to people: "tp_btf/net_dev_start_xmit". */
+#define VNO_HOOK_LEN 128
+
 struct vno_session {
 	char kernel[65];	/* uname -r */
 	char tool[64];		/* "vnoffload-trace 0.1.0" */
 	char cmdline[1024];
-	char hooks[VNO_HOP__MAX][64]; /* "tp_btf/net_dev_start_xmit", "" = none */
+	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN]; /* "tp_btf/net_dev_start_xmit", "" = none */
 	struct vno_iface *ifaces;     /* owned */
 	size_t n_ifaces;
 };
 
 void session_free(struct vno_session *s);
 /* Fill from this machine; hooks may be NULL. 0, or -1 out of memory. */
-int session_fill(struct vno_session *s, const char *cmdline, const char hooks[][64],
+int session_fill(struct vno_session *s, const char *cmdline, const char hooks[][VNO_HOOK_LEN],
 		 const struct vno_iface *ifs, size_t n);
 
 #endif

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 		ev.f.netns = 4026531840u;
 		ev.f.ifindex = i % 4 + 2;
 		strcpy(ev.f.dev, names[i % 4]);
-		ev.f.hop = (unsigned char)((i / 4) % VNO_HOP__MAX);
+		ev.f.hop = (unsigned char)((i / 4) % 7); /* rx … hang: the hops of every kernel */
 		ev.f.queue = (unsigned short)(i % 3);
 		ev.f.len = 14546;
 		ev.f.gso_size = 1448;

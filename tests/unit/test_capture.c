@@ -63,6 +63,34 @@ static void make_event(struct vno_event *ev, unsigned i)
 	ev->f.ts_ns = 5000000000ull + i * 1000ull;
 }
 
+/*
+ * make_event() as it was with record version 1 (a 144-byte struct vno_frame,
+ * seven hops), for the version 1 fixtures. Read back, such a record is one
+ * of the current version whose newer fields are zero.
+ */
+#define V1_REC_LEN 144
+#define V1_HOPS 7
+
+static void make_event_v1(struct vno_event *ev, unsigned i)
+{
+	uint8_t raw[V1_REC_LEN + VNO_SNAP_MAX];
+
+	for (size_t k = 0; k < sizeof(raw); k++)
+		raw[k] = (uint8_t)rnd();
+	memset(ev, 0, sizeof(*ev));
+	memcpy(&ev->f, raw, V1_REC_LEN);
+	memcpy(ev->data, raw + V1_REC_LEN, VNO_SNAP_MAX);
+	ev->f.netns = devs[i % NDEVS].netns;
+	ev->f.ifindex = devs[i % NDEVS].ifindex;
+	memset(ev->f.dev, 0, sizeof(ev->f.dev));
+	strcpy(ev->f.dev, devs[i % NDEVS].name);
+	ev->f.hop = (__u8)((i / NDEVS) % V1_HOPS);
+	ev->f.ip_summed = (__u8)(rnd() % VNO_CSUM__MAX);
+	ev->f.cap_len = (__u16)(rnd() % (VNO_SNAP_MAX + 1));
+	ev->f.version = VNO_RECORD_VERSION;
+	ev->f.ts_ns = 5000000000ull + i * 1000ull;
+}
+
 /* What the reader must give back for ev written with snaplen. */
 static void expected(struct vno_event *out, const struct vno_event *ev, unsigned snaplen)
 {
@@ -357,7 +385,7 @@ Test(capture, record_is_little_endian_struct)
 	evs = write_capture(path, 16, 64, 99);
 	p = slurp(path, &len);
 	for (int i = 0; i < 16; i++) {
-		uint8_t prefix[8 + sizeof(struct vno_frame)] = "VNOF\x01\x00\x90\x00";
+		uint8_t prefix[8 + sizeof(struct vno_frame)] = "VNOF\x02\x00\xa0\x00";
 
 		memcpy(prefix + 8, &evs[i].f, sizeof(evs[i].f));
 		cr_assert_not_null(memmem(p, len, prefix, sizeof(prefix)), "record %d", i);
@@ -1054,7 +1082,7 @@ Test(capture, big_endian_section)
 	m->be = true;
 	mk_shb(m);
 	mk_idb(m);
-	mk_epb(m, 0, &ev, 1);
+	mk_epb(m, 0, &ev, VNO_RECORD_VERSION);
 	cr_assert_eq(read_mem(m->p, m->len, NULL, &c, &st), 0, "%s", st.error);
 	cr_assert_eq(st.frames, 1);
 	cr_assert(!st.truncated);
@@ -1102,9 +1130,9 @@ Test(capture, newer_record_version_is_refused)
 	ev.f.cap_len = 0;
 	mk_shb(m);
 	mk_idb(m);
-	mk_epb(m, 0, &ev, 2);
+	mk_epb(m, 0, &ev, VNO_RECORD_VERSION + 1);
 	cr_assert_eq(read_mem(m->p, m->len, NULL, &(struct coll){ 0 }, &st), -EINVAL);
-	cr_assert(strstr(st.error, "version 2"), "%s", st.error);
+	cr_assert(strstr(st.error, "version 3"), "%s", st.error);
 	free(m);
 }
 
@@ -1326,13 +1354,14 @@ Test(capture, packet_comment)
 }
 
 /*
- * Files written by an earlier vnoffload-trace must stay readable. The
- * fixtures were written by this test (VNO_UPDATE_FIXTURES=1 with no file there, from the
- * repository root) when record version 1 / custom block layout 1 were
- * current; they are read back against the same generated records. Never
- * regenerate them for a format change: add new ones next to them.
+ * Files written by an earlier vnoffload-trace must stay readable. Each
+ * fixture was written by this test (VNO_UPDATE_FIXTURES=1 with no file
+ * there, from the repository root) when its record version was current,
+ * and is read back against the same generated records (make_event_v1 for
+ * version 1). Never regenerate one for a format change: add new ones next
+ * to them.
  */
-static void golden(const char *fixture)
+static void golden(const char *fixture, unsigned version)
 {
 	struct capture_stats st;
 	struct vno_session r = { 0 };
@@ -1340,12 +1369,17 @@ static void golden(const char *fixture)
 	struct vno_event *evs;
 	int ret;
 
-	if (getenv("VNO_UPDATE_FIXTURES"))
+	if (version == VNO_RECORD_VERSION && getenv("VNO_UPDATE_FIXTURES") &&
+	    access(fixture, F_OK))
 		free(write_capture(fixture, 24, 128, 0x601d));
 	rng = 0x601d;
 	evs = calloc(24, sizeof(*evs));
-	for (unsigned i = 0; i < 24; i++)
-		make_event(&evs[i], i);
+	for (unsigned i = 0; i < 24; i++) {
+		if (version == 1)
+			make_event_v1(&evs[i], i);
+		else
+			make_event(&evs[i], i);
+	}
 	ret = capture_read(fixture, &r, on_frame, on_note, &c, &st);
 	cr_assert_eq(ret, 0, "%s: %s (run the unit tests from the repository root)", fixture,
 		     st.error);
@@ -1360,6 +1394,12 @@ static void golden(const char *fixture)
 
 Test(capture, reads_version_1_files)
 {
-	golden("tests/fixtures/capture-v1.pcapng");
-	golden("tests/fixtures/capture-v1.pcapng.gz");
+	golden("tests/fixtures/capture-v1.pcapng", 1);
+	golden("tests/fixtures/capture-v1.pcapng.gz", 1);
+}
+
+Test(capture, reads_version_2_files)
+{
+	golden("tests/fixtures/capture-v2.pcapng", 2);
+	golden("tests/fixtures/capture-v2.pcapng.gz", 2);
 }

@@ -63,7 +63,8 @@ usage: bench/bench.sh [options]          (root; make bench)
   --pipeline-records N  records per pipeline_bench run (default $PIPE_RECORDS)
   --no-profile       skip the perf / BPF run-time profile
   --no-pin           do not pin client and server to CPUs 0 and 1
-  --smoke            1 round of 2 s, veth only, 4 configurations: checks it runs
+  --smoke            1 round of 2 s, veth only, untraced, export, record -q,
+                     record -w (and bpftrace-map, tcpdump where installed)
   --results FILE     where the JSON goes (default bench/results.json)
   --keep             keep the temporary directory
 EOF
@@ -83,6 +84,9 @@ while (($#)); do
 	--smoke)
 		SMOKE=1 ROUNDS=1 SECS=2 PATHS=veth WORKLOADS="tcp udp"
 		CONFIGS="untraced export record-q record-w" READY_SAMPLES=3
+		# The peers too where installed: their start-up differs.
+		command -v bpftrace >/dev/null && CONFIGS+=" bpftrace-map"
+		command -v tcpdump >/dev/null && CONFIGS+=" tcpdump"
 		PIPE_RECORDS=200000 PIPE_REPEATS=1 PROFILE=0
 		;;
 	--results) RESULTS=$2; shift ;;
@@ -148,6 +152,11 @@ RUNS=$TMP/runs.jsonl
 : >"$RUNS"
 BPF_STATS_OLD=
 T_START=$SECONDS
+# A copy: others may rebuild the tree's binary while the bench runs, and
+# every run must measure the same one.
+cp "$VNO" "$TMP/vnoffload-trace" || die "cannot copy $VNO"
+VNO_SHA=$(sha256sum "$VNO" | cut -c1-16)
+VNO=$TMP/vnoffload-trace
 CLK_TCK=$(getconf CLK_TCK)
 
 cleanup()
@@ -181,12 +190,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# bg NETNS OUT ERR CMD...: start CMD in NETNS; pid in $BG_PID, killed on exit.
+# bg NETNS OUT ERR CMD...: start CMD in NETNS ("-": where we are); pid in
+# $BG_PID, killed on exit.
 bg()
 {
 	local ns=$1 out=$2 err=$3
 	shift 3
-	ip netns exec "$ns" "$@" >"$out" 2>"$err" &
+	if [[ $ns == - ]]; then
+		"$@" >"$out" 2>"$err" &
+	else
+		ip netns exec "$ns" "$@" >"$out" 2>"$err" &
+	fi
 	BG_PID=$!
 	PIDS+=("$BG_PID")
 }
@@ -409,7 +423,13 @@ start_tracer()
 		cmd=(tcpdump -n -i "$DUMP_IF" -s 128 -w "$TR_FILE")
 		;;
 	esac
-	bg "$TR_NS" "$TR_OUT" "$TR_ERR" "${cmd[@]}"
+	# bpftrace finds tracepoints in tracefs, which `ip netns exec` hides
+	# (it mounts a fresh /sys); the tracepoint is global anyway.
+	if [[ $cfg == bpftrace-* ]]; then
+		bg - "$TR_OUT" "$TR_ERR" "${cmd[@]}"
+	else
+		bg "$TR_NS" "$TR_OUT" "$TR_ERR" "${cmd[@]}"
+	fi
 	TR_PID=$BG_PID
 	if ! wait_until "$READY_TIMEOUT" _tr_ready_or_dead || ! _tr_ready; then
 		stop "$TR_PID" KILL 1
@@ -751,7 +771,7 @@ write_results()
 		--arg load_start "$LOAD_START" --arg load_end "$(cut -d' ' -f1-3 /proc/loadavg)" \
 		--argjson foreign "$FOREIGN_PROGS" \
 		--arg version "$("$VNO" --version 2>/dev/null | head -n 1)" \
-		--arg rev "$git_rev" --argjson dirty "$git_dirty" \
+		--arg rev "$git_rev" --argjson dirty "$git_dirty" --arg sha "$VNO_SHA" \
 		--argjson rounds "$ROUNDS" --argjson secs "$SECS" --arg paths "$PATHS" \
 		--arg workloads "$WORKLOADS" --arg configs "$CONFIGS" --argjson pin "$PIN" \
 		--argjson smoke "$SMOKE" --argjson flows "$UDP_FLOWS" --argjson size "$UDP_SIZE" \
@@ -826,7 +846,7 @@ def r1: if . == null then null else . * 10 | round / 10 end;
    machine: {nproc: $nproc, cpu_model: $cpu, kernel: $kernel, mem_total_kib: $mem,
 	     loadavg_start: $load_start, loadavg_end: $load_end,
 	     foreign_bpf_progs_at_start: $foreign},
-   tool: {version: $version, git: $rev, dirty: $dirty},
+   tool: {version: $version, git: $rev, dirty: $dirty, binary_sha256: $sha},
    settings: {rounds: $rounds, secs_per_run: $secs, paths: ($paths | split(" ")),
 	      workloads: ($workloads | split(" ")), configs: ($configs | split(" ")),
 	      pinned: ($pin == 1), pinning: (if $pin == 1 then "client on CPU 0, server on CPU 1, tracers unpinned" else "none" end),

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # `make bench` still runs: bench/bench.sh --smoke (one round of 2 s on the
-# veth path; untraced, export, record -q, record -w; iperf3 TCP and the UDP
-# flood; a short pipeline_bench; three starts to the ready line) prints its
+# veth path; untraced, export, record -q, record -w, and bpftrace-map and
+# tcpdump where installed; iperf3 TCP and the UDP flood; a short pipeline_bench; three starts to the ready line) prints its
 # table and writes results JSON that jq reads. No thresholds: a benchmark on
 # a shared CI machine says nothing in 2 s; `make bench` is for numbers.
 . "$(dirname "$0")/lib.sh"
@@ -13,6 +13,12 @@ tb_need_vno
 tb_need_cmd iperf3 jq curl taskset bpftool ss
 make -C "$TB_ROOT" -s bench-tools >"$TB_TMP/make.out" 2>&1 ||
 	tb_fatal "make bench-tools failed: $(tail -n 5 "$TB_TMP/make.out")"
+
+# What --smoke runs: these four, and the peers that are installed.
+CFGS=(untraced export record-q record-w)
+command -v bpftrace >/dev/null && CFGS+=(bpftrace-map)
+command -v tcpdump >/dev/null && CFGS+=(tcpdump)
+N=$((2 * ${#CFGS[@]}))
 
 OUT=$TB_TMP/bench.out
 RES=$TB_TMP/results.json
@@ -27,7 +33,7 @@ else
 	tb_fail "no table header in the output: $(head -c 300 "$OUT")"
 fi
 for wl in tcp udp; do
-	for cfg in untraced export record-q record-w; do
+	for cfg in "${CFGS[@]}"; do
 		if grep -qE "^veth +$wl +$cfg +[0-9.]+ (Gbit|kpkt)/s +[0-9.]+" "$OUT"; then
 			tb_pass "a row for $wl $cfg with a throughput and a ratio"
 		else
@@ -45,8 +51,8 @@ else
 fi
 assert_jq "$RES" '.[0].machine | (.nproc | type) == "number" and (.cpu_model | length) > 0 and (.kernel | length) > 0' \
 	"the machine is stated"
-assert_jq "$RES" '.[0].runs | length == 8 and all(.ok)' "8 runs, all measured"
-assert_jq "$RES" '.[0].summary | length == 8 and all(.median > 0)' "8 medians"
+assert_jq "$RES" '.[0].runs | length == $n and all(.ok)' "$N runs, all measured" --argjson n "$N"
+assert_jq "$RES" '.[0].summary | length == $n and all(.median > 0)' "$N medians" --argjson n "$N"
 assert_jq "$RES" '.[0].summary | map(select(.config | startswith("record-"))) | all((.lost_events | type) == "number")' \
 	"record runs report lost events from the summary line"
 assert_jq "$RES" '.[0].runs | map(select(.config == "export")) | all(.extra.scrape_xmit_frames > 0)' \

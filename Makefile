@@ -73,7 +73,7 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 # Debian packages for building, testing and the demonstration.
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
-	procps kmod prometheus wrk curl
+	procps kmod prometheus wrk curl libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -87,7 +87,8 @@ test-unit: $(OUTPUT)/unit-tests
 test-integration: all
 	tests/integration/run.sh
 
-test: test-unit test-integration
+# The integration runner goes last: its closing line sums up the run.
+test: test-unit fuzz-run test-integration
 
 demo: all
 	tests/demo.sh

@@ -34,8 +34,10 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnoffload-trace record [-i IFACE]... [-d DURATION] [--json] [--all]\n"
-		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE] [-q]\n"
+		"usage: vnoffload-trace record [-i IFACE]... [-d DURATION] [--json] [--all] [-q]\n"
+		"                              [-w FILE [--force] [--rotate-size SIZE]]\n"
+		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
+		"                              [--attach KIND] [hang trigger options]\n"
 		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
 		"                         interface of this network namespace)\n"
 		"  -d, --duration D       stop after D (10, 10s, 500ms, 2m); default: Ctrl-C\n"

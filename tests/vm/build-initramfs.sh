@@ -47,7 +47,8 @@ command -v iperf3 >/dev/null || die "iperf3 is not installed (make deps): the gu
 
 kver=$(cat "$KDIR/version")
 stage=$(mktemp -d "${TMPDIR:-/tmp}/vno-initramfs.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+tmp_out=
+trap 'rm -rf "$stage" ${tmp_out:+"$tmp_out"}' EXIT
 
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc,lib/modules/"$kver"}
 
@@ -101,6 +102,8 @@ else
 	cpio_o=("$BUSYBOX" cpio -o -H newc -R 0:0)
 fi
 mkdir -p "$VM_DIR"
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | "${cpio_o[@]}") | gzip -1 >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+tmp_out=$(mktemp "$OUT.XXXXXX")
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | "${cpio_o[@]}") | gzip -1 >"$tmp_out"
+chmod 644 "$tmp_out"
+mv "$tmp_out" "$OUT"
 say "$(du -h "$OUT" | cut -f1) ${OUT#"$ROOT"/} (kernel $kver, ${#copied_libs[@]} libraries)"

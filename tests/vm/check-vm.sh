@@ -43,7 +43,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-RUN=${1:-${VNO_VM_RUN:-$ROOT/.output/vm/run}}
+RUN=${1:-${VNO_VM_RUN:-${VNO_VM_DIR:-$ROOT/.output/vm}/run}}
 CONSOLE=$RUN/console.log
 HOST=$RUN/host.jsonl
 GUEST0=192.0.2.1 HOST0=192.0.2.2

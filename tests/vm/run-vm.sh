@@ -21,6 +21,7 @@
 #   VNO_VM_BYTES=8M        TCP bytes per NIC per record run
 #   VNO_VM_NO_INSTALL=1    never apt-get install a missing qemu/busybox
 #   VNO_VM_VERBOSE=1       stream the console while it runs
+#   VNO_VM_LOCK_HELD=1     the caller holds $VNO_VM_DIR/.lock (test-vm.sh)
 #
 # Exit status: 0 the guest ran to its end (VNO-DONE), 77 the VM cannot run
 # here at all (reason on a "SKIP: ..." line), 1 anything else. Everything
@@ -101,7 +102,7 @@ trap 'exit 143' TERM
 
 [[ $(id -u) == 0 ]] || die "needs root: network namespaces, taps and BPF"
 [[ -x $VNO_BIN ]] || die "$VNO_BIN is not built (make)"
-for c in ip iperf3 ss timeout; do
+for c in ip iperf3 ss timeout flock; do
 	command -v "$c" >/dev/null || die "'$c' is not installed (make deps)"
 done
 
@@ -130,6 +131,18 @@ for d in virtio-net-pci e1000e; do
 	grep -q "\"$d\"" <<<"$devs" || skip "$QEMU has no $d device"
 done
 [[ -c /dev/net/tun ]] || skip "no /dev/net/tun: qemu cannot open taps"
+
+# One run at a time per cache: the kernel, the initramfs and the run
+# directory are shared (a second `make test` waits here, it does not race).
+# test-vm.sh takes the lock itself, to cover the checks too.
+mkdir -p "$VM_DIR"
+if [[ -z ${VNO_VM_LOCK_HELD:-} ]]; then
+	exec {lock_fd}>"$VM_DIR/.lock"
+	if ! flock -n "$lock_fd"; then
+		say "another test bed run holds ${VM_DIR#"$ROOT"/}/.lock: waiting for it"
+		flock -w 600 "$lock_fd" || die "${VM_DIR#"$ROOT"/}/.lock still held after 600 s"
+	fi
+fi
 
 "$HERE/fetch-kernel.sh"
 rc=$?

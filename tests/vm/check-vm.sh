@@ -274,34 +274,42 @@ check_driver_hooks()
 	# virtio_net: the send queue's free descriptors).
 	local E='map(select(.type == "frame" and (.hop == "drv-xmit" or .hop == "drv-done") and .dev == "eth1"))'
 	local V='map(select(.type == "frame" and (.hop == "drv-xmit" or .hop == "drv-done") and .dev == "eth0"))'
+	# One record's fields are right (e1000e, virtio_net):
+	local OKE="$RING def ok: (ntu | num and . < 4096) and (ntc | num and . < 4096)
+		and (.ring_free | num)
+		and (if .ring_used != null then (.ring_used | num) and .ring_used + .ring_free <= 4096 else true end)
+		and (if .ring_size != null then (.ring_size | num and . <= 4096) and ntu < .ring_size
+			and ntc < .ring_size and .ring_free < .ring_size
+			# E1000_DESC_UNUSED (e1000e/netdev.c): catches swapped indexes.
+			and .ring_free == (if ntc > ntu then 0 else .ring_size end) + ntc - ntu - 1
+			# Descriptors in use run from next_to_clean to next_to_use;
+			# the slot E1000_DESC_UNUSED keeps back is not one of them.
+			and (if .ring_used != null then
+				.ring_used == (ntu - ntc + .ring_size) % .ring_size else true end)
+		else true end);"
+	local OKV="$RING def ok: (.ring_free | num and . <= 32768)
+		and (if .ring_used != null then .ring_used | num and . <= 32768 else true end)
+		and (if .ring_size != null then .ring_size <= 32768 and .ring_free <= .ring_size
+			and (if .ring_used != null then .ring_used + .ring_free == .ring_size else true end)
+		else true end);"
+	# The message shows the first wrong record, else the last one.
+	local SHOWE='"\(.hop): ntu=\(ntu) ntc=\(ntc) free=\(.ring_free) used=\(.ring_used) size=\(.ring_size)"'
+	local SHOWV='"\(.hop): free=\(.ring_free) used=\(.ring_used) size=\(.ring_size)"'
 	if jqt "$R" "$E | length > 0"; then
-		check "$mode: e1000e ring fields on every record ($(jqv "$R" "$RING $E | .[-1] |
-			\"\(.hop): ntu=\(ntu) ntc=\(ntc) free=\(.ring_free) used=\(.ring_used) size=\(.ring_size)\""))" "$R" \
-			"$RING $E | all((ntu | num and . < 4096) and (ntc | num and . < 4096)
-				and (.ring_free | num)
-				and (if .ring_used != null then (.ring_used | num) and .ring_used + .ring_free <= 4096 else true end)
-				and (if .ring_size != null then (.ring_size | num and . <= 4096) and ntu < .ring_size
-					and ntc < .ring_size and .ring_free < .ring_size
-					# E1000_DESC_UNUSED (e1000e/netdev.c): catches swapped indexes.
-					and .ring_free == (if ntc > ntu then 0 else .ring_size end) + ntc - ntu - 1
-					# Descriptors in use run from next_to_clean to next_to_use;
-					# the slot E1000_DESC_UNUSED keeps back is not one of them.
-					and (if .ring_used != null then
-						.ring_used == (ntu - ntc + .ring_size) % .ring_size else true end)
-				else true end))"
+		check "$mode: e1000e ring fields on every record ($(jqv "$R" "$OKE $E |
+			(map(select(ok | not)) | length) as \$bad | (map(select(ok | not)) + [.[-1]])[0]
+			| \"\(if \$bad > 0 then \"\(\$bad) wrong, first \" else \"last \" end)\" + $SHOWE"))" \
+			"$R" "$OKE $E | all(ok)"
 		check "$mode: e1000e next_to_use moves ($(jqv "$R" "$RING $E | map(ntu) | unique | length") values)" \
 			"$R" "$RING $E | map(ntu) | unique | length >= 2"
 	else
 		skipc "$mode: e1000e ring fields: no drv-xmit or drv-done record on eth1 to read them from"
 	fi
 	if jqt "$R" "$V | length > 0"; then
-		check "$mode: virtio_net ring fields on every record ($(jqv "$R" "$V | .[-1] |
-			\"\(.hop): free=\(.ring_free) used=\(.ring_used) size=\(.ring_size)\""))" "$R" \
-			"$RING $V | all((.ring_free | num and . <= 32768)
-				and (if .ring_used != null then .ring_used | num and . <= 32768 else true end)
-				and (if .ring_size != null then .ring_size <= 32768 and .ring_free <= .ring_size
-					and (if .ring_used != null then .ring_used + .ring_free == .ring_size else true end)
-				else true end))"
+		check "$mode: virtio_net ring fields on every record ($(jqv "$R" "$OKV $V |
+			(map(select(ok | not)) | length) as \$bad | (map(select(ok | not)) + [.[-1]])[0]
+			| \"\(if \$bad > 0 then \"\(\$bad) wrong, first \" else \"last \" end)\" + $SHOWV"))" \
+			"$R" "$OKV $V | all(ok)"
 	else
 		skipc "$mode: virtio_net ring fields: no drv-xmit or drv-done record on eth0 to read them from"
 	fi

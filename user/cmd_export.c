@@ -128,52 +128,34 @@ int export_parse_listen(const char *s, char *host, size_t hostlen, unsigned *por
 
 void export_opts_free(struct export_opts *o)
 {
-	free(o->ifaces);
-	free(o->hang_patterns);
-	o->ifaces = NULL;
-	o->hang_patterns = NULL;
-	o->n_ifaces = o->n_hang_patterns = 0;
-}
-
-static int push(char ***v, int *n, char *s)
-{
-	char **p = realloc(*v, (*n + 1) * sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	p[(*n)++] = s;
-	return 0;
+	run_opts_free(&o->run);
 }
 
 int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
+		RUN_LONGOPTS,
 		{ "listen", required_argument, NULL, 'l' },
-		{ "interface", required_argument, NULL, 'i' },
 		{ "hang-dir", required_argument, NULL, 'D' },
-		{ "stall-ms", required_argument, NULL, 'S' },
-		{ "hang-pattern", required_argument, NULL, 'P' },
-		{ "window", required_argument, NULL, 'W' },
-		{ "tc-mode", required_argument, NULL, 't' },
-		{ "attach", required_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	unsigned long long v;
-	char *end;
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
+	run_opts_init(&o->run);
+	o->run.no_events = true;
 	snprintf(o->host, sizeof(o->host), "%s", PROM_DEFAULT_HOST);
 	o->port = PROM_DEFAULT_PORT;
-	o->stall_ms = 1000;
-	o->window = 1024;
-	o->tc_mode = TC_AUTO;
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
+		r = run_opt(c, optarg, &o->run, err, errlen);
+		if (r < 0)
+			return r;
+		if (r)
+			continue;
 		switch (c) {
 		case 'l':
 			if (export_parse_listen(optarg, o->host, sizeof(o->host), &o->port)) {
@@ -183,60 +165,12 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 			}
 			o->listen = optarg;
 			break;
-		case 'i':
-			if (push(&o->ifaces, &o->n_ifaces, optarg))
-				return -ENOMEM;
-			break;
-		case 'P':
-			if (push(&o->hang_patterns, &o->n_hang_patterns, optarg))
-				return -ENOMEM;
-			break;
 		case 'D':
 			if (!*optarg) {
 				snprintf(err, errlen, "--hang-dir needs a directory");
 				return -EINVAL;
 			}
 			o->hang_dir = optarg;
-			break;
-		case 'S':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' || !optarg[0] || v > 3600000) {
-				snprintf(err, errlen, "--stall-ms %s: must be milliseconds from 0 (off) "
-						      "to 3600000", optarg);
-				return -EINVAL;
-			}
-			o->stall_ms = v;
-			break;
-		case 'W':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' || v < 1 || v > 65536) {
-				snprintf(err, errlen, "--window %s: must be a number of frames from 1 "
-						      "to 65536", optarg);
-				return -EINVAL;
-			}
-			o->window = v;
-			break;
-		case 't':
-			if (!strcmp(optarg, "tcx"))
-				o->tc_mode = TC_TCX;
-			else if (!strcmp(optarg, "clsact"))
-				o->tc_mode = TC_CLSACT;
-			else if (!strcmp(optarg, "off"))
-				o->tc_mode = TC_OFF;
-			else if (!strcmp(optarg, "auto"))
-				o->tc_mode = TC_AUTO;
-			else {
-				snprintf(err, errlen, "--tc-mode %s: use tcx, clsact, off or auto", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'A':
-			if (attach_mode_parse(optarg, &o->attach)) {
-				snprintf(err, errlen, "--attach %s: use auto, fentry, kprobe or tp", optarg);
-				return -EINVAL;
-			}
 			break;
 		case 'j':
 			o->json = true;
@@ -248,8 +182,12 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 			snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			snprintf(err, errlen, "unknown option %s; see vnoffload-trace export --help",
-				 argv[optind - 1]);
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c; see vnoffload-trace "
+						      "export --help", optopt);
+			else
+				snprintf(err, errlen, "unknown option %s; see vnoffload-trace "
+						      "export --help", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -929,22 +867,11 @@ int do_export(int argc, char **argv)
 		cmd_error("%s", err);
 		goto out;
 	}
-	struct run_opts ro = {
-		.ifaces = o.ifaces,
-		.n_ifaces = o.n_ifaces,
-		.tc_mode = o.tc_mode,
-		.attach = o.attach,
-		.window = o.window,
-		.stall_ms = o.stall_ms,
-		.hang_patterns = o.hang_patterns,
-		.n_hang_patterns = o.n_hang_patterns,
-		.no_events = true,
-		/* The ring buffer still carries the watchdog's hang records. */
-		.rb_bytes = 256 << 10,
-	};
+	/* The ring buffer still carries the watchdog's hang records. */
+	o.run.rb_bytes = 256 << 10;
 	po.json = o.json;
-	po.window = o.window;
-	if (runner_open(&ex.r, &ro, &po, err, sizeof(err))) {
+	po.window = o.run.window;
+	if (runner_open(&ex.r, &o.run, &po, err, sizeof(err))) {
 		cmd_error("%s", err);
 		goto out;
 	}
@@ -979,7 +906,7 @@ int do_export(int argc, char **argv)
 		goto out;
 	}
 	fd = -1; /* the daemon's now */
-	print_ready(&ex, o.n_ifaces == 0);
+	print_ready(&ex, o.run.n_ifaces == 0);
 
 	while (!stop_flag) {
 		int e = runner_poll(&ex.r, 200);

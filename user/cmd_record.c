@@ -67,31 +67,21 @@ static void usage(FILE *out)
 
 void record_opts_free(struct record_opts *o)
 {
-	free(o->ifaces);
-	free(o->hang_patterns);
-	o->ifaces = NULL;
-	o->n_ifaces = 0;
-	o->hang_patterns = NULL;
-	o->n_hang_patterns = 0;
+	run_opts_free(&o->run);
 }
 
 int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
+		RUN_LONGOPTS,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "buffer", required_argument, NULL, 'b' },
-		{ "tc-mode", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "stall-ms", required_argument, NULL, 'S' },
-		{ "window", required_argument, NULL, 'W' },
-		{ "hang-pattern", required_argument, NULL, 'P' },
 		{ "trigger-after", required_argument, NULL, 'T' },
 		{ "write", required_argument, NULL, 'w' },
-		{ "attach", required_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-count", required_argument, NULL, 'C' },
@@ -103,24 +93,17 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->snaplen = 128;
-	o->rb_bytes = 16 << 20;
-	o->tc_mode = TC_AUTO;
-	o->stall_ms = 1000;
-	o->window = 1024;
+	run_opts_init(&o->run);
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:d:as:qhw:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i': {
-			char **p = realloc(o->ifaces, (o->n_ifaces + 1) * sizeof(*p));
+		int r = run_opt(c, optarg, &o->run, err, errlen);
 
-			if (!p)
-				return -ENOMEM;
-			o->ifaces = p;
-			o->ifaces[o->n_ifaces++] = optarg;
-			break;
-		}
+		if (r < 0)
+			return r;
+		if (r)
+			continue;
+		switch (c) {
 		case 'd':
 			if (parse_duration_ms(optarg, &o->duration_ms) || !o->duration_ms) {
 				snprintf(err, errlen, "-d %s: not a duration; use seconds like 10 or 10s, "
@@ -129,7 +112,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			}
 			break;
 		case 'j': o->json = true; break;
-		case 'a': o->all = true; break;
+		case 'a': o->run.all_frames = true; break;
 		case 'q': o->quiet = true; break;
 		case 's':
 			errno = 0;
@@ -139,7 +122,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 					 optarg, VNO_SNAP_MAX);
 				return -EINVAL;
 			}
-			o->snaplen = v;
+			o->run.snaplen = v;
 			break;
 		case 'b':
 			if (parse_size(optarg, &v) || v < 4096 || v > (1ULL << 30) || (v & (v - 1))) {
@@ -147,41 +130,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 					 optarg);
 				return -EINVAL;
 			}
-			o->rb_bytes = v;
-			break;
-		case 't':
-			if (!strcmp(optarg, "tcx"))
-				o->tc_mode = TC_TCX;
-			else if (!strcmp(optarg, "clsact"))
-				o->tc_mode = TC_CLSACT;
-			else if (!strcmp(optarg, "off"))
-				o->tc_mode = TC_OFF;
-			else if (!strcmp(optarg, "auto"))
-				o->tc_mode = TC_AUTO;
-			else {
-				snprintf(err, errlen, "--tc-mode %s: use tcx, clsact, off or auto", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'S':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' || !optarg[0] || v > 3600000) {
-				snprintf(err, errlen, "--stall-ms %s: must be milliseconds from 0 (off) "
-						      "to 3600000", optarg);
-				return -EINVAL;
-			}
-			o->stall_ms = v;
-			break;
-		case 'W':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' || v < 1 || v > 65536) {
-				snprintf(err, errlen, "--window %s: must be a number of frames from 1 "
-						      "to 65536", optarg);
-				return -EINVAL;
-			}
-			o->window = v;
+			o->run.rb_bytes = v;
 			break;
 		case 'T':
 			if (parse_duration_ms(optarg, &o->trigger_after_ms)) {
@@ -190,15 +139,6 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 				return -EINVAL;
 			}
 			break;
-		case 'P': {
-			char **p = realloc(o->hang_patterns, (o->n_hang_patterns + 1) * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			o->hang_patterns = p;
-			o->hang_patterns[o->n_hang_patterns++] = optarg;
-			break;
-		}
 		case 'w':
 			if (!optarg[0]) {
 				snprintf(err, errlen, "-w needs a file name");
@@ -208,12 +148,6 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			break;
 		case 'F':
 			o->force = true;
-			break;
-		case 'A':
-			if (attach_mode_parse(optarg, &o->attach)) {
-				snprintf(err, errlen, "--attach %s: use auto, fentry, kprobe or tp", optarg);
-				return -EINVAL;
-			}
 			break;
 		case 'R':
 			if (parse_size(optarg, &o->rotate_size) || !o->rotate_size) {
@@ -349,7 +283,7 @@ static void print_ready(const struct record_opts *o, const struct loader *l,
 		printf("{\"type\":\"ready\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
 		json_str(stdout, u.release);
 		printf(",\"netns\":%u,\"all_frames\":%s,\"hooks\":{", netns,
-		       o->all ? "true" : "false");
+		       o->run.all_frames ? "true" : "false");
 		for (int h = 0; h < VNO_HOP__MAX; h++) {
 			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
 			json_str(stdout, loader_hook(l, h));
@@ -367,10 +301,10 @@ static void print_ready(const struct record_opts *o, const struct loader *l,
 		printf("vnoffload-trace %s on %s: watching", VNO_VERSION, u.release);
 		for (size_t i = 0; i < nsel; i++)
 			printf("%s %s", i ? "," : "", sel[i].name);
-		printf("%s (netns %u)\n", o->n_ifaces ? "" : " and any new interface", netns);
+		printf("%s (netns %u)\n", o->run.n_ifaces ? "" : " and any new interface", netns);
 		for (int h = 0; h < VNO_HOP__MAX; h++)
 			printf("  %-10s %s\n", vno_hop_name(h), loader_hook(l, h));
-		printf("%s frames; Ctrl-C to stop\n", o->all ? "all" : "offload-carrying");
+		printf("%s frames; Ctrl-C to stop\n", o->run.all_frames ? "all" : "offload-carrying");
 	}
 	fflush(stdout);
 }
@@ -406,28 +340,15 @@ int do_record(int argc, char **argv)
 			  "run it with sudo");
 		goto out;
 	}
-	struct run_opts ro = {
-		.ifaces = o.ifaces,
-		.n_ifaces = o.n_ifaces,
-		.all_frames = o.all,
-		.snaplen = o.snaplen,
-		.rb_bytes = o.rb_bytes,
-		.tc_mode = o.tc_mode,
-		.attach = o.attach,
-		.window = o.window,
-		.stall_ms = o.stall_ms,
-		.hang_patterns = o.hang_patterns,
-		.n_hang_patterns = o.n_hang_patterns,
-	};
 	po.json = o.json;
 	po.quiet = o.quiet;
-	po.window = o.window;
-	if (runner_open(&r, &ro, &po, err, sizeof(err))) {
+	po.window = o.run.window;
+	if (runner_open(&r, &o.run, &po, err, sizeof(err))) {
 		cmd_error("%s", err);
 		goto out;
 	}
 	if (o.write_path) {
-		struct capture_opts co = { .snaplen = o.snaplen, .force = o.force,
+		struct capture_opts co = { .snaplen = o.run.snaplen, .force = o.force,
 					   .rotate_size = o.rotate_size,
 					   .rotate_count = o.rotate_count };
 		char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], *reasons;

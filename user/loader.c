@@ -745,82 +745,102 @@ static void sum_percpu(__u64 *dst, const __u64 *vals, int ncpu, size_t words)
 			dst[w] += vals[c * words + w];
 }
 
-int loader_stats(const struct loader *l, struct loader_stat **out, size_t *n)
+/*
+ * Every entry of per-CPU hash @fd: @fn gets its key and the values of all
+ * CPUs (@vsize bytes each) to fold. 0, or -ENOMEM.
+ */
+static int percpu_each(int fd, size_t ksize, size_t vsize,
+		       int (*fn)(const void *key, const __u64 *vals, int ncpu, void *ctx), void *ctx)
 {
-	int fd = bpf_map__fd(l->skel->maps.stats), ncpu = libbpf_num_possible_cpus();
-	struct vno_stats_key k, next, *prev = NULL;
-	struct loader_stat *v = NULL;
-	size_t cnt = 0, cap = 0, words = sizeof(struct vno_stats) / 8;
+	int ncpu = libbpf_num_possible_cpus(), ret = 0;
+	__u8 key[64], next[64];
+	bool first = true;
 	__u64 *vals;
 
-	*out = NULL;
-	*n = 0;
-	if (ncpu <= 0)
+	if (ncpu <= 0 || ksize > sizeof(key))
 		return -EINVAL;
-	vals = calloc(ncpu, sizeof(struct vno_stats));
+	vals = calloc(ncpu, vsize);
 	if (!vals)
 		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (cnt == cap) {
-			void *p = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
-
-			if (!p) {
-				free(v);
-				free(vals);
-				return -ENOMEM;
-			}
-			v = p;
-		}
-		if (bpf_map_lookup_elem(fd, &next, vals) == 0) {
-			v[cnt].key = next;
-			sum_percpu((__u64 *)&v[cnt].st, vals, ncpu, words);
-			cnt++;
-		}
-		k = next;
-		prev = &k;
+	while (!ret && bpf_map_get_next_key(fd, first ? NULL : key, next) == 0) {
+		first = false;
+		memcpy(key, next, ksize);
+		if (bpf_map_lookup_elem(fd, key, vals) == 0)
+			ret = fn(key, vals, ncpu, ctx);
 	}
 	free(vals);
-	*out = v;
-	*n = cnt;
+	return ret;
+}
+
+struct grow {
+	void *v;
+	size_t n, cap, size;
+};
+
+static void *grow_next(struct grow *g)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 32;
+		void *p = realloc(g->v, cap * g->size);
+
+		if (!p)
+			return NULL;
+		g->v = p;
+		g->cap = cap;
+	}
+	return (char *)g->v + g->n++ * g->size;
+}
+
+static int add_stat(const void *key, const __u64 *vals, int ncpu, void *ctx)
+{
+	struct loader_stat *s = grow_next(ctx);
+
+	if (!s)
+		return -ENOMEM;
+	memcpy(&s->key, key, sizeof(s->key));
+	sum_percpu((__u64 *)&s->st, vals, ncpu, sizeof(s->st) / 8);
 	return 0;
+}
+
+static int add_drop(const void *key, const __u64 *vals, int ncpu, void *ctx)
+{
+	struct loader_drop *d = grow_next(ctx);
+
+	if (!d)
+		return -ENOMEM;
+	memcpy(&d->key, key, sizeof(d->key));
+	sum_percpu(&d->count, vals, ncpu, 1);
+	return 0;
+}
+
+int loader_stats(const struct loader *l, struct loader_stat **out, size_t *n)
+{
+	struct grow g = { .size = sizeof(**out) };
+	int ret = percpu_each(bpf_map__fd(l->skel->maps.stats), sizeof(struct vno_stats_key),
+			      sizeof(struct vno_stats), add_stat, &g);
+
+	if (ret) {
+		free(g.v);
+		g.v = NULL;
+		g.n = 0;
+	}
+	*out = g.v;
+	*n = g.n;
+	return ret;
 }
 
 int loader_drops(const struct loader *l, struct loader_drop **out, size_t *n)
 {
-	int fd = bpf_map__fd(l->skel->maps.drops), ncpu = libbpf_num_possible_cpus();
-	struct vno_drop_key k, next, *prev = NULL;
-	struct loader_drop *v = NULL;
-	size_t cnt = 0, cap = 0;
-	__u64 *vals;
+	struct grow g = { .size = sizeof(**out) };
+	int ret = percpu_each(bpf_map__fd(l->skel->maps.drops), sizeof(struct vno_drop_key),
+			      sizeof(__u64), add_drop, &g);
 
-	*out = NULL;
-	*n = 0;
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc(ncpu, sizeof(__u64));
-	if (!vals)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (cnt == cap) {
-			void *p = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
-
-			if (!p) {
-				free(v);
-				free(vals);
-				return -ENOMEM;
-			}
-			v = p;
-		}
-		if (bpf_map_lookup_elem(fd, &next, vals) == 0) {
-			v[cnt].key = next;
-			sum_percpu(&v[cnt].count, vals, ncpu, 1);
-			cnt++;
-		}
-		k = next;
-		prev = &k;
+	if (ret) {
+		free(g.v);
+		g.v = NULL;
+		g.n = 0;
 	}
-	free(vals);
-	*out = v;
-	*n = cnt;
-	return 0;
+	*out = g.v;
+	*n = g.n;
+	return ret;
 }

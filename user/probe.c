@@ -163,17 +163,20 @@ static void fail(struct probe_result *r, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void probe_tp_btf(struct probe_result *r)
+/* A BPF_PROG_TYPE_TRACING program on BTF target @name of @kind, attached
+ * through a raw tracepoint link (tp_btf and fentry alike). */
+static void probe_tracing(struct probe_result *r, const char *name, int kind,
+			  enum bpf_attach_type eat)
 {
 	struct btf *btf = vmlinux_btf();
 	int id, fd, lfd;
 
 	if (!btf)
 		return fail(r, -ENOENT, "no kernel BTF (/sys/kernel/btf/vmlinux)");
-	id = btf__find_by_name_kind(btf, "btf_trace_netif_receive_skb", BTF_KIND_TYPEDEF);
+	id = btf__find_by_name_kind(btf, name, kind);
 	if (id <= 0)
-		return fail(r, -ENOENT, "BTF has no btf_trace_netif_receive_skb");
-	fd = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, id);
+		return fail(r, -ENOENT, "BTF has no %s", name);
+	fd = load(BPF_PROG_TYPE_TRACING, eat, id);
 	if (fd < 0)
 		return fail(r, fd, "load: %s", strerror(-fd));
 	lfd = bpf_raw_tracepoint_open(NULL, fd);
@@ -182,6 +185,11 @@ static void probe_tp_btf(struct probe_result *r)
 	else
 		close(lfd);
 	close(fd);
+}
+
+static void probe_tp_btf(struct probe_result *r)
+{
+	probe_tracing(r, "btf_trace_netif_receive_skb", BTF_KIND_TYPEDEF, BPF_TRACE_RAW_TP);
 }
 
 static void probe_raw_tp(struct probe_result *r)
@@ -255,23 +263,7 @@ static void probe_kprobe(struct probe_result *r)
 
 static void probe_fentry(struct probe_result *r)
 {
-	struct btf *btf = vmlinux_btf();
-	int id, fd, lfd;
-
-	if (!btf)
-		return fail(r, -ENOENT, "no kernel BTF");
-	id = btf__find_by_name_kind(btf, "__dev_queue_xmit", BTF_KIND_FUNC);
-	if (id <= 0)
-		return fail(r, -ENOENT, "BTF has no __dev_queue_xmit");
-	fd = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id);
-	if (fd < 0)
-		return fail(r, fd, "load: %s", strerror(-fd));
-	lfd = bpf_raw_tracepoint_open(NULL, fd);
-	if (lfd < 0)
-		fail(r, -errno, "attach: %s", strerror(errno));
-	else
-		close(lfd);
-	close(fd);
+	probe_tracing(r, "__dev_queue_xmit", BTF_KIND_FUNC, BPF_TRACE_FENTRY);
 }
 
 static void probe_tc(struct probe_result *r)

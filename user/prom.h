@@ -18,6 +18,7 @@
 #include <linux/types.h>
 #include "vno.h"
 #include "loader.h"
+#include "run.h"
 
 /* What scrapers must be told, or Prometheus 3 refuses the scrape. */
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -115,18 +116,11 @@ void prom_label_value(FILE *out, const char *s);
 /* ---- export's options, parsed apart from running so they can be tested */
 
 struct export_opts {
+	struct run_opts run;		/* what export shares with record */
 	const char *listen;		/* as given; NULL: the default */
 	char host[64];			/* "" = every address */
 	unsigned port;
-	char **ifaces;			/* patterns, pointing into argv */
-	int n_ifaces;
 	const char *hang_dir;
-	unsigned stall_ms;
-	unsigned window;
-	char **hang_patterns;
-	int n_hang_patterns;
-	enum tc_mode tc_mode;
-	enum attach_mode attach;
 	bool json, help;
 };
 

@@ -5,22 +5,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "loader.h"
+#include "run.h"
 
 struct record_opts {
-	char **ifaces;	/* patterns, pointing into argv */
-	int n_ifaces;
+	struct run_opts run;		/* what record shares with export */
 	unsigned long long duration_ms; /* 0: until a signal */
-	bool json, all, quiet, help;
-	unsigned snaplen;
-	unsigned long long rb_bytes;
-	enum tc_mode tc_mode;
-	enum attach_mode attach;	/* driver hooks */
-	unsigned stall_ms;		/* completion stall trigger; 0 = off */
-	unsigned window;		/* flight recorder frames per device */
+	bool json, quiet, help;
 	unsigned long long trigger_after_ms; /* manual trigger after this long; 0 = never */
-	char **hang_patterns;		/* --hang-pattern, pointing into argv */
-	int n_hang_patterns;
 	const char *write_path;		/* -w FILE */
 	bool force;			/* overwrite FILE */
 	unsigned long long rotate_size;	/* bytes; 0 = one file */

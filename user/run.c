@@ -181,6 +181,100 @@ static int on_sample(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+void run_opts_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->snaplen = 128;
+	o->rb_bytes = 16 << 20;
+	o->tc_mode = TC_AUTO;
+	o->attach = ATTACH_AUTO;
+	o->stall_ms = 1000;
+	o->window = 1024;
+}
+
+void run_opts_free(struct run_opts *o)
+{
+	free(o->ifaces);
+	free(o->hang_patterns);
+	o->ifaces = o->hang_patterns = NULL;
+	o->n_ifaces = o->n_hang_patterns = 0;
+}
+
+static int push(char ***v, int *n, char *s)
+{
+	char **p = realloc(*v, (*n + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	p[(*n)++] = s;
+	return 0;
+}
+
+/* A whole decimal number in [lo, hi]. */
+static int parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
+		      unsigned long long *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end || *v < lo || *v > hi ? -EINVAL : 0;
+}
+
+int run_opt(int c, char *arg, struct run_opts *o, char *err, size_t errlen)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'i':
+		return push(&o->ifaces, &o->n_ifaces, arg) ?: 1;
+	case RUN_OPT_PATTERN:
+		return push(&o->hang_patterns, &o->n_hang_patterns, arg) ?: 1;
+	case RUN_OPT_TC_MODE:
+		if (!strcmp(arg, "tcx"))
+			o->tc_mode = TC_TCX;
+		else if (!strcmp(arg, "clsact"))
+			o->tc_mode = TC_CLSACT;
+		else if (!strcmp(arg, "off"))
+			o->tc_mode = TC_OFF;
+		else if (!strcmp(arg, "auto"))
+			o->tc_mode = TC_AUTO;
+		else
+			goto bad_tc;
+		return 1;
+	case RUN_OPT_ATTACH:
+		if (attach_mode_parse(arg, &o->attach)) {
+			snprintf(err, errlen, "--attach %s: use auto, fentry, kprobe or tp", arg);
+			return -EINVAL;
+		}
+		return 1;
+	case RUN_OPT_STALL:
+		if (parse_uint(arg, 0, 3600000, &v)) {
+			snprintf(err, errlen, "--stall-ms %s: must be milliseconds from 0 (off) "
+					      "to 3600000", arg);
+			return -EINVAL;
+		}
+		o->stall_ms = v;
+		return 1;
+	case RUN_OPT_WINDOW:
+		if (parse_uint(arg, 1, 65536, &v)) {
+			snprintf(err, errlen, "--window %s: must be a number of frames from 1 "
+					      "to 65536", arg);
+			return -EINVAL;
+		}
+		o->window = v;
+		return 1;
+	default:
+		return 0;
+	}
+bad_tc:
+	snprintf(err, errlen, "--tc-mode %s: use tcx, clsact, off or auto", arg);
+	return -EINVAL;
+}
+
 int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,
 		char *err, size_t errlen)
 {

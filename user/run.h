@@ -12,6 +12,23 @@
 #include "loader.h"
 #include "pipeline.h"
 
+/* Long-only options record and export share (getopt codes). */
+enum {
+	RUN_OPT_TC_MODE = 0x100,
+	RUN_OPT_ATTACH,
+	RUN_OPT_STALL,
+	RUN_OPT_WINDOW,
+	RUN_OPT_PATTERN,
+};
+
+#define RUN_LONGOPTS                                                          \
+	{ "interface", required_argument, NULL, 'i' },                        \
+	{ "tc-mode", required_argument, NULL, RUN_OPT_TC_MODE },              \
+	{ "attach", required_argument, NULL, RUN_OPT_ATTACH },                \
+	{ "stall-ms", required_argument, NULL, RUN_OPT_STALL },               \
+	{ "window", required_argument, NULL, RUN_OPT_WINDOW },                \
+	{ "hang-pattern", required_argument, NULL, RUN_OPT_PATTERN }
+
 struct run_opts {
 	char **ifaces;		/* patterns; none = every interface of the netns */
 	int n_ifaces;
@@ -50,6 +67,12 @@ struct runner {
 	} fired[64];
 	unsigned n_fired;
 };
+
+void run_opts_init(struct run_opts *o);
+/* Take option @c (-i or a RUN_OPT_*): 1 when it was one of them, 0 when
+ * not, -EINVAL / -ENOMEM with one sentence in err. */
+int run_opt(int c, char *arg, struct run_opts *o, char *err, size_t errlen);
+void run_opts_free(struct run_opts *o);
 
 /* 0, or -errno with one sentence in err; runner_close() either way. */
 int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,

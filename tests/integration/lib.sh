@@ -14,6 +14,8 @@
 #   vno_record_start OUT ARGS...   vnoffload-trace record ARGS in $TB_H,
 #                          returns once its {"type":"ready"} line is out
 #   vno_record_stop        SIGINT, wait (bounded) for the summary
+#   export_start OUT ARGS... / export_stop [SIG]   the same for export; then
+#                          nscurl / code talk HTTP to it inside $TB_H
 #   assert_eq / assert_jq / tb_fail / skip / tb_finish
 #
 # Every namespace, process and file made here is removed on exit, failure or
@@ -491,3 +493,52 @@ vno_record_wait()
 	VNO_REC_RC=$?
 	VNO_REC_PID=
 }
+
+# ---- vnoffload-trace export ------------------------------------------------
+
+EXP_PID=
+EXP_URL=
+
+# export_start OUT ARGS...: `export ARGS` in $TB_H; returns once its ready
+# line is out, with its address in $EXP_URL.
+export_start()
+{
+	local out=$1
+	shift
+	tb_bg "$TB_H" "$out" "$VNO_BIN" export "$@"
+	EXP_PID=$TB_BG_PID
+	tb_wait_until "$TB_TIMEOUT" _export_ready_or_dead "$out" "$EXP_PID" ||
+		tb_fatal "export $* printed no ready line within ${TB_TIMEOUT}s"
+	grep -q '"type":"ready"' "$out" ||
+		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")"
+	EXP_URL=http://$(jq -r 'select(.type == "ready") | .listen' "$out")
+}
+
+_export_ready_or_dead() { grep -q '"type":"ready"' "$1" || ! kill -0 "$2" 2>/dev/null; }
+
+# export_stop [SIGNAL=TERM]: stop it (bounded wait), status in $EXP_RC.
+export_stop()
+{
+	local i
+	EXP_RC=
+	[[ -n $EXP_PID ]] || return 0
+	{
+		kill -"${1:-TERM}" "$EXP_PID"
+		for ((i = 0; i < TB_TIMEOUT * 20; i++)); do
+			kill -0 "$EXP_PID" || break
+			sleep 0.05
+		done
+		if kill -0 "$EXP_PID"; then
+			tb_fail "export did not exit within ${TB_TIMEOUT}s of SIG${1:-TERM}"
+			kill -KILL "$EXP_PID"
+		fi
+		wait "$EXP_PID"
+		EXP_RC=$?
+	} 2>/dev/null
+	EXP_PID=
+}
+
+# curl inside the bed's host namespace (the exporter listens there).
+nscurl() { ip netns exec "$TB_H" curl -sS --max-time 5 "$@"; }
+# The HTTP status of a request.
+code() { nscurl -o /dev/null -w '%{http_code}' "$@" 2>/dev/null; }

@@ -20,52 +20,8 @@ tb_need_vno
 tb_need_cmd curl promtool tc bpftool
 tb_up
 
-# ---- helpers (the same in test_export_*.sh) ----------------------------------
-
-EXP_PID=
-EXP_URL=
-
-# export_start OUT ARGS...: `export ARGS` in $TB_H; returns once its ready
-# line is out, with its address in $EXP_URL.
-export_start()
-{
-	local out=$1
-	shift
-	tb_bg "$TB_H" "$out" "$VNO_BIN" export "$@"
-	EXP_PID=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _export_ready_or_dead "$out" "$EXP_PID" ||
-		tb_fatal "export $* printed no ready line within ${TB_TIMEOUT}s"
-	grep -q '"type":"ready"' "$out" ||
-		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")"
-	EXP_URL=http://$(jq -r 'select(.type == "ready") | .listen' "$out")
-}
-
-_export_ready_or_dead() { grep -q '"type":"ready"' "$1" || ! kill -0 "$2" 2>/dev/null; }
-
-# export_stop [SIGNAL=TERM]: stop it (bounded wait), status in $EXP_RC.
-export_stop()
-{
-	local i
-	EXP_RC=
-	[[ -n $EXP_PID ]] || return 0
-	{
-		kill -"${1:-TERM}" "$EXP_PID"
-		for ((i = 0; i < TB_TIMEOUT * 20; i++)); do
-			kill -0 "$EXP_PID" || break
-			sleep 0.05
-		done
-		if kill -0 "$EXP_PID"; then
-			tb_fail "export did not exit within ${TB_TIMEOUT}s of SIG${1:-TERM}"
-			kill -KILL "$EXP_PID"
-		fi
-		wait "$EXP_PID"
-		EXP_RC=$?
-	} 2>/dev/null
-	EXP_PID=
-}
 
 # In the bed's namespace: that is where the exporter's loopback is.
-nscurl() { ip netns exec "$TB_H" curl -sS --max-time 5 "$@"; }
 
 # scrape FILE: GET /metrics into FILE; prints "HTTP-CODE CONTENT-TYPE".
 scrape() { nscurl -o "$1" -w '%{http_code} %{content_type}' "$EXP_URL/metrics"; }
@@ -252,7 +208,6 @@ promtool_ok "$S.busy5" "a scrape during traffic"
 
 # ---- requests that are not scrapes --------------------------------------------------
 
-code() { nscurl -o /dev/null -w '%{http_code}' "$@" 2>/dev/null; }
 assert_eq "$(code "$EXP_URL/")" 200 "GET /: the landing page"
 assert_eq "$(nscurl "$EXP_URL/" | grep -c 'href="/metrics"')" 1 "the landing page links /metrics"
 assert_eq "$(code "$EXP_URL/nope")" 404 "GET /nope: 404"

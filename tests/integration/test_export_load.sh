@@ -21,28 +21,7 @@ RSS_SLACK_KB=$((8 * 1024))
 MAX_CONNS=32
 IDLE_TIMEOUT=10
 
-# ---- helpers (the same in test_export*.sh) -------------------------------------
 
-EXP_PID=
-EXP_URL=
-
-export_start()
-{
-	local out=$1
-	shift
-	tb_bg "$TB_H" "$out" "$VNO_BIN" export "$@"
-	EXP_PID=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _export_ready_or_dead "$out" "$EXP_PID" ||
-		tb_fatal "export $* printed no ready line within ${TB_TIMEOUT}s"
-	grep -q '"type":"ready"' "$out" ||
-		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")"
-	EXP_URL=http://$(jq -r 'select(.type == "ready") | .listen' "$out")
-}
-
-_export_ready_or_dead() { grep -q '"type":"ready"' "$1" || ! kill -0 "$2" 2>/dev/null; }
-
-nscurl() { ip netns exec "$TB_H" curl -sS --max-time 5 "$@"; }
-code() { nscurl -o /dev/null -w '%{http_code}' "$@" 2>/dev/null; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$EXP_PID/status"; }
 sockets() { find "/proc/$EXP_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
 

@@ -131,26 +131,26 @@ static int parse(const char *first, ...)
 Test(opts, record_defaults)
 {
 	cr_assert_eq(parse(NULL), 0);
-	cr_assert_eq(P.o.n_ifaces, 0);
+	cr_assert_eq(P.o.run.n_ifaces, 0);
 	cr_assert_eq(P.o.duration_ms, 0);
-	cr_assert_eq(P.o.snaplen, 128);
-	cr_assert_eq(P.o.rb_bytes, 16ULL << 20);
-	cr_assert_eq(P.o.tc_mode, TC_AUTO);
-	cr_assert_not(P.o.json || P.o.all || P.o.quiet || P.o.help);
+	cr_assert_eq(P.o.run.snaplen, 128);
+	cr_assert_eq(P.o.run.rb_bytes, 16ULL << 20);
+	cr_assert_eq(P.o.run.tc_mode, TC_AUTO);
+	cr_assert_not(P.o.json || P.o.run.all_frames || P.o.quiet || P.o.help);
 }
 
 Test(opts, record_interfaces_repeat)
 {
 	assert_ok("-i", "eth0", "--interface", "tap*", "-i", "br0", "--interface=veth1", "-ieno1");
-	cr_assert_eq(P.o.n_ifaces, 5);
-	cr_assert_str_eq(P.o.ifaces[0], "eth0");
-	cr_assert_str_eq(P.o.ifaces[1], "tap*");
-	cr_assert_str_eq(P.o.ifaces[2], "br0");
-	cr_assert_str_eq(P.o.ifaces[3], "veth1");
-	cr_assert_str_eq(P.o.ifaces[4], "eno1");
+	cr_assert_eq(P.o.run.n_ifaces, 5);
+	cr_assert_str_eq(P.o.run.ifaces[0], "eth0");
+	cr_assert_str_eq(P.o.run.ifaces[1], "tap*");
+	cr_assert_str_eq(P.o.run.ifaces[2], "br0");
+	cr_assert_str_eq(P.o.run.ifaces[3], "veth1");
+	cr_assert_str_eq(P.o.run.ifaces[4], "eno1");
 	/* The same interface twice is the caller's business, not an error. */
 	assert_ok("-i", "eth0", "-i", "eth0");
-	cr_assert_eq(P.o.n_ifaces, 2);
+	cr_assert_eq(P.o.run.n_ifaces, 2);
 }
 
 Test(opts, record_duration)
@@ -178,13 +178,13 @@ Test(opts, record_duration)
 Test(opts, record_snaplen)
 {
 	assert_ok("--snaplen", "0");
-	cr_assert_eq(P.o.snaplen, 0);
+	cr_assert_eq(P.o.run.snaplen, 0);
 	assert_ok("--snaplen", "256");
-	cr_assert_eq(P.o.snaplen, VNO_SNAP_MAX);
+	cr_assert_eq(P.o.run.snaplen, VNO_SNAP_MAX);
 	assert_ok("--snaplen=96");
-	cr_assert_eq(P.o.snaplen, 96);
+	cr_assert_eq(P.o.run.snaplen, 96);
 	assert_ok("-s", "64");
-	cr_assert_eq(P.o.snaplen, 64);
+	cr_assert_eq(P.o.run.snaplen, 64);
 	assert_bad("257", "--snaplen", "257");
 	assert_bad("-1", "--snaplen", "-1");
 	assert_bad("abc", "--snaplen", "abc");
@@ -203,15 +203,15 @@ Test(opts, record_snaplen_empty)
 Test(opts, record_buffer)
 {
 	assert_ok("--buffer", "4K");
-	cr_assert_eq(P.o.rb_bytes, 4096);
+	cr_assert_eq(P.o.run.rb_bytes, 4096);
 	assert_ok("--buffer", "4096b");
-	cr_assert_eq(P.o.rb_bytes, 4096);
+	cr_assert_eq(P.o.run.rb_bytes, 4096);
 	assert_ok("--buffer", "1G");
-	cr_assert_eq(P.o.rb_bytes, 1ULL << 30);
+	cr_assert_eq(P.o.run.rb_bytes, 1ULL << 30);
 	assert_ok("--buffer", "64");
-	cr_assert_eq(P.o.rb_bytes, 64ULL << 20);
+	cr_assert_eq(P.o.run.rb_bytes, 64ULL << 20);
 	assert_ok("--buffer=1024K");
-	cr_assert_eq(P.o.rb_bytes, 1ULL << 20);
+	cr_assert_eq(P.o.run.rb_bytes, 1ULL << 20);
 	assert_bad("2K", "--buffer", "2K");
 	assert_bad("4095b", "--buffer", "4095b");
 	assert_bad("2G", "--buffer", "2G");
@@ -224,13 +224,13 @@ Test(opts, record_buffer)
 Test(opts, record_tc_mode)
 {
 	assert_ok("--tc-mode", "tcx");
-	cr_assert_eq(P.o.tc_mode, TC_TCX);
+	cr_assert_eq(P.o.run.tc_mode, TC_TCX);
 	assert_ok("--tc-mode", "clsact");
-	cr_assert_eq(P.o.tc_mode, TC_CLSACT);
+	cr_assert_eq(P.o.run.tc_mode, TC_CLSACT);
 	assert_ok("--tc-mode=off");
-	cr_assert_eq(P.o.tc_mode, TC_OFF);
+	cr_assert_eq(P.o.run.tc_mode, TC_OFF);
 	assert_ok("--tc-mode", "off", "--tc-mode", "auto");
-	cr_assert_eq(P.o.tc_mode, TC_AUTO);
+	cr_assert_eq(P.o.run.tc_mode, TC_AUTO);
 	assert_bad("TCX", "--tc-mode", "TCX");
 	assert_bad("bogus", "--tc-mode", "bogus");
 	assert_bad("tc-mode", "--tc-mode", "");
@@ -240,21 +240,21 @@ Test(opts, record_tc_mode)
 Test(opts, record_flags)
 {
 	assert_ok("--json", "-a", "-q");
-	cr_assert(P.o.json && P.o.all && P.o.quiet);
+	cr_assert(P.o.json && P.o.run.all_frames && P.o.quiet);
 	cr_assert_not(P.o.help);
 	assert_ok("--all", "--quiet");
-	cr_assert(P.o.all && P.o.quiet);
+	cr_assert(P.o.run.all_frames && P.o.quiet);
 	cr_assert_not(P.o.json);
 	assert_ok("-aq");
-	cr_assert(P.o.all && P.o.quiet);
+	cr_assert(P.o.run.all_frames && P.o.quiet);
 	assert_ok("-h");
 	cr_assert(P.o.help);
 	assert_ok("-q", "--help");
 	cr_assert(P.o.help);
 	/* Unique prefixes of long options are accepted. */
 	assert_ok("--snap", "64", "--tc", "off", "--js");
-	cr_assert_eq(P.o.snaplen, 64);
-	cr_assert_eq(P.o.tc_mode, TC_OFF);
+	cr_assert_eq(P.o.run.snaplen, 64);
+	cr_assert_eq(P.o.run.tc_mode, TC_OFF);
 	cr_assert(P.o.json);
 }
 
@@ -311,8 +311,8 @@ Test(opts, record_parse_twice)
 
 	cr_assert_eq(parse("-xa", NULL), -EINVAL);
 	assert_ok("-i", "eth0");
-	cr_assert_not(P.o.all, "-a of the previous command line leaked in");
-	cr_assert_eq(P.o.n_ifaces, 1);
+	cr_assert_not(P.o.run.all_frames, "-a of the previous command line leaked in");
+	cr_assert_eq(P.o.run.n_ifaces, 1);
 }
 
 Test(opts, record_error_fits_small_buffer)

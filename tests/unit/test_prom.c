@@ -656,11 +656,11 @@ Test(prom, export_defaults)
 	cr_assert_eq(parse(&o, err, sizeof(err), NULL), 0, "%s", err);
 	cr_assert_str_eq(o.host, PROM_DEFAULT_HOST);
 	cr_assert_eq(o.port, PROM_DEFAULT_PORT);
-	cr_assert_eq(o.stall_ms, 1000);
-	cr_assert_eq(o.window, 1024);
-	cr_assert_eq(o.tc_mode, TC_AUTO);
+	cr_assert_eq(o.run.stall_ms, 1000);
+	cr_assert_eq(o.run.window, 1024);
+	cr_assert_eq(o.run.tc_mode, TC_AUTO);
 	cr_assert_null(o.hang_dir);
-	cr_assert_eq(o.n_ifaces, 0);
+	cr_assert_eq(o.run.n_ifaces, 0);
 	cr_assert(!o.json && !o.help);
 	export_opts_free(&o);
 }
@@ -678,15 +678,15 @@ Test(prom, export_options)
 	cr_assert_str_eq(o.host, "");
 	cr_assert_eq(o.port, 9999);
 	cr_assert_str_eq(o.listen, ":9999");
-	cr_assert_eq(o.n_ifaces, 2);
-	cr_assert_str_eq(o.ifaces[1], "up*");
+	cr_assert_eq(o.run.n_ifaces, 2);
+	cr_assert_str_eq(o.run.ifaces[1], "up*");
 	cr_assert_str_eq(o.hang_dir, "/var/lib/x");
-	cr_assert_eq(o.stall_ms, 0);
-	cr_assert_eq(o.window, 64);
-	cr_assert_eq(o.n_hang_patterns, 2);
-	cr_assert_str_eq(o.hang_patterns[1], "b");
+	cr_assert_eq(o.run.stall_ms, 0);
+	cr_assert_eq(o.run.window, 64);
+	cr_assert_eq(o.run.n_hang_patterns, 2);
+	cr_assert_str_eq(o.run.hang_patterns[1], "b");
 	cr_assert(o.json);
-	cr_assert_eq(o.tc_mode, TC_CLSACT);
+	cr_assert_eq(o.run.tc_mode, TC_CLSACT);
 	export_opts_free(&o);
 }
 

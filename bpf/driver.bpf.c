@@ -382,8 +382,10 @@ static __always_inline void virtnet_sq_state(const struct send_queue___vno *sq, 
 
 	r->free = BPF_CORE_READ(vq, num_free);
 	r->size = bpf_core_field_exists(vq->num_max) ? BPF_CORE_READ(vq, num_max) : 0;
+	/* No indexes to show: head 0 and tail = descriptors in use, so that
+	 * tail - head is the use on every driver. */
 	r->head = 0;
-	r->tail = 0;
+	r->tail = r->size > r->free ? r->size - r->free : 0;
 }
 
 static __always_inline int on_virtnet_xmit(const struct sk_buff *skb, const struct net_device *dev)
@@ -434,6 +436,8 @@ static __always_inline void on_virtnet_free_exit(const struct send_queue___vno *
 	ev->f.queue = BPF_CORE_READ(vq, index) / 2;
 	ev->f.ring_size = r.size;
 	ev->f.ring_free = r.free;
+	ev->f.ring_head = r.head;
+	ev->f.ring_tail = r.tail;
 	ev->f.flags |= VNO_F_RING;
 	vno_submit(ev);
 }

@@ -9,7 +9,9 @@
 
 #define TC_ACT_UNSPEC (-1)
 
-extern void *bpf_cast_to_kern_ctx(void *) __ksym;
+/* Weak: kernels before 6.3 lack the kfunc, and a strong extern would make
+ * libbpf refuse the whole object there; the loader then leaves TC out. */
+extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
 
 static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 {

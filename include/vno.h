@@ -112,9 +112,11 @@ struct vno_frame {
 	__u8 anomaly;	   /* first anomaly rule id + 1, 0 = none (user space) */
 	__u8 reserved[3];
 	__u32 origin_ifindex; /* device (same netns) the frame entered on, 0 = unknown */
-	/* Driver hops (VNO_F_RING): the TX ring after/at the event. e1000e:
-	 * head = next_to_clean, tail = next_to_use; tun: the ptr_ring's
-	 * consumer and producer; virtio_net: free descriptors only. */
+	/* Driver hops (VNO_F_RING): the TX ring after/at the event; tail - head
+	 * (modulo size) is the descriptors in use. e1000e: head =
+	 * next_to_clean, tail = next_to_use, free = E1000_DESC_UNUSED (one
+	 * slot held back); tun: the ptr_ring's consumer and producer;
+	 * virtio_net: head 0, tail = in use, free = num_free. */
 	__u32 ring_size;
 	__u32 ring_free;
 	__u32 ring_head;

@@ -111,8 +111,11 @@ void json_frame_fields(FILE *out, const struct vno_event *ev)
 	if (f->flags & VNO_F_RING) {
 		fprintf(out, ",\"ring_size\":%u,\"ring_free\":%u,\"ring_used\":", f->ring_size,
 			f->ring_free);
-		if (f->ring_size && f->ring_free <= f->ring_size)
-			fprintf(out, "%u", f->ring_size - f->ring_free);
+		/* tail - head, wrapping (vno.h); a full virtio ring has tail = size. */
+		if (f->ring_size && f->ring_head < f->ring_size && f->ring_tail <= f->ring_size)
+			fprintf(out, "%u", f->ring_tail >= f->ring_head
+						   ? f->ring_tail - f->ring_head
+						   : f->ring_size - f->ring_head + f->ring_tail);
 		else
 			fputs("null", out);
 		fprintf(out, ",\"ring_head\":%u,\"ring_tail\":%u", f->ring_head, f->ring_tail);

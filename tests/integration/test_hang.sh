@@ -9,6 +9,7 @@
 #            "nothing stands out";
 #   anomaly  frames the kernel lets through that trip a rule are marked, a
 #            clean one is not;
+#   carrier  the uplink losing its carrier -> a diagnosis of the uplink;
 #   stall    traffic toward a guest that never reads its tap -> a stall on
 #            tap0 within 2 x --stall-ms, and tun's drops by reason.
 . "$(dirname "$0")/lib.sh"
@@ -134,5 +135,24 @@ assert_jq "$REC" 'map(select(.type == "hang" and .source == "stall" and .dev == 
 assert_jq "$REC" '.[-1].devices | any(.dev == "tap0" and .hop == "done"
 	and (.drops | keys | any(test("RING|FULL|QUEUE"))))' \
 	"stall: tun's drops are counted by reason once its ring is full"
+
+# ---- carrier -----------------------------------------------------------------
+# The peer's end going down takes up0's carrier with it (veth). Last: it
+# also flushes the peer's neighbour entries for the guest.
+REC=$TB_TMP/carrier.jsonl
+vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0
+tb_plant tcp4-tso:segs=10:mss=1448:sport=45101
+tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 45101 and .hop == "xmit")' ||
+	tb_fail "the frame reached up0's xmit"
+ip -n "$TB_P" link set pe0 down
+tb_wait_jq "$REC" 'any(.type == "hang" and .source == "carrier")' ||
+	tb_fail "a carrier loss was reported"
+vno_record_stop INT
+ip -n "$TB_P" link set pe0 up
+assert_jq "$REC" 'map(select(.type == "hang" and .source == "carrier")) | length == 1
+	and .[0].dev == "up0" and (.[0].frames_before | any(.sport == 45101))' \
+	"carrier: up0's carrier loss diagnosed with the frame before it"
+assert_jq "$REC" 'map(select(.type == "hang" and .dev == "tap0")) | length == 0' \
+	"carrier: nothing on the tap, whose carrier stayed"
 
 tb_finish

@@ -46,6 +46,8 @@ KEEP=0
 RESULTS=$ROOT/bench/results.json
 UDP_FLOWS=64
 UDP_SIZE=64
+RECORD_ARGS=""
+EXPORT_ARGS=""
 # Seconds a tracer may take to print its ready line (bpftrace: ~1 s here).
 READY_TIMEOUT=30
 
@@ -63,6 +65,9 @@ usage: bench/bench.sh [options]          (root; make bench)
   --pipeline-records N  records per pipeline_bench run (default $PIPE_RECORDS)
   --no-profile       skip the perf / BPF run-time profile
   --no-pin           do not pin client and server to CPUs 0 and 1
+  --record-args "…"  more options for every record configuration, e.g.
+                     "--tc-mode off" or "--buffer 4M" (to try a change)
+  --export-args "…"  the same for export
   --smoke            1 round of 2 s, veth only, untraced, export, record -q,
                      record -w (and bpftrace-map, tcpdump where installed)
   --results FILE     where the JSON goes (default bench/results.json)
@@ -81,6 +86,8 @@ while (($#)); do
 	--pipeline-records) PIPE_RECORDS=$2; shift ;;
 	--no-profile) PROFILE=0 ;;
 	--no-pin) PIN=0 ;;
+	--record-args) RECORD_ARGS=$2; shift ;;
+	--export-args) EXPORT_ARGS=$2; shift ;;
 	--smoke)
 		SMOKE=1 ROUNDS=1 SECS=2 PATHS=veth WORKLOADS="tcp udp"
 		CONFIGS="untraced export record-q record-w" READY_SAMPLES=3
@@ -400,21 +407,23 @@ _tr_ready_or_dead() { _tr_ready || ! kill -0 "$TR_PID" 2>/dev/null; }
 # start_tracer CONFIG RUNDIR: start it in $TR_NS; 0 once it is ready.
 start_tracer()
 {
-	local cfg=$1 dir=$2 ifargs=() i cmd=()
+	local cfg=$1 dir=$2 ifargs=() i cmd=() rargs=() eargs=()
+	read -r -a rargs <<<"$RECORD_ARGS"
+	read -r -a eargs <<<"$EXPORT_ARGS"
 	TR_CFG=$cfg TR_PID="" TR_OUT=$dir/tracer.out TR_ERR=$dir/tracer.err TR_FILE=""
 	for i in "${TR_IFACES[@]}"; do
 		ifargs+=(-i "$i")
 	done
 	case $cfg in
 	untraced) return 0 ;;
-	export) cmd=("$VNO" export --json --listen 127.0.0.1:0 "${ifargs[@]}") ;;
+	export) cmd=("$VNO" export --json --listen 127.0.0.1:0 "${eargs[@]}" "${ifargs[@]}") ;;
 	# -q with --json: stdout carries only the ready and summary lines, so
 	# the sink is /dev/null in all but name and the summary is readable.
-	record-q) cmd=("$VNO" record --json -q "${ifargs[@]}") ;;
-	record-json) cmd=("$VNO" record --json "${ifargs[@]}") ;;
+	record-q) cmd=("$VNO" record --json -q "${rargs[@]}" "${ifargs[@]}") ;;
+	record-json) cmd=("$VNO" record --json "${rargs[@]}" "${ifargs[@]}") ;;
 	record-w)
 		TR_FILE=$dir/x.pcapng.gz
-		cmd=("$VNO" record --json -q -w "$TR_FILE" "${ifargs[@]}")
+		cmd=("$VNO" record --json -q -w "$TR_FILE" "${rargs[@]}" "${ifargs[@]}")
 		;;
 	bpftrace-map) cmd=(bpftrace -e "$BT_MAP") ;;
 	bpftrace-print) cmd=(bpftrace -e "$BT_PRINT") ;;
@@ -649,12 +658,15 @@ ready_ms()
 
 measure_ready()
 {
-	local i rec=() exp=() base=()
+	local i rec=() exp=() base=() rargs=() eargs=()
+	read -r -a rargs <<<"$RECORD_ARGS"
+	read -r -a eargs <<<"$EXPORT_ARGS"
 	path_vars "${PATHS%% *}"
 	log "time to the ready line: $READY_SAMPLES starts each of record and export (-i ${TR_IFACES[*]})"
 	for ((i = 0; i < READY_SAMPLES; i++)); do
-		rec+=("$(ready_ms "$TR_NS" "$VNO" record --json -q "${TR_IFACES[@]/#/-i}")")
-		exp+=("$(ready_ms "$TR_NS" "$VNO" export --json --listen 127.0.0.1:0 "${TR_IFACES[@]/#/-i}")")
+		rec+=("$(ready_ms "$TR_NS" "$VNO" record --json -q "${rargs[@]}" "${TR_IFACES[@]/#/-i}")")
+		exp+=("$(ready_ms "$TR_NS" "$VNO" export --json --listen 127.0.0.1:0 "${eargs[@]}" \
+			"${TR_IFACES[@]/#/-i}")")
 		# The same measured around a process that prints at once: what
 		# fork, exec and entering the namespace cost by themselves.
 		base+=("$(ready_ms "$TR_NS" echo '"ready"')")
@@ -775,6 +787,7 @@ write_results()
 		--argjson rounds "$ROUNDS" --argjson secs "$SECS" --arg paths "$PATHS" \
 		--arg workloads "$WORKLOADS" --arg configs "$CONFIGS" --argjson pin "$PIN" \
 		--argjson smoke "$SMOKE" --argjson flows "$UDP_FLOWS" --argjson size "$UDP_SIZE" \
+		--arg record_args "$RECORD_ARGS" --arg export_args "$EXPORT_ARGS" \
 		-f /dev/stdin "$RUNS" >"$RESULTS.tmp" <<'JQ'
 def med: map(select(. != null)) | sort
 	| if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
@@ -851,6 +864,7 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 	      workloads: ($workloads | split(" ")), configs: ($configs | split(" ")),
 	      pinned: ($pin == 1), pinning: (if $pin == 1 then "client on CPU 0, server on CPU 1, tracers unpinned" else "none" end),
 	      udp_flows: $flows, udp_payload_bytes: $size,
+	      record_args: $record_args, export_args: $export_args,
 	      bpftrace_map: "tracepoint:net:net_dev_start_xmit { @[str(args->name)] = count(); }",
 	      bpftrace_print: "tracepoint:net:net_dev_start_xmit { printf(\"%s %u %u %u %u\\n\", str(args->name), args->len, args->gso_size, args->gso_segs, args->ip_summed); }",
 	      tcpdump: "tcpdump -n -i IFACE -s 128 -w FILE"},

@@ -85,15 +85,15 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		vno_pkt_id_forget(skb);
 		return 0;
 	}
-	if (!freed) {
-		vno_pkt_id_forget(skb);
+	/* Not handed to a driver of ours: its packet id, if it had one, is
+	 * left to vno_pkt_id's head check; a delete here would cost every
+	 * free on the host a hash operation. */
+	if (!freed)
 		return 0;
-	}
 	dev = BPF_CORE_READ(skb, dev);
-	if (!dev || !vno_watched(vno_dev_netns(dev), BPF_CORE_READ(dev, ifindex))) {
-		vno_pkt_id_forget(skb);
+	if (!dev || !vno_quick_ifindex(BPF_CORE_READ(dev, ifindex)) ||
+	    !vno_watched(vno_dev_netns(dev), BPF_CORE_READ(dev, ifindex)))
 		return 0;
-	}
 	netns = vno_dev_netns(dev);
 	vno_read_meta(skb, &m);
 	vno_stat(netns, BPF_CORE_READ(dev, ifindex), VNO_HOP_DROP, &m, 0, false);

@@ -22,7 +22,7 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 	__u64 addr, now;
 	__u32 netns;
 
-	if (!dev)
+	if (!dev || !vno_quick_ifindex(ctx->ifindex))
 		return TC_ACT_UNSPEC;
 	netns = vno_dev_netns(dev);
 	if (!vno_watched(netns, ctx->ifindex))

@@ -127,10 +127,16 @@ extern const volatile __u64 cfg_wakeup_bytes; /* wake user space past this much 
 extern const volatile __u32 cfg_events;	    /* records to the ring buffer (0: export) */
 extern const volatile __u32 cfg_stats;	    /* in-kernel aggregates */
 extern const volatile __u32 cfg_flight_window; /* frames per device, power of two; 0 off */
+/* The chosen interfaces' ifindexes, checked before anything else is read:
+ * most skbs in a host are on other devices. 0 entries: no quick filter. */
+#define VNO_QUICK_IFS 16
+extern const volatile __u32 cfg_n_ifindexes;
+extern const volatile __u32 cfg_ifindexes[VNO_QUICK_IFS];
 
 /* Kernels before 6.2 (commit 354259fa73e2 "net: remove skb->vlan_present")
  * had a separate presence bit; since then a tag is present iff vlan_all != 0. */
 struct sk_buff___pre62 {
+	unsigned int len; /* where vno_read_meta's window starts */
 	__u8 vlan_present : 1;
 } __attribute__((preserve_access_index));
 
@@ -174,9 +180,9 @@ struct vno_ids_map {
 
 extern struct vno_ids_map ids SEC(".maps");
 
-static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb)
+static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb, const void *headp)
 {
-	__u64 addr = vno_addr(skb), head = (__u64)BPF_CORE_READ(skb, head), z;
+	__u64 addr = vno_addr(skb), head = (__u64)headp, z;
 	struct vno_id *cur = bpf_map_lookup_elem(&ids, &addr), nid;
 
 	if (cur && cur->head == head)
@@ -205,6 +211,17 @@ static __always_inline __u32 vno_dev_netns(const struct net_device *dev)
 	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
 }
 
+/* Could (any netns, @ifindex) be watched? A probe-free first cut. */
+static __always_inline bool vno_quick_ifindex(__u32 ifindex)
+{
+	if (cfg_all_ifaces || !cfg_n_ifindexes)
+		return true;
+	for (int i = 0; i < VNO_QUICK_IFS; i++)
+		if (i < cfg_n_ifindexes && cfg_ifindexes[i] == ifindex)
+			return true;
+	return false;
+}
+
 /* Is (netns, ifindex) one of the chosen interfaces? */
 /* Is (netns, ifindex) one of the chosen interfaces? *slot (when asked) is
  * its flight recorder slot + 1, 0 for none. */
@@ -228,44 +245,106 @@ static __always_inline bool vno_watched(__u32 netns, __u32 ifindex)
 	return vno_watched_slot(netns, ifindex, &slot);
 }
 
-static __always_inline unsigned char *vno_skb_end(const struct sk_buff *skb, unsigned char *head)
-{
-	/* 64-bit kernels keep skb->end as an offset from head
-	 * (NET_SKBUFF_DATA_USES_OFFSET); 32-bit ones as a pointer. */
-	if (bpf_core_field_size(skb->end) == 4)
-		return head + BPF_CORE_READ(skb, end);
-	return (unsigned char *)(unsigned long)BPF_CORE_READ(skb, end);
-}
 
-/* Offload metadata that decides whether a frame is reported by default. */
+/*
+ * What a hook needs of an skb, read with two probe reads instead of one per
+ * field: the sk_buff from len to past data (every field used lies there on
+ * every kernel from 5.8 on, 112..208 on 6.18), and the head of
+ * skb_shared_info. CO-RE offsets index the copies; a kernel whose layout
+ * fell outside them would fail to load, never read the wrong bytes.
+ */
+#define VNO_SKB_WIN 128
+#define VNO_SH_WIN 32
+
 struct vno_meta {
 	__u32 len;	/* wire length: skb->len and a link header already pulled */
+	__u32 data_len;
 	__u32 gso_type;
 	__u16 gso_size;
 	__u16 gso_segs;
 	__u8 nr_frags;
 	__u8 ip_summed;
+	__u16 queue;
+	__u16 protocol;	/* network order */
+	__u16 mac, nh, th; /* offsets from head; mac = data when unset */
+	__u16 csum_start, csum_offset;
+	__u16 vlan_tci, vlan_proto;
+	__u8 vlan_present;
+	__u32 data;	/* data - head */
+	__u32 tail;	/* tail - head */
+	unsigned char *head;
 };
+
+/* A field of the sk_buff copied into window @w (which starts at len). The
+ * verifier refuses subtracting from a stack pointer, so the two CO-RE
+ * offsets are subtracted as numbers first. */
+#define VNO_WOFF(T, base, info, field) \
+	(__builtin_preserve_field_info(((T *)0)->field, info) - bpf_core_field_offset(T, base))
+#define VNO_WF(w, field) \
+	(*(typeof(((struct sk_buff *)0)->field) *)((void *)(w) + \
+		VNO_WOFF(struct sk_buff, len, BPF_FIELD_BYTE_OFFSET, field)))
+/* The same for a bitfield (as libbpf's BPF_CORE_READ_BITFIELD does it). */
+#define VNO_WBF(T, w, field) ({                                                      \
+	const void *p__ = (const void *)(w) + VNO_WOFF(T, len, BPF_FIELD_BYTE_OFFSET, field); \
+	unsigned long long v__;                                                       \
+	switch (__builtin_preserve_field_info(((T *)0)->field, BPF_FIELD_BYTE_SIZE)) { \
+	case 1: v__ = *(const unsigned char *)p__; break;                             \
+	case 2: v__ = *(const unsigned short *)p__; break;                            \
+	case 4: v__ = *(const unsigned int *)p__; break;                              \
+	default: v__ = *(const unsigned long long *)p__; break;                       \
+	}                                                                             \
+	v__ <<= __builtin_preserve_field_info(((T *)0)->field, BPF_FIELD_LSHIFT_U64);  \
+	v__ >>= __builtin_preserve_field_info(((T *)0)->field, BPF_FIELD_RSHIFT_U64);  \
+	v__;                                                                          \
+})
 
 static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_meta *m)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	struct skb_shared_info *sh = (void *)vno_skb_end(skb, head);
-	__u16 mac;
-	__u32 data;
+	__u8 w[VNO_SKB_WIN], sh[VNO_SH_WIN];
+	const struct skb_shared_info *si = (const void *)sh;
+	__u32 end;
 
-	m->gso_type = BPF_CORE_READ(sh, gso_type);
-	m->gso_size = BPF_CORE_READ(sh, gso_size);
-	m->gso_segs = BPF_CORE_READ(sh, gso_segs);
-	m->nr_frags = BPF_CORE_READ(sh, nr_frags);
-	m->ip_summed = BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed);
-	m->len = BPF_CORE_READ(skb, len);
+	__builtin_memset(w, 0, sizeof(w));
+	__builtin_memset(sh, 0, sizeof(sh));
+	bpf_probe_read_kernel(w, sizeof(w), (void *)skb + bpf_core_field_offset(struct sk_buff, len));
+	m->head = VNO_WF(w, head);
+	/* 64-bit kernels keep tail and end as offsets from head
+	 * (NET_SKBUFF_DATA_USES_OFFSET), the only kind built for. */
+	end = VNO_WF(w, end);
+	m->tail = VNO_WF(w, tail);
+	bpf_probe_read_kernel(sh, sizeof(sh), m->head + end);
+	m->gso_type = si->gso_type;
+	m->gso_size = si->gso_size;
+	m->gso_segs = si->gso_segs;
+	m->nr_frags = si->nr_frags;
+	m->ip_summed = VNO_WBF(struct sk_buff, w, ip_summed);
+	m->len = VNO_WF(w, len);
+	m->data_len = VNO_WF(w, data_len);
+	m->queue = VNO_WF(w, queue_mapping);
+	m->protocol = VNO_WF(w, protocol);
+	m->data = (unsigned long)VNO_WF(w, data) - (unsigned long)m->head;
+	m->mac = VNO_WF(w, mac_header);
+	m->nh = VNO_WF(w, network_header);
+	m->th = VNO_WF(w, transport_header);
+	m->csum_start = VNO_WF(w, csum_start);
+	m->csum_offset = VNO_WF(w, csum_offset);
+	m->vlan_tci = VNO_WF(w, vlan_tci);
+	m->vlan_proto = VNO_WF(w, vlan_proto);
+	if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
+		m->vlan_present = VNO_WBF(struct sk_buff___pre62, w, vlan_present);
+	else
+		m->vlan_present = m->vlan_proto != 0;
+	if (m->mac == (__u16)~0U) /* no MAC header yet: start at data */
+		m->mac = m->data;
 	/* On receive, skb->len no longer counts the link header that
 	 * eth_type_trans pulled; count it so every hop reports wire length. */
-	mac = BPF_CORE_READ(skb, mac_header);
-	data = BPF_CORE_READ(skb, data) - head;
-	if (mac != (__u16)~0U && data > mac)
-		m->len += data - mac;
+	if (m->data > m->mac)
+		m->len += m->data - m->mac;
+}
+
+static __always_inline bool vno_wanted(const struct vno_meta *m)
+{
+	return cfg_all_frames || m->gso_size || m->gso_type || m->ip_summed == VNO_CSUM_PARTIAL;
 }
 
 /* One frame into the in-kernel aggregates. */
@@ -338,10 +417,6 @@ static __always_inline void vno_flight_put(const struct vno_frame *f, __u32 slot
 		__builtin_memcpy(dst, f, sizeof(*f));
 }
 
-static __always_inline bool vno_wanted(const struct vno_meta *m)
-{
-	return cfg_all_frames || m->gso_size || m->gso_type || m->ip_summed == VNO_CSUM_PARTIAL;
-}
 
 static __always_inline void vno_submit(struct vno_event *ev)
 {
@@ -370,23 +445,21 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 				     const struct vno_meta *m, const struct vno_hopinfo *hi)
 {
 	struct vno_frame *f = &ev->f;
-	unsigned char *head;
-	__u16 mac, nh, th, tail16;
-	__u32 tail, n, data;
+	__u32 n;
 
 	f->ts_ns = bpf_ktime_get_ns();
-	f->pkt_id = vno_pkt_id(skb);
+	f->pkt_id = vno_pkt_id(skb, m->head);
 	f->latency_ns = hi->latency;
 	f->netns = netns;
 	f->ifindex = BPF_CORE_READ(dev, ifindex);
 	f->len = m->len;
-	f->data_len = BPF_CORE_READ(skb, data_len);
+	f->data_len = m->data_len;
 	f->gso_type = m->gso_type;
 	f->drop_reason = hi->reason;
 	f->tcp_seq = 0;
 	f->gso_size = m->gso_size;
 	f->gso_segs = m->gso_segs;
-	f->queue = BPF_CORE_READ(skb, queue_mapping);
+	f->queue = m->queue;
 	f->hop = hi->hop;
 	f->ip_summed = m->ip_summed;
 	f->nr_frags = m->nr_frags;
@@ -395,7 +468,7 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 	f->flags = hi->flags;
 	f->tcp_flags = 0;
 	f->ip_ver = 0;
-	f->l3_proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	f->l3_proto = bpf_ntohs(m->protocol);
 	f->sport = 0;
 	f->dport = 0;
 	f->anomaly = 0;
@@ -408,51 +481,33 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 	__builtin_memset(f->saddr, 0, sizeof(f->saddr));
 	__builtin_memset(f->daddr, 0, sizeof(f->daddr));
 	BPF_CORE_READ_STR_INTO(&f->dev, dev, name);
-
-	if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present)) {
-		if (BPF_CORE_READ_BITFIELD_PROBED((struct sk_buff___pre62 *)skb, vlan_present)) {
-			f->vlan_tci = BPF_CORE_READ(skb, vlan_tci);
-			f->vlan_proto = bpf_ntohs(BPF_CORE_READ(skb, vlan_proto));
-		} else {
-			f->vlan_tci = 0;
-			f->vlan_proto = 0;
-		}
-	} else {
-		f->vlan_tci = BPF_CORE_READ(skb, vlan_tci);
-		f->vlan_proto = bpf_ntohs(BPF_CORE_READ(skb, vlan_proto));
-	}
-	if (f->vlan_proto)
+	if (m->vlan_present) {
+		f->vlan_tci = m->vlan_tci;
+		f->vlan_proto = bpf_ntohs(m->vlan_proto);
 		f->flags |= VNO_F_VLAN_HW;
-
-	head = BPF_CORE_READ(skb, head);
-	mac = BPF_CORE_READ(skb, mac_header);
-	nh = BPF_CORE_READ(skb, network_header);
-	th = BPF_CORE_READ(skb, transport_header);
-	data = BPF_CORE_READ(skb, data) - head;
-	if (mac == (__u16)~0U) /* no MAC header yet: start at data */
-		mac = data;
-	f->network_off = nh - mac;
-	f->transport_off = th == (__u16)~0U ? 0xFFFF : (__u16)(th - mac);
+	} else {
+		f->vlan_tci = 0;
+		f->vlan_proto = 0;
+	}
+	f->network_off = m->nh - m->mac;
+	f->transport_off = m->th == (__u16)~0U ? 0xFFFF : (__u16)(m->th - m->mac);
 	if (m->ip_summed == VNO_CSUM_PARTIAL) {
-		f->csum_start = BPF_CORE_READ(skb, csum_start) - mac;
-		f->csum_offset = BPF_CORE_READ(skb, csum_offset);
+		f->csum_start = m->csum_start - m->mac;
+		f->csum_offset = m->csum_offset;
 	} else {
 		f->csum_start = 0;
 		f->csum_offset = 0;
 	}
-
-	if (bpf_core_field_size(skb->tail) == 4)
-		tail = BPF_CORE_READ(skb, tail);
-	else
-		tail = (unsigned char *)(unsigned long)BPF_CORE_READ(skb, tail) - head;
-	n = tail > mac ? tail - mac : 0;
-	tail16 = n > 0xFFFF ? 0xFFFF : n;
-	f->mac_len = tail16;
+	n = m->tail > m->mac ? m->tail - m->mac : 0;
+	f->mac_len = n > 0xFFFF ? 0xFFFF : n;
+	/* Export keeps only the record (flight recorder): no bytes to copy. */
+	if (!cfg_events)
+		n = 0;
 	if (n > cfg_snaplen)
 		n = cfg_snaplen;
 	if (n > VNO_SNAP_MAX)
 		n = VNO_SNAP_MAX;
-	if (bpf_probe_read_kernel(ev->data, n, head + mac))
+	if (n && bpf_probe_read_kernel(ev->data, n, m->head + m->mac))
 		n = 0;
 	f->cap_len = n;
 }

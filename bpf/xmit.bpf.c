@@ -38,8 +38,10 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 
 	if (!dev)
 		return 0;
-	netns = vno_dev_netns(dev);
 	ifindex = BPF_CORE_READ(dev, ifindex);
+	if (!vno_quick_ifindex(ifindex))
+		return 0;
+	netns = vno_dev_netns(dev);
 	if (!vno_watched_slot(netns, ifindex, &slot))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
@@ -61,7 +63,7 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 	 * completion, the stall trigger and the aggregates need it. */
 	vno_emit(skb, dev, netns, &m, &hi, slot);
 	in.ts_ns = now;
-	in.pkt_id = vno_pkt_id(skb); /* assigned by vno_emit: a lookup */
+	in.pkt_id = vno_pkt_id(skb, m.head); /* assigned by vno_emit: a lookup */
 	in.netns = netns;
 	in.ifindex = ifindex;
 	in.queue = BPF_CORE_READ(skb, queue_mapping);
@@ -83,8 +85,10 @@ static __always_inline int on_rx(const struct sk_buff *skb)
 
 	if (!dev)
 		return 0;
-	netns = vno_dev_netns(dev);
 	ifindex = BPF_CORE_READ(dev, ifindex);
+	if (!vno_quick_ifindex(ifindex))
+		return 0;
+	netns = vno_dev_netns(dev);
 	if (!vno_watched(netns, ifindex))
 		return 0;
 	vno_count(VNO_CNT_SEEN);

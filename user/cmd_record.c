@@ -44,7 +44,7 @@ static void usage(FILE *out)
 		"      --json             JSON lines: ready, frame…, summary\n"
 		"  -a, --all              every skb, not only frames carrying offload metadata\n"
 		"      --snaplen N        frame bytes to keep per record (0-%d, default 128)\n"
-		"      --buffer SIZE      ring buffer size (default 16M)\n"
+		"      --buffer SIZE      ring buffer size (default 8M)\n"
 		"      --tc-mode MODE     tcx, clsact or off (default: tcx where the kernel has it)\n"
 		"      --attach KIND      driver hooks: auto (fentry, else kprobe), fentry, kprobe,\n"
 		"                         or tp (tracepoints and TC only)\n"

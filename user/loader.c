@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#define VNO_QUICK_IFS 16 /* bpf/vno.bpf.h */
 #include "vno.h" /* before the skeleton: its .bss holds a struct vno_stats */
 #include "vno.skel.h"
 #include "loader.h"
@@ -383,6 +384,11 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;
 	bpf_map__set_max_entries(skel->maps.events, o->rb_bytes);
 	skel->rodata->cfg_events = !o->no_events;
+	if (!o->all_ifaces && o->n_ifaces <= VNO_QUICK_IFS) {
+		skel->rodata->cfg_n_ifindexes = o->n_ifaces;
+		for (size_t i = 0; i < o->n_ifaces; i++)
+			skel->rodata->cfg_ifindexes[i] = o->ifaces[i].ifindex;
+	}
 	skel->rodata->cfg_stats = 1;
 	l->window = 0;
 	if (o->window) {

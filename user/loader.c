@@ -165,6 +165,7 @@ struct loader {
 	size_t n_tc;
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	unsigned window;	/* flight recorder frames per slot */
+	bool tc_clsact_fallback; /* TCX was chosen but refused */
 	struct vno_dev_key slots[VNO_FLIGHT_MAX_DEVS];
 	unsigned n_slots;
 };
@@ -206,8 +207,11 @@ static enum tc_mode choose_tc(enum tc_mode want, const char **why)
 		*why = "none: sched_cls programs do not load here";
 		return TC_OFF;
 	}
+	/* Whether TCX exists is in the kernel's BTF; attaching a probe link on
+	 * lo to find out costs start-up time (attach_tc falls back anyway). */
 	if (want == TC_AUTO)
-		want = probe_kind(PROBE_TCX)->ok ? TC_TCX : TC_CLSACT;
+		want = probe_btf_enum_value("bpf_attach_type", "BPF_TCX_INGRESS") ? TC_TCX
+										   : TC_CLSACT;
 	*why = want == TC_TCX ? "tcx" : "tc clsact";
 	return want;
 }
@@ -286,6 +290,14 @@ static int attach_tc(struct loader *l, const struct loader_opts *o, enum tc_mode
 				ret = bpf_link_create(fds[dir], it->ifindex,
 						      dir ? VNO_BPF_TCX_EGRESS : VNO_BPF_TCX_INGRESS,
 						      NULL);
+				if (ret < 0 && o->tc_mode == TC_AUTO && !l->n_tc) {
+					/* Chosen from BTF, refused at the first link. */
+					pr_info("TCX links refused (%s): using clsact\n", strerror(errno));
+					mode = TC_CLSACT;
+					l->tc_clsact_fallback = true;
+					dir--;
+					continue;
+				}
 				if (ret < 0) {
 					ret = -errno;
 					goto fail;
@@ -560,12 +572,6 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 		return NULL;
 	}
 	tc = choose_tc(o->tc_mode, &tcwhy);
-	if (o->tc_mode == TC_TCX && tc == TC_CLSACT && !probe_kind(PROBE_TCX)->ok) {
-		snprintf(err, errlen, "--tc-mode tcx: %s", probe_kind(PROBE_TCX)->why);
-		free(l);
-		errno = ENOTSUP;
-		return NULL;
-	}
 	for (int attempt = 0; attempt < MAX_TRIES + 2 * (int)N_DRV; attempt++) {
 		bool any_drv = false;
 
@@ -618,6 +624,8 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 				vno_hop_name(hop), l->hooks[hop]);
 		pr_info("hop %s: %s\n", vno_hop_name(hop), l->hooks[hop]);
 	}
+	if (l->tc_clsact_fallback)
+		tcwhy = "tc clsact (TCX refused)";
 	snprintf(l->hooks[VNO_HOP_TC_INGRESS], VNO_HOOK_LEN, "%s", tcwhy);
 	snprintf(l->hooks[VNO_HOP_TC_EGRESS], VNO_HOOK_LEN, "%s", tcwhy);
 	drv_describe(l->hooks, drv, drv_off ? drv_why : NULL);

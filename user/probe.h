@@ -40,6 +40,10 @@ bool probe_func_btf(const char *name, char *module, size_t len);
 /* Is @name a symbol in /proc/kallsyms (what a kprobe attaches by)? */
 bool probe_func_kallsyms(const char *name);
 
+/* Does the kernel's enum @type have @name (e.g. bpf_attach_type's
+ * BPF_TCX_INGRESS)? Cheaper than loading a probe. */
+bool probe_btf_enum_value(const char *type, const char *name);
+
 /* Does tracefs list events/@category/@name? */
 bool probe_tracepoint_exists(const char *category, const char *name);
 

@@ -178,24 +178,12 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 		case 'h':
 			o->help = true;
 			return 0;
-		case ':':
-			snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			if (optopt)
-				snprintf(err, errlen, "unknown option -%c; see vnoffload-trace "
-						      "export --help", optopt);
-			else
-				snprintf(err, errlen, "unknown option %s; see vnoffload-trace "
-						      "export --help", argv[optind - 1]);
-			return -EINVAL;
+			return run_opt_bad(c, argv, "export", err, errlen);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'; interfaces go after -i",
-			 argv[optind]);
+	if (run_opt_end(argc, argv, err, errlen))
 		return -EINVAL;
-	}
 	return 0;
 }
 

@@ -169,24 +169,12 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		case 'h':
 			o->help = true;
 			return 0;
-		case ':':
-			snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			if (optopt)
-				snprintf(err, errlen, "unknown option -%c; see vnoffload-trace "
-						      "record --help", optopt);
-			else
-				snprintf(err, errlen, "unknown option %s; see vnoffload-trace "
-						      "record --help", argv[optind - 1]);
-			return -EINVAL;
+			return run_opt_bad(c, argv, "record", err, errlen);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'; interfaces go after -i",
-			 argv[optind]);
+	if (run_opt_end(argc, argv, err, errlen))
 		return -EINVAL;
-	}
 	if ((o->rotate_size || o->rotate_count) && !o->write_path) {
 		snprintf(err, errlen, "--rotate-size and --rotate-count need -w FILE");
 		return -EINVAL;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,27 @@ int run_opt(int c, char *arg, struct run_opts *o, char *err, size_t errlen)
 	}
 bad_tc:
 	snprintf(err, errlen, "--tc-mode %s: use tcx, clsact, off or auto", arg);
+	return -EINVAL;
+}
+
+int run_opt_bad(int c, char **argv, const char *cmd, char *err, size_t errlen)
+{
+	if (c == ':')
+		snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
+	else if (optopt)
+		snprintf(err, errlen, "unknown option -%c; see vnoffload-trace %s --help", optopt,
+			 cmd);
+	else
+		snprintf(err, errlen, "unknown option %s; see vnoffload-trace %s --help",
+			 argv[optind - 1], cmd);
+	return -EINVAL;
+}
+
+int run_opt_end(int argc, char **argv, char *err, size_t errlen)
+{
+	if (optind >= argc)
+		return 0;
+	snprintf(err, errlen, "unexpected argument '%s'; interfaces go after -i", argv[optind]);
 	return -EINVAL;
 }
 

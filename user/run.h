@@ -73,6 +73,11 @@ void run_opts_init(struct run_opts *o);
  * not, -EINVAL / -ENOMEM with one sentence in err. */
 int run_opt(int c, char *arg, struct run_opts *o, char *err, size_t errlen);
 void run_opts_free(struct run_opts *o);
+/* getopt said ':' (an argument missing) or something unknown: the sentence
+ * for it, naming @cmd's --help. Returns -EINVAL. */
+int run_opt_bad(int c, char **argv, const char *cmd, char *err, size_t errlen);
+/* After the options nothing may be left. 0 or -EINVAL. */
+int run_opt_end(int argc, char **argv, char *err, size_t errlen);
 
 /* 0, or -errno with one sentence in err; runner_close() either way. */
 int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,

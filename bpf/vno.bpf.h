@@ -429,6 +429,7 @@ static __always_inline void vno_submit(struct vno_event *ev)
 
 /* What the hook knows beyond the skb itself. */
 struct vno_hopinfo {
+	__u64 pkt_id;	/* when the hook already has it; 0: vno_fill gets it */
 	__u64 latency;
 	__u32 reason;
 	__u32 origin;
@@ -448,7 +449,7 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 	__u32 n;
 
 	f->ts_ns = bpf_ktime_get_ns();
-	f->pkt_id = vno_pkt_id(skb, m->head);
+	f->pkt_id = hi->pkt_id ?: vno_pkt_id(skb, m->head);
 	f->latency_ns = hi->latency;
 	f->netns = netns;
 	f->ifindex = BPF_CORE_READ(dev, ifindex);

@@ -59,11 +59,13 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 	org = bpf_map_lookup_elem(&origin, &addr);
 	if (org)
 		hi.origin = *org;
+	/* Once, for the record and the in-flight entry alike. */
+	hi.pkt_id = vno_pkt_id(skb, m.head);
 	/* In flight whether or not the record reached user space: the
 	 * completion, the stall trigger and the aggregates need it. */
 	vno_emit(skb, dev, netns, &m, &hi, slot);
 	in.ts_ns = now;
-	in.pkt_id = vno_pkt_id(skb, m.head); /* assigned by vno_emit: a lookup */
+	in.pkt_id = hi.pkt_id;
 	in.netns = netns;
 	in.ifindex = ifindex;
 	in.queue = BPF_CORE_READ(skb, queue_mapping);

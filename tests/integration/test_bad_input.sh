@@ -14,13 +14,14 @@ tb_need_vno
 NS=vnob-$TB_SFX
 tb_netns_add "$NS"
 
-# expect_error WANT_IN_MESSAGE ARGS...
+# expect_error WANT_IN_MESSAGE ARGS...: `record ARGS` fails with one sentence.
+# VNO_CMD (default record) and VNO_AS (a command prefix, e.g. setpriv) vary it.
 expect_error()
 {
 	local want=$1
 	shift
 	local out=$TB_TMP/out err=$TB_TMP/err rc lines
-	timeout 20 ip netns exec "$NS" "$VNO_BIN" record "$@" >"$out" 2>"$err"
+	timeout 20 ip netns exec "$NS" ${VNO_AS:-} "$VNO_BIN" "${VNO_CMD:-record}" "$@" >"$out" 2>"$err"
 	rc=$?
 	lines=$(wc -l <"$err")
 	if ((rc == 0)); then
@@ -50,6 +51,26 @@ expect_error bogus --tc-mode bogus
 expect_error frobnicate --frobnicate
 expect_error nosuch0 --json -i nosuch0 -d 1
 expect_error abc --json -d abc
+
+# Captures: an existing file without --force, a path that cannot be written.
+touch "$TB_TMP/exists.pcapng"
+expect_error 'add --force' -i lo -d 1 -w "$TB_TMP/exists.pcapng"
+expect_error 'cannot write' -i lo -d 1 -w /proc/vno-no/x.pcapng
+expect_error 'need -w FILE' --rotate-size 1M -d 1
+# report: no file, a missing one, a file that is no capture.
+VNO_CMD=report expect_error 'one capture file'
+VNO_CMD=report expect_error 'nosuch.pcapng' "$TB_TMP/nosuch.pcapng"
+printf 'this is not a capture file\n%.0s' {1..20} >"$TB_TMP/text.pcapng"
+VNO_CMD=report expect_error 'text.pcapng' "$TB_TMP/text.pcapng"
+# export: a listen address that is no address.
+VNO_CMD=export expect_error 'listen' --listen nonsense -d 1
+# No privileges: the same command as an unprivileged user.
+if command -v setpriv >/dev/null; then
+	VNO_AS="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all" \
+		expect_error 'needs root' -i lo -d 1
+else
+	tb_log "setpriv (util-linux) missing: the unprivileged run is not checked"
+fi
 
 # The unknown interface's message lists the interfaces there are.
 timeout 20 ip netns exec "$NS" "$VNO_BIN" record -i nosuch0 -d 1 2>"$TB_TMP/err" >/dev/null

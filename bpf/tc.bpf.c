@@ -18,8 +18,8 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 	const struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
 	struct vno_hopinfo hi = {};
+	struct vno_skb_state *st;
 	struct vno_meta m;
-	__u64 addr, now;
 	__u32 netns;
 
 	if (!dev || !vno_quick_ifindex(ctx->ifindex))
@@ -32,11 +32,14 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 	if (!vno_wanted(&m))
 		return TC_ACT_UNSPEC;
 	hi.hop = hop;
-	if (vno_emit(skb, dev, netns, &m, &hi, 0) == 0 && hop == VNO_HOP_TC_EGRESS) {
-		addr = vno_addr(skb);
-		now = bpf_ktime_get_ns();
-		bpf_map_update_elem(&tc_ts, &addr, &now, BPF_ANY);
+	st = vno_skb_state(skb, m.head, 0, hop, ctx->ifindex);
+	if (st) {
+		hi.pkt_id = st->id;
+		/* xmit then reports the wait in the qdisc. */
+		if (hop == VNO_HOP_TC_EGRESS)
+			st->tc_ts = bpf_ktime_get_ns();
 	}
+	vno_emit(skb, dev, netns, &m, &hi, 0);
 	return TC_ACT_UNSPEC;
 }
 

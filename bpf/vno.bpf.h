@@ -36,22 +36,6 @@ struct vno_inflight_map {
 	__type(value, struct vno_inflight);
 };
 
-/* skb address -> time it passed TC egress, for the qdisc wait at xmit. */
-struct vno_tcts_map {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, VNO_INFLIGHT_MAX);
-	__type(key, __u64);
-	__type(value, __u64);
-};
-
-/* skb address -> ifindex it entered on (rx), for the origin of what leaves. */
-struct vno_origin_map {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, VNO_INFLIGHT_MAX);
-	__type(key, __u64);
-	__type(value, __u32);
-};
-
 struct vno_queues_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -105,9 +89,7 @@ struct vno_counters_map {
 extern struct vno_rb_map events SEC(".maps");
 extern struct vno_devs_map devs SEC(".maps");
 extern struct vno_inflight_map inflight SEC(".maps");
-extern struct vno_tcts_map tc_ts SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
-extern struct vno_origin_map origin SEC(".maps");
 extern struct vno_queues_map queues SEC(".maps");
 extern struct vno_stats_map stats SEC(".maps");
 extern struct vno_drops_map drops SEC(".maps");
@@ -160,42 +142,78 @@ static __always_inline void vno_count(__u32 idx)
 }
 
 /*
- * The packet id: assigned when an skb is first seen, kept by its address
- * until the skb is released, so one skb keeps its id across hops and a new
- * skb at a reused address gets a new one. Frees that fire no tracepoint
- * (TCP coalescing, UDP delivery) leave an entry behind; the head pointer
- * stored with it tells a later skb at the same address from the old one.
+ * What we keep per skb between its hops, by its address: the packet id
+ * (assigned when the skb is first seen, so one skb keeps its id across
+ * hops and a new skb at a reused address gets a new one), the device it
+ * entered on, and when it passed TC egress (for the qdisc wait at xmit).
+ * One entry, one lookup per hop. Frees that fire no tracepoint (TCP
+ * coalescing, UDP delivery) leave entries behind, hence LRU; the head
+ * pointer stored with one tells a later skb at the same address from the
+ * old one, which then starts afresh.
  */
-struct vno_id {
+struct vno_skb_state {
 	__u64 id;
 	__u64 head;
+	__u64 tc_ts;	/* passed TC egress at, 0 = not */
+	__u32 origin;	/* ifindex it entered on (rx), 0 = unknown */
+	__u32 rx_if;	/* last device it was received on */
+	__u32 xmit_if;	/* last device it was handed to */
+	__u32 pad;
 };
 
 struct vno_ids_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 2 * VNO_INFLIGHT_MAX);
 	__type(key, __u64);
-	__type(value, struct vno_id);
+	__type(value, struct vno_skb_state);
 };
 
 extern struct vno_ids_map ids SEC(".maps");
 
-static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb, const void *headp)
+/*
+ * The state of @skb seen at @hop on @ifindex, created (with @origin) when it
+ * is new. An entry left by an skb that vanished untraced is told from a new
+ * skb at the same address and buffer by going round again: received on the
+ * device it was received on, or handed again to the device it was handed
+ * to (a local TCP sender reuses both at once when the receiver coalesces).
+ * NULL only when the map refuses an entry.
+ */
+static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff *skb,
+							   const void *headp, __u32 origin,
+							   __u8 hop, __u32 ifindex)
 {
 	__u64 addr = vno_addr(skb), head = (__u64)headp, z;
-	struct vno_id *cur = bpf_map_lookup_elem(&ids, &addr), nid;
+	struct vno_skb_state *cur = bpf_map_lookup_elem(&ids, &addr), n = {};
 
-	if (cur && cur->head == head)
-		return cur->id;
+	if (cur && cur->head == head &&
+	    !((hop == VNO_HOP_XMIT || hop == VNO_HOP_TC_EGRESS) && cur->xmit_if == ifindex) &&
+	    !(hop == VNO_HOP_RX && cur->rx_if == ifindex)) {
+		if (hop == VNO_HOP_XMIT)
+			cur->xmit_if = ifindex;
+		else if (hop == VNO_HOP_RX)
+			cur->rx_if = ifindex;
+		return cur;
+	}
 	/* splitmix64 finaliser over address, time and a per-run key: unique
 	 * per skb, reveals no kernel address. */
 	z = addr ^ cfg_id_key ^ bpf_ktime_get_ns();
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	nid.id = z ^ (z >> 31);
-	nid.head = head;
-	bpf_map_update_elem(&ids, &addr, &nid, BPF_ANY);
-	return nid.id;
+	n.id = z ^ (z >> 31);
+	n.head = head;
+	n.origin = origin;
+	n.rx_if = hop == VNO_HOP_RX ? ifindex : 0;
+	n.xmit_if = hop == VNO_HOP_XMIT ? ifindex : 0;
+	bpf_map_update_elem(&ids, &addr, &n, BPF_ANY);
+	return bpf_map_lookup_elem(&ids, &addr);
+}
+
+/* For hops that neither receive nor hand over (driver hops, drops). */
+static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb, const void *head)
+{
+	struct vno_skb_state *st = vno_skb_state(skb, head, 0, VNO_HOP__MAX, 0);
+
+	return st ? st->id : vno_addr(skb) ^ cfg_id_key;
 }
 
 /* The skb is gone: its address may come back as another skb. */

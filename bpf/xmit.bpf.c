@@ -30,11 +30,12 @@ static __always_inline void queue_xmit(__u32 netns, __u32 ifindex, __u16 queue, 
 static __always_inline int on_xmit(const struct sk_buff *skb)
 {
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
-	__u64 addr = vno_addr(skb), *tc_at, now;
+	__u64 addr = vno_addr(skb), now;
 	struct vno_hopinfo hi = { .hop = VNO_HOP_XMIT };
 	struct vno_inflight in = {};
+	struct vno_skb_state *st;
 	struct vno_meta m;
-	__u32 netns, ifindex, *org, slot;
+	__u32 netns, ifindex, slot;
 
 	if (!dev)
 		return 0;
@@ -46,21 +47,24 @@ static __always_inline int on_xmit(const struct sk_buff *skb)
 		return 0;
 	vno_count(VNO_CNT_SEEN);
 	vno_read_meta(skb, &m);
-	tc_at = bpf_map_lookup_elem(&tc_ts, &addr);
-	now = bpf_ktime_get_ns();
-	if (tc_at) {
-		hi.latency = now - *tc_at;
-		hi.flags |= VNO_F_QUEUE_WAIT;
-		bpf_map_delete_elem(&tc_ts, &addr);
-	}
 	vno_stat(netns, ifindex, VNO_HOP_XMIT, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
-	org = bpf_map_lookup_elem(&origin, &addr);
-	if (org)
-		hi.origin = *org;
-	/* Once, for the record and the in-flight entry alike. */
-	hi.pkt_id = vno_pkt_id(skb, m.head);
+	now = bpf_ktime_get_ns();
+	/* One lookup: the id (for the record and the in-flight entry alike),
+	 * the ingress device, and the qdisc wait since tc-egress. */
+	st = vno_skb_state(skb, m.head, 0, VNO_HOP_XMIT, ifindex);
+	if (st) {
+		hi.pkt_id = st->id;
+		hi.origin = st->origin;
+		if (st->tc_ts) {
+			hi.latency = now - st->tc_ts;
+			hi.flags |= VNO_F_QUEUE_WAIT;
+			st->tc_ts = 0;
+		}
+	} else {
+		hi.pkt_id = vno_addr(skb) ^ cfg_id_key;
+	}
 	/* In flight whether or not the record reached user space: the
 	 * completion, the stall trigger and the aggregates need it. */
 	vno_emit(skb, dev, netns, &m, &hi, slot);
@@ -81,9 +85,9 @@ static __always_inline int on_rx(const struct sk_buff *skb)
 {
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
 	struct vno_hopinfo hi = { .hop = VNO_HOP_RX };
+	struct vno_skb_state *st;
 	struct vno_meta m;
 	__u32 netns, ifindex;
-	__u64 addr;
 
 	if (!dev)
 		return 0;
@@ -98,9 +102,14 @@ static __always_inline int on_rx(const struct sk_buff *skb)
 	vno_stat(netns, ifindex, VNO_HOP_RX, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
-	/* Remember where it came in, so the device it leaves on can say. */
-	addr = vno_addr(skb);
-	bpf_map_update_elem(&origin, &addr, &ifindex, BPF_ANY);
+	/* Remember where it came in (the first device wins), so the device it
+	 * leaves on can say. */
+	st = vno_skb_state(skb, m.head, ifindex, VNO_HOP_RX, ifindex);
+	if (st) {
+		if (!st->origin)
+			st->origin = ifindex;
+		hi.pkt_id = st->id;
+	}
 	hi.origin = ifindex;
 	vno_emit(skb, dev, netns, &m, &hi, 0);
 	return 0;

@@ -52,16 +52,6 @@
  * keep their label. */
 #define NAME_CACHE_MAX 4096
 
-static volatile sig_atomic_t stop_flag, usr1_flag;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		usr1_flag = 1;
-	else
-		stop_flag = 1;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -811,7 +801,6 @@ int do_export(int argc, char **argv)
 {
 	static struct exporter ex; /* big (the runner): not on the stack */
 	struct export_opts o;
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct pipeline_opts po = { .out = stdout, .quiet = true };
 	char err[1024] = "";
 	int ret, fd = -1;
@@ -882,11 +871,7 @@ int do_export(int argc, char **argv)
 	ex.r.pipe.ctx = &ex;
 	ex.r.pipe.o.t0_ns = mono_now_ns();
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	run_signals();
 
 	ex.d = http_start(&ex, fd);
 	if (!ex.d) {
@@ -896,15 +881,15 @@ int do_export(int argc, char **argv)
 	fd = -1; /* the daemon's now */
 	print_ready(&ex, o.run.n_ifaces == 0);
 
-	while (!stop_flag) {
+	while (!run_stop) {
 		int e = runner_poll(&ex.r, 200);
 
 		if (e) {
 			cmd_error("reading the ring buffer failed: %s", strerror(-e));
 			goto out;
 		}
-		if (usr1_flag) {
-			usr1_flag = 0;
+		if (run_usr1) {
+			run_usr1 = 0;
 			runner_trigger(&ex.r, "SIGUSR1");
 		}
 		fflush(stdout);

@@ -21,16 +21,6 @@
 #include "capture.h"
 #include "session.h"
 
-static volatile sig_atomic_t stop_flag, usr1_flag;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		usr1_flag = 1;
-	else
-		stop_flag = 1;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -203,7 +193,7 @@ static int cap_frame(const struct vno_event *ev, void *ctx)
 	r = capture_writer__frame(cs->w, ev);
 	if (r) {
 		cs->err = r;
-		stop_flag = 1;
+		run_stop = 1;
 	}
 	return 0;
 }
@@ -229,7 +219,7 @@ static void cap_note_stream(struct capture_sink *cs, const char *kind, const cha
 	r = capture_writer__note(cs->w, kind, buf, comment);
 	if (r) {
 		cs->err = r;
-		stop_flag = 1;
+		run_stop = 1;
 	}
 	free(buf);
 }
@@ -303,7 +293,6 @@ int do_record(int argc, char **argv)
 	struct runner r = {};
 	struct capture_sink cs = {};
 	struct vno_session sess = {};
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct pipeline_opts po = { .out = stdout };
 	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0;
 	char err[1024] = "";
@@ -364,11 +353,7 @@ int do_record(int argc, char **argv)
 		r.pipe.on_hang = cap_hang;
 		r.pipe.ctx = &cs;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	run_signals();
 
 	start = mono_now_ns();
 	r.pipe.o.t0_ns = start;
@@ -378,7 +363,7 @@ int do_record(int argc, char **argv)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
 	print_ready(&o, r.l, r.sel, r.nsel, r.netns);
 
-	while (!stop_flag) {
+	while (!run_stop) {
 		__u64 now;
 		int e = runner_poll(&r, 100);
 
@@ -387,8 +372,8 @@ int do_record(int argc, char **argv)
 			break;
 		}
 		now = mono_now_ns();
-		if (usr1_flag) {
-			usr1_flag = 0;
+		if (run_usr1) {
+			run_usr1 = 0;
 			runner_trigger(&r, "SIGUSR1");
 		}
 		if (trigger_at && now >= trigger_at) {

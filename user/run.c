@@ -182,6 +182,27 @@ static int on_sample(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+volatile sig_atomic_t run_stop, run_usr1;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		run_usr1 = 1;
+	else
+		run_stop = 1;
+}
+
+void run_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 void run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));

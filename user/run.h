@@ -8,6 +8,7 @@
 #ifndef VNO_RUN_H
 #define VNO_RUN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include "loader.h"
 #include "pipeline.h"
@@ -92,5 +93,10 @@ void runner_drain(struct runner *r);
 void runner_close(struct runner *r);
 
 __u64 mono_now_ns(void);
+
+/* Set by SIGINT/SIGTERM/SIGHUP (stop) and SIGUSR1 (diagnose now) once
+ * run_signals() installed the handlers (SIGPIPE is ignored). */
+extern volatile sig_atomic_t run_stop, run_usr1;
+void run_signals(void);
 
 #endif

@@ -48,17 +48,11 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		vno_stat(in->netns, in->ifindex, VNO_HOP_DONE, &m, now - in->ts_ns, true);
 		if (freed)
 			vno_drop_stat(in->netns, in->ifindex, reason);
-		if (!cfg_events) {
-			bpf_map_delete_elem(&inflight, &addr);
-			vno_pkt_id_forget(skb);
-			return 0;
-		}
-		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(*ev), 0) : NULL;
 		if (!ev) {
-			vno_count(VNO_CNT_RB_LOST);
-			bpf_map_delete_elem(&inflight, &addr);
-			vno_pkt_id_forget(skb);
-			return 0;
+			if (cfg_events)
+				vno_count(VNO_CNT_RB_LOST);
+			goto gone;
 		}
 		__builtin_memset(&ev->f, 0, sizeof(ev->f));
 		ev->f.ts_ns = now;
@@ -69,7 +63,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		ev->f.queue = in->queue;
 		__builtin_memcpy(ev->f.dev, in->dev, sizeof(ev->f.dev));
 		ev->f.len = m.len;
-		ev->f.data_len = BPF_CORE_READ(skb, data_len);
+		ev->f.data_len = m.data_len;
 		ev->f.gso_type = m.gso_type;
 		ev->f.gso_size = m.gso_size;
 		ev->f.gso_segs = m.gso_segs;
@@ -81,6 +75,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		ev->f.flags = freed ? VNO_F_FREED : 0;
 		ev->f.transport_off = 0xFFFF;
 		vno_submit(ev);
+gone:
 		bpf_map_delete_elem(&inflight, &addr);
 		vno_pkt_id_forget(skb);
 		return 0;

@@ -134,37 +134,10 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 	return 0;
 }
 
-/* A record without an skb: a driver's completion round or its hang. */
-static __always_inline struct vno_event *drv_bare(const struct net_device *dev, __u8 hop)
-{
-	struct vno_event *ev;
-	__u32 netns;
-
-	if (!dev || !cfg_events)
-		return NULL;
-	netns = vno_dev_netns(dev);
-	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
-		return NULL;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		vno_count(VNO_CNT_RB_LOST);
-		return NULL;
-	}
-	__builtin_memset(&ev->f, 0, sizeof(ev->f));
-	ev->f.ts_ns = bpf_ktime_get_ns();
-	ev->f.netns = netns;
-	ev->f.ifindex = BPF_CORE_READ(dev, ifindex);
-	ev->f.hop = hop;
-	ev->f.version = VNO_RECORD_VERSION;
-	ev->f.transport_off = 0xFFFF;
-	BPF_CORE_READ_STR_INTO(&ev->f.dev, dev, name);
-	return ev;
-}
-
 static __always_inline void drv_hang(const struct net_device *dev, int queue,
 				     const struct vno_ring *r)
 {
-	struct vno_event *ev = drv_bare(dev, VNO_HOP_HANG);
+	struct vno_event *ev = vno_bare(dev, VNO_HOP_HANG);
 
 	if (!ev)
 		return;
@@ -177,6 +150,7 @@ static __always_inline void drv_hang(const struct net_device *dev, int queue,
 		ev->f.ring_tail = r->tail;
 		ev->f.flags |= VNO_F_RING;
 	}
+	/* Never batched: a hang is read at once. */
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 }
 
@@ -296,7 +270,7 @@ static __always_inline void on_e1000_clean_exit(void)
 	if (r.head == s->head)
 		return; /* nothing cleaned */
 	ad = BPF_CORE_READ(ring, adapter);
-	ev = drv_bare(BPF_CORE_READ(ad, netdev), VNO_HOP_DRV_DONE);
+	ev = vno_bare(BPF_CORE_READ(ad, netdev), VNO_HOP_DRV_DONE);
 	if (!ev)
 		return;
 	k.ring = (__u64)ring;
@@ -428,7 +402,7 @@ static __always_inline void on_virtnet_free_exit(const struct send_queue___vno *
 	vq = BPF_CORE_READ(sq, vq);
 	vdev = (void *)BPF_CORE_READ(vq, vdev);
 	vi = BPF_CORE_READ(vdev, priv);
-	ev = drv_bare(BPF_CORE_READ(vi, dev), VNO_HOP_DRV_DONE);
+	ev = vno_bare(BPF_CORE_READ(vi, dev), VNO_HOP_DRV_DONE);
 	if (!ev)
 		return;
 	virtnet_sq_state(sq, &r);
@@ -620,7 +594,7 @@ static __always_inline void on_tun_get_user_exit(long ret)
 	s->ptr = 0;
 	if (!s->have_hdr)
 		return;
-	ev = drv_bare(BPF_CORE_READ(tun, dev), VNO_HOP_GUEST);
+	ev = vno_bare(BPF_CORE_READ(tun, dev), VNO_HOP_GUEST);
 	if (!ev)
 		return;
 	ev->f.len = s->len;

@@ -532,6 +532,38 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 }
 
 /*
+ * A record without an skb, for @dev at @hop: a hang, a driver's completion
+ * round, a guest's header. NULL when @dev is not watched, the ring buffer
+ * is full, or (except for hangs, which export reports too) in export mode.
+ */
+static __always_inline struct vno_event *vno_bare(const struct net_device *dev, __u8 hop)
+{
+	struct vno_event *ev;
+	__u32 netns, ifindex;
+
+	if (!dev || (!cfg_events && hop != VNO_HOP_HANG))
+		return NULL;
+	ifindex = BPF_CORE_READ(dev, ifindex);
+	netns = vno_dev_netns(dev);
+	if (!vno_watched(netns, ifindex))
+		return NULL;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		vno_count(VNO_CNT_RB_LOST);
+		return NULL;
+	}
+	__builtin_memset(&ev->f, 0, sizeof(ev->f));
+	ev->f.ts_ns = bpf_ktime_get_ns();
+	ev->f.netns = netns;
+	ev->f.ifindex = ifindex;
+	ev->f.hop = hop;
+	ev->f.version = VNO_RECORD_VERSION;
+	ev->f.transport_off = 0xFFFF;
+	BPF_CORE_READ_STR_INTO(&ev->f.dev, dev, name);
+	return ev;
+}
+
+/*
  * The one body: build the record for @skb seen at @hi->hop on @dev, keep it
  * in the flight recorder when @slot is set, and send it to user space unless
  * in export mode. Returns 0 when a record was sent, -1 otherwise.

@@ -7,28 +7,11 @@
 
 static __always_inline int on_timeout(const struct net_device *dev, int queue)
 {
-	struct vno_event *ev;
-	__u32 netns;
+	struct vno_event *ev = vno_bare(dev, VNO_HOP_HANG);
 
-	if (!dev)
+	if (!ev)
 		return 0;
-	netns = vno_dev_netns(dev);
-	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
-		return 0;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		vno_count(VNO_CNT_RB_LOST);
-		return 0;
-	}
-	__builtin_memset(&ev->f, 0, sizeof(ev->f));
-	ev->f.ts_ns = bpf_ktime_get_ns();
-	ev->f.netns = netns;
-	ev->f.ifindex = BPF_CORE_READ(dev, ifindex);
 	ev->f.queue = queue;
-	ev->f.hop = VNO_HOP_HANG;
-	ev->f.version = VNO_RECORD_VERSION;
-	ev->f.transport_off = 0xFFFF;
-	BPF_CORE_READ_STR_INTO(&ev->f.dev, dev, name);
 	/* Never batched: a hang is read at once. */
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;

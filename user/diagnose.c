@@ -517,7 +517,9 @@ static void base_add(const struct diag *d, struct ddev *v, const struct diag_fra
 	v->base_total++;
 }
 
-static void window_add(struct diag *d, struct ddev *v, const struct vno_event *ev, bool counted)
+/* @mask: the anomaly rules the caller already checked @ev against, or NULL. */
+static void window_add(struct diag *d, struct ddev *v, const struct vno_event *ev,
+		       const __u64 *mask, bool counted)
 {
 	struct diag_frame *df = &v->ring[v->head % d->o.window];
 	const struct vno_iface *dev;
@@ -527,9 +529,13 @@ static void window_add(struct diag *d, struct ddev *v, const struct vno_event *e
 		base_add(d, v, df);
 	memset(df, 0, sizeof(*df));
 	df->ev = *ev;
-	dev = find_iface(d, ev->f.netns, ev->f.ifindex, NULL);
-	/* Mark the copy too, so the snapshot (JSON, capture) carries it. */
-	anomaly_mark(&df->ev.f, dev, &m);
+	if (mask) {
+		m = *mask;
+	} else {
+		dev = find_iface(d, ev->f.netns, ev->f.ifindex, NULL);
+		/* Mark the copy too, so the snapshot (JSON, capture) carries it. */
+		anomaly_mark(&df->ev.f, dev, &m);
+	}
 	df->anomalies = m;
 	df->counted = counted;
 	origin_lookup(d, df);
@@ -570,6 +576,11 @@ static void mark_done(struct diag *d, const struct vno_frame *f)
 
 int diag__add(struct diag *d, const struct vno_event *ev)
 {
+	return diag__add_checked(d, ev, NULL);
+}
+
+int diag__add_checked(struct diag *d, const struct vno_event *ev, const __u64 *mask)
+{
 	const struct vno_frame *f;
 	struct ddev *v;
 
@@ -588,7 +599,7 @@ int diag__add(struct diag *d, const struct vno_event *ev)
 	case VNO_HOP_DROP:
 		v = get_dev(d, f, true);
 		if (v)
-			window_add(d, v, ev, false);
+			window_add(d, v, ev, mask, false);
 		origin_forget(d, f);
 		break;
 	case VNO_HOP_TC_EGRESS:
@@ -596,13 +607,13 @@ int diag__add(struct diag *d, const struct vno_event *ev)
 		 * unless xmit is not hooked on this device. */
 		v = get_dev(d, f, true);
 		if (v && !v->seen_xmit)
-			window_add(d, v, ev, true);
+			window_add(d, v, ev, mask, true);
 		break;
 	case VNO_HOP_XMIT:
 		v = get_dev(d, f, true);
 		if (v) {
 			v->seen_xmit = true;
-			window_add(d, v, ev, true);
+			window_add(d, v, ev, mask, true);
 		}
 		break;
 	default:

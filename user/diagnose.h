@@ -130,6 +130,9 @@ int diag__set_ifaces(struct diag *d, const struct vno_iface *ifs, size_t n);
  * records mark their frame completed. 0, or -EINVAL.
  */
 int diag__add(struct diag *d, const struct vno_event *ev);
+/* The same for a record the caller already marked with anomaly_mark():
+ * @mask is what that found (the rules are not run again). */
+int diag__add_checked(struct diag *d, const struct vno_event *ev, const __u64 *mask);
 
 /*
  * Diagnose @h from what was fed so far into @out (zeroed first; release

@@ -98,7 +98,7 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 		anomaly_check(&ev->f, dev, &mask);
 	agg__add(p->agg, ev);
 	agg__add_anomalies(p->agg, ev, mask);
-	diag__add(p->diag, ev);
+	diag__add_checked(p->diag, ev, &mask);
 	if (p->on_frame)
 		p->on_frame(ev, p->ctx);
 	if (p->o.quiet)

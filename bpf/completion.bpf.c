@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Release of a frame after xmit (consume_skb / kfree_skb), matched by skb
- * address against the in-flight table filled at xmit; a kfree_skb of a frame
+ * address against the in-flight state xmit leaves in ids; a kfree_skb of a frame
  * on a watched device that was never handed to a driver is a drop.
  */
 #include "vno.bpf.h"
@@ -11,9 +11,10 @@ struct trace_event_raw_kfree_skb___reason {
 	__u32 reason;
 } __attribute__((preserve_access_index));
 
-static __always_inline void queue_release(const struct vno_inflight *in, bool freed, __u64 now)
+static __always_inline void queue_release(const struct vno_skb_state *in, bool freed, __u64 now)
 {
-	struct vno_queue_key k = { .netns = in->netns, .ifindex = in->ifindex, .queue = in->queue };
+	struct vno_queue_key k = { .netns = in->xmit_netns, .ifindex = in->xmit_if,
+				   .queue = in->queue };
 	struct vno_queue_stat *q = bpf_map_lookup_elem(&queues, &k);
 
 	if (!q)
@@ -28,26 +29,27 @@ static __always_inline void queue_release(const struct vno_inflight *in, bool fr
 	}
 }
 
-static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, bool freed)
+static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, bool freed,
+				      bool direct)
 {
-	__u64 addr = vno_addr(skb), now;
-	struct vno_inflight *in;
+	__u64 now, id = 0;
+	struct vno_skb_state *in;
 	const struct net_device *dev;
 	struct vno_meta m;
-	__u32 netns;
+	__u32 netns, ifindex, slot;
 
-	in = bpf_map_lookup_elem(&inflight, &addr);
-	if (in) {
+	in = vno_state_get(vno_num(skb), 0, NULL);
+	if (in && in->xmit_ts) {
 		/* The device may already be gone from skb->dev (veth moved it to
 		 * the peer); report it on the device it was handed to. */
 		struct vno_event *ev;
 
 		now = bpf_ktime_get_ns();
 		queue_release(in, freed, now);
-		vno_read_meta(skb, &m);
-		vno_stat(in->netns, in->ifindex, VNO_HOP_DONE, &m, now - in->ts_ns, true);
+		vno_read_meta(skb, &m, direct);
+		vno_stat(in->xmit_netns, in->xmit_if, VNO_HOP_DONE, &m, now - in->xmit_ts, true);
 		if (freed)
-			vno_drop_stat(in->netns, in->ifindex, reason);
+			vno_drop_stat(in->xmit_netns, in->xmit_if, reason);
 		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(*ev), 0) : NULL;
 		if (!ev) {
 			if (cfg_events)
@@ -56,10 +58,10 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		}
 		__builtin_memset(&ev->f, 0, sizeof(ev->f));
 		ev->f.ts_ns = now;
-		ev->f.pkt_id = in->pkt_id;
-		ev->f.latency_ns = now - in->ts_ns;
-		ev->f.netns = in->netns;
-		ev->f.ifindex = in->ifindex;
+		ev->f.pkt_id = in->id;
+		ev->f.latency_ns = now - in->xmit_ts;
+		ev->f.netns = in->xmit_netns;
+		ev->f.ifindex = in->xmit_if;
 		ev->f.queue = in->queue;
 		__builtin_memcpy(ev->f.dev, in->dev, sizeof(ev->f.dev));
 		ev->f.len = m.len;
@@ -76,49 +78,52 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		ev->f.transport_off = 0xFFFF;
 		vno_submit(ev);
 gone:
-		bpf_map_delete_elem(&inflight, &addr);
-		vno_pkt_id_forget(skb);
+		vno_state_drop(in);
 		return 0;
 	}
-	/* Not handed to a driver of ours: its packet id, if it had one, is
-	 * left to vno_pkt_id's head check; a delete here would cost every
-	 * free on the host a hash operation. */
+	/* Not handed to a driver of ours: the slot is free either way, and a
+	 * drop keeps the id the skb had. */
+	if (in) {
+		id = in->id;
+		vno_state_drop(in);
+	}
 	if (!freed)
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
-	if (!dev || !vno_quick_ifindex(BPF_CORE_READ(dev, ifindex)) ||
-	    !vno_watched(vno_dev_netns(dev), BPF_CORE_READ(dev, ifindex)))
+	dev = VNO_RD(direct, skb, dev);
+	if (!dev)
 		return 0;
-	netns = vno_dev_netns(dev);
-	vno_read_meta(skb, &m);
-	vno_stat(netns, BPF_CORE_READ(dev, ifindex), VNO_HOP_DROP, &m, 0, false);
-	vno_drop_stat(netns, BPF_CORE_READ(dev, ifindex), reason);
+	ifindex = VNO_RD(direct, dev, ifindex);
+	if (!vno_dev_watched(dev, ifindex, direct, &netns, &slot))
+		return 0;
+	vno_read_meta(skb, &m, direct);
+	vno_stat(netns, ifindex, VNO_HOP_DROP, &m, 0, false);
+	vno_drop_stat(netns, ifindex, reason);
 	if (vno_wanted(&m)) {
 		struct vno_hopinfo hi = { .hop = VNO_HOP_DROP, .reason = reason,
-					  .flags = VNO_F_FREED };
+					  .flags = VNO_F_FREED, .now = bpf_ktime_get_ns(),
+					  .pkt_id = id ?: vno_num(skb) ^ cfg_id_key };
 
-		vno_emit(skb, dev, netns, &m, &hi, 0);
+		vno_emit(skb, dev, netns, ifindex, &m, &hi, 0, direct);
 	}
-	vno_pkt_id_forget(skb);
 	return 0;
 }
 
 SEC("?tp_btf/consume_skb")
 int BPF_PROG(consume_btf, const struct sk_buff *skb)
 {
-	return on_release(skb, 0, false);
+	return on_release(skb, 0, false, true);
 }
 
 SEC("?raw_tp/consume_skb")
 int BPF_PROG(consume_raw, const struct sk_buff *skb)
 {
-	return on_release(skb, 0, false);
+	return on_release(skb, 0, false, false);
 }
 
 SEC("?tracepoint/skb/consume_skb")
 int consume_tp(struct trace_event_raw_consume_skb *ctx)
 {
-	return on_release((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), 0, false);
+	return on_release((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), 0, false, false);
 }
 
 /* The reason is the third tracepoint argument since 5.17; older kernels
@@ -126,13 +131,14 @@ int consume_tp(struct trace_event_raw_consume_skb *ctx)
 SEC("?tp_btf/kfree_skb")
 int BPF_PROG(kfree_btf, const struct sk_buff *skb, void *location, int reason)
 {
-	return on_release(skb, bpf_core_type_exists(enum skb_drop_reason) ? reason : 0, true);
+	return on_release(skb, bpf_core_type_exists(enum skb_drop_reason) ? reason : 0, true, true);
 }
 
 SEC("?raw_tp/kfree_skb")
 int BPF_PROG(kfree_raw, const struct sk_buff *skb, void *location, int reason)
 {
-	return on_release(skb, bpf_core_type_exists(enum skb_drop_reason) ? reason : 0, true);
+	return on_release(skb, bpf_core_type_exists(enum skb_drop_reason) ? reason : 0, true,
+			  false);
 }
 
 SEC("?tracepoint/skb/kfree_skb")
@@ -142,5 +148,5 @@ int kfree_tp(struct trace_event_raw_kfree_skb *ctx)
 
 	if (bpf_core_field_exists(((struct trace_event_raw_kfree_skb___reason *)0)->reason))
 		reason = BPF_CORE_READ((struct trace_event_raw_kfree_skb___reason *)ctx, reason);
-	return on_release((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), reason, true);
+	return on_release((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), reason, true, false);
 }

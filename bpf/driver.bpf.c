@@ -107,14 +107,15 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 	struct vno_hopinfo hi = { .hop = hop };
 	struct vno_event *ev;
 	struct vno_meta m;
-	__u32 netns;
+	__u32 netns, ifindex;
 
 	if (!dev || !cfg_events)
 		return 0;
-	netns = vno_dev_netns(dev);
-	if (!vno_watched(netns, BPF_CORE_READ(dev, ifindex)))
+	netns = vno_dev_netns(dev, false);
+	ifindex = BPF_CORE_READ(dev, ifindex);
+	if (!vno_watched(netns, ifindex))
 		return 0;
-	vno_read_meta(skb, &m);
+	vno_read_meta(skb, &m, false);
 	if (!vno_wanted(&m))
 		return 0;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
@@ -122,7 +123,8 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 		vno_count(VNO_CNT_RB_LOST);
 		return 0;
 	}
-	vno_fill(ev, skb, dev, netns, &m, &hi);
+	hi.now = bpf_ktime_get_ns();
+	vno_fill(ev, skb, dev, netns, ifindex, &m, &hi, false);
 	if (r) {
 		ev->f.ring_size = r->size;
 		ev->f.ring_free = r->free;

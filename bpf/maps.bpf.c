@@ -4,7 +4,6 @@
 
 struct vno_rb_map events SEC(".maps");
 struct vno_devs_map devs SEC(".maps");
-struct vno_inflight_map inflight SEC(".maps");
 struct vno_counters_map counters SEC(".maps");
 struct vno_queues_map queues SEC(".maps");
 struct vno_stats_map stats SEC(".maps");
@@ -13,6 +12,7 @@ struct vno_flight_map flight SEC(".maps");
 struct vno_flight_head_map flight_head SEC(".maps");
 struct vno_scratch_map scratch SEC(".maps");
 struct vno_ids_map ids SEC(".maps");
+struct vno_num_map nums SEC(".maps");
 struct vno_stats vno_zero_stats;
 
 const volatile __u32 cfg_netns = 0;
@@ -26,5 +26,7 @@ const volatile __u32 cfg_stats = 1;
 const volatile __u32 cfg_flight_window = 1024;
 const volatile __u32 cfg_n_ifindexes = 0;
 const volatile __u32 cfg_ifindexes[VNO_QUICK_IFS] = {};
+const volatile __u32 cfg_if_netns[VNO_QUICK_IFS] = {};
+const volatile __u32 cfg_if_slot[VNO_QUICK_IFS] = {};
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -15,8 +15,6 @@
 #include <bpf/bpf_endian.h>
 #include "vno.h"
 
-#define VNO_INFLIGHT_MAX 65536
-
 struct vno_rb_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by the loader (--buffer) */
@@ -27,13 +25,6 @@ struct vno_devs_map {
 	__uint(max_entries, 1024);
 	__type(key, struct vno_dev_key);
 	__type(value, struct vno_dev_val);
-};
-
-struct vno_inflight_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, VNO_INFLIGHT_MAX);
-	__type(key, __u64); /* skb address */
-	__type(value, struct vno_inflight);
 };
 
 struct vno_queues_map {
@@ -88,7 +79,6 @@ struct vno_counters_map {
 
 extern struct vno_rb_map events SEC(".maps");
 extern struct vno_devs_map devs SEC(".maps");
-extern struct vno_inflight_map inflight SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
 extern struct vno_queues_map queues SEC(".maps");
 extern struct vno_stats_map stats SEC(".maps");
@@ -109,11 +99,15 @@ extern const volatile __u64 cfg_wakeup_bytes; /* wake user space past this much 
 extern const volatile __u32 cfg_events;	    /* records to the ring buffer (0: export) */
 extern const volatile __u32 cfg_stats;	    /* in-kernel aggregates */
 extern const volatile __u32 cfg_flight_window; /* frames per device, power of two; 0 off */
-/* The chosen interfaces' ifindexes, checked before anything else is read:
- * most skbs in a host are on other devices. 0 entries: no quick filter. */
+/* The chosen interfaces when they are few and fixed: (ifindex, netns,
+ * flight recorder slot + 1) in place of a lookup in devs, and the ifindex
+ * checked before anything else is read, as most skbs in a host are on other
+ * devices. 0 entries: devs decides. */
 #define VNO_QUICK_IFS 16
 extern const volatile __u32 cfg_n_ifindexes;
 extern const volatile __u32 cfg_ifindexes[VNO_QUICK_IFS];
+extern const volatile __u32 cfg_if_netns[VNO_QUICK_IFS];
+extern const volatile __u32 cfg_if_slot[VNO_QUICK_IFS];
 
 /* Kernels before 6.2 (commit 354259fa73e2 "net: remove skb->vlan_present")
  * had a separate presence bit; since then a tag is present iff vlan_all != 0. */
@@ -122,16 +116,15 @@ struct sk_buff___pre62 {
 	__u8 vlan_present : 1;
 } __attribute__((preserve_access_index));
 
-/* The skb address as a plain number (see vno_pkt_id). */
-static __always_inline __u64 vno_addr(const void *skb)
-{
-	__u64 a = 0;
-
-	/* A tp_btf skb is a trusted pointer and the verifier refuses arithmetic
-	 * on it; copied through the stack it is a plain number. */
-	bpf_probe_read_kernel(&a, sizeof(a), &skb);
-	return a;
-}
+/*
+ * Field @f of @p. @direct says @p is a BTF pointer the verifier lets a
+ * program load through (a tp_btf argument, the kernel skb TC gets from
+ * bpf_cast_to_kern_ctx, and pointers read from those): a plain load with a
+ * fault fixup, several times cheaper than the probe-read helper every other
+ * kind (raw_tp, tracepoint, kprobe) must use. Callers pass a constant, so
+ * each program holds only its own branch.
+ */
+#define VNO_RD(direct, p, f) ((direct) ? (p)->f : BPF_CORE_READ(p, f))
 
 static __always_inline void vno_count(__u32 idx)
 {
@@ -142,107 +135,154 @@ static __always_inline void vno_count(__u32 idx)
 }
 
 /*
- * What we keep per skb between its hops, by its address: the packet id
- * (assigned when the skb is first seen, so one skb keeps its id across
- * hops and a new skb at a reused address gets a new one), the device it
- * entered on, and when it passed TC egress (for the qdisc wait at xmit).
- * One entry, one lookup per hop. Frees that fire no tracepoint (TCP
- * coalescing, UDP delivery) leave entries behind, hence LRU; the head
- * pointer stored with one tells a later skb at the same address from the
- * old one, which then starts afresh.
+ * struct vno_skb_state (vno.h) in a two-way set-associative table, the set
+ * from the skb's address, which the slot holds with the skb's head to say
+ * whose it is. Two array lookups, no hash map and no lock: an LRU hash
+ * insert cost ~400 ns per skb here, and skbs freed without a tracepoint
+ * (TCP coalescing, pure ACKs, UDP delivery) keep any table full, so every
+ * insert would evict. A new skb takes an empty slot of its set, else one
+ * not in flight, else the older; what it displaces is only forgotten (a new
+ * packet id if that skb shows up again; an in-flight frame displaced is
+ * counted). Two CPUs racing for one slot at worst mix two skbs' state: it
+ * is best effort, like the flight recorder.
  */
-struct vno_skb_state {
-	__u64 id;
-	__u64 head;
-	__u64 tc_ts;	/* passed TC egress at, 0 = not */
-	__u32 origin;	/* ifindex it entered on (rx), 0 = unknown */
-	__u32 rx_if;	/* last device it was received on */
-	__u32 xmit_if;	/* last device it was handed to */
-	__u32 pad;
-};
+#define VNO_IDS_BITS 16
 
 struct vno_ids_map {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 2 * VNO_INFLIGHT_MAX);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << VNO_IDS_BITS);
+	__type(key, __u32);
 	__type(value, struct vno_skb_state);
 };
 
+/* One number per CPU to turn a pointer into a plain number. */
+struct vno_num_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
 extern struct vno_ids_map ids SEC(".maps");
+extern struct vno_num_map nums SEC(".maps");
+
+/*
+ * @p as a plain number. To the verifier a BTF pointer (the skb of tp_btf
+ * and TC) allows no arithmetic, but a privileged program (CAP_BPF and
+ * CAP_PERFMON, as these load) may store it to a map, and what is read back
+ * from a map is a number: cheaper than a probe read of it.
+ */
+static __always_inline __u64 vno_num(const void *p)
+{
+	__u32 zero = 0;
+	volatile __u64 *v = bpf_map_lookup_elem(&nums, &zero);
+
+	if (!v)
+		return 0;
+	*v = (__u64)(unsigned long)p;
+	return *v;
+}
+
+/* The slot of the skb at @addr, or NULL. @head, when not 0, must match too
+ * (a release matches on the address alone: a driver may give the skb a new
+ * head after xmit). When there is no such slot and @victim is asked, the
+ * slot a new state for it would take. */
+static __always_inline struct vno_skb_state *vno_state_get(__u64 addr, __u64 head,
+							   struct vno_skb_state **victim)
+{
+	__u32 i = (__u32)((addr * 0x9E3779B97F4A7C15ULL) >> (64 - VNO_IDS_BITS)) & ~1u, j = i | 1;
+	struct vno_skb_state *a = bpf_map_lookup_elem(&ids, &i), *b = bpf_map_lookup_elem(&ids, &j);
+
+	if (!a || !b || !addr)
+		return NULL;
+	if (a->addr == addr && (!head || a->head == head))
+		return a;
+	if (b->addr == addr && (!head || b->head == head))
+		return b;
+	if (!victim)
+		return NULL;
+	if (!a->addr)
+		*victim = a;
+	else if (!b->addr)
+		*victim = b;
+	else if (!a->xmit_ts != !b->xmit_ts)
+		*victim = a->xmit_ts ? b : a;
+	else
+		*victim = a->born <= b->born ? a : b;
+	return NULL;
+}
 
 /*
  * The state of @skb seen at @hop on @ifindex, created (with @origin) when it
- * is new. An entry left by an skb that vanished untraced is told from a new
+ * is new. A state left by an skb that vanished untraced is told from a new
  * skb at the same address and buffer by going round again: received on the
  * device it was received on, or handed again to the device it was handed
  * to (a local TCP sender reuses both at once when the receiver coalesces).
- * NULL only when the map refuses an entry.
+ * NULL only when the table cannot be read.
  */
 static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff *skb,
 							   const void *headp, __u32 origin,
-							   __u8 hop, __u32 ifindex)
+							   __u8 hop, __u32 ifindex, __u64 now)
 {
-	__u64 addr = vno_addr(skb), head = (__u64)headp, z;
-	struct vno_skb_state *cur = bpf_map_lookup_elem(&ids, &addr), n = {};
+	struct vno_skb_state *st = NULL, *cur;
+	__u64 addr = vno_num(skb), head = (__u64)headp, z;
 
-	if (cur && cur->head == head &&
-	    !((hop == VNO_HOP_XMIT || hop == VNO_HOP_TC_EGRESS) && cur->xmit_if == ifindex) &&
-	    !(hop == VNO_HOP_RX && cur->rx_if == ifindex)) {
-		if (hop == VNO_HOP_XMIT)
-			cur->xmit_if = ifindex;
-		else if (hop == VNO_HOP_RX)
-			cur->rx_if = ifindex;
-		return cur;
+	cur = vno_state_get(addr, head ?: 1, &st);
+	if (cur) {
+		if (!((hop == VNO_HOP_XMIT || hop == VNO_HOP_TC_EGRESS) && cur->xmit_if == ifindex) &&
+		    !(hop == VNO_HOP_RX && cur->rx_if == ifindex)) {
+			if (hop == VNO_HOP_XMIT)
+				cur->xmit_if = ifindex;
+			else if (hop == VNO_HOP_RX)
+				cur->rx_if = ifindex;
+			return cur;
+		}
+		st = cur;
+	} else if (!st) {
+		return NULL;
+	} else if (st->addr && st->xmit_ts) {
+		vno_count(VNO_CNT_INFLIGHT_FULL);
 	}
 	/* splitmix64 finaliser over address, time and a per-run key: unique
 	 * per skb, reveals no kernel address. */
-	z = addr ^ cfg_id_key ^ bpf_ktime_get_ns();
+	z = addr ^ cfg_id_key ^ now;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	n.id = z ^ (z >> 31);
-	n.head = head;
-	n.origin = origin;
-	n.rx_if = hop == VNO_HOP_RX ? ifindex : 0;
-	n.xmit_if = hop == VNO_HOP_XMIT ? ifindex : 0;
-	bpf_map_update_elem(&ids, &addr, &n, BPF_ANY);
-	return bpf_map_lookup_elem(&ids, &addr);
+	st->addr = addr;
+	st->head = head;
+	st->id = z ^ (z >> 31);
+	st->born = now;
+	st->tc_ts = 0;
+	st->xmit_ts = 0;
+	st->origin = origin;
+	st->rx_if = hop == VNO_HOP_RX ? ifindex : 0;
+	st->xmit_if = hop == VNO_HOP_XMIT ? ifindex : 0;
+	return st;
 }
 
 /* For hops that neither receive nor hand over (driver hops, drops). */
 static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb, const void *head)
 {
-	struct vno_skb_state *st = vno_skb_state(skb, head, 0, VNO_HOP__MAX, 0);
+	struct vno_skb_state *st = vno_skb_state(skb, head, 0, VNO_HOP__MAX, 0,
+						 bpf_ktime_get_ns());
 
-	return st ? st->id : vno_addr(skb) ^ cfg_id_key;
+	return st ? st->id : vno_num(skb) ^ cfg_id_key;
 }
 
-/* The skb is gone: its address may come back as another skb. */
-static __always_inline void vno_pkt_id_forget(const struct sk_buff *skb)
+/* The skb is gone: its slot is free. */
+static __always_inline void vno_state_drop(struct vno_skb_state *st)
 {
-	__u64 addr = vno_addr(skb);
-
-	bpf_map_delete_elem(&ids, &addr);
+	st->addr = 0;
+	st->xmit_ts = 0;
 }
 
-static __always_inline __u32 vno_dev_netns(const struct net_device *dev)
+static __always_inline __u32 vno_dev_netns(const struct net_device *dev, bool direct)
 {
-	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	return direct ? dev->nd_net.net->ns.inum : BPF_CORE_READ(dev, nd_net.net, ns.inum);
 }
 
-/* Could (any netns, @ifindex) be watched? A probe-free first cut. */
-static __always_inline bool vno_quick_ifindex(__u32 ifindex)
-{
-	if (cfg_all_ifaces || !cfg_n_ifindexes)
-		return true;
-	for (int i = 0; i < VNO_QUICK_IFS; i++)
-		if (i < cfg_n_ifindexes && cfg_ifindexes[i] == ifindex)
-			return true;
-	return false;
-}
-
-/* Is (netns, ifindex) one of the chosen interfaces? */
-/* Is (netns, ifindex) one of the chosen interfaces? *slot (when asked) is
- * its flight recorder slot + 1, 0 for none. */
+/* Is (netns, ifindex) one of the chosen interfaces? *slot is its flight
+ * recorder slot + 1, 0 for none. */
 static __always_inline bool vno_watched_slot(__u32 netns, __u32 ifindex, __u32 *slot)
 {
 	struct vno_dev_key k = { .netns = netns, .ifindex = ifindex };
@@ -263,13 +303,37 @@ static __always_inline bool vno_watched(__u32 netns, __u32 ifindex)
 	return vno_watched_slot(netns, ifindex, &slot);
 }
 
+/* The same for @dev (@ifindex already read): its netns is read only when
+ * the ifindex is one of ours. */
+static __always_inline bool vno_dev_watched(const struct net_device *dev, __u32 ifindex,
+					    bool direct, __u32 *netns, __u32 *slot)
+{
+	if (!cfg_n_ifindexes) {
+		*netns = vno_dev_netns(dev, direct);
+		return vno_watched_slot(*netns, ifindex, slot);
+	}
+	for (int i = 0; i < VNO_QUICK_IFS; i++) {
+		if (i >= cfg_n_ifindexes)
+			break;
+		if (cfg_ifindexes[i] != ifindex)
+			continue;
+		*netns = vno_dev_netns(dev, direct);
+		if (*netns == cfg_if_netns[i]) {
+			*slot = cfg_if_slot[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 
 /*
- * What a hook needs of an skb, read with two probe reads instead of one per
- * field: the sk_buff from len to past data (every field used lies there on
- * every kernel from 5.8 on, 112..208 on 6.18), and the head of
- * skb_shared_info. CO-RE offsets index the copies; a kernel whose layout
- * fell outside them would fail to load, never read the wrong bytes.
+ * What a hook needs of an skb. Through a BTF pointer, plain loads; otherwise
+ * one probe read of the sk_buff from len to past data (every field used lies
+ * there on every kernel from 5.8 on, 112..208 on 6.18) instead of one per
+ * field. CO-RE offsets index the copy; a kernel whose layout fell outside it
+ * would fail to load, never read the wrong bytes. Either way one more probe
+ * read takes the head of skb_shared_info.
  */
 #define VNO_SKB_WIN 128
 #define VNO_SH_WIN 32
@@ -316,42 +380,69 @@ struct vno_meta {
 	v__;                                                                          \
 })
 
-static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_meta *m)
+static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_meta *m,
+					  bool direct)
 {
-	__u8 w[VNO_SKB_WIN], sh[VNO_SH_WIN];
+	__u8 w[VNO_SKB_WIN] __attribute__((aligned(8))), sh[VNO_SH_WIN] __attribute__((aligned(8)));
 	const struct skb_shared_info *si = (const void *)sh;
 	__u32 end;
 
-	__builtin_memset(w, 0, sizeof(w));
 	__builtin_memset(sh, 0, sizeof(sh));
-	bpf_probe_read_kernel(w, sizeof(w), (void *)skb + bpf_core_field_offset(struct sk_buff, len));
-	m->head = VNO_WF(w, head);
-	/* 64-bit kernels keep tail and end as offsets from head
-	 * (NET_SKBUFF_DATA_USES_OFFSET), the only kind built for. */
-	end = VNO_WF(w, end);
-	m->tail = VNO_WF(w, tail);
+	if (direct) {
+		m->head = skb->head;
+		end = skb->end;
+		m->tail = skb->tail;
+		m->data = (unsigned long)skb->data - (unsigned long)m->head;
+		m->ip_summed = BPF_CORE_READ_BITFIELD(skb, ip_summed);
+		m->len = skb->len;
+		m->data_len = skb->data_len;
+		m->queue = skb->queue_mapping;
+		m->protocol = skb->protocol;
+		m->mac = skb->mac_header;
+		m->nh = skb->network_header;
+		m->th = skb->transport_header;
+		m->csum_start = skb->csum_start;
+		m->csum_offset = skb->csum_offset;
+		m->vlan_tci = skb->vlan_tci;
+		m->vlan_proto = skb->vlan_proto;
+		if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
+			m->vlan_present = BPF_CORE_READ_BITFIELD((struct sk_buff___pre62 *)skb,
+								 vlan_present);
+		else
+			m->vlan_present = m->vlan_proto != 0;
+	} else {
+		__builtin_memset(w, 0, sizeof(w));
+		bpf_probe_read_kernel(w, sizeof(w),
+				      (void *)skb + bpf_core_field_offset(struct sk_buff, len));
+		m->head = VNO_WF(w, head);
+		/* 64-bit kernels keep tail and end as offsets from head
+		 * (NET_SKBUFF_DATA_USES_OFFSET), the only kind built for. */
+		end = VNO_WF(w, end);
+		m->tail = VNO_WF(w, tail);
+		m->ip_summed = VNO_WBF(struct sk_buff, w, ip_summed);
+		m->len = VNO_WF(w, len);
+		m->data_len = VNO_WF(w, data_len);
+		m->queue = VNO_WF(w, queue_mapping);
+		m->protocol = VNO_WF(w, protocol);
+		m->data = (unsigned long)VNO_WF(w, data) - (unsigned long)m->head;
+		m->mac = VNO_WF(w, mac_header);
+		m->nh = VNO_WF(w, network_header);
+		m->th = VNO_WF(w, transport_header);
+		m->csum_start = VNO_WF(w, csum_start);
+		m->csum_offset = VNO_WF(w, csum_offset);
+		m->vlan_tci = VNO_WF(w, vlan_tci);
+		m->vlan_proto = VNO_WF(w, vlan_proto);
+		if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
+			m->vlan_present = VNO_WBF(struct sk_buff___pre62, w, vlan_present);
+		else
+			m->vlan_present = m->vlan_proto != 0;
+	}
+	/* head + end is a plain number to the verifier either way. */
 	bpf_probe_read_kernel(sh, sizeof(sh), m->head + end);
 	m->gso_type = si->gso_type;
 	m->gso_size = si->gso_size;
 	m->gso_segs = si->gso_segs;
 	m->nr_frags = si->nr_frags;
-	m->ip_summed = VNO_WBF(struct sk_buff, w, ip_summed);
-	m->len = VNO_WF(w, len);
-	m->data_len = VNO_WF(w, data_len);
-	m->queue = VNO_WF(w, queue_mapping);
-	m->protocol = VNO_WF(w, protocol);
-	m->data = (unsigned long)VNO_WF(w, data) - (unsigned long)m->head;
-	m->mac = VNO_WF(w, mac_header);
-	m->nh = VNO_WF(w, network_header);
-	m->th = VNO_WF(w, transport_header);
-	m->csum_start = VNO_WF(w, csum_start);
-	m->csum_offset = VNO_WF(w, csum_offset);
-	m->vlan_tci = VNO_WF(w, vlan_tci);
-	m->vlan_proto = VNO_WF(w, vlan_proto);
-	if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
-		m->vlan_present = VNO_WBF(struct sk_buff___pre62, w, vlan_present);
-	else
-		m->vlan_present = m->vlan_proto != 0;
 	if (m->mac == (__u16)~0U) /* no MAC header yet: start at data */
 		m->mac = m->data;
 	/* On receive, skb->len no longer counts the link header that
@@ -447,6 +538,7 @@ static __always_inline void vno_submit(struct vno_event *ev)
 
 /* What the hook knows beyond the skb itself. */
 struct vno_hopinfo {
+	__u64 now;	/* bpf_ktime_get_ns() of this hook, read once */
 	__u64 pkt_id;	/* when the hook already has it; 0: vno_fill gets it */
 	__u64 latency;
 	__u32 reason;
@@ -460,17 +552,18 @@ struct vno_hopinfo {
  * Returns 0 when a record was sent, -1 otherwise.
  */
 static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff *skb,
-				     const struct net_device *dev, __u32 netns,
-				     const struct vno_meta *m, const struct vno_hopinfo *hi)
+				     const struct net_device *dev, __u32 netns, __u32 ifindex,
+				     const struct vno_meta *m, const struct vno_hopinfo *hi,
+				     bool direct)
 {
 	struct vno_frame *f = &ev->f;
 	__u32 n;
 
-	f->ts_ns = bpf_ktime_get_ns();
+	f->ts_ns = hi->now;
 	f->pkt_id = hi->pkt_id ?: vno_pkt_id(skb, m->head);
 	f->latency_ns = hi->latency;
 	f->netns = netns;
-	f->ifindex = BPF_CORE_READ(dev, ifindex);
+	f->ifindex = ifindex;
 	f->len = m->len;
 	f->data_len = m->data_len;
 	f->gso_type = m->gso_type;
@@ -499,7 +592,10 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 	f->ring_tail = 0;
 	__builtin_memset(f->saddr, 0, sizeof(f->saddr));
 	__builtin_memset(f->daddr, 0, sizeof(f->daddr));
-	BPF_CORE_READ_STR_INTO(&f->dev, dev, name);
+	if (direct)
+		__builtin_memcpy(f->dev, dev->name, sizeof(f->dev));
+	else
+		BPF_CORE_READ_STR_INTO(&f->dev, dev, name);
 	if (m->vlan_present) {
 		f->vlan_tci = m->vlan_tci;
 		f->vlan_proto = bpf_ntohs(m->vlan_proto);
@@ -544,7 +640,7 @@ static __always_inline struct vno_event *vno_bare(const struct net_device *dev, 
 	if (!dev || (!cfg_events && hop != VNO_HOP_HANG))
 		return NULL;
 	ifindex = BPF_CORE_READ(dev, ifindex);
-	netns = vno_dev_netns(dev);
+	netns = vno_dev_netns(dev, false);
 	if (!vno_watched(netns, ifindex))
 		return NULL;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
@@ -569,8 +665,8 @@ static __always_inline struct vno_event *vno_bare(const struct net_device *dev, 
  * in export mode. Returns 0 when a record was sent, -1 otherwise.
  */
 static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_device *dev,
-				    __u32 netns, const struct vno_meta *m,
-				    const struct vno_hopinfo *hi, __u32 slot)
+				    __u32 netns, __u32 ifindex, const struct vno_meta *m,
+				    const struct vno_hopinfo *hi, __u32 slot, bool direct)
 {
 	struct vno_event *rb = NULL, *ev;
 	__u32 zero = 0;
@@ -588,7 +684,7 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 		if (!ev)
 			return -1;
 	}
-	vno_fill(ev, skb, dev, netns, m, hi);
+	vno_fill(ev, skb, dev, netns, ifindex, m, hi, direct);
 	if (slot)
 		vno_flight_put(&ev->f, slot);
 	if (!rb)

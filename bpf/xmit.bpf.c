@@ -27,126 +27,121 @@ static __always_inline void queue_xmit(__u32 netns, __u32 ifindex, __u16 queue, 
 	__sync_fetch_and_add(&q->xmit, 1);
 }
 
-static __always_inline int on_xmit(const struct sk_buff *skb)
+static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 {
-	const struct net_device *dev = BPF_CORE_READ(skb, dev);
-	__u64 addr = vno_addr(skb), now;
+	const struct net_device *dev = VNO_RD(direct, skb, dev);
 	struct vno_hopinfo hi = { .hop = VNO_HOP_XMIT };
-	struct vno_inflight in = {};
 	struct vno_skb_state *st;
 	struct vno_meta m;
 	__u32 netns, ifindex, slot;
 
 	if (!dev)
 		return 0;
-	ifindex = BPF_CORE_READ(dev, ifindex);
-	if (!vno_quick_ifindex(ifindex))
-		return 0;
-	netns = vno_dev_netns(dev);
-	if (!vno_watched_slot(netns, ifindex, &slot))
+	ifindex = VNO_RD(direct, dev, ifindex);
+	if (!vno_dev_watched(dev, ifindex, direct, &netns, &slot))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
-	vno_read_meta(skb, &m);
+	vno_read_meta(skb, &m, direct);
 	vno_stat(netns, ifindex, VNO_HOP_XMIT, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
-	now = bpf_ktime_get_ns();
-	/* One lookup: the id (for the record and the in-flight entry alike),
-	 * the ingress device, and the qdisc wait since tc-egress. */
-	st = vno_skb_state(skb, m.head, 0, VNO_HOP_XMIT, ifindex);
+	hi.now = bpf_ktime_get_ns();
+	/* One lookup: the id, the ingress device, the qdisc wait since
+	 * tc-egress, and where the in-flight state goes. */
+	st = vno_skb_state(skb, m.head, 0, VNO_HOP_XMIT, ifindex, hi.now);
 	if (st) {
 		hi.pkt_id = st->id;
 		hi.origin = st->origin;
 		if (st->tc_ts) {
-			hi.latency = now - st->tc_ts;
+			hi.latency = hi.now - st->tc_ts;
 			hi.flags |= VNO_F_QUEUE_WAIT;
 			st->tc_ts = 0;
 		}
 	} else {
-		hi.pkt_id = vno_addr(skb) ^ cfg_id_key;
+		hi.pkt_id = vno_num(skb) ^ cfg_id_key;
 	}
+	vno_emit(skb, dev, netns, ifindex, &m, &hi, slot, direct);
 	/* In flight whether or not the record reached user space: the
 	 * completion, the stall trigger and the aggregates need it. */
-	vno_emit(skb, dev, netns, &m, &hi, slot);
-	in.ts_ns = now;
-	in.pkt_id = hi.pkt_id;
-	in.netns = netns;
-	in.ifindex = ifindex;
-	in.queue = BPF_CORE_READ(skb, queue_mapping);
-	BPF_CORE_READ_STR_INTO(&in.dev, dev, name);
-	if (bpf_map_update_elem(&inflight, &addr, &in, BPF_ANY))
+	if (!st) {
 		vno_count(VNO_CNT_INFLIGHT_FULL);
+		return 0;
+	}
+	st->xmit_ts = hi.now;
+	st->xmit_netns = netns;
+	st->queue = m.queue;
+	if (direct)
+		__builtin_memcpy(st->dev, dev->name, sizeof(st->dev));
 	else
-		queue_xmit(netns, ifindex, in.queue, now);
+		BPF_CORE_READ_STR_INTO(&st->dev, dev, name);
+	queue_xmit(netns, ifindex, m.queue, hi.now);
 	return 0;
 }
 
-static __always_inline int on_rx(const struct sk_buff *skb)
+static __always_inline int on_rx(const struct sk_buff *skb, bool direct)
 {
-	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	const struct net_device *dev = VNO_RD(direct, skb, dev);
 	struct vno_hopinfo hi = { .hop = VNO_HOP_RX };
 	struct vno_skb_state *st;
 	struct vno_meta m;
-	__u32 netns, ifindex;
+	__u32 netns, ifindex, slot;
 
 	if (!dev)
 		return 0;
-	ifindex = BPF_CORE_READ(dev, ifindex);
-	if (!vno_quick_ifindex(ifindex))
-		return 0;
-	netns = vno_dev_netns(dev);
-	if (!vno_watched(netns, ifindex))
+	ifindex = VNO_RD(direct, dev, ifindex);
+	if (!vno_dev_watched(dev, ifindex, direct, &netns, &slot))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
-	vno_read_meta(skb, &m);
+	vno_read_meta(skb, &m, direct);
 	vno_stat(netns, ifindex, VNO_HOP_RX, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
+	hi.now = bpf_ktime_get_ns();
 	/* Remember where it came in (the first device wins), so the device it
 	 * leaves on can say. */
-	st = vno_skb_state(skb, m.head, ifindex, VNO_HOP_RX, ifindex);
+	st = vno_skb_state(skb, m.head, ifindex, VNO_HOP_RX, ifindex, hi.now);
 	if (st) {
 		if (!st->origin)
 			st->origin = ifindex;
 		hi.pkt_id = st->id;
 	}
 	hi.origin = ifindex;
-	vno_emit(skb, dev, netns, &m, &hi, 0);
+	vno_emit(skb, dev, netns, ifindex, &m, &hi, 0, direct);
 	return 0;
 }
 
 SEC("?tp_btf/net_dev_start_xmit")
 int BPF_PROG(xmit_btf, const struct sk_buff *skb)
 {
-	return on_xmit(skb);
+	return on_xmit(skb, true);
 }
 
 SEC("?raw_tp/net_dev_start_xmit")
 int BPF_PROG(xmit_raw, const struct sk_buff *skb)
 {
-	return on_xmit(skb);
+	return on_xmit(skb, false);
 }
 
 SEC("?tracepoint/net/net_dev_start_xmit")
 int xmit_tp(struct trace_event_raw_net_dev_start_xmit *ctx)
 {
-	return on_xmit((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr));
+	return on_xmit((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), false);
 }
 
 SEC("?tp_btf/netif_receive_skb")
 int BPF_PROG(rx_btf, const struct sk_buff *skb)
 {
-	return on_rx(skb);
+	return on_rx(skb, true);
 }
 
 SEC("?raw_tp/netif_receive_skb")
 int BPF_PROG(rx_raw, const struct sk_buff *skb)
 {
-	return on_rx(skb);
+	return on_rx(skb, false);
 }
 
 SEC("?tracepoint/net/netif_receive_skb")
 int rx_tp(struct trace_event_raw_net_dev_template *ctx)
 {
-	return on_rx((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr));
+	return on_rx((const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), false);
 }

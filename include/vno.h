@@ -206,15 +206,29 @@ static __always_inline __u32 vno_gso_kind(__u32 gso_type, __u16 gso_size)
 }
 
 
-/* A frame handed to a driver and not yet released. */
-struct vno_inflight {
-	__u64 ts_ns;
-	__u64 pkt_id;
-	__u32 netns;
-	__u32 ifindex;
-	__u16 queue;
+/*
+ * What the programs keep per skb between its hops (map ids, a table in
+ * sets by skb->head; bpf/vno.bpf.h): the packet id (assigned when the skb is first seen, so one skb
+ * keeps its id across hops and a new skb at a reused address gets a new
+ * one), the device it entered on, when it passed TC egress (for the qdisc
+ * wait at xmit) and, while it is in flight, the device, queue and time it
+ * was handed over (for the completion and the stall trigger). One entry,
+ * one lookup per hop.
+ */
+struct vno_skb_state {
+	__u64 addr;	/* the skb's address; 0: a free slot */
+	__u64 head;	/* skb->head when the state was made */
+	__u64 id;
+	__u64 born;	/* made at (ktime) */
+	__u64 tc_ts;	/* passed TC egress at, 0 = not */
+	__u64 xmit_ts;	/* handed to xmit_if's driver at, 0 = not in flight */
+	__u32 origin;	/* ifindex it entered on (rx), 0 = unknown */
+	__u32 rx_if;	/* last device it was received on */
+	__u32 xmit_if;	/* last device it was handed to */
+	__u32 xmit_netns;
+	__u16 queue;	/* of xmit_if */
 	__u16 pad[3];
-	char dev[VNO_IFNAMSIZ];
+	char dev[VNO_IFNAMSIZ]; /* xmit_if's name, which skb->dev may not keep */
 };
 
 /* One TX queue of a watched device. */

@@ -243,7 +243,7 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 				(uint64_t)a->hangs[h]);
 	fprintf(out, "events lost (ring buffer full): %" PRIu64 "\n", (uint64_t)lost);
 	if (unmatched)
-		fprintf(out, "completions not tracked (in-flight table full): %" PRIu64 "\n",
+		fprintf(out, "completions not tracked (state displaced): %" PRIu64 "\n",
 			(uint64_t)unmatched);
 	free(s);
 }

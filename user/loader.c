@@ -396,11 +396,6 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;
 	bpf_map__set_max_entries(skel->maps.events, o->rb_bytes);
 	skel->rodata->cfg_events = !o->no_events;
-	if (!o->all_ifaces && o->n_ifaces <= VNO_QUICK_IFS) {
-		skel->rodata->cfg_n_ifindexes = o->n_ifaces;
-		for (size_t i = 0; i < o->n_ifaces; i++)
-			skel->rodata->cfg_ifindexes[i] = o->ifaces[i].ifindex;
-	}
 	skel->rodata->cfg_stats = 1;
 	l->window = 0;
 	if (o->window) {
@@ -413,6 +408,16 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 		l->window = 0;
 	skel->rodata->cfg_flight_window = l->window;
 	bpf_map__set_max_entries(skel->maps.flight, l->window ? l->n_slots * l->window : 1);
+	/* Few fixed interfaces: the programs match them from rodata (the same
+	 * keys and slots as devs below) without a hash lookup. */
+	if (!o->all_ifaces && o->n_ifaces <= VNO_QUICK_IFS) {
+		skel->rodata->cfg_n_ifindexes = o->n_ifaces;
+		for (size_t i = 0; i < o->n_ifaces; i++) {
+			skel->rodata->cfg_ifindexes[i] = o->ifaces[i].ifindex;
+			skel->rodata->cfg_if_netns[i] = o->ifaces[i].netns;
+			skel->rodata->cfg_if_slot[i] = l->window && i < l->n_slots ? i + 1 : 0;
+		}
+	}
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		struct bpf_program *p;
@@ -703,18 +708,31 @@ int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 
 __u64 loader_oldest_inflight(const struct loader *l, const struct vno_queue_key *q)
 {
-	int fd = bpf_map__fd(l->skel->maps.inflight);
-	__u64 k, next, *prev = NULL, oldest = 0;
-	struct vno_inflight in;
+	enum { BATCH = 4096 };
+	int fd = bpf_map__fd(l->skel->maps.ids);
+	__u32 *keys = malloc(BATCH * sizeof(*keys)), in_batch, out_batch;
+	struct vno_skb_state *v = malloc(BATCH * sizeof(*v));
+	__u64 oldest = 0;
+	bool first = true, last = false;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &in) == 0 && in.netns == q->netns &&
-		    in.ifindex == q->ifindex && in.queue == q->queue &&
-		    (!oldest || in.ts_ns < oldest))
-			oldest = in.ts_ns;
-		k = next;
-		prev = &k;
+	while (keys && v && !last) {
+		__u32 n = BATCH;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, v,
+					       &n, NULL);
+
+		if (ret && errno != ENOENT)
+			break;
+		last = ret != 0;
+		for (__u32 i = 0; i < n; i++)
+			if (v[i].addr && v[i].xmit_ts && v[i].xmit_netns == q->netns &&
+			    v[i].xmit_if == q->ifindex && v[i].queue == q->queue &&
+			    (!oldest || v[i].xmit_ts < oldest))
+				oldest = v[i].xmit_ts;
+		in_batch = out_batch;
+		first = false;
 	}
+	free(keys);
+	free(v);
 	return oldest;
 }
 

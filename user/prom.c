@@ -546,7 +546,7 @@ static void write_counters(FILE *out, const struct prom_input *in)
 	sample(out, "vnoffload_events_lost_total", NULL, in->events_lost);
 	family(out, "vnoffload_inflight_table_full_total", "counter",
 	       "Frames handed to a driver that could not be followed to their release "
-	       "(in-flight table full).");
+	       "(their state displaced by other skbs in the per-skb table).");
 	sample(out, "vnoffload_inflight_table_full_total", NULL, in->inflight_full);
 }
 

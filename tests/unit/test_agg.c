@@ -648,7 +648,7 @@ Test(agg, text_summary)
 	cr_assert(strstr(t, "1448/1448"), "%s", t);
 	cr_assert(strstr(t, "0/0/0/1"), "%s", t);
 	cr_assert(strstr(t, "events lost (ring buffer full): 7"), "%s", t);
-	cr_assert(strstr(t, "completions not tracked (in-flight table full): 3"), "%s", t);
+	cr_assert(strstr(t, "completions not tracked (state displaced): 3"), "%s", t);
 	free(t);
 	agg__free(a);
 }

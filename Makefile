@@ -14,6 +14,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
 LDLIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
+LDLIBS += $(shell pkg-config --libs libisal 2>/dev/null || echo -lisal)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -71,7 +72,7 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
 
 # Debian packages for building, testing and the demonstration.
-DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc \
+DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
 	procps kmod prometheus wrk curl libclang-rt-14-dev
 deps:
@@ -114,11 +115,11 @@ fuzz: $(OUTPUT)/fuzz/fuzz_capture
 
 $(OUTPUT)/fuzz/fuzz_capture: tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -lz -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -lz -lisal -o $@
 
 $(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) tests/fuzz/gen_corpus.c $(FUZZ_SRCS) -lz -o $@
+	$(Q)$(CC) $(CFLAGS) tests/fuzz/gen_corpus.c $(FUZZ_SRCS) -lz -lisal -o $@
 
 fuzz-corpus: $(OUTPUT)/fuzz/gen_corpus
 	$< tests/fuzz/corpus

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 }
 EOF
 "${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -I"$TB_ROOT/include" -I"$TB_ROOT/user" "$TB_TMP/sample.c" \
-	"$TB_ROOT/user/capture.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz \
+	"$TB_ROOT/user/capture.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz -lisal \
 	-o "$TB_TMP/sample" || tb_fatal "cannot build the sample writer"
 
 # check FILE FRAMES SNAPLEN: tshark and capinfos agree with what was written

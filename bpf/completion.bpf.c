@@ -13,9 +13,8 @@ struct trace_event_raw_kfree_skb___reason {
 
 static __always_inline void queue_release(const struct vno_skb_state *in, bool freed, __u64 now)
 {
-	struct vno_queue_key k = { .netns = in->xmit_netns, .ifindex = in->xmit_if,
-				   .queue = in->queue };
-	struct vno_queue_stat *q = bpf_map_lookup_elem(&queues, &k);
+	struct vno_queue_stat *q = vno_queue(in->xmit_netns, in->xmit_if, in->xmit_idx, in->queue,
+					     false);
 
 	if (!q)
 		return;
@@ -36,7 +35,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 	struct vno_skb_state *in;
 	const struct net_device *dev;
 	struct vno_meta m;
-	__u32 netns, ifindex, slot;
+	struct vno_where w;
 
 	in = vno_state_get(vno_num(skb), 0, NULL);
 	if (in && in->xmit_ts) {
@@ -47,7 +46,10 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		now = bpf_ktime_get_ns();
 		queue_release(in, freed, now);
 		vno_read_meta(skb, &m, direct);
-		vno_stat(in->xmit_netns, in->xmit_if, VNO_HOP_DONE, &m, now - in->xmit_ts, true);
+		w.netns = in->xmit_netns;
+		w.ifindex = in->xmit_if;
+		w.idx = in->xmit_idx;
+		vno_stat(&w, VNO_HOP_DONE, &m, now - in->xmit_ts, true);
 		if (freed)
 			vno_drop_stat(in->xmit_netns, in->xmit_if, reason);
 		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(*ev), 0) : NULL;
@@ -92,18 +94,18 @@ gone:
 	dev = VNO_RD(direct, skb, dev);
 	if (!dev)
 		return 0;
-	ifindex = VNO_RD(direct, dev, ifindex);
-	if (!vno_dev_watched(dev, ifindex, direct, &netns, &slot))
+	if (!vno_dev_watched(dev, VNO_RD(direct, dev, ifindex), direct, &w))
 		return 0;
 	vno_read_meta(skb, &m, direct);
-	vno_stat(netns, ifindex, VNO_HOP_DROP, &m, 0, false);
-	vno_drop_stat(netns, ifindex, reason);
+	vno_stat(&w, VNO_HOP_DROP, &m, 0, false);
+	vno_drop_stat(w.netns, w.ifindex, reason);
 	if (vno_wanted(&m)) {
 		struct vno_hopinfo hi = { .hop = VNO_HOP_DROP, .reason = reason,
 					  .flags = VNO_F_FREED, .now = bpf_ktime_get_ns(),
 					  .pkt_id = id ?: vno_num(skb) ^ cfg_id_key };
 
-		vno_emit(skb, dev, netns, ifindex, &m, &hi, 0, direct);
+		w.slot = 0;
+		vno_emit(skb, dev, &w, &m, &hi, direct);
 	}
 	return 0;
 }

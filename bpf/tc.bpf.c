@@ -21,24 +21,25 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 	struct vno_hopinfo hi = {};
 	struct vno_skb_state *st;
 	struct vno_meta m;
-	__u32 netns, ifindex = ctx->ifindex, slot;
+	struct vno_where w;
 
-	if (!dev || !vno_dev_watched(dev, ifindex, true, &netns, &slot))
+	if (!dev || !vno_dev_watched(dev, ctx->ifindex, true, &w))
 		return TC_ACT_UNSPEC;
 	vno_read_meta(skb, &m, true);
-	vno_stat(netns, ifindex, hop, &m, 0, false);
+	vno_stat(&w, hop, &m, 0, false);
 	if (!vno_wanted(&m))
 		return TC_ACT_UNSPEC;
 	hi.hop = hop;
 	hi.now = bpf_ktime_get_ns();
-	st = vno_skb_state(skb, m.head, 0, hop, ifindex, hi.now);
+	st = vno_skb_state(skb, m.head, 0, hop, w.ifindex, hi.now);
 	if (st) {
 		hi.pkt_id = st->id;
 		/* xmit then reports the wait in the qdisc. */
 		if (hop == VNO_HOP_TC_EGRESS)
 			st->tc_ts = hi.now;
 	}
-	vno_emit(skb, dev, netns, ifindex, &m, &hi, 0, true);
+	w.slot = 0; /* the flight recorder keeps what xmit sees */
+	vno_emit(skb, dev, &w, &m, &hi, true);
 	return TC_ACT_UNSPEC;
 }
 

@@ -34,10 +34,29 @@ struct vno_queues_map {
 	__type(value, struct vno_queue_stat);
 };
 
+/* The same for the first VNO_FIXED_QUEUES queues of the fixed interfaces,
+ * by position (VNO_QUEUE_FIXED_IDX), to spare a hash lookup per frame. */
+struct vno_queues_fixed_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set by the loader */
+	__type(key, __u32);
+	__type(value, struct vno_queue_stat);
+};
+
 struct vno_stats_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct vno_stats_key);
+	__type(value, struct vno_stats);
+};
+
+/* The same for the fixed interfaces (cfg_n_ifindexes), by position:
+ * VNO_STATS_FIXED_IDX(index in the table, hop, gso kind). An array lookup
+ * is a few instructions where a hash lookup is a call. */
+struct vno_stats_fixed_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* set by the loader */
+	__type(key, __u32);
 	__type(value, struct vno_stats);
 };
 
@@ -81,7 +100,9 @@ extern struct vno_rb_map events SEC(".maps");
 extern struct vno_devs_map devs SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
 extern struct vno_queues_map queues SEC(".maps");
+extern struct vno_queues_fixed_map queues_fixed SEC(".maps");
 extern struct vno_stats_map stats SEC(".maps");
+extern struct vno_stats_fixed_map stats_fixed SEC(".maps");
 extern struct vno_drops_map drops SEC(".maps");
 extern struct vno_flight_map flight SEC(".maps");
 extern struct vno_flight_head_map flight_head SEC(".maps");
@@ -140,11 +161,12 @@ static __always_inline void vno_count(__u32 idx)
  * whose it is. Two array lookups, no hash map and no lock: an LRU hash
  * insert cost ~400 ns per skb here, and skbs freed without a tracepoint
  * (TCP coalescing, pure ACKs, UDP delivery) keep any table full, so every
- * insert would evict. A new skb takes an empty slot of its set, else one
- * not in flight, else the older; what it displaces is only forgotten (a new
- * packet id if that skb shows up again; an in-flight frame displaced is
- * counted). Two CPUs racing for one slot at worst mix two skbs' state: it
- * is best effort, like the flight recorder.
+ * insert would evict. A new skb takes the slot of a gone skb at its address,
+ * else an empty slot of its set, else one not in flight, else the older;
+ * what it displaces is only forgotten (a new packet id if that skb shows up
+ * again; an in-flight frame displaced is counted). Two CPUs racing for one
+ * slot at worst mix two skbs' state: it is best effort, like the flight
+ * recorder.
  */
 #define VNO_IDS_BITS 16
 
@@ -201,7 +223,13 @@ static __always_inline struct vno_skb_state *vno_state_get(__u64 addr, __u64 hea
 		return b;
 	if (!victim)
 		return NULL;
-	if (!a->addr)
+	/* A slot of this address with another head is an skb that is gone
+	 * (two live skbs have two addresses): the new one takes its place. */
+	if (a->addr == addr)
+		*victim = a;
+	else if (b->addr == addr)
+		*victim = b;
+	else if (!a->addr)
 		*victim = a;
 	else if (!b->addr)
 		*victim = b;
@@ -240,7 +268,7 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 		st = cur;
 	} else if (!st) {
 		return NULL;
-	} else if (st->addr && st->xmit_ts) {
+	} else if (st->addr && st->addr != addr && st->xmit_ts) {
 		vno_count(VNO_CNT_INFLIGHT_FULL);
 	}
 	/* splitmix64 finaliser over address, time and a per-run key: unique
@@ -303,23 +331,34 @@ static __always_inline bool vno_watched(__u32 netns, __u32 ifindex)
 	return vno_watched_slot(netns, ifindex, &slot);
 }
 
-/* The same for @dev (@ifindex already read): its netns is read only when
- * the ifindex is one of ours. */
+/* A watched device as the hooks know it. */
+struct vno_where {
+	__u32 netns;
+	__u32 ifindex;
+	__u32 slot;	/* flight recorder slot + 1, 0: none */
+	__u32 idx;	/* position + 1 in the fixed table (cfg_ifindexes), 0: none */
+};
+
+/* Is @dev (@ifindex already read) watched? Its netns is read only when the
+ * ifindex is one of ours. */
 static __always_inline bool vno_dev_watched(const struct net_device *dev, __u32 ifindex,
-					    bool direct, __u32 *netns, __u32 *slot)
+					    bool direct, struct vno_where *w)
 {
+	w->ifindex = ifindex;
+	w->idx = 0;
 	if (!cfg_n_ifindexes) {
-		*netns = vno_dev_netns(dev, direct);
-		return vno_watched_slot(*netns, ifindex, slot);
+		w->netns = vno_dev_netns(dev, direct);
+		return vno_watched_slot(w->netns, ifindex, &w->slot);
 	}
 	for (int i = 0; i < VNO_QUICK_IFS; i++) {
 		if (i >= cfg_n_ifindexes)
 			break;
 		if (cfg_ifindexes[i] != ifindex)
 			continue;
-		*netns = vno_dev_netns(dev, direct);
-		if (*netns == cfg_if_netns[i]) {
-			*slot = cfg_if_slot[i];
+		w->netns = vno_dev_netns(dev, direct);
+		if (w->netns == cfg_if_netns[i]) {
+			w->slot = cfg_if_slot[i];
+			w->idx = i + 1;
 			return true;
 		}
 	}
@@ -456,16 +495,43 @@ static __always_inline bool vno_wanted(const struct vno_meta *m)
 	return cfg_all_frames || m->gso_size || m->gso_type || m->ip_summed == VNO_CSUM_PARTIAL;
 }
 
+/* The state of queue @queue of the device @w, made when @create and new. */
+static __always_inline struct vno_queue_stat *vno_queue(__u32 netns, __u32 ifindex, __u32 idx,
+							__u16 queue, bool create)
+{
+	struct vno_queue_key k = { .netns = netns, .ifindex = ifindex, .queue = queue };
+	struct vno_queue_stat *q, init = {};
+
+	if (idx && queue < VNO_FIXED_QUEUES) {
+		__u32 i = VNO_QUEUE_FIXED_IDX(idx - 1, queue);
+
+		return bpf_map_lookup_elem(&queues_fixed, &i);
+	}
+	q = bpf_map_lookup_elem(&queues, &k);
+	if (q || !create)
+		return q;
+	bpf_map_update_elem(&queues, &k, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&queues, &k);
+}
+
 /* One frame into the in-kernel aggregates. */
-static __always_inline void vno_stat(__u32 netns, __u32 ifindex, __u8 hop,
+static __always_inline void vno_stat(const struct vno_where *w, __u8 hop,
 				     const struct vno_meta *m, __u64 lat_ns, bool has_lat)
 {
-	struct vno_stats_key k = { .netns = netns, .ifindex = ifindex, .hop = hop,
+	struct vno_stats_key k = { .netns = w->netns, .ifindex = w->ifindex, .hop = hop,
 				   .gso_kind = vno_gso_kind(m->gso_type, m->gso_size) };
 	struct vno_stats *s;
 
 	if (!cfg_stats)
 		return;
+	if (w->idx) {
+		__u32 i = VNO_STATS_FIXED_IDX(w->idx - 1, hop, k.gso_kind);
+
+		s = bpf_map_lookup_elem(&stats_fixed, &i);
+		if (!s)
+			return;
+		goto add;
+	}
 	s = bpf_map_lookup_elem(&stats, &k);
 	if (!s) {
 		bpf_map_update_elem(&stats, &k, &vno_zero_stats, BPF_NOEXIST);
@@ -473,6 +539,7 @@ static __always_inline void vno_stat(__u32 netns, __u32 ifindex, __u8 hop,
 		if (!s)
 			return;
 	}
+add:
 	/* Per-CPU values: plain increments are safe. */
 	s->frames++;
 	s->bytes += m->len;
@@ -665,8 +732,8 @@ static __always_inline struct vno_event *vno_bare(const struct net_device *dev, 
  * in export mode. Returns 0 when a record was sent, -1 otherwise.
  */
 static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_device *dev,
-				    __u32 netns, __u32 ifindex, const struct vno_meta *m,
-				    const struct vno_hopinfo *hi, __u32 slot, bool direct)
+				    const struct vno_where *w, const struct vno_meta *m,
+				    const struct vno_hopinfo *hi, bool direct)
 {
 	struct vno_event *rb = NULL, *ev;
 	__u32 zero = 0;
@@ -678,15 +745,15 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	}
 	ev = rb;
 	if (!ev) {
-		if (!slot || !cfg_flight_window)
+		if (!w->slot || !cfg_flight_window)
 			return -1;
 		ev = bpf_map_lookup_elem(&scratch, &zero);
 		if (!ev)
 			return -1;
 	}
-	vno_fill(ev, skb, dev, netns, ifindex, m, hi, direct);
-	if (slot)
-		vno_flight_put(&ev->f, slot);
+	vno_fill(ev, skb, dev, w->netns, w->ifindex, m, hi, direct);
+	if (w->slot)
+		vno_flight_put(&ev->f, w->slot);
 	if (!rb)
 		return -1;
 	vno_submit(rb);

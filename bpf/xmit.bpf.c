@@ -8,17 +8,12 @@
  */
 #include "vno.bpf.h"
 
-static __always_inline void queue_xmit(__u32 netns, __u32 ifindex, __u16 queue, __u64 now)
+static __always_inline void queue_xmit(const struct vno_where *w, __u16 queue, __u64 now)
 {
-	struct vno_queue_key k = { .netns = netns, .ifindex = ifindex, .queue = queue };
-	struct vno_queue_stat *q = bpf_map_lookup_elem(&queues, &k), init = {};
+	struct vno_queue_stat *q = vno_queue(w->netns, w->ifindex, w->idx, queue, true);
 
-	if (!q) {
-		bpf_map_update_elem(&queues, &k, &init, BPF_NOEXIST);
-		q = bpf_map_lookup_elem(&queues, &k);
-		if (!q)
-			return;
-	}
+	if (!q)
+		return;
 	q->last_xmit_ns = now;
 	if (q->pending == 0)
 		q->first_pending_ns = now;
@@ -33,22 +28,21 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 	struct vno_hopinfo hi = { .hop = VNO_HOP_XMIT };
 	struct vno_skb_state *st;
 	struct vno_meta m;
-	__u32 netns, ifindex, slot;
+	struct vno_where w;
 
 	if (!dev)
 		return 0;
-	ifindex = VNO_RD(direct, dev, ifindex);
-	if (!vno_dev_watched(dev, ifindex, direct, &netns, &slot))
+	if (!vno_dev_watched(dev, VNO_RD(direct, dev, ifindex), direct, &w))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
 	vno_read_meta(skb, &m, direct);
-	vno_stat(netns, ifindex, VNO_HOP_XMIT, &m, 0, false);
+	vno_stat(&w, VNO_HOP_XMIT, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
 	hi.now = bpf_ktime_get_ns();
 	/* One lookup: the id, the ingress device, the qdisc wait since
 	 * tc-egress, and where the in-flight state goes. */
-	st = vno_skb_state(skb, m.head, 0, VNO_HOP_XMIT, ifindex, hi.now);
+	st = vno_skb_state(skb, m.head, 0, VNO_HOP_XMIT, w.ifindex, hi.now);
 	if (st) {
 		hi.pkt_id = st->id;
 		hi.origin = st->origin;
@@ -60,7 +54,7 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 	} else {
 		hi.pkt_id = vno_num(skb) ^ cfg_id_key;
 	}
-	vno_emit(skb, dev, netns, ifindex, &m, &hi, slot, direct);
+	vno_emit(skb, dev, &w, &m, &hi, direct);
 	/* In flight whether or not the record reached user space: the
 	 * completion, the stall trigger and the aggregates need it. */
 	if (!st) {
@@ -68,13 +62,14 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 		return 0;
 	}
 	st->xmit_ts = hi.now;
-	st->xmit_netns = netns;
+	st->xmit_netns = w.netns;
+	st->xmit_idx = w.idx;
 	st->queue = m.queue;
 	if (direct)
 		__builtin_memcpy(st->dev, dev->name, sizeof(st->dev));
 	else
 		BPF_CORE_READ_STR_INTO(&st->dev, dev, name);
-	queue_xmit(netns, ifindex, m.queue, hi.now);
+	queue_xmit(&w, m.queue, hi.now);
 	return 0;
 }
 
@@ -84,29 +79,29 @@ static __always_inline int on_rx(const struct sk_buff *skb, bool direct)
 	struct vno_hopinfo hi = { .hop = VNO_HOP_RX };
 	struct vno_skb_state *st;
 	struct vno_meta m;
-	__u32 netns, ifindex, slot;
+	struct vno_where w;
 
 	if (!dev)
 		return 0;
-	ifindex = VNO_RD(direct, dev, ifindex);
-	if (!vno_dev_watched(dev, ifindex, direct, &netns, &slot))
+	if (!vno_dev_watched(dev, VNO_RD(direct, dev, ifindex), direct, &w))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
 	vno_read_meta(skb, &m, direct);
-	vno_stat(netns, ifindex, VNO_HOP_RX, &m, 0, false);
+	vno_stat(&w, VNO_HOP_RX, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
 	hi.now = bpf_ktime_get_ns();
 	/* Remember where it came in (the first device wins), so the device it
 	 * leaves on can say. */
-	st = vno_skb_state(skb, m.head, ifindex, VNO_HOP_RX, ifindex, hi.now);
+	st = vno_skb_state(skb, m.head, w.ifindex, VNO_HOP_RX, w.ifindex, hi.now);
 	if (st) {
 		if (!st->origin)
-			st->origin = ifindex;
+			st->origin = w.ifindex;
 		hi.pkt_id = st->id;
 	}
-	hi.origin = ifindex;
-	vno_emit(skb, dev, netns, ifindex, &m, &hi, 0, direct);
+	hi.origin = w.ifindex;
+	w.slot = 0; /* the flight recorder keeps what leaves */
+	vno_emit(skb, dev, &w, &m, &hi, direct);
 	return 0;
 }
 

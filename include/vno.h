@@ -173,6 +173,10 @@ struct vno_stats_key {
 	__u16 pad;
 };
 
+/* Position of (fixed interface @i, @hop, @gk) in the fixed-interface
+ * aggregates (map stats_fixed). */
+#define VNO_STATS_FIXED_IDX(i, hop, gk) (((i) * VNO_HOP__MAX + (hop)) * VNO_GK__MAX + (gk))
+
 struct vno_stats {
 	__u64 frames;
 	__u64 bytes;
@@ -227,7 +231,8 @@ struct vno_skb_state {
 	__u32 xmit_if;	/* last device it was handed to */
 	__u32 xmit_netns;
 	__u16 queue;	/* of xmit_if */
-	__u16 pad[3];
+	__u8 xmit_idx;	/* xmit_if's position + 1 in the fixed table, 0: none */
+	__u8 pad[5];
 	char dev[VNO_IFNAMSIZ]; /* xmit_if's name, which skb->dev may not keep */
 };
 
@@ -253,6 +258,10 @@ struct vno_queue_stat {
 	__u64 done;
 	__u64 freed;		/* released by kfree_skb (dropped) after xmit */
 };
+
+/* Queues of a fixed interface kept by position (map queues_fixed). */
+#define VNO_FIXED_QUEUES 64
+#define VNO_QUEUE_FIXED_IDX(i, queue) ((i) * VNO_FIXED_QUEUES + (queue))
 
 /* Counters the BPF side keeps that are not per device. */
 enum vno_counter {

@@ -168,6 +168,8 @@ struct loader {
 	bool tc_clsact_fallback; /* TCX was chosen but refused */
 	struct vno_dev_key slots[VNO_FLIGHT_MAX_DEVS];
 	unsigned n_slots;
+	struct vno_dev_key fixed[VNO_QUICK_IFS]; /* stats_fixed's interfaces */
+	unsigned n_fixed;
 };
 
 static const char *kind_prefix(int kind)
@@ -416,8 +418,15 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 			skel->rodata->cfg_ifindexes[i] = o->ifaces[i].ifindex;
 			skel->rodata->cfg_if_netns[i] = o->ifaces[i].netns;
 			skel->rodata->cfg_if_slot[i] = l->window && i < l->n_slots ? i + 1 : 0;
+			l->fixed[i] = (struct vno_dev_key){ .netns = o->ifaces[i].netns,
+							    .ifindex = o->ifaces[i].ifindex };
 		}
+		l->n_fixed = o->n_ifaces;
 	}
+	bpf_map__set_max_entries(skel->maps.stats_fixed,
+				 l->n_fixed ? VNO_STATS_FIXED_IDX(l->n_fixed, 0, 0) : 1);
+	bpf_map__set_max_entries(skel->maps.queues_fixed,
+				 l->n_fixed ? VNO_QUEUE_FIXED_IDX(l->n_fixed, 0) : 1);
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		struct bpf_program *p;
@@ -677,33 +686,65 @@ int loader_counters(const struct loader *l, __u64 out[VNO_CNT__MAX])
 	return 0;
 }
 
+struct grow {
+	void *v;
+	size_t n, cap, size;
+};
+
+static void *grow_next(struct grow *g)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 32;
+		void *p = realloc(g->v, cap * g->size);
+
+		if (!p)
+			return NULL;
+		g->v = p;
+		g->cap = cap;
+	}
+	return (char *)g->v + g->n++ * g->size;
+}
+
 int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 {
+	struct grow g = { .size = sizeof(**out) };
 	struct vno_queue_key k, next, *prev = NULL;
-	struct loader_queue *v = NULL;
-	size_t cnt = 0, cap = 0;
 	int fd = bpf_map__fd(l->skel->maps.queues);
+	struct loader_queue *q;
 
 	*out = NULL;
 	*n = 0;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (cnt == cap) {
-			void *p = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
-
-			if (!p) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = p;
-		}
-		if (bpf_map_lookup_elem(fd, &next, &v[cnt].st) == 0)
-			v[cnt++].key = next;
+		if (!(q = grow_next(&g)))
+			goto nomem;
+		if (bpf_map_lookup_elem(fd, &next, &q->st) == 0)
+			q->key = next;
+		else
+			g.n--;
 		k = next;
 		prev = &k;
 	}
-	*out = v;
-	*n = cnt;
+	/* The fixed interfaces' first queues, by position: those used. */
+	fd = bpf_map__fd(l->skel->maps.queues_fixed);
+	for (unsigned i = 0; i < l->n_fixed; i++)
+		for (unsigned qi = 0; qi < VNO_FIXED_QUEUES; qi++) {
+			__u32 idx = VNO_QUEUE_FIXED_IDX(i, qi);
+			struct vno_queue_stat st;
+
+			if (bpf_map_lookup_elem(fd, &idx, &st) || (!st.xmit && !st.done && !st.freed))
+				continue;
+			if (!(q = grow_next(&g)))
+				goto nomem;
+			q->key = (struct vno_queue_key){ .netns = l->fixed[i].netns,
+							 .ifindex = l->fixed[i].ifindex, .queue = qi };
+			q->st = st;
+		}
+	*out = g.v;
+	*n = g.n;
 	return 0;
+nomem:
+	free(g.v);
+	return -ENOMEM;
 }
 
 __u64 loader_oldest_inflight(const struct loader *l, const struct vno_queue_key *q)
@@ -804,25 +845,6 @@ static int percpu_each(int fd, size_t ksize, size_t vsize,
 	return ret;
 }
 
-struct grow {
-	void *v;
-	size_t n, cap, size;
-};
-
-static void *grow_next(struct grow *g)
-{
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 32;
-		void *p = realloc(g->v, cap * g->size);
-
-		if (!p)
-			return NULL;
-		g->v = p;
-		g->cap = cap;
-	}
-	return (char *)g->v + g->n++ * g->size;
-}
-
 static int add_stat(const void *key, const __u64 *vals, int ncpu, void *ctx)
 {
 	struct loader_stat *s = grow_next(ctx);
@@ -845,11 +867,54 @@ static int add_drop(const void *key, const __u64 *vals, int ncpu, void *ctx)
 	return 0;
 }
 
+/* The fixed interfaces' aggregates, by position, as keyed ones. */
+static int add_fixed_stats(const struct loader *l, struct grow *g)
+{
+	int fd = bpf_map__fd(l->skel->maps.stats_fixed), ncpu = libbpf_num_possible_cpus();
+	struct vno_stats *vals;
+	int ret = 0;
+
+	if (!l->n_fixed)
+		return 0;
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (unsigned i = 0; i < l->n_fixed && !ret; i++)
+		for (unsigned hop = 0; hop < VNO_HOP__MAX && !ret; hop++)
+			for (unsigned gk = 0; gk < VNO_GK__MAX && !ret; gk++) {
+				__u32 k = VNO_STATS_FIXED_IDX(i, hop, gk);
+				struct vno_stats_key key = { .netns = l->fixed[i].netns,
+							     .ifindex = l->fixed[i].ifindex,
+							     .hop = hop, .gso_kind = gk };
+				struct loader_stat *s;
+
+				if (bpf_map_lookup_elem(fd, &k, vals))
+					continue;
+				s = grow_next(g);
+				if (!s) {
+					ret = -ENOMEM;
+					break;
+				}
+				s->key = key;
+				sum_percpu((__u64 *)&s->st, (__u64 *)vals, ncpu, sizeof(s->st) / 8);
+				/* Only what was seen, as the hash map holds. */
+				if (!s->st.frames && !s->st.lat_count)
+					g->n--;
+			}
+	free(vals);
+	return ret;
+}
+
 int loader_stats(const struct loader *l, struct loader_stat **out, size_t *n)
 {
 	struct grow g = { .size = sizeof(**out) };
 	int ret = percpu_each(bpf_map__fd(l->skel->maps.stats), sizeof(struct vno_stats_key),
 			      sizeof(struct vno_stats), add_stat, &g);
+
+	if (!ret)
+		ret = add_fixed_stats(l, &g);
 
 	if (ret) {
 		free(g.v);

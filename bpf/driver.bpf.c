@@ -124,7 +124,8 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 		return 0;
 	}
 	hi.now = bpf_ktime_get_ns();
-	vno_fill(ev, skb, dev, netns, ifindex, &m, &hi, false);
+	vno_fill(&ev->f, skb, dev, netns, ifindex, &m, &hi, false);
+	vno_fill_data(ev, &m);
 	if (r) {
 		ev->f.ring_size = r->size;
 		ev->f.ring_free = r->free;

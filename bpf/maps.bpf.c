@@ -12,7 +12,6 @@ struct vno_stats_fixed_map stats_fixed SEC(".maps");
 struct vno_drops_map drops SEC(".maps");
 struct vno_flight_map flight SEC(".maps");
 struct vno_flight_head_map flight_head SEC(".maps");
-struct vno_scratch_map scratch SEC(".maps");
 struct vno_ids_map ids SEC(".maps");
 struct vno_num_map nums SEC(".maps");
 struct vno_stats vno_zero_stats;

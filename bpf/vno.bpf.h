@@ -81,14 +81,6 @@ struct vno_flight_head_map {
 	__type(value, __u64);
 };
 
-/* Room to build a record when none goes to the ring buffer (export). */
-struct vno_scratch_map {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vno_event);
-};
-
 struct vno_counters_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VNO_CNT__MAX);
@@ -106,7 +98,6 @@ extern struct vno_stats_fixed_map stats_fixed SEC(".maps");
 extern struct vno_drops_map drops SEC(".maps");
 extern struct vno_flight_map flight SEC(".maps");
 extern struct vno_flight_head_map flight_head SEC(".maps");
-extern struct vno_scratch_map scratch SEC(".maps");
 /* All zero: the initial value of a new stats entry (too big for the stack). */
 extern struct vno_stats vno_zero_stats;
 
@@ -572,23 +563,31 @@ static __always_inline void vno_drop_stat(__u32 netns, __u32 ifindex, __u32 reas
 }
 
 /* Keep @f in its device's flight recorder ring (@slot is 1-based). */
-static __always_inline void vno_flight_put(const struct vno_frame *f, __u32 slot)
+/* The next place in its device's flight recorder ring (@slot is 1-based),
+ * taken; NULL when there is none. */
+static __always_inline struct vno_frame *vno_flight_next(__u32 slot)
 {
 	__u32 s = slot - 1, idx;
 	__u64 *head, i;
-	struct vno_frame *dst;
 
 	if (!cfg_flight_window || s >= VNO_FLIGHT_MAX_DEVS)
-		return;
+		return NULL;
 	head = bpf_map_lookup_elem(&flight_head, &s);
 	if (!head)
-		return;
+		return NULL;
 	/* Not atomic on purpose: a fetching atomic needs BPF ISA v3, and two
 	 * CPUs racing here at worst overwrite one slot of a best-effort ring. */
 	i = *head;
 	*head = i + 1;
 	idx = s * cfg_flight_window + (__u32)(i & (cfg_flight_window - 1));
-	dst = bpf_map_lookup_elem(&flight, &idx);
+	return bpf_map_lookup_elem(&flight, &idx);
+}
+
+/* Keep @f in its device's flight recorder ring. */
+static __always_inline void vno_flight_put(const struct vno_frame *f, __u32 slot)
+{
+	struct vno_frame *dst = vno_flight_next(slot);
+
 	if (dst)
 		__builtin_memcpy(dst, f, sizeof(*f));
 }
@@ -614,16 +613,13 @@ struct vno_hopinfo {
 	__u8 flags;
 };
 
-/*
- * The one body: fill and submit a record for @skb seen at @hi->hop on @dev.
- * Returns 0 when a record was sent, -1 otherwise.
- */
-static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff *skb,
+/* The one body: the record of @skb seen at @hi->hop on @dev, without its
+ * bytes (vno_fill_data). */
+static __always_inline void vno_fill(struct vno_frame *f, const struct sk_buff *skb,
 				     const struct net_device *dev, __u32 netns, __u32 ifindex,
 				     const struct vno_meta *m, const struct vno_hopinfo *hi,
 				     bool direct)
 {
-	struct vno_frame *f = &ev->f;
 	__u32 n;
 
 	f->ts_ns = hi->now;
@@ -682,16 +678,21 @@ static __always_inline void vno_fill(struct vno_event *ev, const struct sk_buff 
 	}
 	n = m->tail > m->mac ? m->tail - m->mac : 0;
 	f->mac_len = n > 0xFFFF ? 0xFFFF : n;
-	/* Export keeps only the record (flight recorder): no bytes to copy. */
-	if (!cfg_events)
-		n = 0;
+	f->cap_len = 0;
+}
+
+/* The frame's first bytes (up to the snap length) after its record. */
+static __always_inline void vno_fill_data(struct vno_event *ev, const struct vno_meta *m)
+{
+	__u32 n = ev->f.mac_len;
+
 	if (n > cfg_snaplen)
 		n = cfg_snaplen;
 	if (n > VNO_SNAP_MAX)
 		n = VNO_SNAP_MAX;
 	if (n && bpf_probe_read_kernel(ev->data, n, m->head + m->mac))
 		n = 0;
-	f->cap_len = n;
+	ev->f.cap_len = n;
 }
 
 /*
@@ -735,29 +736,28 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 				    const struct vno_where *w, const struct vno_meta *m,
 				    const struct vno_hopinfo *hi, bool direct)
 {
-	struct vno_event *rb = NULL, *ev;
-	__u32 zero = 0;
+	struct vno_event *rb = NULL;
+	struct vno_frame *f;
 
 	if (cfg_events) {
 		rb = bpf_ringbuf_reserve(&events, sizeof(*rb), 0);
 		if (!rb)
 			vno_count(VNO_CNT_RB_LOST);
 	}
-	ev = rb;
-	if (!ev) {
-		if (!w->slot || !cfg_flight_window)
-			return -1;
-		ev = bpf_map_lookup_elem(&scratch, &zero);
-		if (!ev)
-			return -1;
+	if (rb) {
+		vno_fill(&rb->f, skb, dev, w->netns, w->ifindex, m, hi, direct);
+		vno_fill_data(rb, m);
+		if (w->slot)
+			vno_flight_put(&rb->f, w->slot);
+		vno_submit(rb);
+		return 0;
 	}
-	vno_fill(ev, skb, dev, w->netns, w->ifindex, m, hi, direct);
-	if (w->slot)
-		vno_flight_put(&ev->f, w->slot);
-	if (!rb)
-		return -1;
-	vno_submit(rb);
-	return 0;
+	/* Export, or the ring buffer full: the flight recorder only, built
+	 * in place. */
+	f = w->slot ? vno_flight_next(w->slot) : NULL;
+	if (f)
+		vno_fill(f, skb, dev, w->netns, w->ifindex, m, hi, direct);
+	return -1;
 }
 
 #endif /* VNO_BPF_H */

@@ -102,7 +102,7 @@ gone:
 	if (vno_wanted(&m)) {
 		struct vno_hopinfo hi = { .hop = VNO_HOP_DROP, .reason = reason,
 					  .flags = VNO_F_FREED, .now = bpf_ktime_get_ns(),
-					  .pkt_id = id ?: vno_num(skb) ^ cfg_id_key };
+					  .pkt_id = id ?: vno_pkt_id_bare(skb) };
 
 		w.slot = 0;
 		vno_emit(skb, dev, &w, &m, &hi, direct);

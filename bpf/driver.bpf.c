@@ -124,6 +124,7 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 		return 0;
 	}
 	hi.now = bpf_ktime_get_ns();
+	hi.pkt_id = vno_pkt_id(skb, m.head);
 	vno_fill(&ev->f, skb, dev, netns, ifindex, &m, &hi, false);
 	vno_fill_data(ev, &m);
 	if (r) {

@@ -279,13 +279,19 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 	return st;
 }
 
-/* For hops that neither receive nor hand over (driver hops, drops). */
+/* The id of an skb the state table has no place for. */
+static __always_inline __u64 vno_pkt_id_bare(const struct sk_buff *skb)
+{
+	return vno_num(skb) ^ cfg_id_key;
+}
+
+/* For hops that neither receive nor hand over (driver hops). */
 static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb, const void *head)
 {
 	struct vno_skb_state *st = vno_skb_state(skb, head, 0, VNO_HOP__MAX, 0,
 						 bpf_ktime_get_ns());
 
-	return st ? st->id : vno_num(skb) ^ cfg_id_key;
+	return st ? st->id : vno_pkt_id_bare(skb);
 }
 
 /* The skb is gone: its slot is free. */
@@ -335,6 +341,10 @@ struct vno_where {
 static __always_inline bool vno_dev_watched(const struct net_device *dev, __u32 ifindex,
 					    bool direct, struct vno_where *w)
 {
+	/* Every field set on every path: the verifier refuses a register
+	 * the compiler may copy uninitialised. */
+	w->netns = 0;
+	w->slot = 0;
 	w->ifindex = ifindex;
 	w->idx = 0;
 	if (!cfg_n_ifindexes) {
@@ -605,7 +615,7 @@ static __always_inline void vno_submit(struct vno_event *ev)
 /* What the hook knows beyond the skb itself. */
 struct vno_hopinfo {
 	__u64 now;	/* bpf_ktime_get_ns() of this hook, read once */
-	__u64 pkt_id;	/* when the hook already has it; 0: vno_fill gets it */
+	__u64 pkt_id;
 	__u64 latency;
 	__u32 reason;
 	__u32 origin;
@@ -623,7 +633,7 @@ static __always_inline void vno_fill(struct vno_frame *f, const struct sk_buff *
 	__u32 n;
 
 	f->ts_ns = hi->now;
-	f->pkt_id = hi->pkt_id ?: vno_pkt_id(skb, m->head);
+	f->pkt_id = hi->pkt_id;
 	f->latency_ns = hi->latency;
 	f->netns = netns;
 	f->ifindex = ifindex;

@@ -52,7 +52,7 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 			st->tc_ts = 0;
 		}
 	} else {
-		hi.pkt_id = vno_num(skb) ^ cfg_id_key;
+		hi.pkt_id = vno_pkt_id_bare(skb);
 	}
 	vno_emit(skb, dev, &w, &m, &hi, direct);
 	/* In flight whether or not the record reached user space: the
@@ -98,6 +98,8 @@ static __always_inline int on_rx(const struct sk_buff *skb, bool direct)
 		if (!st->origin)
 			st->origin = w.ifindex;
 		hi.pkt_id = st->id;
+	} else {
+		hi.pkt_id = vno_pkt_id_bare(skb);
 	}
 	hi.origin = w.ifindex;
 	w.slot = 0; /* the flight recorder keeps what leaves */

@@ -427,6 +427,13 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 				 l->n_fixed ? VNO_STATS_FIXED_IDX(l->n_fixed, 0, 0) : 1);
 	bpf_map__set_max_entries(skel->maps.queues_fixed,
 				 l->n_fixed ? VNO_QUEUE_FIXED_IDX(l->n_fixed, 0) : 1);
+	/* With every interface fixed, the keyed maps hold only what the
+	 * arrays cannot: queues past VNO_FIXED_QUEUES (a preallocated per-CPU
+	 * hash of 4096 aggregates costs 4.7 MiB and 4 ms to create). */
+	if (l->n_fixed) {
+		bpf_map__set_max_entries(skel->maps.stats, 1);
+		bpf_map__set_max_entries(skel->maps.queues, 256);
+	}
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		struct bpf_program *p;

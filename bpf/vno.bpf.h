@@ -428,55 +428,38 @@ static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_
 	__u32 end;
 
 	__builtin_memset(sh, 0, sizeof(sh));
-	if (direct) {
-		m->head = skb->head;
-		end = skb->end;
-		m->tail = skb->tail;
-		m->data = (unsigned long)skb->data - (unsigned long)m->head;
-		m->ip_summed = BPF_CORE_READ_BITFIELD(skb, ip_summed);
-		m->len = skb->len;
-		m->data_len = skb->data_len;
-		m->queue = skb->queue_mapping;
-		m->protocol = skb->protocol;
-		m->mac = skb->mac_header;
-		m->nh = skb->network_header;
-		m->th = skb->transport_header;
-		m->csum_start = skb->csum_start;
-		m->csum_offset = skb->csum_offset;
-		m->vlan_tci = skb->vlan_tci;
-		m->vlan_proto = skb->vlan_proto;
-		if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
-			m->vlan_present = BPF_CORE_READ_BITFIELD((struct sk_buff___pre62 *)skb,
-								 vlan_present);
-		else
-			m->vlan_present = m->vlan_proto != 0;
-	} else {
+	if (!direct) {
 		__builtin_memset(w, 0, sizeof(w));
 		bpf_probe_read_kernel(w, sizeof(w),
 				      (void *)skb + bpf_core_field_offset(struct sk_buff, len));
-		m->head = VNO_WF(w, head);
-		/* 64-bit kernels keep tail and end as offsets from head
-		 * (NET_SKBUFF_DATA_USES_OFFSET), the only kind built for. */
-		end = VNO_WF(w, end);
-		m->tail = VNO_WF(w, tail);
-		m->ip_summed = VNO_WBF(struct sk_buff, w, ip_summed);
-		m->len = VNO_WF(w, len);
-		m->data_len = VNO_WF(w, data_len);
-		m->queue = VNO_WF(w, queue_mapping);
-		m->protocol = VNO_WF(w, protocol);
-		m->data = (unsigned long)VNO_WF(w, data) - (unsigned long)m->head;
-		m->mac = VNO_WF(w, mac_header);
-		m->nh = VNO_WF(w, network_header);
-		m->th = VNO_WF(w, transport_header);
-		m->csum_start = VNO_WF(w, csum_start);
-		m->csum_offset = VNO_WF(w, csum_offset);
-		m->vlan_tci = VNO_WF(w, vlan_tci);
-		m->vlan_proto = VNO_WF(w, vlan_proto);
-		if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
-			m->vlan_present = VNO_WBF(struct sk_buff___pre62, w, vlan_present);
-		else
-			m->vlan_present = m->vlan_proto != 0;
 	}
+/* A field of the skb: a plain load, or from the window. */
+#define F(f) (direct ? skb->f : VNO_WF(w, f))
+#define BF(T, f) (direct ? BPF_CORE_READ_BITFIELD((T *)skb, f) : VNO_WBF(T, w, f))
+	m->head = F(head);
+	/* 64-bit kernels keep tail and end as offsets from head
+	 * (NET_SKBUFF_DATA_USES_OFFSET), the only kind built for. */
+	end = F(end);
+	m->tail = F(tail);
+	m->data = (unsigned long)F(data) - (unsigned long)m->head;
+	m->ip_summed = BF(struct sk_buff, ip_summed);
+	m->len = F(len);
+	m->data_len = F(data_len);
+	m->queue = F(queue_mapping);
+	m->protocol = F(protocol);
+	m->mac = F(mac_header);
+	m->nh = F(network_header);
+	m->th = F(transport_header);
+	m->csum_start = F(csum_start);
+	m->csum_offset = F(csum_offset);
+	m->vlan_tci = F(vlan_tci);
+	m->vlan_proto = F(vlan_proto);
+	if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
+		m->vlan_present = BF(struct sk_buff___pre62, vlan_present);
+	else
+		m->vlan_present = m->vlan_proto != 0;
+#undef F
+#undef BF
 	/* head + end is a plain number to the verifier either way. */
 	bpf_probe_read_kernel(sh, sizeof(sh), m->head + end);
 	m->gso_type = si->gso_type;

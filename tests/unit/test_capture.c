@@ -1353,6 +1353,74 @@ Test(capture, packet_comment)
 	free(p);
 }
 
+/* How often @needle stands in @p. */
+static unsigned count_in(const uint8_t *p, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	unsigned c = 0;
+	const uint8_t *q = p;
+
+	while ((q = memmem(q, len - (size_t)(q - p), needle, n))) {
+		c++;
+		q += n;
+	}
+	return c;
+}
+
+/* Comments of frames whose gso_type changes from one to the next (the
+ * writer keeps the last two names: hits in either, and misses), of a
+ * driver hop with its ring, and of a watchdog hang. */
+Test(capture, packet_comment_kinds)
+{
+	static const __u32 types[] = { VNO_GSO_TCPV4, 0, VNO_GSO_TCPV4, 0, VNO_GSO_TCPV6,
+				       VNO_GSO_TCPV6, 0, VNO_GSO_UDP_L4 | (1u << 12), 0,
+				       VNO_GSO_TCPV4 };
+	static const struct {
+		const char *s;
+		unsigned n;
+	} want[] = { { "gso_type=tcpv4 ip_summed=none hop=xmit", 3 },
+		     { "gso_type=none ip_summed=none hop=xmit", 4 },
+		     { "gso_type=tcpv6 ip_summed=none hop=xmit", 2 },
+		     { "gso_type=partial|udp_l4 ip_summed=none hop=xmit", 1 } };
+	struct capture_writer *w;
+	struct vno_event ev = { 0 };
+	char path[256];
+	size_t len, i;
+	uint8_t *p;
+
+	tpath(path, sizeof(path), "kinds.pcapng");
+	w = capture_writer__new(path, NULL, NULL);
+	cr_assert_not_null(w);
+	strcpy(ev.f.dev, "eno1");
+	ev.f.hop = VNO_HOP_XMIT;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		ev.f.gso_type = types[i];
+		cr_assert_eq(capture_writer__frame(w, &ev), 0);
+	}
+	ev.f.gso_type = 0;
+	ev.f.hop = VNO_HOP_DRV_DONE;
+	ev.f.flags = VNO_F_RING;
+	ev.f.ring_size = 256;
+	ev.f.ring_free = 3;
+	ev.f.ring_head = 17;
+	ev.f.ring_tail = 20;
+	ev.f.latency_ns = 4000000000ULL;
+	cr_assert_eq(capture_writer__frame(w, &ev), 0);
+	memset(&ev.f, 0, sizeof(ev.f));
+	strcpy(ev.f.dev, "eno1");
+	ev.f.hop = VNO_HOP_HANG;
+	ev.f.queue = 3;
+	cr_assert_eq(capture_writer__frame(w, &ev), 0);
+	cr_assert_eq(capture_writer__close(w), 0);
+	p = slurp(path, &len);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_assert_eq(count_in(p, len, want[i].s), want[i].n, "%s", want[i].s);
+	cr_assert_not_null(memmem(p, len, "hop=drv-done ring=3/256 free head=17 tail=20", 44));
+	cr_assert_null(memmem(p, len, "latency=4000000000ns", 20), "latency only at xmit and done");
+	cr_assert_not_null(memmem(p, len, "hop=hang queue=3: the kernel TX watchdog fired", 46));
+	free(p);
+}
+
 /*
  * Files written by an earlier vnoffload-trace must stay readable. Each
  * fixture was written by this test (VNO_UPDATE_FIXTURES=1 with no file

@@ -21,6 +21,10 @@ tb_up
 EXP=$TB_TMP/export.jsonl
 export_start "$EXP" -i tap0 -i up0 --json --listen 127.0.0.1:0 --stall-ms 0
 TARGET=${EXP_URL#http://}
+# By default export attaches the tracepoint hops only.
+assert_jq "$EXP" 'map(select(.type == "ready"))[0].hooks | (.["tc-egress"] | startswith("none"))
+	and (.["tc-ingress"] | startswith("none")) and (.xmit | test("/net_dev_start_xmit$"))' \
+	"default export: no TC hops, xmit on its tracepoint"
 
 # Any free port will do inside the bed's own namespace: nothing else is there.
 PROM=http://127.0.0.1:9090

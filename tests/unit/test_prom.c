@@ -658,7 +658,8 @@ Test(prom, export_defaults)
 	cr_assert_eq(o.port, PROM_DEFAULT_PORT);
 	cr_assert_eq(o.run.stall_ms, 1000);
 	cr_assert_eq(o.run.window, 1024);
-	cr_assert_eq(o.run.tc_mode, TC_AUTO);
+	/* Always on: the tracepoint hops only unless TC is asked for. */
+	cr_assert_eq(o.run.tc_mode, TC_OFF);
 	cr_assert_null(o.hang_dir);
 	cr_assert_eq(o.run.n_ifaces, 0);
 	cr_assert(!o.json && !o.help);
@@ -687,6 +688,9 @@ Test(prom, export_options)
 	cr_assert_str_eq(o.run.hang_patterns[1], "b");
 	cr_assert(o.json);
 	cr_assert_eq(o.run.tc_mode, TC_CLSACT);
+	export_opts_free(&o);
+	cr_assert_eq(parse(&o, err, sizeof(err), "--tc-mode", "auto", NULL), 0, "%s", err);
+	cr_assert_eq(o.run.tc_mode, TC_AUTO);
 	export_opts_free(&o);
 }
 

@@ -30,7 +30,7 @@ BOUT=$ROOT/.output/bench
 PIPE_BENCH=$BOUT/pipeline_bench
 UDPFLOOD=$BOUT/udpflood
 
-ALL_CONFIGS="untraced export record-q record-json record-w bpftrace-map bpftrace-print tcpdump"
+ALL_CONFIGS="untraced export export-tc record-q record-json record-w bpftrace-map bpftrace-print tcpdump"
 ROUNDS=5
 SECS=5
 PATHS="veth bridge"
@@ -128,7 +128,7 @@ die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
 need=(ip jq iperf3 taskset awk)
 [[ " $CONFIGS " == *" bpftrace-"* ]] && need+=(bpftrace)
 [[ " $CONFIGS " == *" tcpdump "* ]] && need+=(tcpdump)
-[[ " $CONFIGS " == *" export "* ]] && need+=(curl)
+[[ " $CONFIGS " == *" export"* ]] && need+=(curl)
 for c in "${need[@]}"; do
 	command -v "$c" >/dev/null || die "'$c' is not installed (make deps)"
 done
@@ -396,7 +396,7 @@ BT_PRINT='tracepoint:net:net_dev_start_xmit { printf("%s %u %u %u %u\n", str(arg
 _tr_ready()
 {
 	case $TR_CFG in
-	export | record-*) grep -q '"type":"ready"' "$TR_OUT" 2>/dev/null ;;
+	export* | record-*) grep -q '"type":"ready"' "$TR_OUT" 2>/dev/null ;;
 	bpftrace-*) grep -q '^Attaching' "$TR_OUT" 2>/dev/null ;;
 	tcpdump) grep -q 'listening on' "$TR_ERR" 2>/dev/null ;;
 	esac
@@ -417,6 +417,10 @@ start_tracer()
 	case $cfg in
 	untraced) return 0 ;;
 	export) cmd=("$VNO" export --json --listen 127.0.0.1:0 "${eargs[@]}" "${ifargs[@]}") ;;
+	# The same with the TC hops, which export leaves out by default.
+	export-tc)
+		cmd=("$VNO" export --json --listen 127.0.0.1:0 --tc-mode auto "${eargs[@]}" "${ifargs[@]}")
+		;;
 	# -q with --json: stdout carries only the ready and summary lines, so
 	# the sink is /dev/null in all but name and the summary is readable.
 	record-q) cmd=("$VNO" record --json -q "${rargs[@]}" "${ifargs[@]}") ;;
@@ -561,8 +565,8 @@ run_one()
 			fi
 			c1=$(proc_ticks "$TR_PID")
 			mem=$(proc_mem "$TR_PID")
-			[[ $cfg == export || $cfg == record-* ]] && bpf=$(proc_bpf "$TR_PID")
-			if [[ $cfg == export ]]; then
+			[[ $cfg == export* || $cfg == record-* ]] && bpf=$(proc_bpf "$TR_PID")
+			if [[ $cfg == export* ]]; then
 				# One scrape, as Prometheus would: proves the aggregates
 				# counted this run's frames.
 				url=$(grep -m1 '"type":"ready"' "$TR_OUT" | jq -r .metrics)

@@ -52,7 +52,8 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		vno_stat(&w, VNO_HOP_DONE, &m, now - in->xmit_ts, true);
 		if (freed)
 			vno_drop_stat(in->xmit_netns, in->xmit_if, reason);
-		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(*ev), 0) : NULL;
+		/* The record alone: a completion carries no frame bytes. */
+		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(ev->f), 0) : NULL;
 		if (!ev) {
 			if (cfg_events)
 				vno_count(VNO_CNT_RB_LOST);

@@ -674,15 +674,18 @@ static __always_inline void vno_fill(struct vno_frame *f, const struct sk_buff *
 	f->cap_len = 0;
 }
 
-/* The frame's first bytes (up to the snap length) after its record. */
-static __always_inline void vno_fill_data(struct vno_event *ev, const struct vno_meta *m)
+/* The frame's first bytes (up to the snap length) after its record, in
+ * @room bytes reserved for them. */
+static __always_inline void vno_fill_data(struct vno_event *ev, const struct vno_meta *m,
+					  __u32 room)
 {
 	__u32 n = ev->f.mac_len;
 
 	if (n > cfg_snaplen)
 		n = cfg_snaplen;
-	if (n > VNO_SNAP_MAX)
-		n = VNO_SNAP_MAX;
+	/* Last, so the verifier sees the bound of the reservation itself. */
+	if (n > room)
+		n = room;
 	if (n && bpf_probe_read_kernel(ev->data, n, m->head + m->mac))
 		n = 0;
 	ev->f.cap_len = n;
@@ -731,15 +734,23 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 {
 	struct vno_event *rb = NULL;
 	struct vno_frame *f;
+	__u32 room = VNO_SNAP_MAX;
 
 	if (cfg_events) {
-		rb = bpf_ringbuf_reserve(&events, sizeof(*rb), 0);
+		/* Room for the snap length in use: the default 128 bytes make
+		 * a record 288 bytes instead of 416. */
+		if (cfg_snaplen <= VNO_SNAP_SHORT) {
+			rb = bpf_ringbuf_reserve(&events, sizeof(rb->f) + VNO_SNAP_SHORT, 0);
+			room = VNO_SNAP_SHORT;
+		} else {
+			rb = bpf_ringbuf_reserve(&events, sizeof(*rb), 0);
+		}
 		if (!rb)
 			vno_count(VNO_CNT_RB_LOST);
 	}
 	if (rb) {
 		vno_fill(&rb->f, skb, dev, w->netns, w->ifindex, m, hi, direct);
-		vno_fill_data(rb, m);
+		vno_fill_data(rb, m, room);
 		if (w->slot)
 			vno_flight_put(&rb->f, w->slot);
 		vno_submit(rb);

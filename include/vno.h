@@ -17,6 +17,7 @@
 #define VNO_IFNAMSIZ 16
 /* Largest number of frame bytes a record may carry (--snaplen upper bound). */
 #define VNO_SNAP_MAX 256
+#define VNO_SNAP_SHORT 128 /* up to this snap length, ring records are shorter */
 /* Bytes copied even with --snaplen 0, so addresses and ports are always known:
  * Ethernet 14 + two VLAN tags 8 + IPv6 40 + TCP 20 = 82, rounded up. */
 #define VNO_HDR_MIN 96

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Release of a frame after xmit (consume_skb / kfree_skb), matched by skb
- * address against the in-flight state xmit leaves in ids; a kfree_skb of a frame
- * on a watched device that was never handed to a driver is a drop.
+ * address against the in-flight state xmit leaves in ids; a kfree_skb of a
+ * frame on a watched device that was never handed to a driver is a drop.
  */
 #include "vno.bpf.h"
 
@@ -11,10 +11,10 @@ struct trace_event_raw_kfree_skb___reason {
 	__u32 reason;
 } __attribute__((preserve_access_index));
 
-static __always_inline void queue_release(const struct vno_skb_state *in, bool freed, __u64 now)
+static __always_inline void queue_release(const struct vno_where *w, __u16 queue, bool freed,
+					  __u64 now)
 {
-	struct vno_queue_stat *q = vno_queue(in->xmit_netns, in->xmit_if, in->xmit_idx, in->queue,
-					     false);
+	struct vno_queue_stat *q = vno_queue(w->netns, w->ifindex, w->idx, queue, false);
 
 	if (!q)
 		return;
@@ -31,27 +31,28 @@ static __always_inline void queue_release(const struct vno_skb_state *in, bool f
 static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, bool freed,
 				      bool direct)
 {
-	__u64 now, id = 0;
+	__u64 addr = vno_num(skb), now, id = 0;
 	struct vno_skb_state *in;
 	const struct net_device *dev;
 	struct vno_meta m;
 	struct vno_where w;
 
-	in = vno_state_get(vno_num(skb), 0, NULL);
+	in = vno_state_get(addr, 0, false, NULL);
 	if (in && in->xmit_ts) {
 		/* The device may already be gone from skb->dev (veth moved it to
 		 * the peer); report it on the device it was handed to. */
 		struct vno_event *ev;
 
 		now = bpf_ktime_get_ns();
-		queue_release(in, freed, now);
-		vno_read_meta(skb, &m, direct);
 		w.netns = in->xmit_netns;
 		w.ifindex = in->xmit_if;
+		w.slot = 0;
 		w.idx = in->xmit_idx;
+		queue_release(&w, in->queue, freed, now);
+		vno_read_meta(skb, &m, direct);
 		vno_stat(&w, VNO_HOP_DONE, &m, now - in->xmit_ts, true);
 		if (freed)
-			vno_drop_stat(in->xmit_netns, in->xmit_if, reason);
+			vno_drop_stat(w.netns, w.ifindex, reason);
 		/* The record alone: a completion carries no frame bytes. */
 		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(ev->f), 0) : NULL;
 		if (!ev) {
@@ -103,10 +104,10 @@ gone:
 	if (vno_wanted(&m)) {
 		struct vno_hopinfo hi = { .hop = VNO_HOP_DROP, .reason = reason,
 					  .flags = VNO_F_FREED, .now = bpf_ktime_get_ns(),
-					  .pkt_id = id ?: vno_pkt_id_bare(skb) };
+					  .pkt_id = id ?: vno_addr_id(addr) };
 
 		w.slot = 0;
-		vno_emit(skb, dev, &w, &m, &hi, direct);
+		vno_emit(dev, &w, &m, &hi, direct);
 	}
 	return 0;
 }

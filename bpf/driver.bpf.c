@@ -125,7 +125,7 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 	}
 	hi.now = bpf_ktime_get_ns();
 	hi.pkt_id = vno_pkt_id(skb, m.head);
-	vno_fill(&ev->f, skb, dev, netns, ifindex, &m, &hi, false);
+	vno_fill(&ev->f, dev, netns, ifindex, &m, &hi, false);
 	vno_fill_data(ev, &m, VNO_SNAP_MAX);
 	if (r) {
 		ev->f.ring_size = r->size;

@@ -39,7 +39,7 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 			st->tc_ts = hi.now;
 	}
 	w.slot = 0; /* the flight recorder keeps what xmit sees */
-	vno_emit(skb, dev, &w, &m, &hi, true);
+	vno_emit(dev, &w, &m, &hi, true);
 	return TC_ACT_UNSPEC;
 }
 

@@ -196,11 +196,12 @@ static __always_inline __u64 vno_num(const void *p)
 	return *v;
 }
 
-/* The slot of the skb at @addr, or NULL. @head, when not 0, must match too
- * (a release matches on the address alone: a driver may give the skb a new
- * head after xmit). When there is no such slot and @victim is asked, the
+/* The slot of the skb at @addr, or NULL. With @match_head, @head must match
+ * too (a release matches on the address alone: a driver may give the skb a
+ * new head after xmit). When there is no such slot and @victim is asked, the
  * slot a new state for it would take. */
 static __always_inline struct vno_skb_state *vno_state_get(__u64 addr, __u64 head,
+							   bool match_head,
 							   struct vno_skb_state **victim)
 {
 	__u32 i = (__u32)((addr * 0x9E3779B97F4A7C15ULL) >> (64 - VNO_IDS_BITS)) & ~1u, j = i | 1;
@@ -208,9 +209,9 @@ static __always_inline struct vno_skb_state *vno_state_get(__u64 addr, __u64 hea
 
 	if (!a || !b || !addr)
 		return NULL;
-	if (a->addr == addr && (!head || a->head == head))
+	if (a->addr == addr && (!match_head || a->head == head))
 		return a;
-	if (b->addr == addr && (!head || b->head == head))
+	if (b->addr == addr && (!match_head || b->head == head))
 		return b;
 	if (!victim)
 		return NULL;
@@ -246,7 +247,7 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 	struct vno_skb_state *st = NULL, *cur;
 	__u64 addr = vno_num(skb), head = (__u64)headp, z;
 
-	cur = vno_state_get(addr, head ?: 1, &st);
+	cur = vno_state_get(addr, head, true, &st);
 	if (cur) {
 		if (!((hop == VNO_HOP_XMIT || hop == VNO_HOP_TC_EGRESS) && cur->xmit_if == ifindex) &&
 		    !(hop == VNO_HOP_RX && cur->rx_if == ifindex)) {
@@ -279,10 +280,15 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 	return st;
 }
 
-/* The id of an skb the state table has no place for. */
+/* The id of the skb at @addr (vno_num) when the state table has none. */
+static __always_inline __u64 vno_addr_id(__u64 addr)
+{
+	return addr ^ cfg_id_key;
+}
+
 static __always_inline __u64 vno_pkt_id_bare(const struct sk_buff *skb)
 {
-	return vno_num(skb) ^ cfg_id_key;
+	return vno_addr_id(vno_num(skb));
 }
 
 /* For hops that neither receive nor hand over (driver hops). */
@@ -555,7 +561,6 @@ static __always_inline void vno_drop_stat(__u32 netns, __u32 ifindex, __u32 reas
 		bpf_map_update_elem(&drops, &k, &one, BPF_NOEXIST);
 }
 
-/* Keep @f in its device's flight recorder ring (@slot is 1-based). */
 /* The next place in its device's flight recorder ring (@slot is 1-based),
  * taken; NULL when there is none. */
 static __always_inline struct vno_frame *vno_flight_next(__u32 slot)
@@ -606,12 +611,11 @@ struct vno_hopinfo {
 	__u8 flags;
 };
 
-/* The one body: the record of @skb seen at @hi->hop on @dev, without its
- * bytes (vno_fill_data). */
-static __always_inline void vno_fill(struct vno_frame *f, const struct sk_buff *skb,
-				     const struct net_device *dev, __u32 netns, __u32 ifindex,
-				     const struct vno_meta *m, const struct vno_hopinfo *hi,
-				     bool direct)
+/* The one body: the record of the skb read into @m, seen at @hi->hop on
+ * @dev, without its bytes (vno_fill_data). */
+static __always_inline void vno_fill(struct vno_frame *f, const struct net_device *dev,
+				     __u32 netns, __u32 ifindex, const struct vno_meta *m,
+				     const struct vno_hopinfo *hi, bool direct)
 {
 	__u32 n;
 
@@ -724,13 +728,14 @@ static __always_inline struct vno_event *vno_bare(const struct net_device *dev, 
 }
 
 /*
- * The one body: build the record for @skb seen at @hi->hop on @dev, keep it
- * in the flight recorder when @slot is set, and send it to user space unless
- * in export mode. Returns 0 when a record was sent, -1 otherwise.
+ * The one body: build the record of the skb read into @m, seen at @hi->hop
+ * on @dev, keep it in the flight recorder when @w->slot is set, and send it
+ * to user space unless in export mode. Returns 0 when a record was sent, -1
+ * otherwise.
  */
-static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_device *dev,
-				    const struct vno_where *w, const struct vno_meta *m,
-				    const struct vno_hopinfo *hi, bool direct)
+static __always_inline int vno_emit(const struct net_device *dev, const struct vno_where *w,
+				    const struct vno_meta *m, const struct vno_hopinfo *hi,
+				    bool direct)
 {
 	struct vno_event *rb = NULL;
 	struct vno_frame *f;
@@ -749,7 +754,7 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 			vno_count(VNO_CNT_RB_LOST);
 	}
 	if (rb) {
-		vno_fill(&rb->f, skb, dev, w->netns, w->ifindex, m, hi, direct);
+		vno_fill(&rb->f, dev, w->netns, w->ifindex, m, hi, direct);
 		vno_fill_data(rb, m, room);
 		if (w->slot)
 			vno_flight_put(&rb->f, w->slot);
@@ -760,7 +765,7 @@ static __always_inline int vno_emit(const struct sk_buff *skb, const struct net_
 	 * in place. */
 	f = w->slot ? vno_flight_next(w->slot) : NULL;
 	if (f)
-		vno_fill(f, skb, dev, w->netns, w->ifindex, m, hi, direct);
+		vno_fill(f, dev, w->netns, w->ifindex, m, hi, direct);
 	return -1;
 }
 

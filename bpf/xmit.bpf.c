@@ -54,7 +54,7 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 	} else {
 		hi.pkt_id = vno_pkt_id_bare(skb);
 	}
-	vno_emit(skb, dev, &w, &m, &hi, direct);
+	vno_emit(dev, &w, &m, &hi, direct);
 	/* In flight whether or not the record reached user space: the
 	 * completion, the stall trigger and the aggregates need it. */
 	if (!st) {
@@ -103,7 +103,7 @@ static __always_inline int on_rx(const struct sk_buff *skb, bool direct)
 	}
 	hi.origin = w.ifindex;
 	w.slot = 0; /* the flight recorder keeps what leaves */
-	vno_emit(skb, dev, &w, &m, &hi, direct);
+	vno_emit(dev, &w, &m, &hi, direct);
 	return 0;
 }
 

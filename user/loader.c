@@ -166,11 +166,18 @@ struct loader {
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	unsigned window;	/* flight recorder frames per slot */
 	bool tc_clsact_fallback; /* TCX was chosen but refused */
-	struct vno_dev_key slots[VNO_FLIGHT_MAX_DEVS];
+	/* The first interfaces: the flight recorder's slots (n_slots of
+	 * them) and the programs' fixed table (n_fixed <= VNO_QUICK_IFS). */
+	struct vno_dev_key first[VNO_FLIGHT_MAX_DEVS];
 	unsigned n_slots;
-	struct vno_dev_key fixed[VNO_QUICK_IFS]; /* stats_fixed's interfaces */
 	unsigned n_fixed;
 };
+
+/* Interface @i's flight recorder slot + 1, 0 for none. */
+static __u32 flight_slot(const struct loader *l, size_t i)
+{
+	return l->window && i < l->n_slots ? i + 1 : 0;
+}
 
 static const char *kind_prefix(int kind)
 {
@@ -406,6 +413,9 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 			l->window <<= 1;
 	}
 	l->n_slots = o->n_ifaces < VNO_FLIGHT_MAX_DEVS ? o->n_ifaces : VNO_FLIGHT_MAX_DEVS;
+	for (size_t i = 0; i < l->n_slots; i++)
+		l->first[i] = (struct vno_dev_key){ .netns = o->ifaces[i].netns,
+						    .ifindex = o->ifaces[i].ifindex };
 	if (!l->n_slots)
 		l->window = 0;
 	skel->rodata->cfg_flight_window = l->window;
@@ -417,9 +427,7 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 		for (size_t i = 0; i < o->n_ifaces; i++) {
 			skel->rodata->cfg_ifindexes[i] = o->ifaces[i].ifindex;
 			skel->rodata->cfg_if_netns[i] = o->ifaces[i].netns;
-			skel->rodata->cfg_if_slot[i] = l->window && i < l->n_slots ? i + 1 : 0;
-			l->fixed[i] = (struct vno_dev_key){ .netns = o->ifaces[i].netns,
-							    .ifindex = o->ifaces[i].ifindex };
+			skel->rodata->cfg_if_slot[i] = flight_slot(l, i);
 		}
 		l->n_fixed = o->n_ifaces;
 	}
@@ -471,11 +479,7 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	for (size_t i = 0; i < o->n_ifaces; i++) {
 		struct vno_dev_key k = { .netns = o->ifaces[i].netns,
 					 .ifindex = o->ifaces[i].ifindex };
-		struct vno_dev_val v = { .mtu = o->ifaces[i].mtu,
-					 .slot = l->window && i < l->n_slots ? i + 1 : 0 };
-
-		if (v.slot)
-			l->slots[i] = k;
+		struct vno_dev_val v = { .mtu = o->ifaces[i].mtu, .slot = flight_slot(l, i) };
 
 		bpf_map__update_elem(skel->maps.devs, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
 	}
@@ -742,8 +746,8 @@ int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 				continue;
 			if (!(q = grow_next(&g)))
 				goto nomem;
-			q->key = (struct vno_queue_key){ .netns = l->fixed[i].netns,
-							 .ifindex = l->fixed[i].ifindex, .queue = qi };
+			q->key = (struct vno_queue_key){ .netns = l->first[i].netns,
+							 .ifindex = l->first[i].ifindex, .queue = qi };
 			q->st = st;
 		}
 	*out = g.v;
@@ -795,7 +799,7 @@ int loader_flight(const struct loader *l, __u32 netns, __u32 ifindex, struct vno
 	*out = NULL;
 	*n = 0;
 	for (slot = 0; slot < l->n_slots; slot++)
-		if (l->slots[slot].netns == netns && l->slots[slot].ifindex == ifindex)
+		if (l->first[slot].netns == netns && l->first[slot].ifindex == ifindex)
 			break;
 	if (!l->window || slot == l->n_slots)
 		return -ENOENT;
@@ -892,8 +896,8 @@ static int add_fixed_stats(const struct loader *l, struct grow *g)
 		for (unsigned hop = 0; hop < VNO_HOP__MAX && !ret; hop++)
 			for (unsigned gk = 0; gk < VNO_GK__MAX && !ret; gk++) {
 				__u32 k = VNO_STATS_FIXED_IDX(i, hop, gk);
-				struct vno_stats_key key = { .netns = l->fixed[i].netns,
-							     .ifindex = l->fixed[i].ifindex,
+				struct vno_stats_key key = { .netns = l->first[i].netns,
+							     .ifindex = l->first[i].ifindex,
 							     .hop = hop, .gso_kind = gk };
 				struct loader_stat *s;
 

@@ -296,12 +296,33 @@ static void put_pad4(struct buf *b)
 	put_zero(b, -b->len & 3);
 }
 
+/* Block-building with a cursor into room reserved beforehand: each field
+ * a store, not a call (write_epb builds the block of every record so). */
+static uint8_t *cur_u32(uint8_t *p, uint32_t v)
+{
+	set32(p, v);
+	return p + 4;
+}
+
+static uint8_t *cur_opt(uint8_t *p, uint16_t code, const void *d, size_t n)
+{
+	size_t pad = -n & 3;
+
+	p[0] = (uint8_t)code;
+	p[1] = (uint8_t)(code >> 8);
+	p[2] = (uint8_t)n;
+	p[3] = (uint8_t)(n >> 8);
+	memcpy(p + 4, d, n);
+	memset(p + 4 + n, 0, pad);
+	return p + 4 + n + pad;
+}
+
+/* An option, padded to 4 bytes (options start aligned). */
 static void put_opt(struct buf *b, uint16_t code, const void *d, size_t n)
 {
-	put_u16(b, code);
-	put_u16(b, (uint16_t)n);
-	put(b, d, n);
-	put_pad4(b);
+	if (buf_grow(b, 4 + n + 3))
+		return;
+	b->len = (size_t)(cur_opt(b->p + b->len, code, d, n) - b->p);
 }
 
 static void put_opt_str(struct buf *b, uint16_t code, const char *s)
@@ -443,10 +464,10 @@ struct capture_writer {
 	bool gz;
 	struct isal_zstream zs;
 	uint8_t *zlevel; /* the compressor's work area, GZ_LEVEL_BUF bytes */
-	uint8_t *out; /* whole blocks (plain) or deflate output (gz) */
+	uint8_t *stage; /* whole blocks waiting for write() or deflate, batched */
+	size_t stage_len;
+	uint8_t *out; /* gz: deflate output waiting for write() */
 	size_t out_len;
-	uint8_t *zin; /* gz: whole blocks waiting for deflate, in batches */
-	size_t zin_len;
 	unsigned long long gz_unflushed; /* input since the last flush */
 	struct gso_names gso_names;
 	unsigned long long file_bytes; /* handed to write() for this file */
@@ -546,17 +567,25 @@ static int deflate_run(struct capture_writer *w, enum gz_flush flush)
 	}
 }
 
-/* The batched blocks into deflate. */
-static int zin_drain(struct capture_writer *w)
+/* Whole blocks to where they go: the file, or the compressor. */
+static int blocks_out(struct capture_writer *w, const void *p, size_t n)
+{
+	if (!w->gz)
+		return write_blocks(w, p, n);
+	w->zs.next_in = (uint8_t *)p;
+	w->zs.avail_in = (uint32_t)n;
+	return deflate_run(w, GZ_NONE);
+}
+
+/* The batched blocks out. */
+static int stage_drain(struct capture_writer *w)
 {
 	int err;
 
-	if (!w->zin_len)
+	if (!w->stage_len)
 		return 0;
-	w->zs.next_in = w->zin;
-	w->zs.avail_in = (uInt)w->zin_len;
-	err = deflate_run(w, GZ_NONE);
-	w->zin_len = 0;
+	err = blocks_out(w, w->stage, w->stage_len);
+	w->stage_len = 0;
 	return err;
 }
 
@@ -567,34 +596,28 @@ static int sink_write(struct capture_writer *w, const void *p, size_t n)
 
 	if (w->err)
 		return w->err;
-	if (w->gz) {
-		/* deflate() per block of a few hundred bytes costs more in calls
-		 * than in compressing: batch them. */
-		w->gz_unflushed += n;
-		if (w->zin_len + n > OUT_CAP)
-			err = zin_drain(w);
-		if (!err && n > OUT_CAP) {
-			w->zs.next_in = (Bytef *)p;
-			w->zs.avail_in = (uInt)n;
-			err = deflate_run(w, GZ_NONE);
-		} else if (!err) {
-			memcpy(w->zin + w->zin_len, p, n);
-			w->zin_len += n;
-		}
-	} else {
-		if (w->out_len + n > OUT_CAP)
-			err = out_drain(w);
-		if (!err && n > OUT_CAP) {
-			err = write_blocks(w, p, n);
-		} else if (!err) {
-			memcpy(w->out + w->out_len, p, n);
-			w->out_len += n;
-		}
+	/* A write() or a deflate call per block of a few hundred bytes costs
+	 * more in calls than in work: batch them. */
+	w->gz_unflushed += n;
+	if (w->stage_len + n > OUT_CAP)
+		err = stage_drain(w);
+	if (!err && n > OUT_CAP) {
+		err = blocks_out(w, p, n);
+	} else if (!err) {
+		memcpy(w->stage + w->stage_len, p, n);
+		w->stage_len += n;
 	}
 	if (err)
 		return fail_io(w, err);
 	w->dirty = true;
 	return 0;
+}
+
+/* Bytes bound for the file and not written yet, as far as known: the staged
+ * blocks, or for gz the compressed output (its input has no size yet). */
+static size_t unwritten(const struct capture_writer *w)
+{
+	return w->gz ? w->out_len : w->stage_len;
 }
 
 /* Everything so far to the kernel and, with sync, to the disk. */
@@ -604,12 +627,10 @@ static int sink_flush(struct capture_writer *w, enum gz_flush zflush, bool sync)
 
 	if (w->err)
 		return w->err;
-	if (w->gz) {
-		err = zin_drain(w);
-		if (!err)
-			err = deflate_run(w, zflush);
-		w->gz_unflushed = 0;
-	}
+	err = stage_drain(w);
+	if (!err && w->gz)
+		err = deflate_run(w, zflush);
+	w->gz_unflushed = 0;
 	if (!err)
 		err = out_drain(w);
 	/* fdatasync fails with EINVAL on pipes and devices: nothing to sync. */
@@ -931,27 +952,6 @@ static void frame_comment(const struct vno_frame *f, struct gso_names *names, ch
 	}
 }
 
-/* Block-building for the one block written per record: a cursor into room
- * reserved once, so each field is a store, not a call. */
-static uint8_t *cur_u32(uint8_t *p, uint32_t v)
-{
-	set32(p, v);
-	return p + 4;
-}
-
-static uint8_t *cur_opt(uint8_t *p, uint16_t code, const void *d, size_t n)
-{
-	size_t pad = -n & 3;
-
-	p[0] = (uint8_t)code;
-	p[1] = (uint8_t)(code >> 8);
-	p[2] = (uint8_t)n;
-	p[3] = (uint8_t)(n >> 8);
-	memcpy(p + 4, d, n);
-	memset(p + 4 + n, 0, pad);
-	return p + 4 + n + pad;
-}
-
 static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint32_t id)
 {
 	const struct vno_frame *f = &ev->f;
@@ -1092,6 +1092,7 @@ static int file_start(struct capture_writer *w)
 		w->zs.level_buf_size = GZ_LEVEL_BUF;
 	}
 	w->file_bytes = 0;
+	w->stage_len = 0;
 	w->out_len = 0;
 	w->n_idb = 0;
 	if (w->idb)
@@ -1163,7 +1164,7 @@ static void writer_free(struct capture_writer *w)
 	free(w->base);
 	free(w->path);
 	free(w->out);
-	free(w->zin);
+	free(w->stage);
 	free(w->blk.p);
 	free(w->meta.p);
 	free(w->ifaces);
@@ -1198,8 +1199,8 @@ struct capture_writer *capture_writer__new(const char *path, const struct vno_se
 	w->base = strdup(path);
 	w->path = strdup(path);
 	w->out = malloc(OUT_CAP);
-	w->zin = malloc(OUT_CAP);
-	if (!w->base || !w->path || !w->out || !w->zin)
+	w->stage = malloc(OUT_CAP);
+	if (!w->base || !w->path || !w->out || !w->stage)
 		goto fail;
 
 	/* Bracket the wall clock with two monotonic reads: the offset is then
@@ -1282,7 +1283,7 @@ int capture_writer__frame(struct capture_writer *w, const struct vno_event *ev)
 	    (err = sink_flush(w, GZ_SYNC, false)))
 		return err;
 	if (w->o.rotate_size && w->frames &&
-	    w->file_bytes + w->out_len > w->o.rotate_size) {
+	    w->file_bytes + unwritten(w) > w->o.rotate_size) {
 		err = rotate(w);
 		if (err)
 			return err;

@@ -405,9 +405,12 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;
 	bpf_map__set_max_entries(skel->maps.events, o->rb_bytes);
 	skel->rodata->cfg_events = !o->no_events;
-	skel->rodata->cfg_stats = 1;
+	/* With records, user space aggregates and keeps its own window from
+	 * them: the in-kernel aggregates and flight recorder, which only
+	 * export reads, would be work per frame that nothing reads. */
+	skel->rodata->cfg_stats = o->no_events;
 	l->window = 0;
-	if (o->window) {
+	if (o->window && o->no_events) {
 		l->window = 1;
 		while (l->window < o->window && l->window < 65536)
 			l->window <<= 1;
@@ -431,17 +434,20 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 		}
 		l->n_fixed = o->n_ifaces;
 	}
-	bpf_map__set_max_entries(skel->maps.stats_fixed,
-				 l->n_fixed ? VNO_STATS_FIXED_IDX(l->n_fixed, 0, 0) : 1);
+	bpf_map__set_max_entries(skel->maps.stats_fixed, l->n_fixed && o->no_events
+				 ? VNO_STATS_FIXED_IDX(l->n_fixed, 0, 0) : 1);
 	bpf_map__set_max_entries(skel->maps.queues_fixed,
 				 l->n_fixed ? VNO_QUEUE_FIXED_IDX(l->n_fixed, 0) : 1);
 	/* With every interface fixed, the keyed maps hold only what the
 	 * arrays cannot: queues past VNO_FIXED_QUEUES (a preallocated per-CPU
-	 * hash of 4096 aggregates costs 4.7 MiB and 4 ms to create). */
-	if (l->n_fixed) {
+	 * hash of 4096 aggregates costs 4.7 MiB and 4 ms to create). Without
+	 * in-kernel aggregates, the stats maps hold nothing. */
+	if (l->n_fixed || !o->no_events)
 		bpf_map__set_max_entries(skel->maps.stats, 1);
+	if (!o->no_events)
+		bpf_map__set_max_entries(skel->maps.drops, 1);
+	if (l->n_fixed)
 		bpf_map__set_max_entries(skel->maps.queues, 256);
-	}
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		struct bpf_program *p;

@@ -29,7 +29,8 @@ struct loader_opts {
 	size_t n_ifaces;
 	bool no_events;		/* export: aggregates only, no records to user space */
 	enum attach_mode attach; /* driver hooks */
-	unsigned window;	/* flight recorder frames per device (rounded up to 2^n); 0 off */
+	unsigned window;	/* flight recorder frames per device (rounded up to 2^n), with
+				 * no_events only; 0 off */
 };
 
 struct loader;

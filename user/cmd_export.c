@@ -137,11 +137,6 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 	memset(o, 0, sizeof(*o));
 	run_opts_init(&o->run);
 	o->run.no_events = true;
-	/* Left running on hosts: the tracepoint hops only, unless asked. The
-	 * TC hops see the same frames again at the qdisc and cost as much as
-	 * the rest together (make bench: 0.91 of untraced with them, 1.00
-	 * without, veth iperf3). */
-	o->run.tc_mode = TC_OFF;
 	snprintf(o->host, sizeof(o->host), "%s", PROM_DEFAULT_HOST);
 	o->port = PROM_DEFAULT_PORT;
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */

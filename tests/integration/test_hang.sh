@@ -43,6 +43,10 @@ assert_jq "$REC" 'map(select(.type == "hang"))[0].frames_before
 assert_jq "$REC" 'map(select(.type == "hang"))[0].detail | test("Detected Hardware Unit Hang")' \
 	"kmsg: the detail quotes the kernel line"
 assert_jq "$REC" '.[-1].type == "summary" and .[-1].hangs.kmsg == 1' "kmsg: counted in the summary"
+assert_jq "$REC" 'map(select(.type == "ready"))[0].hooks | (.["tc-egress"] | startswith("none")) and (.["tc-ingress"] | startswith("none"))
+	and .xmit != null' "by default the TC hops are not attached"
+assert_jq "$REC" 'map(select(.type == "frame" and (.hop | startswith("tc-")))) | length == 0' \
+	"by default no TC record"
 
 # A line naming an interface that is not watched fires nothing.
 REC=$TB_TMP/kmsg-other.jsonl
@@ -91,7 +95,9 @@ assert_jq "$REC" 'map(select(.type == "hang"))[0] | (.suspects | length) == 0
 
 # ---- anomaly rules on frames the kernel lets through ---------------------------
 REC=$TB_TMP/anomaly.jsonl
-vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0
+# With the TC hops: the frame with its checksum in the IP header is seen at
+# up0's qdisc, before validate_xmit_skb() turns it away from the driver.
+vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0 --tc-mode auto
 tb_plant tcp4-tso:segs=10:mss=1448:csum_start=20:sport=45001 \
 	tcp4-tso:segs=4:mss=40:sport=45002 tcp4-tso:segs=2:mss=9000:sport=45004 \
 	tcp6-tso:segs=4:mss=1428:gso_type=1:sport=45005 tcp4-tso:segs=10:mss=1448:sport=45003

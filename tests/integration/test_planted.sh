@@ -3,7 +3,8 @@
 #
 # Plant an exact list of super-frames from the stand-in guest and check that
 # `record --json` reports each one at the tap's rx hop with the planted
-# metadata, and the same skb (pkt_id) at the uplink's tc-egress, xmit and done.
+# metadata, and the same skb (pkt_id) at the uplink's tc-egress (--tc-mode
+# auto), xmit and done.
 #
 # Kernel facts this relies on (6.18, checked with bpftrace on this bed):
 # - virtio_net_hdr_to_skb() marks guest GSO frames DODGY and leaves gso_segs
@@ -19,7 +20,7 @@ tb_need_vno
 tb_up
 
 REC=$TB_TMP/record.jsonl
-vno_record_start "$REC" -- -i tap0 -i up0 --json
+vno_record_start "$REC" -- -i tap0 -i up0 --json --tc-mode auto
 
 # One source port per frame, so each is found again without ambiguity.
 tb_plant \

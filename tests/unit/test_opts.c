@@ -135,7 +135,7 @@ Test(opts, record_defaults)
 	cr_assert_eq(P.o.duration_ms, 0);
 	cr_assert_eq(P.o.run.snaplen, 128);
 	cr_assert_eq(P.o.run.rb_bytes, 8ULL << 20);
-	cr_assert_eq(P.o.run.tc_mode, TC_AUTO);
+	cr_assert_eq(P.o.run.tc_mode, TC_OFF);
 	cr_assert_not(P.o.json || P.o.run.all_frames || P.o.quiet || P.o.help);
 }
 

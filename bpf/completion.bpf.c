@@ -14,15 +14,21 @@ struct trace_event_raw_kfree_skb___reason {
 static __always_inline void queue_release(const struct vno_where *w, __u16 queue, bool freed,
 					  __u64 now)
 {
-	struct vno_queue_stat *q = vno_queue(w->netns, w->ifindex, w->idx, queue, false);
+	struct vno_queue_count *c;
+	struct vno_queue_stat *q = vno_queue(w->netns, w->ifindex, w->idx, queue, false, &c);
 
 	if (!q)
 		return;
-	__sync_fetch_and_add(&q->inflight, -1);
 	if (freed) {
-		__sync_fetch_and_add(&q->freed, 1);
+		if (c)
+			c->freed++;
+		else
+			__sync_fetch_and_add(&q->freed, 1);
 	} else {
-		__sync_fetch_and_add(&q->done, 1);
+		if (c)
+			c->done++;
+		else
+			__sync_fetch_and_add(&q->done, 1);
 		q->last_done_ns = now;
 		q->pending = 0;
 	}

@@ -7,6 +7,7 @@ struct vno_devs_map devs SEC(".maps");
 struct vno_counters_map counters SEC(".maps");
 struct vno_queues_map queues SEC(".maps");
 struct vno_queues_fixed_map queues_fixed SEC(".maps");
+struct vno_queue_counts_map queue_counts SEC(".maps");
 struct vno_stats_map stats SEC(".maps");
 struct vno_stats_fixed_map stats_fixed SEC(".maps");
 struct vno_drops_map drops SEC(".maps");

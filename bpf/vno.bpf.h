@@ -88,11 +88,20 @@ struct vno_counters_map {
 	__type(value, __u64);
 };
 
+/* struct vno_queue_count per CPU, by the same index as queues_fixed. */
+struct vno_queue_counts_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* set by the loader */
+	__type(key, __u32);
+	__type(value, struct vno_queue_count);
+};
+
 extern struct vno_rb_map events SEC(".maps");
 extern struct vno_devs_map devs SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
 extern struct vno_queues_map queues SEC(".maps");
 extern struct vno_queues_fixed_map queues_fixed SEC(".maps");
+extern struct vno_queue_counts_map queue_counts SEC(".maps");
 extern struct vno_stats_map stats SEC(".maps");
 extern struct vno_stats_fixed_map stats_fixed SEC(".maps");
 extern struct vno_drops_map drops SEC(".maps");
@@ -485,17 +494,22 @@ static __always_inline bool vno_wanted(const struct vno_meta *m)
 	return cfg_all_frames || m->gso_size || m->gso_type || m->ip_summed == VNO_CSUM_PARTIAL;
 }
 
-/* The state of queue @queue of the device @w, made when @create and new. */
+/* The state of queue @queue of the device @w, made when @create and new;
+ * *@cnt is this CPU's counters of it when it has them (a fixed interface's
+ * first queues), else NULL and the counters in the state are shared. */
 static __always_inline struct vno_queue_stat *vno_queue(__u32 netns, __u32 ifindex, __u32 idx,
-							__u16 queue, bool create)
+							__u16 queue, bool create,
+							struct vno_queue_count **cnt)
 {
 	struct vno_queue_key k = { .netns = netns, .ifindex = ifindex, .queue = queue };
 	struct vno_queue_stat *q, init = {};
 
+	*cnt = NULL;
 	if (idx && queue < VNO_FIXED_QUEUES) {
 		__u32 i = VNO_QUEUE_FIXED_IDX(idx - 1, queue);
 
-		return bpf_map_lookup_elem(&queues_fixed, &i);
+		*cnt = bpf_map_lookup_elem(&queue_counts, &i);
+		return *cnt ? bpf_map_lookup_elem(&queues_fixed, &i) : NULL;
 	}
 	q = bpf_map_lookup_elem(&queues, &k);
 	if (q || !create)

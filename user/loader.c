@@ -438,6 +438,8 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 				 ? VNO_STATS_FIXED_IDX(l->n_fixed, 0, 0) : 1);
 	bpf_map__set_max_entries(skel->maps.queues_fixed,
 				 l->n_fixed ? VNO_QUEUE_FIXED_IDX(l->n_fixed, 0) : 1);
+	bpf_map__set_max_entries(skel->maps.queue_counts,
+				 l->n_fixed ? VNO_QUEUE_FIXED_IDX(l->n_fixed, 0) : 1);
 	/* With every interface fixed, the keyed maps hold only what the
 	 * arrays cannot: queues past VNO_FIXED_QUEUES (a preallocated per-CPU
 	 * hash of 4096 aggregates costs 4.7 MiB and 4 ms to create). Without
@@ -722,11 +724,20 @@ static void *grow_next(struct grow *g)
 	return (char *)g->v + g->n++ * g->size;
 }
 
+static void sum_percpu(__u64 *dst, const __u64 *vals, int ncpu, size_t words)
+{
+	memset(dst, 0, words * sizeof(*dst));
+	for (int c = 0; c < ncpu; c++)
+		for (size_t w = 0; w < words; w++)
+			dst[w] += vals[c * words + w];
+}
+
 int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 {
 	struct grow g = { .size = sizeof(**out) };
 	struct vno_queue_key k, next, *prev = NULL;
-	int fd = bpf_map__fd(l->skel->maps.queues);
+	int fd = bpf_map__fd(l->skel->maps.queues), cfd, ncpu = libbpf_num_possible_cpus();
+	struct vno_queue_count *cnt = NULL;
 	struct loader_queue *q;
 
 	*out = NULL;
@@ -741,25 +752,44 @@ int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 		k = next;
 		prev = &k;
 	}
-	/* The fixed interfaces' first queues, by position: those used. */
+	/* The fixed interfaces' first queues, by position: those used, with
+	 * their counters summed over CPUs. */
 	fd = bpf_map__fd(l->skel->maps.queues_fixed);
+	cfd = bpf_map__fd(l->skel->maps.queue_counts);
+	if (l->n_fixed && (ncpu <= 0 || !(cnt = calloc(ncpu, sizeof(*cnt)))))
+		goto nomem;
 	for (unsigned i = 0; i < l->n_fixed; i++)
 		for (unsigned qi = 0; qi < VNO_FIXED_QUEUES; qi++) {
 			__u32 idx = VNO_QUEUE_FIXED_IDX(i, qi);
+			struct vno_queue_count c;
 			struct vno_queue_stat st;
 
-			if (bpf_map_lookup_elem(fd, &idx, &st) || (!st.xmit && !st.done && !st.freed))
+			if (bpf_map_lookup_elem(cfd, &idx, cnt) || bpf_map_lookup_elem(fd, &idx, &st))
+				continue;
+			sum_percpu((__u64 *)&c, (const __u64 *)cnt, ncpu, sizeof(c) / 8);
+			if (!c.xmit && !c.done && !c.freed)
 				continue;
 			if (!(q = grow_next(&g)))
 				goto nomem;
 			q->key = (struct vno_queue_key){ .netns = l->first[i].netns,
 							 .ifindex = l->first[i].ifindex, .queue = qi };
+			st.xmit = c.xmit;
+			st.done = c.done;
+			st.freed = c.freed;
 			q->st = st;
 		}
+	free(cnt);
+	/* Approximate: frames that vanish without a tracepoint stay in. */
+	for (size_t i = 0; i < g.n; i++) {
+		struct vno_queue_stat *st = &((struct loader_queue *)g.v)[i].st;
+
+		st->inflight = (__s64)(st->xmit - st->done - st->freed);
+	}
 	*out = g.v;
 	*n = g.n;
 	return 0;
 nomem:
+	free(cnt);
 	free(g.v);
 	return -ENOMEM;
 }
@@ -827,14 +857,6 @@ int loader_flight(const struct loader *l, __u32 netns, __u32 ifindex, struct vno
 }
 
 /* Sum a per-CPU value of @words u64s over CPUs into @dst. */
-static void sum_percpu(__u64 *dst, const __u64 *vals, int ncpu, size_t words)
-{
-	memset(dst, 0, words * sizeof(*dst));
-	for (int c = 0; c < ncpu; c++)
-		for (size_t w = 0; w < words; w++)
-			dst[w] += vals[c * words + w];
-}
-
 /*
  * Every entry of per-CPU hash @fd: @fn gets its key and the values of all
  * CPUs (@vsize bytes each) to fold. 0, or -ENOMEM.

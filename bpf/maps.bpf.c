@@ -25,6 +25,7 @@ const volatile __u64 cfg_id_key = 0;
 const volatile __u64 cfg_wakeup_bytes = 64 * 1024;
 const volatile __u32 cfg_events = 1;
 const volatile __u32 cfg_stats = 1;
+const volatile __u32 cfg_shinfo_direct = 1;
 const volatile __u32 cfg_flight_window = 1024;
 const volatile __u32 cfg_n_ifindexes = 0;
 const volatile __u32 cfg_ifindexes[VNO_QUICK_IFS] = {};

@@ -119,6 +119,10 @@ extern const volatile __u64 cfg_id_key;	    /* per-run key hiding skb addresses 
 extern const volatile __u64 cfg_wakeup_bytes; /* wake user space past this much data */
 extern const volatile __u32 cfg_events;	    /* records to the ring buffer (0: export) */
 extern const volatile __u32 cfg_stats;	    /* in-kernel aggregates */
+/* Through a BTF skb, read skb_shared_info with plain loads from skb->head
+ * (a pointer to untrusted read-only memory to newer verifiers); 0 where the
+ * verifier refuses that: one probe read. */
+extern const volatile __u32 cfg_shinfo_direct;
 extern const volatile __u32 cfg_flight_window; /* frames per device, power of two; 0 off */
 /* The chosen interfaces when they are few and fixed: (ifindex, netns,
  * flight recorder slot + 1) in place of a lookup in devs, and the ifindex
@@ -442,7 +446,6 @@ static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_
 	const struct skb_shared_info *si = (const void *)sh;
 	__u32 end;
 
-	__builtin_memset(sh, 0, sizeof(sh));
 	if (!direct) {
 		__builtin_memset(w, 0, sizeof(w));
 		bpf_probe_read_kernel(w, sizeof(w),
@@ -475,12 +478,24 @@ static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_
 		m->vlan_present = m->vlan_proto != 0;
 #undef F
 #undef BF
-	/* head + end is a plain number to the verifier either way. */
-	bpf_probe_read_kernel(sh, sizeof(sh), m->head + end);
-	m->gso_type = si->gso_type;
-	m->gso_size = si->gso_size;
-	m->gso_segs = si->gso_segs;
-	m->nr_frags = si->nr_frags;
+	if (direct && cfg_shinfo_direct) {
+		/* A plain load with a fault fixup, ~35 ns less than the
+		 * helper call below per hop. */
+		const struct skb_shared_info *ds = (const void *)(m->head + end);
+
+		m->gso_type = ds->gso_type;
+		m->gso_size = ds->gso_size;
+		m->gso_segs = ds->gso_segs;
+		m->nr_frags = ds->nr_frags;
+	} else {
+		/* head + end is a plain number to the verifier here. */
+		__builtin_memset(sh, 0, sizeof(sh));
+		bpf_probe_read_kernel(sh, sizeof(sh), m->head + end);
+		m->gso_type = si->gso_type;
+		m->gso_size = si->gso_size;
+		m->gso_segs = si->gso_segs;
+		m->nr_frags = si->nr_frags;
+	}
 	if (m->mac == (__u16)~0U) /* no MAC header yet: start at data */
 		m->mac = m->data;
 	/* On receive, skb->len no longer counts the link header that

@@ -166,6 +166,7 @@ struct loader {
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	unsigned window;	/* flight recorder frames per slot */
 	bool tc_clsact_fallback; /* TCX was chosen but refused */
+	bool shinfo_probe_read;	/* cfg_shinfo_direct refused by this kernel */
 	/* The first interfaces: the flight recorder's slots (n_slots of
 	 * them) and the programs' fixed table (n_fixed <= VNO_QUICK_IFS). */
 	struct vno_dev_key first[VNO_FLIGHT_MAX_DEVS];
@@ -404,6 +405,7 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	/* Wake the reader once an eighth of the buffer is waiting. */
 	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;
 	bpf_map__set_max_entries(skel->maps.events, o->rb_bytes);
+	skel->rodata->cfg_shinfo_direct = !l->shinfo_probe_read;
 	skel->rodata->cfg_events = !o->no_events;
 	/* With records, user space aggregates and keeps its own window from
 	 * them: the in-kernel aggregates and flight recorder, which only
@@ -605,7 +607,11 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 		return NULL;
 	}
 	tc = choose_tc(o->tc_mode, &tcwhy);
-	for (int attempt = 0; attempt < MAX_TRIES + 2 * (int)N_DRV; attempt++) {
+	/* Loads through skb->head (6.17: pointers to scalars became untrusted
+	 * read-only memory) are tried where the release says they may work;
+	 * a refusal falls back below either way. */
+	l->shinfo_probe_read = !probe_kernel_at_least(6, 17);
+	for (int attempt = 0; attempt < MAX_TRIES + 1 + 2 * (int)N_DRV; attempt++) {
 		bool any_drv = false;
 
 		for (size_t i = 0; i < N_HOOKS; i++)
@@ -619,6 +625,14 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 		if (!ret)
 			break;
 		loader_unload(l);
+		if (!l->shinfo_probe_read) {
+			/* A kernel that does not allow loads through
+			 * skb->head refuses cfg_shinfo_direct: the same
+			 * again without. */
+			pr_info("%s; trying again with probe reads of skb_shared_info\n", err);
+			l->shinfo_probe_read = true;
+			continue;
+		}
 		if (bad >= (int)N_HOOKS) {
 			pr_info("%s; trying the next kind\n", err);
 			drv_disabled[bad - N_HOOKS] |= 1u << drv[bad - N_HOOKS];

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <linux/magic.h>
@@ -81,6 +82,16 @@ static struct btf *vmlinux_btf(void)
 bool probe_have_btf(void)
 {
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0 && vmlinux_btf();
+}
+
+bool probe_kernel_at_least(unsigned maj, unsigned min)
+{
+	struct utsname u;
+	unsigned a, b;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &a, &b) != 2)
+		return false;
+	return a > maj || (a == maj && b >= min);
 }
 
 bool probe_btf_tracepoint(const char *name)

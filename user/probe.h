@@ -29,6 +29,9 @@ const char *probe_kind_name(int kind);
 const struct probe_result *probe_kind(int kind);
 
 bool probe_have_btf(void);
+/* Is the running kernel's release (uname) @maj.@min or later? A hint only:
+ * distributions backport. */
+bool probe_kernel_at_least(unsigned maj, unsigned min);
 /* tracefs mounted (or mountable now); fills how-to in why when not. */
 bool probe_tracefs(char *why, size_t len);
 bool probe_bpffs(void);

@@ -30,7 +30,7 @@ BOUT=$ROOT/.output/bench
 PIPE_BENCH=$BOUT/pipeline_bench
 UDPFLOOD=$BOUT/udpflood
 
-ALL_CONFIGS="untraced export export-tc record-q record-json record-w bpftrace-map bpftrace-print tcpdump"
+ALL_CONFIGS="untraced export export-tc record-q record-tc record-json record-w bpftrace-map bpftrace-print tcpdump"
 ROUNDS=5
 SECS=5
 PATHS="veth bridge"
@@ -424,6 +424,8 @@ start_tracer()
 	# -q with --json: stdout carries only the ready and summary lines, so
 	# the sink is /dev/null in all but name and the summary is readable.
 	record-q) cmd=("$VNO" record --json -q "${rargs[@]}" "${ifargs[@]}") ;;
+	# The same with the TC hops, which record also leaves out by default.
+	record-tc) cmd=("$VNO" record --json -q --tc-mode auto "${rargs[@]}" "${ifargs[@]}") ;;
 	record-json) cmd=("$VNO" record --json "${rargs[@]}" "${ifargs[@]}") ;;
 	record-w)
 		TR_FILE=$dir/x.pcapng.gz

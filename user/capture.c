@@ -866,16 +866,19 @@ struct sbuf {
 	size_t len, cap; /* len < cap: always terminated */
 };
 
-/* Inline so that the length of a literal is known when compiled. */
-static inline void sb_str(struct sbuf *b, const char *s)
+static inline void sb_mem(struct sbuf *b, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (n > b->cap - 1 - b->len)
 		n = b->cap - 1 - b->len;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+}
+
+/* Inline so that the length of a literal is known when compiled. */
+static inline void sb_str(struct sbuf *b, const char *s)
+{
+	sb_mem(b, s, strlen(s));
 }
 
 static void sb_u64(struct sbuf *b, uint64_t v)
@@ -888,7 +891,7 @@ static void sb_u64(struct sbuf *b, uint64_t v)
 		d[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	sb_str(b, d + i);
+	sb_mem(b, d + i, sizeof(d) - 1 - (size_t)i);
 }
 
 static const char *gso_name(struct gso_names *c, __u32 type)
@@ -903,8 +906,9 @@ static const char *gso_name(struct gso_names *c, __u32 type)
 	return c->e[c->next].s;
 }
 
-static void frame_comment(const struct vno_frame *f, struct gso_names *names, char *buf,
-			  size_t len)
+/* Returns its length. */
+static size_t frame_comment(const struct vno_frame *f, struct gso_names *names, char *buf,
+			    size_t len)
 {
 	struct sbuf b = { .p = buf, .cap = len };
 
@@ -913,7 +917,7 @@ static void frame_comment(const struct vno_frame *f, struct gso_names *names, ch
 		sb_str(&b, "hop=hang queue=");
 		sb_u64(&b, f->queue);
 		sb_str(&b, ": the kernel TX watchdog fired");
-		return;
+		return b.len;
 	}
 	sb_str(&b, "gso_size=");
 	sb_u64(&b, f->gso_size);
@@ -950,6 +954,7 @@ static void frame_comment(const struct vno_frame *f, struct gso_names *names, ch
 		sb_str(&b, f->hop == VNO_HOP_GUEST ? " refused_errno=" : " drop_reason=");
 		sb_u64(&b, f->drop_reason);
 	}
+	return b.len;
 }
 
 static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint32_t id)
@@ -968,8 +973,7 @@ static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint3
 		cap = w->o.snaplen;
 	if (cap > VNO_SNAP_MAX)
 		cap = VNO_SNAP_MAX;
-	frame_comment(f, &w->gso_names, comment, sizeof(comment));
-	clen = strlen(comment);
+	clen = frame_comment(f, &w->gso_names, comment, sizeof(comment));
 	/* header 28, data, options: flags 8, packet id 12, queue 8, comment,
 	 * record, end 4, trailing length 4 */
 	room = 28 + cap + 3 + 8 + 12 + 8 + (4 + clen + 3) + (4 + sizeof(rec)) + 8;

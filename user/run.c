@@ -212,8 +212,8 @@ void run_opts_init(struct run_opts *o)
 	o->rb_bytes = 8 << 20;
 	/* The tracepoint hops only, unless asked: the TC hops see the same
 	 * frames again at the qdisc, and with them a frame costs about twice
-	 * (make bench, veth iperf3: export 0.91 of untraced with them, 1.00
-	 * without; record -q 0.81 against 0.88). */
+	 * (make bench, veth: export 0.95 of untraced iperf3 with them, 1.00
+	 * without; record -q on the UDP flood 0.80 against 0.87). */
 	o->tc_mode = TC_OFF;
 	o->attach = ATTACH_AUTO;
 	o->stall_ms = 1000;

@@ -537,8 +537,11 @@ static void window_add(struct diag *d, struct ddev *v, const struct vno_event *e
 
 	if (v->head >= d->o.window && df->counted)
 		base_add(d, v, df);
-	memset(df, 0, sizeof(*df));
-	df->ev = *ev;
+	/* The record and the bytes it carries (not the whole snap room):
+	 * this runs for every frame. */
+	memcpy(&df->ev, ev, sizeof(ev->f) + (ev->f.cap_len < VNO_SNAP_MAX ? ev->f.cap_len
+								   : VNO_SNAP_MAX));
+	memset(&df->anomalies, 0, sizeof(*df) - offsetof(struct diag_frame, anomalies));
 	if (mask) {
 		m = *mask;
 	} else {

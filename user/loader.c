@@ -166,7 +166,8 @@ struct loader {
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	unsigned window;	/* flight recorder frames per slot */
 	bool tc_clsact_fallback; /* TCX was chosen but refused */
-	bool shinfo_probe_read;	/* cfg_shinfo_direct refused by this kernel */
+	bool shinfo_probe_read;	/* cfg_shinfo_direct off: the release predates it, or
+				 * the verifier refused it */
 	/* The first interfaces: the flight recorder's slots (n_slots of
 	 * them) and the programs' fixed table (n_fixed <= VNO_QUICK_IFS). */
 	struct vno_dev_key first[VNO_FLIGHT_MAX_DEVS];

@@ -20,15 +20,9 @@ static __always_inline void queue_release(const struct vno_where *w, __u16 queue
 	if (!q)
 		return;
 	if (freed) {
-		if (c)
-			c->freed++;
-		else
-			__sync_fetch_and_add(&q->freed, 1);
+		VNO_QUEUE_COUNT(q, c, freed);
 	} else {
-		if (c)
-			c->done++;
-		else
-			__sync_fetch_and_add(&q->done, 1);
+		VNO_QUEUE_COUNT(q, c, done);
 		q->last_done_ns = now;
 		q->pending = 0;
 	}

@@ -533,6 +533,16 @@ static __always_inline struct vno_queue_stat *vno_queue(__u32 netns, __u32 ifind
 	return bpf_map_lookup_elem(&queues, &k);
 }
 
+/* Count one in counter @f of a queue vno_queue() gave (@q, @c): this CPU's
+ * copy when there is one, else the shared one, atomically. */
+#define VNO_QUEUE_COUNT(q, c, f)                         \
+	do {                                             \
+		if (c)                                   \
+			(c)->f++;                        \
+		else                                     \
+			__sync_fetch_and_add(&(q)->f, 1); \
+	} while (0)
+
 /* One frame into the in-kernel aggregates. */
 static __always_inline void vno_stat(const struct vno_where *w, __u8 hop,
 				     const struct vno_meta *m, __u64 lat_ns, bool has_lat)

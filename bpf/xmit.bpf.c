@@ -20,10 +20,7 @@ static __always_inline void queue_xmit(const struct vno_where *w, __u16 queue, _
 		q->first_pending_ns = now;
 	/* Plain: two CPUs racing here at worst count one pending frame less. */
 	q->pending++;
-	if (c)
-		c->xmit++;
-	else
-		__sync_fetch_and_add(&q->xmit, 1);
+	VNO_QUEUE_COUNT(q, c, xmit);
 }
 
 static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)

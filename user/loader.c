@@ -437,22 +437,22 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 		}
 		l->n_fixed = o->n_ifaces;
 	}
-	bpf_map__set_max_entries(skel->maps.stats_fixed, l->n_fixed && o->no_events
-				 ? VNO_STATS_FIXED_IDX(l->n_fixed, 0, 0) : 1);
-	bpf_map__set_max_entries(skel->maps.queues_fixed,
-				 l->n_fixed ? VNO_QUEUE_FIXED_IDX(l->n_fixed, 0) : 1);
-	bpf_map__set_max_entries(skel->maps.queue_counts,
-				 l->n_fixed ? VNO_QUEUE_FIXED_IDX(l->n_fixed, 0) : 1);
 	/* With every interface fixed, the keyed maps hold only what the
 	 * arrays cannot: queues past VNO_FIXED_QUEUES (a preallocated per-CPU
 	 * hash of 4096 aggregates costs 4.7 MiB and 4 ms to create). Without
-	 * in-kernel aggregates, the stats maps hold nothing. */
+	 * in-kernel aggregates (record), the aggregate maps hold nothing. */
+	if (l->n_fixed) {
+		bpf_map__set_max_entries(skel->maps.queues_fixed, VNO_QUEUE_FIXED_IDX(l->n_fixed, 0));
+		bpf_map__set_max_entries(skel->maps.queue_counts, VNO_QUEUE_FIXED_IDX(l->n_fixed, 0));
+		bpf_map__set_max_entries(skel->maps.queues, 256);
+	}
+	if (l->n_fixed && o->no_events)
+		bpf_map__set_max_entries(skel->maps.stats_fixed,
+					 VNO_STATS_FIXED_IDX(l->n_fixed, 0, 0));
 	if (l->n_fixed || !o->no_events)
 		bpf_map__set_max_entries(skel->maps.stats, 1);
 	if (!o->no_events)
 		bpf_map__set_max_entries(skel->maps.drops, 1);
-	if (l->n_fixed)
-		bpf_map__set_max_entries(skel->maps.queues, 256);
 
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		struct bpf_program *p;
@@ -779,10 +779,12 @@ int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 			struct vno_queue_count c;
 			struct vno_queue_stat st;
 
-			if (bpf_map_lookup_elem(cfd, &idx, cnt) || bpf_map_lookup_elem(fd, &idx, &st))
+			/* The counters first: most queues are unused, and
+			 * their state need not be read. */
+			if (bpf_map_lookup_elem(cfd, &idx, cnt))
 				continue;
 			sum_percpu((__u64 *)&c, (const __u64 *)cnt, ncpu, sizeof(c) / 8);
-			if (!c.xmit && !c.done && !c.freed)
+			if ((!c.xmit && !c.done && !c.freed) || bpf_map_lookup_elem(fd, &idx, &st))
 				continue;
 			if (!(q = grow_next(&g)))
 				goto nomem;

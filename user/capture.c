@@ -590,26 +590,46 @@ static int stage_drain(struct capture_writer *w)
 }
 
 /* One whole block into the file. Errors are sticky. */
+/*
+ * Room for a block of up to @n bytes (at most OUT_CAP) at the end of the
+ * staged ones, to be built in place and then taken with stage_commit(); NULL
+ * with *@err set when earlier blocks could not be written out. A write() or
+ * a deflate call per block of a few hundred bytes costs more in calls than in
+ * work: blocks are batched.
+ */
+static uint8_t *stage_room(struct capture_writer *w, size_t n, int *err)
+{
+	*err = w->err;
+	if (!*err && w->stage_len + n > OUT_CAP && (*err = stage_drain(w)))
+		fail_io(w, *err);
+	return *err ? NULL : w->stage + w->stage_len;
+}
+
+static void stage_commit(struct capture_writer *w, size_t n)
+{
+	w->stage_len += n;
+	w->gz_unflushed += n;
+	w->dirty = true;
+}
+
 static int sink_write(struct capture_writer *w, const void *p, size_t n)
 {
-	int err = 0;
+	uint8_t *dst;
+	int err;
 
-	if (w->err)
-		return w->err;
-	/* A write() or a deflate call per block of a few hundred bytes costs
-	 * more in calls than in work: batch them. */
-	w->gz_unflushed += n;
-	if (w->stage_len + n > OUT_CAP)
-		err = stage_drain(w);
-	if (!err && n > OUT_CAP) {
-		err = blocks_out(w, p, n);
-	} else if (!err) {
-		memcpy(w->stage + w->stage_len, p, n);
-		w->stage_len += n;
+	if (n > OUT_CAP) {
+		if (w->err)
+			return w->err;
+		if ((err = stage_drain(w)) || (err = blocks_out(w, p, n)))
+			return fail_io(w, err);
+		w->gz_unflushed += n;
+		w->dirty = true;
+		return 0;
 	}
-	if (err)
-		return fail_io(w, err);
-	w->dirty = true;
+	if (!(dst = stage_room(w, n, &err)))
+		return err;
+	memcpy(dst, p, n);
+	stage_commit(w, n);
 	return 0;
 }
 
@@ -960,7 +980,6 @@ static size_t frame_comment(const struct vno_frame *f, struct gso_names *names, 
 static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint32_t id)
 {
 	const struct vno_frame *f = &ev->f;
-	struct buf *b = &w->blk;
 	uint8_t rec[REC_HDR_LEN + REC_LEN + 4], v[8], *p, *start;
 	unsigned cap = f->cap_len;
 	uint64_t ts = f->ts_ns + (uint64_t)w->mono_to_real_ns;
@@ -977,11 +996,9 @@ static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint3
 	/* header 28, data, options: flags 8, packet id 12, queue 8, comment,
 	 * record, end 4, trailing length 4 */
 	room = 28 + cap + 3 + 8 + 12 + 8 + (4 + clen + 3) + (4 + sizeof(rec)) + 8;
-	b->len = 0;
-	b->err = 0;
-	if ((err = buf_grow(b, room)))
+	/* Built where it is staged: no copy of every packet block. */
+	if (!(start = p = stage_room(w, room, &err)))
 		return err;
-	start = p = b->p;
 	p = cur_u32(p, PCAPNG_EPB);
 	p = cur_u32(p, 0); /* total length, below */
 	p = cur_u32(p, id);
@@ -1033,9 +1050,9 @@ static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint3
 	p = cur_opt(p, OPT_CUSTOM_BIN, rec, sizeof(rec));
 	p = cur_u32(p, OPT_ENDOFOPT);
 	p = cur_u32(p, (uint32_t)(p - start) + 4);
-	b->len = (size_t)(p - start);
-	set32(start + 4, (uint32_t)b->len);
-	return sink_write(w, b->p, b->len);
+	set32(start + 4, (uint32_t)(p - start));
+	stage_commit(w, (size_t)(p - start));
+	return 0;
 }
 
 static bool ends_with(const char *s, const char *suffix)

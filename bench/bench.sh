@@ -624,6 +624,11 @@ run_one()
 		   tracer_cpu_pct: (if $config == "untraced" then null
 				    else ($cpu_ticks / $hz / $secs * 100 | . * 10 | round / 10) end),
 		   system_busy_pct: (if $total > 0 then ($busy / $total * 100 | . * 10 | round / 10) else null end),
+		   # The reader'"'"'s own CPU per record in the live run, to set beside
+		   # pipeline_bench'"'"'s warm-cache figure (records are counted over the
+		   # tracer'"'"'s life, which carries traffic only during the workload).
+		   tracer_ns_per_record: (if ($extra.records // 0) > 0
+					  then ($cpu_ticks / $hz * 1e9 / $extra.records | round) else null end),
 		   rss_kib: (if $config == "untraced" then null
 			     else {hwm: $hwm, rss: $rss, anon: $anon, file: $file, shmem: $shmem} end),
 		   bpf_memlock_bytes: $bpf_mem, bpf_progs: $bpf_progs,
@@ -826,6 +831,7 @@ def r1: if . == null then null else . * 10 | round / 10 end;
        rss_hwm_kib: ($ok | map(.rss_kib.hwm // null) | max),
        bpf_memlock_bytes: ($ok | map(.bpf_memlock_bytes) | max),
        records: ($ok | map(.extra.records // null) | med),
+       tracer_ns_per_record: ($ok | map(.tracer_ns_per_record // null) | med),
        file_bytes: ($ok | map(.extra.file_bytes // .extra.json_bytes // null) | med)} ] as $summary
 | ($pipeline[0]) as $pl
 | ($ready[0]) as $rd
@@ -901,7 +907,9 @@ print_table()
 		   ([ (if .ok < .runs then "\(.runs - .ok)/\(.runs) failed: \(.errors[0] // "" | .[0:60])" else empty end),
 		      (if .rss_hwm_kib then "rss \(.rss_hwm_kib / 1024 | . * 10 | round / 10) MiB" else empty end),
 		      (if .bpf_memlock_bytes then "maps \(.bpf_memlock_bytes / 1048576 | . * 10 | round / 10) MiB" else empty end),
-		      (if .records then "\(.records) rec" else empty end)] | join(", "))] | @tsv' "$RESULTS" |
+		      (if .records then "\(.records) rec" else empty end),
+		      (if .tracer_ns_per_record then "reader \(.tracer_ns_per_record) ns/rec" else empty end)]
+		     | join(", "))] | @tsv' "$RESULTS" |
 		while IFS=$'\t' read -r p w c m u r mm lost cpu notes; do
 			printf '%-6s %-4s %-15s %14s %7s %-11s %8s %6s  %s\n' "$p" "$w" "$c" \
 				"$(fmt_thr "$m" "$u")" "$r" "$mm" "$lost" "$cpu" "$notes"

@@ -55,6 +55,8 @@ assert_jq "$RES" '.[0].runs | length == $n and all(.ok)' "$N runs, all measured"
 assert_jq "$RES" '.[0].summary | length == $n and all(.median > 0)' "$N medians" --argjson n "$N"
 assert_jq "$RES" '.[0].summary | map(select(.config | startswith("record-"))) | all((.lost_events | type) == "number")' \
 	"record runs report lost events from the summary line"
+assert_jq "$RES" '.[0].runs | map(select(.config | startswith("record-"))) | all(.tracer_ns_per_record > 0)' \
+	"record runs report the reader's CPU per record"
 assert_jq "$RES" '.[0].runs | map(select(.config == "export")) | all(.extra.scrape_xmit_frames > 0)' \
 	"export's /metrics counted the run's frames"
 assert_jq "$RES" '.[0].pipeline | map(.mode) | sort == ["agg", "json", "pcapng", "pcapng.gz"]' \

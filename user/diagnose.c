@@ -236,6 +236,10 @@ struct diag {
 	unsigned last;	/* index of the last device looked up */
 	struct origin *org;
 	unsigned org_mask;
+	/* An origin was ever noted: until then (no rx or tc-ingress record,
+	 * as when only the device frames leave on is watched) the table,
+	 * ~0.8 MiB read at random, is not touched. */
+	bool org_used;
 	__u64 devs_full;	/* records for devices past max_devs */
 };
 
@@ -397,6 +401,7 @@ static void origin_note(struct diag *d, const struct vno_frame *f)
 	char name[VNO_IFNAMSIZ];
 	bool tap;
 
+	d->org_used = true;
 	ifname_copy(name, f->dev);
 	tap = is_tap(d, f->netns, f->ifindex, name);
 	if (o->valid && o->pkt_id == f->pkt_id && f->ts_ns >= o->ts_ns &&
@@ -424,7 +429,7 @@ static void origin_forget(struct diag *d, const struct vno_frame *f)
 {
 	struct origin *o = &d->org[f->pkt_id & d->org_mask];
 
-	if (o->valid && o->pkt_id == f->pkt_id)
+	if (d->org_used && o->valid && o->pkt_id == f->pkt_id)
 		o->valid = 0;
 }
 
@@ -434,7 +439,7 @@ static void origin_lookup(const struct diag *d, struct diag_frame *df)
 	const struct origin *o = &d->org[f->pkt_id & d->org_mask];
 	const struct vno_iface *ifc;
 
-	if (o->pkt_id == f->pkt_id) {
+	if (d->org_used && o->pkt_id == f->pkt_id) {
 		/* Seen here, or seen freed (valid cleared): that beats the
 		 * BPF side's note, which survives the skb in an LRU map. */
 		if (!o->valid || f->ts_ns < o->ts_ns || f->ts_ns - o->ts_ns > d->o.origin_ttl_ns ||
@@ -555,6 +560,13 @@ static void window_add(struct diag *d, struct ddev *v, const struct vno_event *e
 	if (ev->f.hop == VNO_HOP_XMIT)
 		v->idx[ev->f.pkt_id & v->idx_mask] = v->head + 1;
 	v->head++;
+	/* The next record of this device reads the slot it will replace (to
+	 * fold it into the baseline) before anything else: fetch its first
+	 * and last lines now, while the rest of this record's work runs,
+	 * instead of waiting for them then (the window is ~0.5 MiB). */
+	df = &v->ring[v->head % d->o.window];
+	__builtin_prefetch(df, 1);
+	__builtin_prefetch(&df->counted, 1);
 }
 
 /* How far back a done record looks for its frame when the direct-mapped

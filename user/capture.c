@@ -53,6 +53,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "sbuf.h"
 
 /* Block types and option codes: pcapng draft sections 4, 3.5 and 4.x. */
 #define PCAPNG_SHB 0x0A0D0D0Au
@@ -877,41 +878,6 @@ static int idb_get(struct capture_writer *w, const struct vno_frame *f, uint32_t
 			       .used = 1, .id = w->n_idb++ };
 	*id = e->id;
 	return 0;
-}
-
-/* A bounded string appender for the per-packet comment: one comment per
- * record, so snprintf's format parsing showed up in profiles. */
-struct sbuf {
-	char *p;
-	size_t len, cap; /* len < cap: always terminated */
-};
-
-static inline void sb_mem(struct sbuf *b, const char *s, size_t n)
-{
-	if (n > b->cap - 1 - b->len)
-		n = b->cap - 1 - b->len;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/* Inline so that the length of a literal is known when compiled. */
-static inline void sb_str(struct sbuf *b, const char *s)
-{
-	sb_mem(b, s, strlen(s));
-}
-
-static void sb_u64(struct sbuf *b, uint64_t v)
-{
-	char d[21];
-	int i = (int)sizeof(d) - 1;
-
-	d[i] = '\0';
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	sb_mem(b, d + i, sizeof(d) - 1 - (size_t)i);
 }
 
 static const char *gso_name(struct gso_names *c, __u32 type)

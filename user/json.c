@@ -7,140 +7,273 @@
 #include "anomaly.h"
 #include "decode.h"
 #include "json.h"
+#include "sbuf.h"
 
 const char *(*vno_drop_reason_name)(unsigned reason);
 
+/* @n bytes of @s escaped for a JSON string (at most six bytes each). */
+static void sb_json_body(struct sbuf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+
+	while (p < end) {
+		/* The plain bytes in one go. */
+		for (run = p; p < end && *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		sb_mem(b, (const char *)run, (size_t)(p - run));
+		if (p == end)
+			break;
+		switch (*p) {
+		case '"': sb_str(b, "\\\""); break;
+		case '\\': sb_str(b, "\\\\"); break;
+		case '\n': sb_str(b, "\\n"); break;
+		case '\r': sb_str(b, "\\r"); break;
+		case '\t': sb_str(b, "\\t"); break;
+		default:
+			sb_str(b, "\\u");
+			sb_hex(b, *p, 4);
+		}
+		p++;
+	}
+}
+
+/* @s as a JSON string literal, quotes included. */
+static void sb_json_str(struct sbuf *b, const char *s)
+{
+	sb_chr(b, '"');
+	sb_json_body(b, s, strlen(s));
+	sb_chr(b, '"');
+}
+
 void json_str(FILE *out, const char *s)
 {
+	char chunk[64 * 6 + 1];
+	size_t n = strlen(s), i, k;
+
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
+	for (i = 0; i < n; i += k) {
+		struct sbuf b = SBUF_INIT(chunk);
+
+		k = n - i < 64 ? n - i : 64;
+		sb_json_body(&b, s + i, k);
+		fwrite(b.p, 1, b.len, out);
 	}
 	fputc('"', out);
 }
 
-void json_frame_fields(FILE *out, const struct vno_event *ev)
+/* The frame's source or destination address as vno_addr_str() writes it;
+ * IPv4 without inet_ntop, whose sprintf showed in profiles. */
+static void sb_addr(struct sbuf *b, const struct vno_frame *f, bool src)
+{
+	const __u8 *a = src ? f->saddr : f->daddr;
+	char buf[64];
+
+	if (f->ip_ver == 4) {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				sb_chr(b, '.');
+			sb_u64(b, a[i]);
+		}
+		return;
+	}
+	vno_addr_str(f, src, buf, sizeof(buf));
+	sb_str(b, buf);
+}
+
+/* The frame's fields into @b, without the surrounding braces. */
+static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 {
 	const struct vno_frame *f = &ev->f;
 	char dev[VNO_IFNAMSIZ + 1], buf[64];
 	const char *l4;
 	bool first = true;
 
-	snprintf(dev, sizeof(dev), "%.*s", VNO_IFNAMSIZ, f->dev);
-	fprintf(out, "\"ts_ns\":%" PRIu64 ",\"hop\":\"%s\",\"dev\":", (uint64_t)f->ts_ns,
-		vno_hop_name(f->hop));
-	json_str(out, dev);
-	fprintf(out, ",\"ifindex\":%u,\"netns\":%u,\"queue\":%u,\"len\":%u,\"data_len\":%u,"
-		     "\"nr_frags\":%u,\"gso_size\":%u,\"gso_segs\":%u,\"gso_type\":[",
-		f->ifindex, f->netns, f->queue, f->len, f->data_len, f->nr_frags, f->gso_size,
-		f->gso_segs);
-	for (unsigned b = 0; b < 32; b++) {
-		const char *name = vno_gso_bit_name(b);
+	memcpy(dev, f->dev, VNO_IFNAMSIZ);
+	dev[VNO_IFNAMSIZ] = '\0';
+	sb_str(b, "\"ts_ns\":");
+	sb_u64(b, f->ts_ns);
+	sb_str(b, ",\"hop\":\"");
+	sb_str(b, vno_hop_name(f->hop));
+	sb_str(b, "\",\"dev\":");
+	sb_json_str(b, dev);
+	sb_str(b, ",\"ifindex\":");
+	sb_u64(b, f->ifindex);
+	sb_str(b, ",\"netns\":");
+	sb_u64(b, f->netns);
+	sb_str(b, ",\"queue\":");
+	sb_u64(b, f->queue);
+	sb_str(b, ",\"len\":");
+	sb_u64(b, f->len);
+	sb_str(b, ",\"data_len\":");
+	sb_u64(b, f->data_len);
+	sb_str(b, ",\"nr_frags\":");
+	sb_u64(b, f->nr_frags);
+	sb_str(b, ",\"gso_size\":");
+	sb_u64(b, f->gso_size);
+	sb_str(b, ",\"gso_segs\":");
+	sb_u64(b, f->gso_segs);
+	sb_str(b, ",\"gso_type\":[");
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const char *name = vno_gso_bit_name(bit);
 
-		if (!(f->gso_type & (1u << b)))
+		if (!(f->gso_type & (1u << bit)))
 			continue;
-		if (name)
-			fprintf(out, "%s\"%s\"", first ? "" : ",", name);
-		else
-			fprintf(out, "%s\"bit%u\"", first ? "" : ",", b);
+		sb_str(b, first ? "\"" : ",\"");
+		if (name) {
+			sb_str(b, name);
+		} else {
+			sb_str(b, "bit");
+			sb_u64(b, bit);
+		}
+		sb_chr(b, '"');
 		first = false;
 	}
-	fprintf(out, "],\"gso_type_raw\":%u,\"ip_summed\":\"%s\",\"csum_start\":%u,"
-		     "\"csum_offset\":%u,\"network_off\":%u,",
-		f->gso_type, vno_csum_name(f->ip_summed), f->csum_start, f->csum_offset,
-		f->network_off);
+	sb_str(b, "],\"gso_type_raw\":");
+	sb_u64(b, f->gso_type);
+	sb_str(b, ",\"ip_summed\":\"");
+	sb_str(b, vno_csum_name(f->ip_summed));
+	sb_str(b, "\",\"csum_start\":");
+	sb_u64(b, f->csum_start);
+	sb_str(b, ",\"csum_offset\":");
+	sb_u64(b, f->csum_offset);
+	sb_str(b, ",\"network_off\":");
+	sb_u64(b, f->network_off);
+	sb_str(b, ",\"transport_off\":");
 	if (f->transport_off == 0xFFFF)
-		fputs("\"transport_off\":null,", out);
+		sb_str(b, "null");
 	else
-		fprintf(out, "\"transport_off\":%u,", f->transport_off);
-	if (f->ip_ver == 4)
-		fputs("\"l3\":\"ipv4\",", out);
-	else if (f->ip_ver == 6)
-		fputs("\"l3\":\"ipv6\",", out);
-	else if (f->l3_proto)
-		fprintf(out, "\"l3\":\"0x%04x\",", f->l3_proto);
-	else
-		fputs("\"l3\":null,", out);
-	l4 = vno_l4_name(f->l4_proto);
-	if (l4)
-		fprintf(out, "\"l4\":\"%s\",", l4);
-	else if (f->l4_proto)
-		fprintf(out, "\"l4\":\"%u\",", f->l4_proto);
-	else
-		fputs("\"l4\":null,", out);
-	if (f->ip_ver) {
-		vno_addr_str(f, true, buf, sizeof(buf));
-		fprintf(out, "\"saddr\":\"%s\",", buf);
-		vno_addr_str(f, false, buf, sizeof(buf));
-		fprintf(out, "\"daddr\":\"%s\",\"sport\":%u,\"dport\":%u,", buf, f->sport, f->dport);
+		sb_u64(b, f->transport_off);
+	if (f->ip_ver == 4) {
+		sb_str(b, ",\"l3\":\"ipv4\"");
+	} else if (f->ip_ver == 6) {
+		sb_str(b, ",\"l3\":\"ipv6\"");
+	} else if (f->l3_proto) {
+		sb_str(b, ",\"l3\":\"0x");
+		sb_hex(b, f->l3_proto, 4);
+		sb_chr(b, '"');
 	} else {
-		fputs("\"saddr\":null,\"daddr\":null,\"sport\":null,\"dport\":null,", out);
+		sb_str(b, ",\"l3\":null");
 	}
+	l4 = vno_l4_name(f->l4_proto);
+	if (l4) {
+		sb_str(b, ",\"l4\":\"");
+		sb_str(b, l4);
+		sb_chr(b, '"');
+	} else if (f->l4_proto) {
+		sb_str(b, ",\"l4\":\"");
+		sb_u64(b, f->l4_proto);
+		sb_chr(b, '"');
+	} else {
+		sb_str(b, ",\"l4\":null");
+	}
+	if (f->ip_ver) {
+		sb_str(b, ",\"saddr\":\"");
+		sb_addr(b, f, true);
+		sb_str(b, "\",\"daddr\":\"");
+		sb_addr(b, f, false);
+		sb_str(b, "\",\"sport\":");
+		sb_u64(b, f->sport);
+		sb_str(b, ",\"dport\":");
+		sb_u64(b, f->dport);
+	} else {
+		sb_str(b, ",\"saddr\":null,\"daddr\":null,\"sport\":null,\"dport\":null");
+	}
+	sb_str(b, ",\"vlan\":");
 	if (f->vlan_proto)
-		fprintf(out, "\"vlan\":%u,", f->vlan_tci & 0xFFF);
+		sb_u64(b, f->vlan_tci & 0xFFF);
 	else
-		fputs("\"vlan\":null,", out);
+		sb_str(b, "null");
 	if (f->l4_proto == 6 && f->ip_ver) {
 		vno_tcp_flags_str(f->tcp_flags, buf, sizeof(buf));
-		fprintf(out, "\"tcp_flags\":\"%s\",\"tcp_seq\":%u,", buf, f->tcp_seq);
+		sb_str(b, ",\"tcp_flags\":\"");
+		sb_str(b, buf);
+		sb_str(b, "\",\"tcp_seq\":");
+		sb_u64(b, f->tcp_seq);
 	}
-	fprintf(out, "\"pkt_id\":\"%016" PRIx64 "\",\"latency_ns\":%" PRIu64 ",",
-		(uint64_t)f->pkt_id, (uint64_t)f->latency_ns);
+	sb_str(b, ",\"pkt_id\":\"");
+	sb_hex(b, f->pkt_id, 16);
+	sb_str(b, "\",\"latency_ns\":");
+	sb_u64(b, f->latency_ns);
+	sb_str(b, ",\"drop_reason\":");
 	if (f->flags & VNO_F_FREED) {
 		const char *r = vno_drop_reason_name ? vno_drop_reason_name(f->drop_reason) : NULL;
 
-		fputs("\"drop_reason\":", out);
-		if (r)
-			json_str(out, r);
-		else
-			fprintf(out, "\"%u\"", f->drop_reason);
+		if (r) {
+			sb_json_str(b, r);
+		} else {
+			sb_chr(b, '"');
+			sb_u64(b, f->drop_reason);
+			sb_chr(b, '"');
+		}
 	} else {
-		fputs("\"drop_reason\":null", out);
+		sb_str(b, "null");
 	}
 	if (f->flags & VNO_F_RING) {
-		fprintf(out, ",\"ring_size\":%u,\"ring_free\":%u,\"ring_used\":", f->ring_size,
-			f->ring_free);
+		sb_str(b, ",\"ring_size\":");
+		sb_u64(b, f->ring_size);
+		sb_str(b, ",\"ring_free\":");
+		sb_u64(b, f->ring_free);
+		sb_str(b, ",\"ring_used\":");
 		/* tail - head, wrapping (vno.h); a full virtio ring has tail = size. */
 		if (f->ring_size && f->ring_head < f->ring_size && f->ring_tail <= f->ring_size)
-			fprintf(out, "%u", f->ring_tail >= f->ring_head
-						   ? f->ring_tail - f->ring_head
-						   : f->ring_size - f->ring_head + f->ring_tail);
+			sb_u64(b, f->ring_tail >= f->ring_head
+					  ? f->ring_tail - f->ring_head
+					  : f->ring_size - f->ring_head + f->ring_tail);
 		else
-			fputs("null", out);
-		fprintf(out, ",\"ring_head\":%u,\"ring_tail\":%u", f->ring_head, f->ring_tail);
+			sb_str(b, "null");
+		sb_str(b, ",\"ring_head\":");
+		sb_u64(b, f->ring_head);
+		sb_str(b, ",\"ring_tail\":");
+		sb_u64(b, f->ring_tail);
 	}
 	if (f->hop == VNO_HOP_GUEST) {
 		const char *e = f->drop_reason ? strerrorname_np(f->drop_reason) : NULL;
 
-		fputs(",\"refused\":", out);
-		if (!f->drop_reason)
-			fputs("null", out);
-		else if (e)
-			fprintf(out, "\"%s\"", e);
-		else
-			fprintf(out, "\"%u\"", f->drop_reason);
+		sb_str(b, ",\"refused\":");
+		if (!f->drop_reason) {
+			sb_str(b, "null");
+		} else if (e) {
+			sb_chr(b, '"');
+			sb_str(b, e);
+			sb_chr(b, '"');
+		} else {
+			sb_chr(b, '"');
+			sb_u64(b, f->drop_reason);
+			sb_chr(b, '"');
+		}
 	}
 	/* The first rule the frame tripped; the summary counts every rule. */
-	if ((f->flags & VNO_F_ANOMALY) && f->anomaly)
-		fprintf(out, ",\"anomaly\":\"%s\"", anomaly_name(f->anomaly - 1));
+	if ((f->flags & VNO_F_ANOMALY) && f->anomaly) {
+		sb_str(b, ",\"anomaly\":\"");
+		sb_str(b, anomaly_name(f->anomaly - 1));
+		sb_chr(b, '"');
+	}
+}
+
+/* Room for the longest frame line: every gso_type bit named (32 names of
+ * at most 24 bytes), a device name all escapes, two IPv6 addresses, a
+ * drop reason name; the rest is under 700 bytes. */
+#define FRAME_LINE_MAX 4096
+
+void json_frame_fields(FILE *out, const struct vno_event *ev)
+{
+	char line[FRAME_LINE_MAX];
+	struct sbuf b = SBUF_INIT(line);
+
+	sb_frame_fields(&b, ev);
+	fwrite(b.p, 1, b.len, out);
 }
 
 void json_frame(FILE *out, const struct vno_event *ev)
 {
-	fputs("{\"type\":\"frame\",", out);
-	json_frame_fields(out, ev);
-	fputs("}\n", out);
+	char line[FRAME_LINE_MAX];
+	struct sbuf b = SBUF_INIT(line);
+
+	/* One call per line, not one per field. */
+	sb_str(&b, "{\"type\":\"frame\",");
+	sb_frame_fields(&b, ev);
+	sb_str(&b, "}\n");
+	fwrite(b.p, 1, b.len, out);
 }
 
 void json_error(FILE *out, const char *msg)

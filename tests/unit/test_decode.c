@@ -999,6 +999,19 @@ Test(json, str_round_trips_through_jq)
 	cr_assert_str_eq(out, s);
 }
 
+Test(json, long_str_round_trips_through_jq)
+{
+	char s[300], out[2048];
+
+	/* Longer than json_str escapes in one go (64 bytes), with escapes
+	 * on both sides of each 64-byte boundary. */
+	for (size_t i = 0; i < sizeof(s) - 1; i++)
+		s[i] = i % 64 == 63 || i % 64 == 0 ? "\"\n\x01\\"[i % 4] : (char)('a' + i % 26);
+	s[sizeof(s) - 1] = '\0';
+	cr_assert_eq(jq_run(to_json_str(s), ".", out, sizeof(out)), 0, "jq: %s", out);
+	cr_assert_str_eq(out, s);
+}
+
 Test(json, error_line)
 {
 	char buf[256];

@@ -80,6 +80,29 @@ static void sb_addr(struct sbuf *b, const struct vno_frame *f, bool src)
 	sb_str(b, buf);
 }
 
+/* A name of ours, quoted: it needs no escaping. */
+static inline void sb_qstr(struct sbuf *b, const char *s)
+{
+	sb_chr(b, '"');
+	sb_str(b, s);
+	sb_chr(b, '"');
+}
+
+/* A number as a string. */
+static inline void sb_qu64(struct sbuf *b, uint64_t v)
+{
+	sb_chr(b, '"');
+	sb_u64(b, v);
+	sb_chr(b, '"');
+}
+
+/* "key": and a number. */
+static inline void sb_kv(struct sbuf *b, const char *key, uint64_t v)
+{
+	sb_str(b, key);
+	sb_u64(b, v);
+}
+
 /* The frame's fields into @b, without the surrounding braces. */
 static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 {
@@ -90,28 +113,19 @@ static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 
 	memcpy(dev, f->dev, VNO_IFNAMSIZ);
 	dev[VNO_IFNAMSIZ] = '\0';
-	sb_str(b, "\"ts_ns\":");
-	sb_u64(b, f->ts_ns);
-	sb_str(b, ",\"hop\":\"");
-	sb_str(b, vno_hop_name(f->hop));
-	sb_str(b, "\",\"dev\":");
+	sb_kv(b, "\"ts_ns\":", f->ts_ns);
+	sb_str(b, ",\"hop\":");
+	sb_qstr(b, vno_hop_name(f->hop));
+	sb_str(b, ",\"dev\":");
 	sb_json_str(b, dev);
-	sb_str(b, ",\"ifindex\":");
-	sb_u64(b, f->ifindex);
-	sb_str(b, ",\"netns\":");
-	sb_u64(b, f->netns);
-	sb_str(b, ",\"queue\":");
-	sb_u64(b, f->queue);
-	sb_str(b, ",\"len\":");
-	sb_u64(b, f->len);
-	sb_str(b, ",\"data_len\":");
-	sb_u64(b, f->data_len);
-	sb_str(b, ",\"nr_frags\":");
-	sb_u64(b, f->nr_frags);
-	sb_str(b, ",\"gso_size\":");
-	sb_u64(b, f->gso_size);
-	sb_str(b, ",\"gso_segs\":");
-	sb_u64(b, f->gso_segs);
+	sb_kv(b, ",\"ifindex\":", f->ifindex);
+	sb_kv(b, ",\"netns\":", f->netns);
+	sb_kv(b, ",\"queue\":", f->queue);
+	sb_kv(b, ",\"len\":", f->len);
+	sb_kv(b, ",\"data_len\":", f->data_len);
+	sb_kv(b, ",\"nr_frags\":", f->nr_frags);
+	sb_kv(b, ",\"gso_size\":", f->gso_size);
+	sb_kv(b, ",\"gso_segs\":", f->gso_segs);
 	sb_str(b, ",\"gso_type\":[");
 	for (unsigned bit = 0; bit < 32; bit++) {
 		const char *name = vno_gso_bit_name(bit);
@@ -119,25 +133,19 @@ static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 		if (!(f->gso_type & (1u << bit)))
 			continue;
 		sb_str(b, first ? "\"" : ",\"");
-		if (name) {
+		if (name)
 			sb_str(b, name);
-		} else {
-			sb_str(b, "bit");
-			sb_u64(b, bit);
-		}
+		else
+			sb_kv(b, "bit", bit);
 		sb_chr(b, '"');
 		first = false;
 	}
-	sb_str(b, "],\"gso_type_raw\":");
-	sb_u64(b, f->gso_type);
-	sb_str(b, ",\"ip_summed\":\"");
-	sb_str(b, vno_csum_name(f->ip_summed));
-	sb_str(b, "\",\"csum_start\":");
-	sb_u64(b, f->csum_start);
-	sb_str(b, ",\"csum_offset\":");
-	sb_u64(b, f->csum_offset);
-	sb_str(b, ",\"network_off\":");
-	sb_u64(b, f->network_off);
+	sb_kv(b, "],\"gso_type_raw\":", f->gso_type);
+	sb_str(b, ",\"ip_summed\":");
+	sb_qstr(b, vno_csum_name(f->ip_summed));
+	sb_kv(b, ",\"csum_start\":", f->csum_start);
+	sb_kv(b, ",\"csum_offset\":", f->csum_offset);
+	sb_kv(b, ",\"network_off\":", f->network_off);
 	sb_str(b, ",\"transport_off\":");
 	if (f->transport_off == 0xFFFF)
 		sb_str(b, "null");
@@ -155,26 +163,20 @@ static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 		sb_str(b, ",\"l3\":null");
 	}
 	l4 = vno_l4_name(f->l4_proto);
-	if (l4) {
-		sb_str(b, ",\"l4\":\"");
-		sb_str(b, l4);
-		sb_chr(b, '"');
-	} else if (f->l4_proto) {
-		sb_str(b, ",\"l4\":\"");
-		sb_u64(b, f->l4_proto);
-		sb_chr(b, '"');
-	} else {
-		sb_str(b, ",\"l4\":null");
-	}
+	sb_str(b, ",\"l4\":");
+	if (l4)
+		sb_qstr(b, l4);
+	else if (f->l4_proto)
+		sb_qu64(b, f->l4_proto);
+	else
+		sb_str(b, "null");
 	if (f->ip_ver) {
 		sb_str(b, ",\"saddr\":\"");
 		sb_addr(b, f, true);
 		sb_str(b, "\",\"daddr\":\"");
 		sb_addr(b, f, false);
-		sb_str(b, "\",\"sport\":");
-		sb_u64(b, f->sport);
-		sb_str(b, ",\"dport\":");
-		sb_u64(b, f->dport);
+		sb_kv(b, "\",\"sport\":", f->sport);
+		sb_kv(b, ",\"dport\":", f->dport);
 	} else {
 		sb_str(b, ",\"saddr\":null,\"daddr\":null,\"sport\":null,\"dport\":null");
 	}
@@ -185,34 +187,27 @@ static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 		sb_str(b, "null");
 	if (f->l4_proto == 6 && f->ip_ver) {
 		vno_tcp_flags_str(f->tcp_flags, buf, sizeof(buf));
-		sb_str(b, ",\"tcp_flags\":\"");
-		sb_str(b, buf);
-		sb_str(b, "\",\"tcp_seq\":");
-		sb_u64(b, f->tcp_seq);
+		sb_str(b, ",\"tcp_flags\":");
+		sb_qstr(b, buf);
+		sb_kv(b, ",\"tcp_seq\":", f->tcp_seq);
 	}
 	sb_str(b, ",\"pkt_id\":\"");
 	sb_hex(b, f->pkt_id, 16);
-	sb_str(b, "\",\"latency_ns\":");
-	sb_u64(b, f->latency_ns);
+	sb_kv(b, "\",\"latency_ns\":", f->latency_ns);
 	sb_str(b, ",\"drop_reason\":");
 	if (f->flags & VNO_F_FREED) {
 		const char *r = vno_drop_reason_name ? vno_drop_reason_name(f->drop_reason) : NULL;
 
-		if (r) {
+		if (r)
 			sb_json_str(b, r);
-		} else {
-			sb_chr(b, '"');
-			sb_u64(b, f->drop_reason);
-			sb_chr(b, '"');
-		}
+		else
+			sb_qu64(b, f->drop_reason);
 	} else {
 		sb_str(b, "null");
 	}
 	if (f->flags & VNO_F_RING) {
-		sb_str(b, ",\"ring_size\":");
-		sb_u64(b, f->ring_size);
-		sb_str(b, ",\"ring_free\":");
-		sb_u64(b, f->ring_free);
+		sb_kv(b, ",\"ring_size\":", f->ring_size);
+		sb_kv(b, ",\"ring_free\":", f->ring_free);
 		sb_str(b, ",\"ring_used\":");
 		/* tail - head, wrapping (vno.h); a full virtio ring has tail = size. */
 		if (f->ring_size && f->ring_head < f->ring_size && f->ring_tail <= f->ring_size)
@@ -221,32 +216,24 @@ static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 					  : f->ring_size - f->ring_head + f->ring_tail);
 		else
 			sb_str(b, "null");
-		sb_str(b, ",\"ring_head\":");
-		sb_u64(b, f->ring_head);
-		sb_str(b, ",\"ring_tail\":");
-		sb_u64(b, f->ring_tail);
+		sb_kv(b, ",\"ring_head\":", f->ring_head);
+		sb_kv(b, ",\"ring_tail\":", f->ring_tail);
 	}
 	if (f->hop == VNO_HOP_GUEST) {
 		const char *e = f->drop_reason ? strerrorname_np(f->drop_reason) : NULL;
 
 		sb_str(b, ",\"refused\":");
-		if (!f->drop_reason) {
+		if (!f->drop_reason)
 			sb_str(b, "null");
-		} else if (e) {
-			sb_chr(b, '"');
-			sb_str(b, e);
-			sb_chr(b, '"');
-		} else {
-			sb_chr(b, '"');
-			sb_u64(b, f->drop_reason);
-			sb_chr(b, '"');
-		}
+		else if (e)
+			sb_qstr(b, e);
+		else
+			sb_qu64(b, f->drop_reason);
 	}
 	/* The first rule the frame tripped; the summary counts every rule. */
 	if ((f->flags & VNO_F_ANOMALY) && f->anomaly) {
-		sb_str(b, ",\"anomaly\":\"");
-		sb_str(b, anomaly_name(f->anomaly - 1));
-		sb_chr(b, '"');
+		sb_str(b, ",\"anomaly\":");
+		sb_qstr(b, anomaly_name(f->anomaly - 1));
 	}
 }
 

@@ -247,14 +247,13 @@ struct vno_queue_key {
 /* Its state, for the completion-stall trigger. A stall is frames handed to
  * the driver after its last completion, the first of them long ago. Frames
  * that vanish without a tracepoint (TCP coalescing at a veth peer frees them
- * through kfree_skb_partial) make inflight drift upwards, which is why the
- * trigger looks at what was sent since the last completion instead. */
+ * through kfree_skb_partial) make xmit - done - freed drift upwards, which is
+ * why the trigger looks at what was sent since the last completion instead. */
 struct vno_queue_stat {
 	__u64 last_xmit_ns;
 	__u64 last_done_ns;	/* consumed, not freed with a drop reason */
 	__u64 first_pending_ns; /* first xmit after last_done_ns */
 	__u64 pending;		/* xmits since last_done_ns */
-	__s64 inflight;		/* xmit - done - freed, filled in by user space */
 	__u64 xmit;
 	__u64 done;
 	__u64 freed;		/* released by kfree_skb (dropped) after xmit */

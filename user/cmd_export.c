@@ -462,7 +462,7 @@ static char *scrape(struct exporter *ex, size_t *len)
 			.dev = dev_name(ex, qs[i].key.netns, qs[i].key.ifindex),
 			.netns = qs[i].key.netns,
 			.queue = qs[i].key.queue,
-			.inflight = qs[i].st.inflight,
+			.inflight = qs[i].inflight,
 		};
 	for (size_t i = 0; i < nd; i++) {
 		const char *r = vno_drop_reason_name ? vno_drop_reason_name(dr[i].key.reason) : NULL;

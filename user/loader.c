@@ -739,6 +739,7 @@ static void *grow_next(struct grow *g)
 	return (char *)g->v + g->n++ * g->size;
 }
 
+/* Sum a per-CPU value of @words u64s over CPUs into @dst. */
 static void sum_percpu(__u64 *dst, const __u64 *vals, int ncpu, size_t words)
 {
 	memset(dst, 0, words * sizeof(*dst));
@@ -796,11 +797,10 @@ int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 			q->st = st;
 		}
 	free(cnt);
-	/* Approximate: frames that vanish without a tracepoint stay in. */
 	for (size_t i = 0; i < g.n; i++) {
-		struct vno_queue_stat *st = &((struct loader_queue *)g.v)[i].st;
+		struct loader_queue *lq = &((struct loader_queue *)g.v)[i];
 
-		st->inflight = (__s64)(st->xmit - st->done - st->freed);
+		lq->inflight = (__s64)(lq->st.xmit - lq->st.done - lq->st.freed);
 	}
 	*out = g.v;
 	*n = g.n;
@@ -873,7 +873,6 @@ int loader_flight(const struct loader *l, __u32 netns, __u32 ifindex, struct vno
 	return 0;
 }
 
-/* Sum a per-CPU value of @words u64s over CPUs into @dst. */
 /*
  * Every entry of per-CPU hash @fd: @fn gets its key and the values of all
  * CPUs (@vsize bytes each) to fold. 0, or -ENOMEM.

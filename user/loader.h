@@ -67,6 +67,8 @@ int loader_remove_stale_tc(__u32 ifindex);
 struct loader_queue {
 	struct vno_queue_key key;
 	struct vno_queue_stat st;
+	__s64 inflight;		/* xmit - done - freed: approximate, frames that vanish
+				 * without a tracepoint stay in */
 };
 int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n);
 /* Oldest frame still in flight on a queue: its xmit time, 0 when none. */

@@ -142,7 +142,7 @@ static void check_stalls(struct runner *rc)
 			 "%llu frames handed to queue %u since its last completion; the first "
 			 "%.0f ms ago; about %lld in flight; %llu released as drops after xmit",
 			 (unsigned long long)q->st.pending, q->key.queue,
-			 (now - q->st.first_pending_ns) / 1e6, (long long)q->st.inflight,
+			 (now - q->st.first_pending_ns) / 1e6, (long long)q->inflight,
 			 (unsigned long long)q->st.freed);
 		hang(rc, &h);
 	}

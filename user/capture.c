@@ -590,7 +590,6 @@ static int stage_drain(struct capture_writer *w)
 	return err;
 }
 
-/* One whole block into the file. Errors are sticky. */
 /*
  * Room for a block of up to @n bytes (at most OUT_CAP) at the end of the
  * staged ones, to be built in place and then taken with stage_commit(); NULL
@@ -613,6 +612,7 @@ static void stage_commit(struct capture_writer *w, size_t n)
 	w->dirty = true;
 }
 
+/* One whole block into the file. Errors are sticky. */
 static int sink_write(struct capture_writer *w, const void *p, size_t n)
 {
 	uint8_t *dst;
@@ -1072,6 +1072,8 @@ static int file_start(struct capture_writer *w)
 	if (w->gz) {
 		if (!w->zlevel && !(w->zlevel = malloc(GZ_LEVEL_BUF)))
 			return -ENOMEM;
+		if (!w->out && !(w->out = malloc(OUT_CAP)))
+			return -ENOMEM;
 		isal_deflate_init(&w->zs);
 		w->zs.gzip_flag = IGZIP_GZIP; /* a gzip header and trailer around deflate */
 		w->zs.level = GZ_LEVEL;
@@ -1185,9 +1187,8 @@ struct capture_writer *capture_writer__new(const char *path, const struct vno_se
 		w->o.snaplen = VNO_SNAP_MAX;
 	w->base = strdup(path);
 	w->path = strdup(path);
-	w->out = malloc(OUT_CAP);
 	w->stage = malloc(OUT_CAP);
-	if (!w->base || !w->path || !w->out || !w->stage)
+	if (!w->base || !w->path || !w->stage)
 		goto fail;
 
 	/* Bracket the wall clock with two monotonic reads: the offset is then

@@ -258,6 +258,6 @@ int vno_event_from_raw(struct vno_event *ev, const void *raw, size_t len)
 		return -EINVAL;
 	if (f->cap_len > VNO_SNAP_MAX || len < sizeof(*f) + f->cap_len)
 		return -EINVAL;
-	memcpy(ev, raw, sizeof(*f) + f->cap_len);
+	memcpy(ev, raw, vno_event_len(raw));
 	return 0;
 }

@@ -18,6 +18,13 @@ _Static_assert(sizeof(struct vno_frame) == 160, "vno_frame ABI");
  * (the metadata fields stay valid). */
 int vno_decode(struct vno_event *ev);
 
+/* The bytes of an event that carry something: the record and the frame
+ * bytes it says it holds (at most VNO_SNAP_MAX), not the whole snap room. */
+static inline size_t vno_event_len(const struct vno_event *ev)
+{
+	return sizeof(ev->f) + (ev->f.cap_len < VNO_SNAP_MAX ? ev->f.cap_len : VNO_SNAP_MAX);
+}
+
 /* Validate and copy a raw ring-buffer sample; -EINVAL on a short or
  * foreign-version sample. */
 int vno_event_from_raw(struct vno_event *ev, const void *raw, size_t len);

@@ -542,10 +542,8 @@ static void window_add(struct diag *d, struct ddev *v, const struct vno_event *e
 
 	if (v->head >= d->o.window && df->counted)
 		base_add(d, v, df);
-	/* The record and the bytes it carries (not the whole snap room):
-	 * this runs for every frame. */
-	memcpy(&df->ev, ev, sizeof(ev->f) + (ev->f.cap_len < VNO_SNAP_MAX ? ev->f.cap_len
-								   : VNO_SNAP_MAX));
+	/* Only what the record carries: this runs for every frame. */
+	memcpy(&df->ev, ev, vno_event_len(ev));
 	memset(&df->anomalies, 0, sizeof(*df) - offsetof(struct diag_frame, anomalies));
 	if (mask) {
 		m = *mask;

@@ -15,6 +15,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
 LDLIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
 LDLIBS += $(shell pkg-config --libs libisal 2>/dev/null || echo -lisal)
+LDLIBS += $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -72,7 +73,7 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
 
 # Debian packages for building, testing and the demonstration.
-DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev pkg-config make gcc \
+DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev libmnl-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
 	procps kmod prometheus wrk curl libclang-rt-14-dev
 deps:

@@ -17,6 +17,7 @@
 #include "vno.h" /* before the skeleton: its .bss holds a struct vno_stats */
 #include "vno.skel.h"
 #include "loader.h"
+#include "tcclean.h"
 #include "log.h"
 #include "probe.h"
 #include "decode.h"
@@ -155,6 +156,7 @@ struct tc_att {
 	__u32 ifindex;
 	bool ingress;
 	int link_fd;	/* TCX; -1 for clsact */
+	bool made_qdisc;	/* clsact: this run created the qdisc */
 };
 
 struct loader {
@@ -257,21 +259,6 @@ void loader_plan(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], enum tc_mode mode)
 	drv_describe(hooks, drv, NULL);
 }
 
-int loader_remove_stale_tc(__u32 ifindex)
-{
-	int removed = 0;
-
-	for (int dir = 0; dir < 2; dir++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = dir ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, o, .handle = VNO_TC_HANDLE, .priority = VNO_TC_PRIO);
-
-		if (bpf_tc_detach(&hook, &o) == 0)
-			removed++;
-	}
-	return removed;
-}
-
 static int attach_tc(struct loader *l, const struct loader_opts *o, enum tc_mode mode,
 		     char *err, size_t errlen)
 {
@@ -281,12 +268,6 @@ static int attach_tc(struct loader *l, const struct loader_opts *o, enum tc_mode
 	l->tc = calloc(o->n_ifaces * 2 + 1, sizeof(*l->tc));
 	if (!l->tc)
 		return -ENOMEM;
-	probe_quiet(true);
-	for (size_t i = 0; i < o->n_ifaces; i++)
-		if (loader_remove_stale_tc(o->ifaces[i].ifindex))
-			pr_info("%s: removed a TC filter left by an earlier run\n",
-				o->ifaces[i].name);
-	probe_quiet(false);
 	for (size_t i = 0; i < o->n_ifaces; i++) {
 		const struct vno_iface *it = &o->ifaces[i];
 
@@ -323,6 +304,7 @@ static int attach_tc(struct loader *l, const struct loader_opts *o, enum tc_mode
 				ret = bpf_tc_hook_create(&hook);
 				if (ret && ret != -EEXIST)
 					goto fail;
+				t->made_qdisc = !ret;
 				ret = bpf_tc_attach(&hook, &to);
 				if (ret)
 					goto fail;
@@ -354,6 +336,12 @@ static void detach_tc(struct loader *l)
 			bpf_tc_detach(&hook, &o);
 		}
 	}
+	/* A clsact qdisc this run created goes too, unless something else
+	 * was put on it meanwhile: the interface is left as it was found. */
+	for (size_t i = 0; i < l->n_tc; i++)
+		if (l->tc[i].made_qdisc && tc_clsact_remove_if_empty(l->tc[i].ifindex) < 0)
+			pr_debug("ifindex %u: the clsact qdisc could not be checked or removed\n",
+				 l->tc[i].ifindex);
 	free(l->tc);
 	l->tc = NULL;
 	l->n_tc = 0;

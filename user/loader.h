@@ -60,9 +60,6 @@ struct loader_drv {
 int loader_drivers(const struct loader *l, enum attach_mode mode, const struct loader_drv **out);
 int attach_mode_parse(const char *s, enum attach_mode *m);
 
-/* Remove clsact filters left by a run that could not clean up (SIGKILL). */
-int loader_remove_stale_tc(__u32 ifindex);
-
 /* Every TX queue the BPF side has seen a recorded frame on. *out is malloc'd. */
 struct loader_queue {
 	struct vno_queue_key key;

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "probe.h"
 #include "run.h"
+#include "tcclean.h"
 #include "triggers.h"
 
 __u64 mono_now_ns(void)
@@ -351,6 +352,11 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 			    errlen);
 	if (ret)
 		return ret;
+	/* Whatever this run's mode and interfaces: what killed runs left on
+	 * any interface here goes first. */
+	probe_quiet(true);
+	tc_sweep_stale(r->all, r->nall);
+	probe_quiet(false);
 	probe_load_drop_reasons();
 
 	struct loader_opts lo = {

@@ -5,6 +5,11 @@
 # again, stop it with SIGINT, and nothing of ours may remain on up0 — for
 # --tc-mode tcx, --tc-mode clsact, and a clsact run killed then followed by a
 # tcx run (the stale clsact filters must still be removed).
+# Then: record and export killed in each TC mode, followed by a default run
+# (no -i, no --tc-mode): no filter, TCX link or BPF program of ours is left
+# anywhere (programs with our names that no process holds); a filter of a
+# running vnoffload-trace is not touched by another run; the clsact qdisc a
+# run created goes with it, one holding another tool's filter stays.
 #
 # Independent readers: `tc filter show` and `bpftool net show` for clsact
 # filters; `vno-guest --tcx-show` (BPF_PROG_QUERY) for TCX links, which
@@ -85,9 +90,96 @@ scenario()
 	nothing_left "after the clean exit"
 }
 
+# Our program names as the kernel keeps them (BPF_OBJ_NAME_LEN - 1 bytes).
+OUR_PROGS=$(bpftool btf dump file "$TB_ROOT/.output/vno.bpf.o" |
+	sed -n "s/^\[[0-9]*\] FUNC '\([^']*\)'.*/\1/p" | cut -c1-15 | sort -u | jq -R . | jq -sc .)
+
+# Ids of loaded programs with one of our names that no process holds open
+# (a link's or a program's descriptor names it in fdinfo): what a killed
+# run would leave behind. Other runs' live programs do not count.
+orphans()
+{
+	local id
+	for id in $(bpftool prog show -j | jq -r --argjson n "$OUR_PROGS" \
+		'.[] | select(.name as $x | $n | index($x)) | .id'); do
+		grep -qs "^prog_id:[[:space:]]*$id\$" /proc/[0-9]*/fdinfo/* || echo "$id"
+	done
+}
+no_orphans() { [[ -z $(orphans) ]]; }
+
+# killed_then_default CMD MODE: CMD (record or export) with --tc-mode MODE on
+# up0, kill -9, then a default record run; nothing of ours may be left.
+killed_then_default()
+{
+	local cmd=$1 mode=$2 out=$TB_TMP/$1-$2.jsonl
+	tb_log "--- $cmd --tc-mode $mode killed, then a default record run"
+	if [[ $cmd == export ]]; then
+		export_start "$out" -i up0 --json --tc-mode "$mode" --listen 127.0.0.1:0
+		export_stop KILL
+	else
+		vno_record_start "$out" -- -i up0 --json --tc-mode "$mode"
+		vno_record_stop KILL
+	fi
+	if [[ $mode == clsact ]]; then
+		# The check below can fail: here it sees what the killed run left.
+		assert_eq "$(orphans | wc -l)" 2 "$cmd $mode killed: its two TC programs are held by nobody"
+	fi
+	vno_record_start "$out.default" -- --json
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "$cmd $mode killed: the default run exits 0"
+	nothing_left "$cmd $mode killed, then a default run"
+	if tb_wait_until "$TB_TIMEOUT" no_orphans; then
+		tb_pass "$cmd $mode killed, then a default run: no program of ours held by nobody"
+	else
+		tb_fail "$cmd $mode killed, then a default run: orphaned programs $(orphans | tr '\n' ' ')"
+	fi
+}
+
+clsact_qdiscs() { ip netns exec "$TB_H" tc qdisc show dev up0 | grep -c clsact; }
+
 scenario tcx tcx
 scenario clsact clsact
 scenario clsact tcx
+
+for mode in clsact tcx off; do
+	killed_then_default record "$mode"
+done
+killed_then_default export clsact
+
+# A live run's filters are not stale: a second run leaves them alone.
+tb_log "--- a running clsact recorder and a second, default run"
+vno_record_start "$TB_TMP/live.jsonl" -- -i up0 --json --tc-mode clsact
+LIVE_PID=$VNO_REC_PID
+tb_bg "$TB_H" "$TB_TMP/second.jsonl" "$VNO_BIN" -v record --json -d 1
+wait "$TB_BG_PID"
+assert_eq "$?" 0 "the second run exits 0"
+attached clsact "the first run's filters after a second run"
+if grep -q "running vnoffload-trace (pid $LIVE_PID) is left alone" "$TB_TMP/second.jsonl.err"; then
+	tb_pass "the second run says it left the live run's filters alone"
+else
+	tb_fail "the second run's stderr: $(head -c 300 "$TB_TMP/second.jsonl.err")"
+fi
+VNO_REC_PID=$LIVE_PID
+vno_record_stop INT
+nothing_left "after the live run's clean exit"
+
+# The clsact qdisc: the one a run made goes with it; one holding another
+# tool's filter stays, with that filter.
+ip netns exec "$TB_H" tc qdisc del dev up0 clsact 2>/dev/null
+assert_eq "$(clsact_qdiscs)" 0 "no clsact qdisc on up0 to begin with"
+vno_record_start "$TB_TMP/q1.jsonl" -- -i up0 --json --tc-mode clsact
+assert_eq "$(clsact_qdiscs)" 1 "a clsact run made the qdisc"
+vno_record_stop INT
+assert_eq "$(clsact_qdiscs)" 0 "and removed it at its end"
+
+vno_record_start "$TB_TMP/q2.jsonl" -- -i up0 --json --tc-mode clsact
+ip netns exec "$TB_H" "$VNO_GUEST" --tc-foreign up0 >/dev/null 2>&1 ||
+	tb_fail "could not put another tool's filter on up0"
+vno_record_stop INT
+assert_eq "$(clsact_qdiscs)" 1 "a qdisc that got another tool's filter meanwhile stays"
+assert_eq "$(ip netns exec "$TB_H" tc filter show dev up0 egress | grep -c 'other:')" 1 \
+	"with that filter"
+nothing_left "and nothing of ours"
 
 # Whether our clsact qdisc stays is not ours to decide (others may use it);
 # say what was left, for the record.

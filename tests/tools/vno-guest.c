@@ -27,6 +27,8 @@
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -918,6 +920,37 @@ static int tcx_show(const char *dev)
 	return 0;
 }
 
+/* ---- a filter that is not ours ------------------------------------------- */
+
+/* A sched_cls program that passes every packet ("r0 = TC_ACT_OK; exit"),
+ * attached to IFACE's clsact egress with a handle and priority of its own,
+ * and left there when this exits: what another tool's filter looks like to
+ * vnoffload-trace (this kernel has no classifier but bpf to stand in). */
+static int tc_foreign(const char *dev)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int ifindex = if_nametoindex(dev), fd, err;
+
+	if (!ifindex)
+		die("%s: no such interface", dev);
+	fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "other", "GPL", insns, 2, NULL);
+	if (fd < 0)
+		die("loading the stand-in filter: %s", strerror(errno));
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = 1, .priority = 1, .prog_fd = fd);
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		die("%s: creating clsact: %s", dev, strerror(-err));
+	err = bpf_tc_attach(&hook, &o);
+	if (err)
+		die("%s: attaching the stand-in filter: %s", dev, strerror(-err));
+	printf("{\"dev\":\"%s\",\"prog_id\":%u}\n", dev, o.prog_id);
+	return 0;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void usage(FILE *out)
@@ -926,6 +959,7 @@ static void usage(FILE *out)
 "usage: %s --tap NAME [options] SPEC...\n"
 "       %s --sink [--udp PORT]... [--tcp PORT]... [--ready-file FILE]\n"
 "       %s --tcx-show IFACE   (TCX programs on IFACE, one JSON line)\n"
+"       %s --tc-foreign IFACE (leave a pass-all BPF filter on IFACE's clsact egress)\n"
 "\n"
 "Guest mode: create tap NAME (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, TUNSETOFFLOAD\n"
 "csum,tso4,tso6,tso_ecn,uso4,uso6) and write virtio_net_hdr + frame per SPEC.\n"
@@ -961,7 +995,7 @@ static void usage(FILE *out)
 "Each planted frame prints one JSON line: type planted, spec, len (Ethernet\n"
 "bytes), gso_size, gso_segs, gso_type (kernel SKB_GSO names, without dodgy),\n"
 "ip_summed, csum_start, csum_offset, vlan, addresses, ports, written/error.\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 }
 
 int main(int argc, char **argv)
@@ -969,7 +1003,7 @@ int main(int argc, char **argv)
 	enum {
 		O_TAP = 256, O_BRIDGE, O_READY, O_GO, O_GO_TIMEOUT, O_STDIN, O_HOLD, O_COUNT,
 		O_INTERVAL, O_QUIET, O_HDRLEN, O_NOOFF, O_SMAC, O_DMAC, O_SIP, O_DIP, O_S6, O_D6,
-		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP, O_TCX, O_DRAIN,
+		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP, O_TCX, O_TC_FOREIGN, O_DRAIN,
 	};
 	static const struct option lo[] = {
 		{ "tap", required_argument, 0, O_TAP },
@@ -998,6 +1032,7 @@ int main(int argc, char **argv)
 		{ "udp", required_argument, 0, O_UDP },
 		{ "tcp", required_argument, 0, O_TCP },
 		{ "tcx-show", required_argument, 0, O_TCX },
+		{ "tc-foreign", required_argument, 0, O_TC_FOREIGN },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -1059,6 +1094,8 @@ int main(int argc, char **argv)
 			else
 				tcp_ports[ntcp++] = parse_num("--tcp", optarg, 1, 65535);
 			break;
+		case O_TC_FOREIGN:
+			return tc_foreign(optarg);
 		case O_TCX:
 			return tcx_show(optarg);
 		case 'h':

@@ -9,6 +9,13 @@
  * ___vno flavours below name only the fields read, and CO-RE finds them in
  * the running module's BTF. Field-existence checks name the kernel that
  * changed a layout.
+ *
+ * Module BTF came in 5.11 (commit 36e68442d1af "bpf: Load and verify kernel
+ * module BTFs"). Before it, fentry cannot attach to a module's function and
+ * no driver struct can be read: the kprobe xmit hooks then record the frame
+ * without the ring state (bpf_core_type_exists() is false there, and the
+ * verifier never walks the branch that reads it), and the loader leaves out
+ * the hooks that are nothing but driver structs (drv_defs' needs_types).
  */
 #include "vno.bpf.h"
 
@@ -216,11 +223,15 @@ static __always_inline void e1000_ring_state(const struct e1000_ring___vno *ring
 static __always_inline int on_e1000_xmit(const struct sk_buff *skb, const struct net_device *dev)
 {
 	struct e1000_adapter___vno *ad = vno_netdev_priv(dev);
-	struct e1000_ring___vno *ring = BPF_CORE_READ(ad, tx_ring);
-	struct e1000_desc_key k = { .ring = (__u64)ring };
+	struct e1000_ring___vno *ring;
+	struct e1000_desc_key k = {};
 	struct vno_ring r;
 	__u64 now = bpf_ktime_get_ns();
 
+	if (!bpf_core_type_exists(struct e1000_adapter___vno))
+		return drv_skb(skb, dev, VNO_HOP_DRV_XMIT, NULL);
+	ring = BPF_CORE_READ(ad, tx_ring);
+	k.ring = (__u64)ring;
 	e1000_ring_state(ring, &r);
 	/* This frame's first descriptor goes to next_to_use. */
 	k.idx = r.tail;
@@ -373,6 +384,8 @@ static __always_inline int on_virtnet_xmit(const struct sk_buff *skb, const stru
 	struct send_queue___vno *sq;
 	struct vno_ring r;
 
+	if (!bpf_core_type_exists(struct virtnet_info___vno))
+		return drv_skb(skb, dev, VNO_HOP_DRV_XMIT, NULL);
 	sq = (void *)BPF_CORE_READ(vi, sq) + (__u64)q * bpf_core_type_size(struct send_queue___vno);
 	virtnet_sq_state(sq, &r);
 	return drv_skb(skb, dev, VNO_HOP_DRV_XMIT, &r);
@@ -511,6 +524,8 @@ static __always_inline int on_tun_xmit(const struct sk_buff *skb, const struct n
 	int prod, cons;
 	__u32 used;
 
+	if (!bpf_core_type_exists(struct tun_struct___vno))
+		return drv_skb(skb, dev, VNO_HOP_DRV_XMIT, NULL);
 	if (q >= 256)
 		return 0;
 	tf = BPF_CORE_READ(tun, tfiles[q]);

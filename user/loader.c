@@ -47,33 +47,37 @@ static const struct hook_def {
  * and the kprobe program(s); a second name is the exit half (fexit,
  * kretprobe). A function this kernel lacks is skipped: free_old_xmit_skbs
  * became free_old_xmit in 6.10, and a module not loaded has none.
+ * needs_types: the hook reads nothing but the driver's own structs, so
+ * without the module's BTF (before 5.11) it has nothing to record; the
+ * others then record the frame without the ring state (driver.bpf.c).
  */
 static const struct drv_def {
 	const char *func, *driver, *what;
 	const char *fentry[2], *kprobe[2];
+	bool needs_types;
 } drv_defs[] = {
 	{ "e1000_xmit_frame", "e1000e", "drv-xmit: the frame and the TX ring",
 	  { "e1000_xmit_fentry" }, { "e1000_xmit_kprobe" } },
 	{ "e1000_clean_tx_irq", "e1000e", "drv-done: completions and TX descriptor latency",
 	  { "e1000_clean_fentry", "e1000_clean_fexit" },
-	  { "e1000_clean_kprobe", "e1000_clean_kretprobe" } },
+	  { "e1000_clean_kprobe", "e1000_clean_kretprobe" }, true },
 	{ "e1000_print_hw_hang", "e1000e", "hang: the driver's Detected Hardware Unit Hang",
-	  { "e1000_hang_fentry" }, { "e1000_hang_kprobe" } },
+	  { "e1000_hang_fentry" }, { "e1000_hang_kprobe" }, true },
 	{ "start_xmit", "virtio_net", "drv-xmit: the frame and the send queue's free descriptors",
 	  { "virtnet_xmit_fentry" }, { "virtnet_xmit_kprobe" } },
 	{ "free_old_xmit_skbs", "virtio_net", "drv-done: TX completion (before 6.10)",
-	  { "virtnet_free_old_fexit" }, { "virtnet_free_old_kprobe", "virtnet_free_old_kretprobe" } },
+	  { "virtnet_free_old_fexit" }, { "virtnet_free_old_kprobe", "virtnet_free_old_kretprobe" }, true },
 	{ "free_old_xmit", "virtio_net", "drv-done: TX completion (6.10+)",
-	  { "virtnet_free_fexit" }, { "virtnet_free_kprobe", "virtnet_free_kretprobe" } },
+	  { "virtnet_free_fexit" }, { "virtnet_free_kprobe", "virtnet_free_kretprobe" }, true },
 	{ "virtnet_tx_timeout", "virtio_net", "hang: the driver's TX timeout",
 	  { "virtnet_timeout_fentry" }, { "virtnet_timeout_kprobe" } },
 	{ "tun_net_xmit", "tun", "drv-xmit: host to guest, the queue's ring occupancy",
 	  { "tun_xmit_fentry" }, { "tun_xmit_kprobe" } },
 	{ "tun_get_user", "tun", "guest: the virtio_net_hdr as written, and a refusal",
 	  { "tun_get_user_fentry", "tun_get_user_fexit" },
-	  { "tun_get_user_kprobe", "tun_get_user_kretprobe" } },
+	  { "tun_get_user_kprobe", "tun_get_user_kretprobe" }, true },
 	{ "br_forward", "bridge", "br-fwd: the port the bridge hands a frame to",
-	  { "br_forward_fentry" }, { "br_forward_kprobe" } },
+	  { "br_forward_fentry" }, { "br_forward_kprobe" }, true },
 	{ "br_dev_xmit", "bridge", "drv-xmit: frames the host sends into the bridge",
 	  { "br_dev_xmit_fentry" }, { "br_dev_xmit_kprobe" } },
 };
@@ -95,6 +99,15 @@ int attach_mode_parse(const char *s, enum attach_mode *m)
 	return 0;
 }
 
+/* Loaded as a module or built in: /sys/module/NAME exists either way. */
+static bool module_loaded(const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return access(path, F_OK) == 0;
+}
+
 /* The kind for driver function @d (DRV_FENTRY/DRV_KPROBE), or -1 with why.
  * Only the kinds this kernel attaches are looked up: each lookup reads
  * module BTF or all of /proc/kallsyms. */
@@ -111,12 +124,21 @@ static int drv_choose(const struct drv_def *d, enum attach_mode mode, unsigned d
 		snprintf(why, len, "none: --attach tp");
 		return -1;
 	}
-	if (can_f && probe_func_btf(d->func, mod, sizeof(mod)))
+	bool btf = (can_f || (can_k && d->needs_types)) && probe_func_btf(d->func, mod, sizeof(mod));
+
+	if (can_f && btf)
 		return DRV_FENTRY;
-	if (can_k && probe_func_kallsyms(d->func))
+	if (can_k && (btf || !d->needs_types) && probe_func_kallsyms(d->func))
 		return DRV_KPROBE;
-	if (disabled)
+	if (!btf && (can_f || can_k) && probe_func_kallsyms(d->func))
+		snprintf(why, len, "none: module %s has no BTF here (module BTF came in 5.11): %s",
+			 d->driver, can_k ? "its structures cannot be read"
+					  : "fentry cannot attach to it");
+	else if (disabled)
 		snprintf(why, len, "none: attaching failed");
+	else if ((can_f || can_k) && module_loaded(d->driver))
+		snprintf(why, len, "none: %s is not in this kernel's %s (another release's name)",
+			 d->func, d->driver);
 	else if (can_f || can_k)
 		snprintf(why, len, "none: %s is not in this kernel (module %s not loaded?)",
 			 d->func, d->driver);

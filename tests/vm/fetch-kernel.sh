@@ -17,6 +17,12 @@
 # test bed also works offline once fetched. VNO_VM_REFRESH=1 fetches anew;
 # VNO_VM_KPKG=linux-image-6.1.0-NN-amd64 picks a package by name.
 #
+# VNO_VM_SUITE=bullseye (or bookworm-backports, …) takes the kernel from
+# another suite of Debian's archive: apt then runs with a sources list and
+# state of its own under $VNO_VM_APT (default .output/vm/apt/SUITE), from the
+# archive the machine's own sources name, and the machine's apt state is not
+# touched. Without it, the machine's own suites (bookworm's 6.1).
+#
 # Exit status: 0 ready, 77 the kernel cannot be had (reason on stderr as
 # "SKIP: ..."), anything else a bug here.
 set -euo pipefail
@@ -54,33 +60,69 @@ fi
 command -v apt-get >/dev/null || skip "no apt-get: cannot download Debian's kernel package"
 command -v dpkg >/dev/null || skip "no dpkg: cannot unpack Debian's kernel package"
 
+# apt-get / apt-cache with the suite's private lists, or the machine's own.
+APT_OPTS=()
+SUITE=${VNO_VM_SUITE:-}
+if [[ -n $SUITE ]]; then
+	[[ $SUITE =~ ^[a-z][a-z0-9-]*$ ]] || skip "VNO_VM_SUITE=$SUITE is not a suite name"
+	APT_DIR=${VNO_VM_APT:-$ROOT/.output/vm/apt/$SUITE}
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+	# The archive the machine already uses for Debian (deb822 or one-line
+	# sources), so no other host is ever asked.
+	mirror=$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*\/debian\)\/*$/\1/p' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+	[[ -n $mirror ]] || mirror=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\(http[^[:space:]]*\/debian\)\/*[[:space:]].*/\2/p' \
+		/etc/apt/sources.list 2>/dev/null | head -n 1)
+	mirror=${mirror:-http://deb.debian.org/debian}
+	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$SUITE" >"$APT_DIR/sources.list"
+	APT_OPTS=(-o "Dir::Etc::sourcelist=$APT_DIR/sources.list" -o Dir::Etc::sourceparts=/dev/null
+		-o "Dir::State::Lists=$APT_DIR/lists" -o "Dir::Cache=$APT_DIR/cache"
+		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+fi
+apt_get() { apt-get "${APT_OPTS[@]}" "$@"; }
+apt_cache() { apt-cache "${APT_OPTS[@]}" "$@"; }
+
 # The package that linux-image-amd64 points at today, e.g.
 # linux-image-6.1.0-56-amd64 (signed; the -unsigned one boots the same).
+# In a suite, the newest linux-image-amd64 there (a suite's lists can hold
+# several versions of it, e.g. bookworm-backports).
 kernel_pkg()
 {
-	apt-cache depends linux-image-amd64 2>/dev/null |
+	local v
+	if [[ -n $SUITE ]]; then
+		v=$(apt_cache madison linux-image-amd64 2>/dev/null | awk -F'|' '{ gsub(/[[:space:]]/, "", $2); print $2 }' |
+			sort -V | tail -n 1)
+		[[ -n $v ]] || return 0
+		v="=$v"
+	fi
+	apt_cache depends "linux-image-amd64${v:-}" 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }'
 }
 
+if [[ -n $SUITE ]]; then
+	say "apt-get update for $SUITE (private lists in ${APT_DIR#"$ROOT"/})"
+	apt_get update -q >&2 || skip "apt-get update of suite $SUITE from $mirror failed"
+fi
 pkg=${VNO_VM_KPKG:-$(kernel_pkg)}
-if [[ -z $pkg ]]; then
+if [[ -z $pkg && -z $SUITE ]]; then
 	say "apt knows no linux-image-amd64 yet: apt-get update"
 	apt-get update -q >&2 || skip "apt-get update failed: no package lists to find the kernel in"
 	pkg=$(kernel_pkg)
 fi
-[[ -n $pkg ]] || skip "apt-cache finds no linux-image-*-amd64 that linux-image-amd64 depends on"
+[[ -n $pkg ]] || skip "apt-cache finds no linux-image-*-amd64 that linux-image-amd64 depends on${SUITE:+ in $SUITE}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vno-kernel.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 
 say "apt-get download $pkg"
-if ! (cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2); then
+if ! (cd "$work" && apt_get download -q -o APT::Sandbox::User=root "$pkg" >&2); then
 	# Stale lists name a version the mirror no longer has: refresh once.
 	say "download failed; apt-get update and retry"
-	apt-get update -q >&2 || true
+	apt_get update -q >&2 || true
 	pkg=${VNO_VM_KPKG:-$(kernel_pkg)}
-	(cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
+	(cd "$work" && apt_get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
 		skip "apt-get download $pkg failed"
 fi
 deb=$(ls "$work"/*.deb)
@@ -101,6 +143,16 @@ while IFS= read -r -d '' f; do
 	n=${n%%.ko*}
 	path_of[${n//-/_}]=$f
 done < <(find "$mroot" -name '*.ko*' -print0)
+
+# Modules built into the kernel image (modules.builtin: kernel/…/NAME.ko).
+declare -A builtin=()
+if [[ -r $mroot/../modules.builtin ]]; then
+	while IFS= read -r f; do
+		n=${f##*/}
+		n=${n%%.ko*}
+		builtin[${n//-/_}]=1
+	done <"$mroot/../modules.builtin"
+fi
 
 # Decompress a module to the cache, whatever Debian compressed it with.
 unpack_module()
@@ -133,7 +185,16 @@ place()
 	local n=${1//-/_} d dst
 	[[ -n ${placed[$n]:-} ]] && return 0
 	[[ -n ${visiting[$n]:-} ]] && { say "dependency cycle at $n"; return 1; }
-	[[ -n ${path_of[$n]:-} ]] || { say "$pkg ships no module $n"; return 1; }
+	if [[ -z ${path_of[$n]:-} ]]; then
+		# Built into this kernel (6.12's virtio_pci): nothing to load.
+		if [[ -n ${builtin[$n]:-} ]]; then
+			say "$n is built into $kver"
+			placed[$n]=1
+			return 0
+		fi
+		say "$pkg ships no module $n"
+		return 1
+	fi
 	visiting[$n]=1
 	dst=$KDIR.new/modules/$n.ko
 	unpack_module "${path_of[$n]}" "$dst"

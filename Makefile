@@ -187,4 +187,18 @@ vm-assets: vnoffload-trace
 
 test-vm: all
 	tests/vm/test-vm.sh
+
+# The kernel matrix (tests/vm/test-kernels.sh): the same bed on each kernel of
+# VNO_KERNELS (Debian suites: bullseye 5.10, bookworm 6.1, bookworm-backports
+# 6.12 by default), fetched with private apt lists into .output/vm/k-SUITE.
+# tests/integration/test_kernels.sh runs it within `make test`;
+# `make kernels-table` writes the README's table from its last run.
+VNO_KERNELS ?= bullseye bookworm bookworm-backports
+export VNO_KERNELS
+.PHONY: test-kernels kernels-table
+test-kernels: all
+	tests/vm/test-kernels.sh
+
+kernels-table: vnoffload-trace
+	tests/vm/kernels-table.sh --readme
 # ---- end of vm -----------------------------------------------------------------

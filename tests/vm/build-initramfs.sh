@@ -7,6 +7,7 @@
 #   /bin/busybox + applets     Debian's busybox-static
 #   /usr/bin/vnoffload-trace   the repository's binary, as built
 #   /usr/bin/iperf3, ethtool   the host's, for real TCP and offload checks
+#   /usr/sbin/bpftool          the host's, to count BPF programs left behind
 #   their shared libraries     at the paths ldd names, with the dynamic loader
 #   /lib/modules/VER/          the modules fetch-kernel.sh kept, and
 #                              modules.order (load order)
@@ -85,6 +86,13 @@ if command -v ethtool >/dev/null; then
 	add_program "$(command -v ethtool)" /usr/sbin/ethtool
 else
 	say "no ethtool on this machine: the guest reads TSO state from doctor only"
+fi
+
+# bpftool: the guest's own count of BPF programs left after the tool exits.
+if command -v bpftool >/dev/null; then
+	add_program "$(command -v bpftool)" /usr/sbin/bpftool
+else
+	say "no bpftool on this machine: the guest cannot count programs left behind"
 fi
 
 # Modules, uncompressed, with the order the guest loads them in.

@@ -94,9 +94,31 @@ DRV_FUNCS='["start_xmit", "free_old_xmit_skbs", "free_old_xmit", "virtnet_tx_tim
 DRV_DEFS="def drvtok: [.. | strings | splits(\"[ ,;+|]+\")
 	| select(test(\"^[a-z_]+/[a-z0-9_]+\$\") and (split(\"/\")[1] as \$f | $DRV_FUNCS | index(\$f)))];
 	def ready: map(select(.type == \"ready\"))[0];"
+# The kernel this run booted (run-vm.sh wrote it; older runs: 6.1) and what
+# follows from it: module BTF since 5.11 (commit 36e68442d1af) — without it
+# fentry cannot attach to a driver and no driver struct can be read, so the
+# kprobe hooks record frames without ring state and the hooks that read only
+# driver structs are left out, as the tool says; free_old_xmit_skbs became
+# free_old_xmit in 6.10.
+KVER=$(cat "$RUN/kernel-version" 2>/dev/null)
+kver_ge() { [[ -n $1 ]] && printf '%s\n%s\n' "$2" "$1" | sort -V -C; }
+MOD_BTF=1
+[[ -n $KVER ]] && ! kver_ge "$KVER" 5.11 && MOD_BTF=
+FREE_FN=free_old_xmit_skbs
+kver_ge "$KVER" 6.10 && FREE_FN=free_old_xmit
+# TC programs read the skb through bpf_cast_to_kern_ctx (6.3, commit
+# fd264ca02094); TCX links came in 6.6.
+TC_OK=
+kver_ge "${KVER:-6.1}" 6.3 && TC_OK=1
+NO_BTF_RE='^none: module [a-z0-9_]+ has no BTF here'
+
 # The functions each check wants hooked (this guest loads all four modules).
-DRV_NEED=(e1000_xmit_frame start_xmit e1000_clean_tx_irq free_old_xmit_skbs
-	tun_get_user tun_net_xmit br_forward br_dev_xmit)
+if [[ -n $MOD_BTF ]]; then
+	DRV_NEED=(e1000_xmit_frame start_xmit e1000_clean_tx_irq "$FREE_FN"
+		tun_get_user tun_net_xmit br_forward br_dev_xmit)
+else
+	DRV_NEED=(e1000_xmit_frame start_xmit tun_net_xmit br_dev_xmit)
+fi
 
 # Ring fields of a driver-hop record, under either naming: the JSON names
 # agreed for the checks (next_to_use, next_to_clean, ring_used, ring_free)
@@ -146,7 +168,11 @@ fi
 section "doctor in the guest"
 D=$WORK/doctor.json
 if [[ -s $D ]] && jq -e . "$D" >/dev/null 2>&1; then
-	check "doctor: kernel 6.1 ($(jqv "$D" '.[0].kernel'))" "$D" '.[0].kernel | startswith("6.1.")'
+	if [[ -n $KVER ]]; then
+		check "doctor: kernel $KVER ($(jqv "$D" '.[0].kernel'))" "$D" '.[0].kernel == $k' --arg k "$KVER"
+	else
+		check "doctor: kernel 6.1 ($(jqv "$D" '.[0].kernel'))" "$D" '.[0].kernel | startswith("6.1.")'
+	fi
 	check "doctor: fentry usable in the guest" "$D" '.[0].program_kinds.fentry.ok == true'
 	check "doctor: kprobe usable in the guest" "$D" '.[0].program_kinds.kprobe.ok == true'
 	check "doctor: eth0 is virtio_net with TSO on" "$D" \
@@ -155,7 +181,16 @@ if [[ -s $D ]] && jq -e . "$D" >/dev/null 2>&1; then
 		'.[0].interfaces | any(.name == "eth1" and .driver == "e1000e" and .offloads.tso == "on")'
 	# The automatic choice in the guest is fentry for every driver function
 	# this kernel has (doctor's drivers[]: function, use).
-	if jqt "$D" '.[0].drivers | type == "array" and length > 0'; then
+	if [[ -z $MOD_BTF ]]; then
+		check "doctor: without module BTF, kprobe or the stated reason per driver function ($(jqv "$D" \
+			'[.[0].drivers[] | "\(.function)=\(.use | split(":")[0])"] | join(" ")'))" "$D" \
+			'.[0].drivers | all(.use == "kprobe" or (.use | test($re)) or (.use | test("^none: .*not in this kernel")))
+				and ([.[] | select(.use == "kprobe") | .function] as $f
+					| all("e1000_xmit_frame", "start_xmit"; . as $n | $f | index($n)))
+				and any(.use | test($re))' --arg re "$NO_BTF_RE"
+		check "doctor: hops name the driver hooks as kprobe/FUNC" "$D" \
+			"$DRV_DEFS .[0].hops | drvtok | length > 0 and all(startswith(\"kprobe/\"))"
+	elif jqt "$D" '.[0].drivers | type == "array" and length > 0'; then
 		check "doctor: driver functions use fentry ($(jqv "$D" \
 			'[.[0].drivers[] | "\(.function)=\(.use | split(":")[0])"] | join(" ")'))" "$D" \
 			'.[0].drivers | all(.use == "fentry" or (.use | test("^none: .*not in this kernel")))
@@ -198,6 +233,23 @@ check_tp_hops()
 		check "$mode: $dev's super-frame completions matched at the done hop: ${n:-0}" "$R" \
 			"$MATCHED matched(\"done\"; [\"xmit\"]; \"$dev\") | length >= 5"
 	done
+	local tc
+	tc=$(jqv "$R" 'map(select(.type == "ready"))[0].hooks["tc-egress"]')
+	if [[ $tc == "none: --tc-mode off" ]]; then
+		skipc "$mode: TC hops: the guest did not ask for them (an older guest-init)"
+	elif [[ -n $TC_OK ]]; then
+		check "$mode: TC hops attached ($tc)" "$R" \
+			'map(select(.type == "ready"))[0].hooks["tc-egress"] | test("^(tcx|tc clsact)")'
+		for pair in "eth0 $HOST0" "eth1 $HOST1"; do
+			set -- $pair
+			check "$mode: super-frames at $1's tc-egress hop: $(jqv "$R" \
+				"$SUPER super(\"tc-egress\"; \"$1\"; \"$2\") | length")" "$R" \
+				"$SUPER super(\"tc-egress\"; \"$1\"; \"$2\") | length >= 5"
+		done
+	else
+		check "$mode: TC hops left out on $KVER, saying why ($tc)" "$R" \
+			'map(select(.type == "ready"))[0].hooks["tc-egress"] | test("^none: .*bpf_cast_to_kern_ctx")'
+	fi
 	check "$mode: the planted kmsg line is a hang of eth1" "$R" \
 		'map(select(.type == "hang" and .dev == "eth1" and .source == "kmsg"
 			and (.detail | test("Detected Hardware Unit Hang")))) | length == 1'
@@ -250,6 +302,15 @@ check_driver_hooks()
 	# both the ring state.
 	local DE='map(select(.type == "frame" and .hop == "drv-done" and .dev == "eth1"))'
 	local NOID='(.pkt_id == null or (.pkt_id | test("^0+$")))'
+	if [[ -z $MOD_BTF ]]; then
+		check "$mode: drv-done left out, as ready.hooks says ($(jqv "$R" "$DRV_DEFS ready.hooks[\"drv-done\"]"))" \
+			"$R" "$DRV_DEFS (ready.hooks[\"drv-done\"] | test(\$re))
+				and (map(select(.type == \"frame\" and .hop == \"drv-done\")) | length == 0)" \
+			--arg re "$NO_BTF_RE"
+		check "$mode: drv-xmit records carry no ring state without module BTF" "$R" \
+			'map(select(.type == "frame" and .hop == "drv-xmit")) | length > 0 and all(.ring_free == null)'
+		return 0
+	fi
 	for dev in eth0 eth1; do
 		local D="map(select(.type == \"frame\" and .hop == \"drv-done\" and .dev == \"$dev\"))"
 		if ! jqt "$R" "$D | length > 0"; then
@@ -345,7 +406,15 @@ for R in "$WORK"/record-*.jsonl; do
 		continue
 	fi
 	check_tp_hops "$mode" "$R"
-	if [[ $mode == tp ]]; then
+	if [[ $mode == fentry && -z $MOD_BTF ]]; then
+		check "$mode: every driver hop says the module has no BTF ($(jqv "$R" \
+			'map(select(.type == "ready"))[0].hooks["drv-xmit"]'))" "$R" \
+			'map(select(.type == "ready"))[0].hooks | [.["drv-xmit"], .["drv-done"], .["br-fwd"], .guest]
+				| all(test($re))' --arg re "$NO_BTF_RE"
+		check "$mode: no driver-hop record" "$R" \
+			'map(select(.type == "frame" and (.hop | startswith("drv-")))) | length == 0'
+		skip_driver_hooks "$mode" "kernel $KVER has no module BTF: fentry cannot attach to a driver"
+	elif [[ $mode == tp ]]; then
 		skip_driver_hooks "$mode" "record has no --attach option yet: driver hooks not built"
 	else
 		check_driver_hooks "$mode" "$R"

@@ -274,9 +274,12 @@ send()
 # hang line planted in the kernel log while it runs.
 record_run()
 {
-	local mode=$1 out=/tmp/rec-$1.jsonl err=/tmp/rec-$1.err pid rc i t0 t1 t2 s0 s1 r0 r1 x rate
-	set -- --json record -i eth0 -i eth1 -d 90
+	local mode=$1 out=/tmp/rec-$1.jsonl err=/tmp/rec-$1.err pid rc i t0 t1 t2 s0 s1 r0 r1 x rate args
+	# The TC hops too: where the kernel has what they need (6.3+) they
+	# attach, elsewhere the ready line says which feature is missing.
+	set -- --json record -i eth0 -i eth1 -d 90 --tc-mode auto
 	[ "$mode" != tp ] && set -- "$@" --attach "$mode"
+	args="$*"
 	echo "VNO-GUEST record mode=$mode: $VNO $*"
 	t0=$(uptime_s)
 	$VNO "$@" >"$out" 2>"$err" &
@@ -341,6 +344,15 @@ record_run()
 	dump "$out" record mode="$mode"
 	echo "VNO-END record mode=$mode rc=$rc"
 	[ -s "$err" ] && head -n 20 "$err" | sed "s/^/record-$mode stderr: /"
+	# A hook that this kernel refused to load: the -vv log says why (the
+	# verifier's or libbpf's own words), so the console alone explains it.
+	if grep -q 'none: loading failed' "$out"; then
+		# shellcheck disable=SC2086 # words without spaces, split on purpose
+		$VNO -vv $args -d 1 >"$err.v" 2>&1
+		echo "VNO-BEGIN record-log mode=$mode"
+		grep -v '^libbpf: .*\(CO-RE relocating\|prog .*: relo #\)' "$err.v" | tail -n 80
+		echo "VNO-END record-log mode=$mode"
+	fi
 	if [ $rc = 0 ] && grep -q '"type":"summary"' "$out"; then
 		result "record-$mode" 1 "$(grep -c '"type":"frame"' "$out") frame records, summary written"
 	else
@@ -358,6 +370,74 @@ else
 		skip "attach-$m" "vnoffload-trace record has no --attach option yet (driver hooks not built); recording with the tracepoint hops only"
 	done
 	record_run tp
+fi
+
+# ---- export ----------------------------------------------------------------------
+
+# `export` serving /metrics on this kernel: the frames iperf3 sends out of
+# both NICs counted per device, then a clean exit on SIGTERM.
+export_run()
+{
+	local out=/tmp/export.jsonl err=/tmp/export.err pid rc i m t0
+	t0=$(uptime_s)
+	$VNO --json export -i eth0 -i eth1 --listen 127.0.0.1:9750 >"$out" 2>"$err" &
+	pid=$!
+	if ! wait_for "$out" '"type":"ready"' 60 "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		result export 0 "no ready line: $(head -c 300 "$err" | tr '\n' ' ')"
+		return
+	fi
+	send eth0 "$HOST0" "$PORT0" /tmp/esend0.out
+	send eth1 "$HOST1" "$PORT1" /tmp/esend1.out
+	# busybox nc, not wget: the static busybox's wget crashes in this
+	# guest (its name lookup, even for an address).
+	printf 'GET /metrics HTTP/1.0\r\n\r\n' | nc -w 10 127.0.0.1 9750 >/tmp/metrics.txt 2>/tmp/wget.err
+	echo "VNO-BEGIN metrics"
+	grep -E '^vnoffload_(frames_total|build_info|hook_info|events_lost_total)' /tmp/metrics.txt
+	echo "VNO-END metrics"
+	kill -TERM "$pid" 2>/dev/null
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	m=""
+	for n in eth0 eth1; do
+		grep -q "^vnoffload_frames_total{device=\"$n\",hop=\"xmit\",gso=\"tcpv4\"} [1-9]" \
+			/tmp/metrics.txt || m="$m $n"
+	done
+	if [ -z "$m" ] && [ $rc = 0 ]; then
+		result export 1 "/metrics counts tcpv4 super-frames at xmit on eth0 and eth1; exit 0 on SIGTERM"
+	else
+		result export 0 "exit $rc; no tcpv4 xmit series for:${m:- (none missing)}; $(head -c 200 /tmp/wget.err)"
+	fi
+	timing export "$(elapsed "$t0" "$(uptime_s)")"
+}
+export_run
+
+# Nothing of ours stays attached once the tool has exited: no BPF program at
+# all in this guest (nothing else here loads any), no TC filter. The kernel
+# frees a program once its last link is gone, a moment after the exit.
+if command -v bpftool >/dev/null; then
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+	i=0
+	while [ $i -lt 50 ]; do
+		progs=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*: ')
+		[ "$progs" = 0 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	filters=$(bpftool net show 2>/dev/null | grep -c 'vno_')
+	if [ "$progs" = 0 ] && [ "$filters" = 0 ]; then
+		result nothing-left 1 "no BPF program and no TC filter after the tool exited"
+	else
+		result nothing-left 0 "$progs BPF programs, $filters TC filters of ours left: $(bpftool prog show 2>/dev/null | grep '^[0-9]*: ' | head -n 5 | tr '\n' ' ')"
+	fi
+else
+	skip nothing-left "no bpftool in the initramfs"
 fi
 
 timing guest-total "$(elapsed "$START" "$(uptime_s)")"

@@ -15,6 +15,7 @@
 #   console.log   the guest's serial console
 #   host.jsonl    the host-side record (host.err: its stderr)
 #   timings       boot_s=… guest_s=… total_s=… (host wall clock)
+#   kernel-version, kernel-package   the kernel booted (fetch-kernel.sh's)
 #
 #   VNO_VM_TIMEOUT=240     hard limit on qemu, seconds
 #   VNO_VM_MODES=fentry,kprobe   --attach values the guest tries
@@ -155,6 +156,9 @@ INITRD=$VM_DIR/initramfs.cpio.gz
 
 rm -rf "$RUN"
 mkdir -p "$RUN"
+# Which kernel this run boots, for check-vm.sh's expectations.
+cp "$VM_DIR/kernel/version" "$RUN/kernel-version"
+cp "$VM_DIR/kernel/package" "$RUN/kernel-package"
 CONSOLE=$RUN/console.log
 
 # ---- the host side ---------------------------------------------------------------

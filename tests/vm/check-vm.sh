@@ -256,6 +256,14 @@ check_tp_hops()
 	check "$mode: the eth1 hang's diagnosis holds eth1's super-frames" "$R" \
 		'map(select(.type == "hang" and .dev == "eth1"))[0].frames_before
 			| any(.hop == "xmit" and .dev == "eth1" and .gso_segs > 1)'
+	if grep -q "^VNO-RESULT name=burst-$mode ok=1" "$CONSOLE"; then
+		check "$mode: the planted burst (MSS 88) is the eth1 hang's top suspect ($(jqv "$R" \
+			'map(select(.type == "hang" and .dev == "eth1"))[0].suspects[0] // {} | "\(.attribute)=\(.value) lift \(.lift)"'))" \
+			"$R" 'map(select(.type == "hang" and .dev == "eth1"))[0].suspects[0]
+				| .attribute == "gso_size" and .value == "64-535"'
+	else
+		skipc "$mode: no planted burst in this run (an older guest-init, or it failed: see guest burst-$mode)"
+	fi
 	check "$mode: no hang reported for eth0" "$R" \
 		'map(select(.type == "hang" and .dev == "eth0")) | length == 0'
 	check "$mode: summary with no lost events ($(jqv "$R" \

@@ -322,6 +322,18 @@ record_run()
 		fi
 	done
 
+	# Then the planted burst: super-frames of an odd MSS (88 bytes, the
+	# smallest Linux allows, so gso_size 76) out of eth1 just before its
+	# hang line; the diagnosis must rank their gso_size first.
+	iperf3 -c "$HOST1" -p "$PORT1" -B "$GUEST1" -M 88 -n 256K --connect-timeout 5000 \
+		>/tmp/burst.out 2>&1
+	r1=$?
+	if [ $r1 = 0 ]; then
+		result "burst-$mode" 1 "256K with MSS 88 out of eth1"
+	else
+		result "burst-$mode" 0 "exit $r1: $(tail -n 2 /tmp/burst.out | tr '\n' ' ')"
+	fi
+
 	# The frames must be read before the line is (the diagnosis names the
 	# frames before the hang): give the ring buffer a moment to drain.
 	sleep 1

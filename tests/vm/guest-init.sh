@@ -261,6 +261,20 @@ wait_for()
 	return 1
 }
 
+# stop_wait PID SIGNAL TENTHS: signal PID, wait up to TENTHS/10 s for it to
+# end (then SIGKILL); returns its exit status.
+stop_wait()
+{
+	local pid=$1 i=0
+	kill -"$2" "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt "$3" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+}
+
 # send NIC SERVER PORT LOG: a real TCP stream (iperf3 -n BYTES from the NIC's
 # address), so the guest's TCP builds TSO super-frames and its driver hands
 # them to the NIC whole.
@@ -344,14 +358,7 @@ record_run()
 		result "hang-line-$mode" 0 "no hang record within 15 s of the planted kmsg line"
 	fi
 
-	kill -INT "$pid" 2>/dev/null
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid"
+	stop_wait "$pid" INT 300
 	rc=$?
 	dump "$out" record mode="$mode"
 	echo "VNO-END record mode=$mode rc=$rc"
@@ -407,14 +414,7 @@ export_run()
 	echo "VNO-BEGIN metrics"
 	grep -E '^vnoffload_(frames_total|build_info|hook_info|events_lost_total)' /tmp/metrics.txt
 	echo "VNO-END metrics"
-	kill -TERM "$pid" 2>/dev/null
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid"
+	stop_wait "$pid" TERM 150
 	rc=$?
 	m=""
 	for n in eth0 eth1; do

@@ -10,7 +10,7 @@
 #include "ifaces.h"
 
 /* The hook a hop uses, as said to people: "tp_btf/net_dev_start_xmit". */
-#define VNO_HOOK_LEN 128
+#define VNO_HOOK_LEN 256 /* the longest "none: …" reason a hop gets, whole */
 
 struct vno_session {
 	char kernel[65];	/* uname -r */

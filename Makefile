@@ -98,6 +98,52 @@ demo: all
 clean:
 	rm -rf $(OUTPUT) vnoffload-trace
 
+# ---- install: make install [PREFIX=/usr/local] [DESTDIR=…] -------------------
+# The binary, the systemd unit naming the path it was installed to, an
+# /etc/default example (never over one that exists), bash completion, and
+# the Prometheus rules, their tests, a scrape configuration and the Grafana
+# dashboard under share/vnoffload-trace/. tests/integration/test_install.sh
+# installs into a scratch DESTDIR and checks every file.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+PKGDATA := $(DATADIR)/vnoffload-trace
+INSTALL ?= install
+INSTALLED := $(SBINDIR)/vnoffload-trace $(UNITDIR)/vnoffload-trace.service \
+	$(BASHCOMPDIR)/vnoffload-trace $(PKGDATA)/vnoffload-trace.rules.yml \
+	$(PKGDATA)/vnoffload-trace.rules.test.yml $(PKGDATA)/grafana-dashboard.json \
+	$(PKGDATA)/prometheus.yml $(PKGDATA)/default.example
+.PHONY: install uninstall
+
+install: vnoffload-trace
+	$(INSTALL) -D -m 0755 vnoffload-trace $(DESTDIR)$(SBINDIR)/vnoffload-trace
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PKGDATA) $(DESTDIR)$(BASHCOMPDIR)
+	sed 's|/usr/local/sbin/vnoffload-trace|$(SBINDIR)/vnoffload-trace|g' \
+		contrib/vnoffload-trace.service >$(DESTDIR)$(UNITDIR)/vnoffload-trace.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vnoffload-trace.service
+	$(INSTALL) -m 0644 contrib/bash-completion/vnoffload-trace $(DESTDIR)$(BASHCOMPDIR)/
+	$(INSTALL) -m 0644 contrib/prometheus/vnoffload-trace.rules.yml \
+		contrib/prometheus/vnoffload-trace.rules.test.yml contrib/prometheus.yml \
+		$(DESTDIR)$(PKGDATA)/
+	$(INSTALL) -m 0644 contrib/grafana/vnoffload-trace.json $(DESTDIR)$(PKGDATA)/grafana-dashboard.json
+	$(INSTALL) -m 0644 contrib/vnoffload-trace.default $(DESTDIR)$(PKGDATA)/default.example
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace ]; then \
+		$(INSTALL) -D -m 0644 contrib/vnoffload-trace.default \
+			$(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; \
+	else echo "kept $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace as it is"; fi
+
+# /etc/default/vnoffload-trace goes only when it is still the example.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(PKGDATA) 2>/dev/null
+	@if cmp -s contrib/vnoffload-trace.default $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace: it was changed"; fi
+
 -include $(wildcard $(OUTPUT)/user/*.d)
 
 # ---- fuzz: libFuzzer target for the capture reader (tests/fuzz) -------------

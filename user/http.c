@@ -17,6 +17,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -38,6 +39,8 @@
 /* Descriptors kept for everything else the exporter opens (BPF maps and
  * programs, netlink, the kernel log, hang captures). */
 #define FD_RESERVE 256
+/* Connections at once past which the heap is trimmed once they are gone. */
+#define TRIM_AFTER 32
 
 struct conn {
 	struct conn *prev, *next;
@@ -58,6 +61,7 @@ struct http_server {
 	pthread_mutex_t lock;	/* the table */
 	struct conn *head;
 	size_t n, max_conns, per_addr;
+	size_t peak;		/* most connections since the last trim */
 	uint64_t evicted, expired, refused;
 
 	pthread_t reaper;
@@ -234,6 +238,55 @@ static struct conn *victim(struct http_server *s, const struct conn *addr)
 	return v;
 }
 
+/* Addresses counted for heaviest(): more slots than connections. */
+#define ADDR_SLOTS (2 * HTTP_MAX_CONNS * 2)
+
+static size_t addr_slot(const struct conn *c)
+{
+	size_t h = c->v6;
+
+	for (size_t i = 0; i < sizeof(c->addr); i++)
+		h = h * 31 + c->addr[i];
+	return h % ADDR_SLOTS;
+}
+
+/*
+ * Past the total: the address holding the most connections gives up its
+ * oldest one not answering, so many clients from a few addresses cannot
+ * push out a scraper that holds one or two.
+ */
+static struct conn *heaviest_victim(struct http_server *s)
+{
+	static __thread struct { const struct conn *key; unsigned n; } tab[ADDR_SLOTS];
+	struct conn *v = NULL;
+	unsigned vn = 0;
+
+	memset(tab, 0, sizeof(tab));
+	for (struct conn *c = s->head; c; c = c->next) {
+		size_t i = addr_slot(c);
+
+		if (c->closing)
+			continue;
+		while (tab[i].key && !same_addr(tab[i].key, c))
+			i = (i + 1) % ADDR_SLOTS;
+		tab[i].key = c;
+		tab[i].n++;
+	}
+	for (struct conn *c = s->head; c; c = c->next) {
+		size_t i = addr_slot(c);
+
+		if (c->closing || c->busy)
+			continue;
+		while (!same_addr(tab[i].key, c))
+			i = (i + 1) % ADDR_SLOTS;
+		if (!v || tab[i].n > vn || (tab[i].n == vn && c->since < v->since)) {
+			v = c;
+			vn = tab[i].n;
+		}
+	}
+	return v;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
@@ -285,7 +338,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	if (mine >= s->per_addr)
 		v = victim(s, cn);
 	else if (total >= s->max_conns)
-		v = victim(s, NULL);
+		v = heaviest_victim(s);
 	if (v)
 		conn_shut(s, v, &s->evicted);
 	else if (mine >= s->per_addr || total >= s->max_conns)
@@ -294,7 +347,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	if (s->head)
 		s->head->prev = cn;
 	s->head = cn;
-	s->n++;
+	if (++s->n > s->peak)
+		s->peak = s->n;
 	pthread_mutex_unlock(&s->lock);
 	*socket_context = cn;
 }
@@ -335,6 +389,19 @@ static void *reaper_main(void *arg)
 		for (struct conn *c = s->head; c; c = c->next)
 			if (!c->closing && now - c->since > limit)
 				conn_shut(s, c, &s->expired);
+		/*
+		 * After a crowd has gone: each connection's buffers came from
+		 * the heap of the thread that served it, and glibc keeps what
+		 * was freed there. Handing it back keeps a months-long
+		 * exporter's memory where it was before the crowd.
+		 */
+		if (s->peak >= TRIM_AFTER && s->n <= TRIM_AFTER / 4) {
+			s->peak = s->n;
+			pthread_mutex_unlock(&s->lock);
+			malloc_trim(0);
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
 		/* A quarter second late at most: the deadline is seconds. */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += 250 * 1000000L;

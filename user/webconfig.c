@@ -374,6 +374,7 @@ int webconfig_load(const char *path, struct webconfig *wc, char *err, size_t err
 
 	memset(wc, 0, sizeof(*wc));
 	pthread_mutex_init(&wc->lock, NULL);
+	pthread_mutex_init(&wc->crypt_lock, NULL);
 	text = slurp(path, &len, &e);
 	if (!text) {
 		snprintf(err, errlen, "web config %s: cannot read it: %s", path,
@@ -439,8 +440,8 @@ out:
 		snprintf(err, errlen, "web config %s: out of memory", path);
 	if (ret) {
 		webconfig_free(wc);
-		memset(wc, 0, sizeof(*wc));
 		pthread_mutex_init(&wc->lock, NULL);
+		pthread_mutex_init(&wc->crypt_lock, NULL);
 	}
 	return ret;
 }
@@ -467,6 +468,7 @@ void webconfig_free(struct webconfig *wc)
 		free(wc->crypt_data);
 	}
 	pthread_mutex_destroy(&wc->lock);
+	pthread_mutex_destroy(&wc->crypt_lock);
 	memset(wc, 0, sizeof(*wc));
 }
 
@@ -536,6 +538,7 @@ enum webconfig_verdict webconfig_check(struct webconfig *wc, const char *user,
 		for (size_t i = 0; i < WEBCONFIG_AUTH_CACHE; i++) {
 			if (wc->cache[i].used && same(wc->cache[i].key, key, sizeof(key))) {
 				wc->cache[i].used = wc->clock;
+				pthread_mutex_unlock(&wc->lock);
 				v = WEBCONFIG_OK;
 				goto out;
 			}
@@ -547,30 +550,35 @@ enum webconfig_verdict webconfig_check(struct webconfig *wc, const char *user,
 	if (wc->tokens > WEBCONFIG_VERIFY_BURST)
 		wc->tokens = WEBCONFIG_VERIFY_BURST;
 	wc->tokens_ns = now;
-	if (wc->tokens < 1) {
+	/* One check at a time, not queued: guessing costs at most one core
+	 * and one HTTP thread, whatever the number of clients. */
+	if (wc->tokens < 1 || pthread_mutex_trylock(&wc->crypt_lock)) {
+		pthread_mutex_unlock(&wc->lock);
 		v = WEBCONFIG_BUSY;
 		goto out;
 	}
 	wc->tokens -= 1;
-	/* Under the lock: one bcrypt at a time, whatever the number of HTTP
-	 * threads, so guessing costs at most one core. */
+	pthread_mutex_unlock(&wc->lock);
+
 	/* An unknown name is checked against the first user's hash: the
 	 * same cost, so the time does not tell which names exist. */
 	hash = u ? u->hash : wc->users[0].hash;
 	out = crypt_r(password, hash, wc->crypt_data);
 	match = u && out && strlen(out) == strlen(hash) && same(out, hash, strlen(hash));
+	pthread_mutex_unlock(&wc->crypt_lock);
 	if (!match)
 		goto out;
 	v = WEBCONFIG_OK;
 	if (!have_key)
 		goto out;
+	pthread_mutex_lock(&wc->lock);
 	for (size_t i = 1; i < WEBCONFIG_AUTH_CACHE; i++)
 		if (wc->cache[i].used < wc->cache[slot].used)
 			slot = i;
 	memcpy(wc->cache[slot].key, key, sizeof(key));
-	wc->cache[slot].used = wc->clock;
-out:
+	wc->cache[slot].used = ++wc->clock;
 	pthread_mutex_unlock(&wc->lock);
+out:
 	explicit_bzero(key, sizeof(key));
 	return v;
 }

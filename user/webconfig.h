@@ -53,7 +53,8 @@ struct webconfig {
 	size_t n_users;
 
 	/* Verification state (webconfig_check); pthread-safe. */
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* cache and budget: held briefly */
+	pthread_mutex_t crypt_lock;	/* the bcrypt check running, if any */
 	unsigned char salt[16];
 	struct {
 		unsigned char key[32];	/* SHA-256(salt, user, password) */
@@ -91,10 +92,11 @@ enum webconfig_verdict {
 
 /*
  * Is (@user, @password) one of basic_auth_users? A pair verified before
- * is answered from the cache; an unknown user costs a bcrypt check too
- * (the time does not tell which names exist). Uncached checks run one at
- * a time and within the budget above; past it, WEBCONFIG_BUSY without
- * checking.
+ * is answered from the cache, never waiting for a check under way; an
+ * unknown user costs a bcrypt check too (the time does not tell which
+ * names exist). Uncached checks run one at a time, never queued (an HTTP
+ * thread waiting for another's check would hold up the scrapes it
+ * serves), within the budget above; otherwise WEBCONFIG_BUSY, unchecked.
  */
 enum webconfig_verdict webconfig_check(struct webconfig *wc, const char *user,
 				       const char *password);

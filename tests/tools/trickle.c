@@ -9,7 +9,10 @@
  * whatever happens, and prints one JSON line of what it saw.
  *
  *   trickle --connect 127.0.0.1:10117 --count 500 --interval-ms 2000 \
- *           --duration 20 [--reconnect] [--ready-file F]
+ *           --duration 20 [--reconnect] [--source ADDR] [--ready-file F]
+ *
+ * --source binds the connections to ADDR (e.g. 127.0.0.2), so a test can
+ * tell the attacker's address from its scraper's.
  *
  * --ready-file is created once every connection of the first round has
  * been opened (or refused).
@@ -50,12 +53,12 @@ static long long now_ms(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: trickle --connect ADDR:PORT --count N --interval-ms MS "
-			"--duration S [--reconnect] [--ready-file FILE]\n");
+			"--duration S [--reconnect] [--source ADDR] [--ready-file FILE]\n");
 	exit(2);
 }
 
-static struct sockaddr_storage dst;
-static socklen_t dst_len;
+static struct sockaddr_storage dst, src;
+static socklen_t dst_len, src_len;
 
 static int open_one(void)
 {
@@ -63,6 +66,10 @@ static int open_one(void)
 
 	if (fd < 0)
 		return -1;
+	if (src_len && bind(fd, (struct sockaddr *)&src, src_len)) {
+		close(fd);
+		return -1;
+	}
 	if (connect(fd, (struct sockaddr *)&dst, dst_len) && errno != EINPROGRESS) {
 		close(fd);
 		return -1;
@@ -86,9 +93,10 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "reconnect", no_argument, NULL, 'r' },
 		{ "ready-file", required_argument, NULL, 'R' },
+		{ "source", required_argument, NULL, 's' },
 		{},
 	};
-	const char *target = NULL, *ready = NULL;
+	const char *target = NULL, *ready = NULL, *source = NULL;
 	long count = 0, interval = 0, duration = 0;
 	bool reconnect = false, ready_done = false;
 	unsigned long long opened = 0, refused = 0, closed_by_peer = 0, lines = 0;
@@ -107,6 +115,7 @@ int main(int argc, char **argv)
 		case 'd': duration = atol(optarg); break;
 		case 'r': reconnect = true; break;
 		case 'R': ready = optarg; break;
+		case 's': source = optarg; break;
 		default: usage();
 		}
 	}
@@ -137,6 +146,21 @@ int main(int argc, char **argv)
 			a6->sin6_family = AF_INET6;
 			a6->sin6_port = htons(atoi(colon + 1));
 			dst_len = sizeof(*a6);
+		} else {
+			usage();
+		}
+	}
+	if (source) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&src;
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&src;
+
+		if (dst.ss_family == AF_INET && inet_pton(AF_INET, source, &a4->sin_addr) == 1) {
+			a4->sin_family = AF_INET;
+			src_len = sizeof(*a4);
+		} else if (dst.ss_family == AF_INET6 &&
+			   inet_pton(AF_INET6, source, &a6->sin6_addr) == 1) {
+			a6->sin6_family = AF_INET6;
+			src_len = sizeof(*a6);
 		} else {
 			usage();
 		}

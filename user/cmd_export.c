@@ -54,7 +54,7 @@ static void usage(FILE *out)
 		"                              [--web.config.file FILE]\n"
 		"                              [--hang-dir DIR] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--window N] [--tc-mode MODE]\n"
-		"Serve Prometheus metrics from in-kernel aggregates at http://ADDR:PORT/metrics.\n"
+		"Serve Prometheus metrics from in-kernel aggregates at http(s)://ADDR:PORT/metrics.\n"
 		"      --listen ADDR:PORT  where to listen (default %s:%d; :PORT = every\n"
 		"                          address, [V6ADDR]:PORT for IPv6, port 0 = any free)\n"
 		"      --web.config.file FILE  TLS and basic authentication, in the Prometheus\n"
@@ -560,6 +560,7 @@ static char *render(void *ctx, size_t *len)
 static void print_ready(struct exporter *ex, bool any_iface)
 {
 	const struct runner *r = &ex->r;
+	const char *scheme = webconfig_tls(&ex->wc) ? "https" : "http";
 	struct utsname u;
 
 	uname(&u);
@@ -568,8 +569,10 @@ static void print_ready(struct exporter *ex, bool any_iface)
 		json_str(stdout, u.release);
 		printf(",\"listen\":");
 		json_str(stdout, ex->listen);
-		printf(",\"metrics\":\"http://%s/metrics\",\"netns\":%u,\"hooks\":{", ex->listen,
-		       r->netns);
+		printf(",\"metrics\":\"%s://%s/metrics\",\"tls\":%s,\"basic_auth\":%s,"
+		       "\"netns\":%u,\"hooks\":{", scheme, ex->listen,
+		       webconfig_tls(&ex->wc) ? "true" : "false",
+		       webconfig_auth(&ex->wc) ? "true" : "false", r->netns);
 		for (int h = 0; h < VNO_HOP__MAX; h++) {
 			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
 			json_str(stdout, ex->hooks[h]);
@@ -589,8 +592,9 @@ static void print_ready(struct exporter *ex, bool any_iface)
 			printf("null");
 		printf("}\n");
 	} else {
-		printf("vnoffload-trace %s on %s: serving http://%s/metrics, watching", VNO_VERSION,
-		       u.release, ex->listen);
+		printf("vnoffload-trace %s on %s: serving %s://%s/metrics%s, watching", VNO_VERSION,
+		       u.release, scheme, ex->listen,
+		       webconfig_auth(&ex->wc) ? " (basic authentication)" : "");
 		for (size_t i = 0; i < r->nsel; i++)
 			printf("%s %s", i ? "," : "", r->sel[i].name);
 		printf("%s (netns %u)\n", any_iface ? " and any new interface" : "", r->netns);

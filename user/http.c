@@ -220,22 +220,40 @@ static void conn_shut(struct http_server *s, struct conn *cn, uint64_t *counter)
 }
 
 /*
+ * Has @c's client sent a whole request MHD has not read yet? A scraper
+ * sends its request as soon as it connects; when a burst of newcomers
+ * arrives before MHD gets to it, this keeps it from looking like a
+ * trickler. (Over TLS the bytes are encrypted: there, only the age tells.)
+ */
+static bool request_waiting(const struct conn *c)
+{
+	char buf[2048];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+
+	return n >= 4 && memmem(buf, n, "\r\n\r\n", 4);
+}
+
+/*
  * A newcomer past a limit: the oldest connection (of its address when
  * @addr) not answering, or NULL. A trickling client never gets its
  * headers in, so it is never "busy" and always goes first; a scraper's
- * connection is busy or fresh.
+ * connection is busy, fresh or has its request waiting.
  */
 static struct conn *victim(struct http_server *s, const struct conn *addr)
 {
-	struct conn *v = NULL;
+	for (;;) {
+		struct conn *v = NULL;
 
-	for (struct conn *c = s->head; c; c = c->next) {
-		if (c->closing || c->busy || (addr && !same_addr(c, addr)))
-			continue;
-		if (!v || c->since < v->since)
-			v = c;
+		for (struct conn *c = s->head; c; c = c->next) {
+			if (c->closing || c->busy || (addr && !same_addr(c, addr)))
+				continue;
+			if (!v || c->since < v->since)
+				v = c;
+		}
+		if (!v || !request_waiting(v))
+			return v;
+		v->busy = true;	/* as good as: MHD reads it next */
 	}
-	return v;
 }
 
 /* Addresses counted for heaviest(): more slots than connections. */
@@ -258,8 +276,8 @@ static size_t addr_slot(const struct conn *c)
 static struct conn *heaviest_victim(struct http_server *s)
 {
 	static __thread struct { const struct conn *key; unsigned n; } tab[ADDR_SLOTS];
-	struct conn *v = NULL;
-	unsigned vn = 0;
+	struct conn *v;
+	unsigned vn;
 
 	memset(tab, 0, sizeof(tab));
 	for (struct conn *c = s->head; c; c = c->next) {
@@ -272,6 +290,9 @@ static struct conn *heaviest_victim(struct http_server *s)
 		tab[i].key = c;
 		tab[i].n++;
 	}
+again:
+	v = NULL;
+	vn = 0;
 	for (struct conn *c = s->head; c; c = c->next) {
 		size_t i = addr_slot(c);
 
@@ -283,6 +304,10 @@ static struct conn *heaviest_victim(struct http_server *s)
 			v = c;
 			vn = tab[i].n;
 		}
+	}
+	if (v && request_waiting(v)) {
+		v->busy = true;
+		goto again;
 	}
 	return v;
 }

@@ -31,8 +31,12 @@
  * long. Prometheus's scrape_timeout is 10 s by default: an answer later
  * than that is of no use to it. */
 #define HTTP_DEADLINE_S 10
-/* Request line and headers (MHD answers 431/414 beyond). */
-#define HTTP_MEMORY_LIMIT (16 * 1024)
+/* Request line and headers (MHD answers 431/414 beyond). Above 32 KiB,
+ * MHD maps each connection's buffer on its own and unmaps it at close,
+ * where a smaller one comes from the heap of the thread that served it and
+ * stays with that heap: a crowd of connections would leave the process
+ * larger for good. Only the pages a request touches count. */
+#define HTTP_MEMORY_LIMIT (40 * 1024)
 /* Scrapes arriving within this of a render share it. */
 #define HTTP_RENDER_SHARE_MS 100
 

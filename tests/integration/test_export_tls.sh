@@ -90,6 +90,8 @@ export_start "$EXP" --json --listen :0 --stall-ms 0 --web.config.file "$D/web.ym
 PORT=$(jq -r 'select(.type == "ready") | .listen' "$EXP")
 PORT=${PORT##*:}
 URL=https://127.0.0.1:$PORT
+assert_jq "$EXP" 'map(select(.type == "ready"))[0] | .tls and .basic_auth
+	and (.metrics | startswith("https://"))' "ready line: https, TLS and basic authentication on"
 if grep 'reachable from other hosts' "$EXP.err" | grep -q 'TLS and basic authentication on'; then
 	tb_pass "--listen :0 with TLS and authentication: said so ($(grep reachable "$EXP.err"))"
 else

@@ -16,6 +16,9 @@ LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz)
 LDLIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
 LDLIBS += $(shell pkg-config --libs libisal 2>/dev/null || echo -lisal)
 LDLIBS += $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
+# export --web.config.file: YAML, bcrypt (libxcrypt), the certificate check (GnuTLS,
+# which libmicrohttpd serves TLS with).
+LDLIBS += $(shell pkg-config --libs yaml-0.1 gnutls libxcrypt 2>/dev/null || echo -lyaml -lgnutls -lcrypt)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -75,7 +78,8 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 # Debian packages for building, testing and the demonstration.
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev libmnl-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
-	procps kmod prometheus wrk curl libclang-rt-14-dev
+	procps kmod prometheus wrk curl libclang-rt-14-dev \
+	libyaml-dev libgnutls28-dev libcrypt-dev openssl
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -115,7 +119,7 @@ INSTALL ?= install
 INSTALLED := $(SBINDIR)/vnoffload-trace $(UNITDIR)/vnoffload-trace.service \
 	$(BASHCOMPDIR)/vnoffload-trace $(PKGDATA)/vnoffload-trace.rules.yml \
 	$(PKGDATA)/vnoffload-trace.rules.test.yml $(PKGDATA)/grafana-dashboard.json \
-	$(PKGDATA)/prometheus.yml $(PKGDATA)/default.example
+	$(PKGDATA)/prometheus.yml $(PKGDATA)/web-config.example.yml $(PKGDATA)/default.example
 .PHONY: install uninstall
 
 install: vnoffload-trace
@@ -130,6 +134,7 @@ install: vnoffload-trace
 		$(DESTDIR)$(PKGDATA)/
 	$(INSTALL) -m 0644 contrib/grafana/vnoffload-trace.json $(DESTDIR)$(PKGDATA)/grafana-dashboard.json
 	$(INSTALL) -m 0644 contrib/vnoffload-trace.default $(DESTDIR)$(PKGDATA)/default.example
+	$(INSTALL) -m 0644 contrib/web-config.yml $(DESTDIR)$(PKGDATA)/web-config.example.yml
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace ]; then \
 		$(INSTALL) -D -m 0644 contrib/vnoffload-trace.default \
 			$(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; \

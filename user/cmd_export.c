@@ -7,10 +7,11 @@
  * systemd) and, with --hang-dir, a capture file.
  *
  * Threads: the main thread turns the runner (hang triggers, the pipeline);
- * libmicrohttpd's one internal polling thread answers requests and reads
- * BPF maps (syscalls: safe beside the main thread). What only the main
- * thread writes, the hang counts, reaches the scrape through a copy taken
- * under a mutex in the pipeline's on_hang callback.
+ * http.c's threads answer requests, and one at a time renders a scrape,
+ * reading BPF maps (syscalls: safe beside the main thread). What only the
+ * main thread writes, the hang counts, reaches the scrape through a copy
+ * taken under a mutex in the pipeline's on_hang callback. The HTTP side
+ * (limits, deadline, TLS, authentication) is http.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,25 +30,19 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include <microhttpd.h>
 #include "anomaly.h"
 #include "capture.h"
 #include "cmds.h"
 #include "decode.h"
+#include "http.h"
 #include "json.h"
 #include "log.h"
 #include "probe.h"
 #include "prom.h"
 #include "run.h"
 #include "session.h"
+#include "webconfig.h"
 
-/* Bounds on what a client can make us hold. Scrapers send one short GET;
- * the memory limit caps the request line and headers (MHD answers 431 or
- * closes past it), the connection limit the sockets, the timeout an idle
- * or trickling client. */
-#define HTTP_MAX_CONNS 32
-#define HTTP_MEMORY_LIMIT (16 * 1024)
-#define HTTP_TIMEOUT_S 10
 /* Interface names remembered after their device is gone, so its counters
  * keep their label. */
 #define NAME_CACHE_MAX 4096
@@ -56,11 +51,15 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: vnoffload-trace export [--listen ADDR:PORT] [-i IFACE]... [--json]\n"
+		"                              [--web.config.file FILE]\n"
 		"                              [--hang-dir DIR] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--window N] [--tc-mode MODE]\n"
-		"Serve Prometheus metrics from in-kernel aggregates at http://ADDR:PORT/metrics.\n"
+		"Serve Prometheus metrics from in-kernel aggregates at http(s)://ADDR:PORT/metrics.\n"
 		"      --listen ADDR:PORT  where to listen (default %s:%d; :PORT = every\n"
 		"                          address, [V6ADDR]:PORT for IPv6, port 0 = any free)\n"
+		"      --web.config.file FILE  TLS and basic authentication, in the Prometheus\n"
+		"                          exporter toolkit's YAML (tls_server_config:\n"
+		"                          cert_file/key_file, basic_auth_users: bcrypt)\n"
 		"  -i, --interface IFACE   watch IFACE (name or glob, repeatable; default: every\n"
 		"                          interface of this network namespace)\n"
 		"      --json              ready line and hang diagnoses as JSON lines\n"
@@ -128,6 +127,7 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 		RUN_LONGOPTS,
 		{ "listen", required_argument, NULL, 'l' },
 		{ "hang-dir", required_argument, NULL, 'D' },
+		{ "web.config.file", required_argument, NULL, 'W' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -163,6 +163,13 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 			}
 			o->hang_dir = optarg;
 			break;
+		case 'W':
+			if (!*optarg) {
+				snprintf(err, errlen, "--web.config.file needs a file");
+				return -EINVAL;
+			}
+			o->web_config = optarg;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -196,7 +203,8 @@ struct flight_state {
 
 struct exporter {
 	struct runner r;
-	struct MHD_Daemon *d;
+	struct http_server *http;
+	struct webconfig wc;
 	bool json;
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	char listen[80];
@@ -210,7 +218,7 @@ struct exporter {
 	struct vno_session sess;
 	char *drop_reasons;
 
-	/* Scrape thread only (MHD's single polling thread). */
+	/* Scrapes only (http.c renders one at a time). */
 	__u64 gen;
 	struct name_entry *names;
 	size_t n_names;
@@ -328,7 +336,7 @@ static void on_hang(const struct vno_diagnosis *dg, void *ctx)
 		hang_capture(ex, dg);
 }
 
-/* ---- the scrape (MHD thread) -------------------------------------------------- */
+/* ---- the scrape (an HTTP thread) ------------------------------------------------ */
 
 /* The device's name now, or the last one it had, or "ifN". */
 static const char *dev_name(struct exporter *ex, __u32 netns, __u32 ifindex)
@@ -541,203 +549,10 @@ out:
 	return buf;
 }
 
-/* ---- HTTP ----------------------------------------------------------------------- */
-
-static const char landing[] =
-	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	"<title>vnoffload-trace exporter</title></head>\n<body><h1>vnoffload-trace "
-	"exporter</h1>\n<p>GSO/TSO super-frames on the TX path of this host: per device, hop "
-	"and GSO kind; completion latency, frames in flight, drops, anomalies and TX hangs.</p>\n"
-	"<p><a href=\"/metrics\">Metrics</a></p>\n</body></html>\n";
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			     void *body, size_t len, enum MHD_ResponseMemoryMode mode,
-			     bool allow)
+/* http.c renders /metrics through this, one render at a time. */
+static char *render(void *ctx, size_t *len)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
-	enum MHD_Result ret;
-
-	if (!resp) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *msg,
-				  bool allow)
-{
-	return reply(c, status, "text/plain; charset=utf-8", (void *)msg, strlen(msg),
-		     MHD_RESPMEM_PERSISTENT, allow);
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **con_cls)
-{
-	static int seen_headers;
-	struct exporter *ex = cls;
-	char *body;
-	size_t len = 0;
-
-	/* Answered at once, before any body: nothing here takes one (MHD
-	 * then closes the connection instead of reading what follows). */
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed: "
-				  "use GET\n", true);
-	/* The first call comes with the headers; answering only on the second,
-	 * once the (empty) request is complete, keeps the connection alive. */
-	if (*con_cls != &seen_headers) {
-		*con_cls = &seen_headers;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		*upload_size = 0; /* a GET with a body: ignored */
-		return MHD_YES;
-	}
-	if (!strcmp(url, "/"))
-		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)landing,
-			     sizeof(landing) - 1, MHD_RESPMEM_PERSISTENT, false);
-	if (strcmp(url, "/metrics"))
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "404 not found: try /metrics\n", false);
-	body = scrape(ex, &len);
-	if (!body) {
-		pr_warn("warning: reading the BPF maps for a scrape failed: %s\n",
-			strerror(errno));
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "500 reading the BPF maps failed\n", false);
-	}
-	return reply(c, MHD_HTTP_OK, PROM_CONTENT_TYPE, body, len, MHD_RESPMEM_MUST_FREE, false);
-}
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512];
-	size_t n;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	/* Bad requests are the client's business: only with -v. */
-	pr_info("http: %s\n", msg);
-}
-
-/*
- * Our own listening socket, so a bind error names its cause and port 0
- * can be told. "" listens on every address: IPv6 with IPv4 mapped where
- * the kernel has IPv6, IPv4 otherwise.
- */
-static int listen_socket(const char *host, unsigned port, char *bound, size_t blen, char *err,
-			 size_t errlen)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char portstr[8], addr[INET6_ADDRSTRLEN];
-	int fd = -1, one = 1, zero = 0, e = 0, r;
-
-	snprintf(portstr, sizeof(portstr), "%u", port);
-	if (!*host) {
-		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = in6addr_any,
-					   .sin6_port = htons(port) };
-		struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = INADDR_ANY,
-					  .sin_port = htons(port) };
-
-		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0) {
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (bind(fd, (struct sockaddr *)&a6, sizeof(a6)))
-				goto fail;
-		} else {
-			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (fd < 0)
-				goto fail;
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (bind(fd, (struct sockaddr *)&a4, sizeof(a4)))
-				goto fail;
-		}
-	} else {
-		r = getaddrinfo(host, portstr, &hints, &res);
-		if (r) {
-			snprintf(err, errlen, "--listen %s:%u: %s", host, port, gai_strerror(r));
-			return -EINVAL;
-		}
-		for (ai = res; ai; ai = ai->ai_next) {
-			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-			if (fd < 0) {
-				e = errno;
-				continue;
-			}
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (ai->ai_family == AF_INET6)
-				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-			if (!bind(fd, ai->ai_addr, ai->ai_addrlen))
-				break;
-			e = errno;
-			close(fd);
-			fd = -1;
-		}
-		freeaddrinfo(res);
-		if (fd < 0) {
-			errno = e;
-			goto fail;
-		}
-	}
-	if (listen(fd, 64))
-		goto fail;
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
-		goto fail;
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof(addr));
-		snprintf(bound, blen, "[%s]:%u", addr, ntohs(a->sin6_port));
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, addr, sizeof(addr));
-		snprintf(bound, blen, "%s:%u", addr, ntohs(a->sin_port));
-	}
-	return fd;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	snprintf(err, errlen, "cannot listen on %s%s%s:%u: %s%s", strchr(host, ':') ? "[" : "",
-		 host, strchr(host, ':') ? "]" : "", port, strerror(e),
-		 e == EADDRINUSE ? "; choose another port with --listen" : "");
-	return -e;
-}
-
-static struct MHD_Daemon *http_start(struct exporter *ex, int fd)
-{
-	sigset_t all, old;
-	struct MHD_Daemon *d;
-
-	/* Signals are the main thread's: its poll then returns at once. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	/* One internal polling thread (epoll here): requests are answered one
-	 * at a time, so the scrape state needs no lock of its own. */
-	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			     on_request, ex,
-			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNS,
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-			     MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return d;
+	return scrape(ctx, len);
 }
 
 /* ---- the command -------------------------------------------------------------- */
@@ -745,6 +560,7 @@ static struct MHD_Daemon *http_start(struct exporter *ex, int fd)
 static void print_ready(struct exporter *ex, bool any_iface)
 {
 	const struct runner *r = &ex->r;
+	const char *scheme = webconfig_tls(&ex->wc) ? "https" : "http";
 	struct utsname u;
 
 	uname(&u);
@@ -753,8 +569,10 @@ static void print_ready(struct exporter *ex, bool any_iface)
 		json_str(stdout, u.release);
 		printf(",\"listen\":");
 		json_str(stdout, ex->listen);
-		printf(",\"metrics\":\"http://%s/metrics\",\"netns\":%u,\"hooks\":{", ex->listen,
-		       r->netns);
+		printf(",\"metrics\":\"%s://%s/metrics\",\"tls\":%s,\"basic_auth\":%s,"
+		       "\"netns\":%u,\"hooks\":{", scheme, ex->listen,
+		       webconfig_tls(&ex->wc) ? "true" : "false",
+		       webconfig_auth(&ex->wc) ? "true" : "false", r->netns);
 		for (int h = 0; h < VNO_HOP__MAX; h++) {
 			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
 			json_str(stdout, ex->hooks[h]);
@@ -774,8 +592,9 @@ static void print_ready(struct exporter *ex, bool any_iface)
 			printf("null");
 		printf("}\n");
 	} else {
-		printf("vnoffload-trace %s on %s: serving http://%s/metrics, watching", VNO_VERSION,
-		       u.release, ex->listen);
+		printf("vnoffload-trace %s on %s: serving %s://%s/metrics%s, watching", VNO_VERSION,
+		       u.release, scheme, ex->listen,
+		       webconfig_auth(&ex->wc) ? " (basic authentication)" : "");
 		for (size_t i = 0; i < r->nsel; i++)
 			printf("%s %s", i ? "," : "", r->sel[i].name);
 		printf("%s (netns %u)\n", any_iface ? " and any new interface" : "", r->netns);
@@ -804,6 +623,7 @@ int do_export(int argc, char **argv)
 	struct export_opts o;
 	struct pipeline_opts po = { .out = stdout, .quiet = true };
 	char err[1024] = "";
+	bool loopback = true;
 	int ret, fd = -1;
 
 	ret = export_parse_args(argc, argv, &o, err, sizeof(err));
@@ -834,16 +654,42 @@ int do_export(int argc, char **argv)
 		}
 		ex.hang_dir = o.hang_dir;
 	}
+	/* Read before anything is attached (and before any privilege drop:
+	 * the key may be root's alone). */
+	if (o.web_config) {
+		int e = webconfig_load(o.web_config, &ex.wc, err, sizeof(err));
+
+		if (e) {
+			cmd_error("%s", err);
+			ret = 2;
+			goto out;
+		}
+	}
 	if (!have_bpf_privileges()) {
 		cmd_error("export needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN): "
 			  "run it with sudo or as the systemd unit in contrib/");
 		goto out;
 	}
 	/* Bound before anything is attached: a port in use costs nothing. */
-	fd = listen_socket(o.host, o.port, ex.listen, sizeof(ex.listen), err, sizeof(err));
+	fd = http_listen(o.host, o.port, ex.listen, sizeof(ex.listen), &loopback, err, sizeof(err));
 	if (fd < 0) {
 		cmd_error("%s", err);
 		goto out;
+	}
+	/* Said once, where an operator sees it (the journal under systemd). */
+	if (!loopback) {
+		const char *miss = webconfig_tls(&ex.wc)
+			? (webconfig_auth(&ex.wc) ? NULL : "without authentication")
+			: (webconfig_auth(&ex.wc) ? "in clear text (passwords too)"
+						  : "in clear text and without authentication");
+
+		if (miss)
+			fprintf(stderr, "warning: %s is reachable from other hosts, %s; "
+				"--web.config.file FILE adds TLS and basic authentication\n",
+				ex.listen, miss);
+		else
+			fprintf(stderr, "note: %s is reachable from other hosts (TLS and basic "
+				"authentication on)\n", ex.listen);
 	}
 	/* The ring buffer still carries the watchdog's hang records. */
 	o.run.rb_bytes = 256 << 10;
@@ -874,12 +720,12 @@ int do_export(int argc, char **argv)
 
 	run_signals();
 
-	ex.d = http_start(&ex, fd);
-	if (!ex.d) {
-		cmd_error("starting the HTTP server on %s failed", ex.listen);
+	ex.http = http_start(fd, &ex.wc, render, &ex, err, sizeof(err));
+	fd = -1; /* the server's now, even on failure */
+	if (!ex.http) {
+		cmd_error("%s on %s", err, ex.listen);
 		goto out;
 	}
-	fd = -1; /* the daemon's now */
 	print_ready(&ex, o.run.n_ifaces == 0);
 
 	while (!run_stop) {
@@ -898,8 +744,7 @@ int do_export(int argc, char **argv)
 	ret = 0;
 out:
 	/* The HTTP thread reads the maps: it stops before they go. */
-	if (ex.d)
-		MHD_stop_daemon(ex.d);
+	http_stop(ex.http);
 	if (fd >= 0)
 		close(fd);
 	runner_close(&ex.r);
@@ -908,6 +753,7 @@ out:
 	free(ex.names);
 	free(ex.flight);
 	pthread_mutex_destroy(&ex.lock);
+	webconfig_free(&ex.wc);
 	export_opts_free(&o);
 	memset(&ex, 0, sizeof(ex));
 	return ret;

@@ -121,6 +121,7 @@ struct export_opts {
 	char host[64];			/* "" = every address */
 	unsigned port;
 	const char *hang_dir;
+	const char *web_config;		/* --web.config.file; NULL: plain HTTP */
 	bool json, help;
 };
 

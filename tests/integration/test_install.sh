@@ -24,11 +24,12 @@ for f in "755 usr/sbin/vnoffload-trace" "644 usr/lib/systemd/system/vnoffload-tr
 	"644 usr/share/vnoffload-trace/vnoffload-trace.rules.test.yml" \
 	"644 usr/share/vnoffload-trace/grafana-dashboard.json" \
 	"644 usr/share/vnoffload-trace/prometheus.yml" \
+	"644 usr/share/vnoffload-trace/web-config.example.yml" \
 	"644 usr/share/vnoffload-trace/default.example" "644 etc/default/vnoffload-trace"; do
 	read -r mode path <<<"$f"
 	assert_eq "$(stat -c %a "$D/$path" 2>/dev/null || echo missing)" "$mode" "installed $path ($mode)"
 done
-assert_eq "$(find "$D" -type f | wc -l)" 9 "nothing else installed"
+assert_eq "$(find "$D" -type f | wc -l)" 10 "nothing else installed"
 assert_eq "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$D/usr/lib/systemd/system/vnoffload-trace.service")" \
 	/usr/sbin/vnoffload-trace "the unit runs the binary where it was installed"
 

@@ -190,7 +190,9 @@ assert_eq "$(metric "$S.again" 'vnoffload_anomalies_total{device="up0",rule="gso
 kill -USR1 "$EXP_PID"
 tb_wait_until "$TB_TIMEOUT" _tb_jq_true "$EXP" 'map(select(.type == "hang_capture")) | length >= 2' ||
 	tb_fail "SIGUSR1: a capture per watched device"
-scrape "$S.hang" >/dev/null
+# Scrapes within 100 ms of each other share one render: wait for a fresh one.
+manual_hangs() { scrape "$S.hang" >/dev/null; [[ $(metric "$S.hang" 'vnoffload_hangs_total{source="manual"}') == 2 ]]; }
+tb_wait_until "$TB_TIMEOUT" manual_hangs
 assert_eq "$(metric "$S.hang" 'vnoffload_hangs_total{source="manual"}')" 2 \
 	"SIGUSR1: hangs_total{source=manual} = 2 (tap0 and up0)"
 assert_jq "$EXP" 'map(select(.type == "hang")) | map(.dev) | sort == ["tap0", "up0"]' \

@@ -24,6 +24,7 @@
 #include "diagnose.h"
 #include "decode.h"
 #include "json.h"
+#include "print.h"
 
 /* Below this many baseline frames there is nothing to compare against:
  * compare the older half of the window with the newer one instead. */
@@ -1100,7 +1101,8 @@ static void print_frame_row(FILE *out, const struct vno_diagnosis *dg,
 			    const struct diag_frame *df, __u64 ref)
 {
 	const struct vno_frame *f = &df->ev.f;
-	char gso[64], csum[32], origin[40], anom[256];
+	char gso[64], csum[32], origin[TERM_STR_LEN(VNO_IFNAMSIZ) + 16], anom[256];
+	char name[TERM_STR_LEN(VNO_IFNAMSIZ)], raw[VNO_IFNAMSIZ];
 	const char *done = "-";
 
 	vno_gso_type_str(f->gso_type, "|", gso, sizeof(gso));
@@ -1108,10 +1110,11 @@ static void print_frame_row(FILE *out, const struct vno_diagnosis *dg,
 		snprintf(csum, sizeof(csum), "partial %u+%u", f->csum_start, f->csum_offset);
 	else
 		snprintf(csum, sizeof(csum), "%s", vno_csum_name(f->ip_summed));
-	if (df->origin[0])
-		snprintf(origin, sizeof(origin), "%.*s(%s)", VNO_IFNAMSIZ - 1, df->origin,
+	if (df->origin[0]) {
+		snprintf(raw, sizeof(raw), "%.*s", VNO_IFNAMSIZ - 1, df->origin);
+		snprintf(origin, sizeof(origin), "%s(%s)", term_str(name, sizeof(name), raw),
 			 vno_hop_name(df->origin_hop));
-	else
+	} else
 		snprintf(origin, sizeof(origin), "-");
 	if (f->hop == VNO_HOP_XMIT && dg->completions_known)
 		done = df->completed ? "yes" : "NO";
@@ -1123,6 +1126,9 @@ static void print_frame_row(FILE *out, const struct vno_diagnosis *dg,
 
 void diag_print(FILE *out, const struct vno_diagnosis *dg)
 {
+	/* Every string here may come from a capture: through term_str(). */
+	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], t[TERM_STR_LEN(sizeof(dg->remedy))];
+	char raw[VNO_IFNAMSIZ];
 	size_t i, first;
 	__u64 ref;
 	bool any = false;
@@ -1130,18 +1136,19 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 
 	if (!out || !dg)
 		return;
-	fprintf(out, "HANG %s", dg->hang.dev[0] ? dg->hang.dev : "?");
+	snprintf(raw, sizeof(raw), "%.*s", VNO_IFNAMSIZ - 1, dg->hang.dev);
+	fprintf(out, "HANG %s", raw[0] ? term_str(dev, sizeof(dev), raw) : "?");
 	if (dg->driver[0])
-		fprintf(out, " (%s)", dg->driver);
+		fprintf(out, " (%s)", term_str(t, sizeof(t), dg->driver));
 	if (dg->hang.queue >= 0)
 		fprintf(out, " queue %d", dg->hang.queue);
 	fprintf(out, ", source %s", diag_source_name(dg->hang.source));
 	if (dg->hang.ts_ns)
 		fprintf(out, ", at %.6f s", (double)dg->hang.ts_ns / 1e9);
 	fputc('\n', out);
+	/* At most about 200 columns; term_str marks a cut with "…". */
 	if (dg->hang.detail[0])
-		fprintf(out, "  %.200s%s\n", dg->hang.detail,
-			strlen(dg->hang.detail) > 200 ? "…" : "");
+		fprintf(out, "  %s\n", term_str(t, 204, dg->hang.detail));
 	fprintf(out, "  window: %zu frames, %u super-frames", dg->n_frames, dg->super_frames);
 	if (dg->completions_known)
 		fprintf(out, ", %u never completed", dg->in_flight);
@@ -1177,17 +1184,20 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 			const struct diag_suspect *x = &dg->suspects[s];
 
 			fprintf(out, "    %d. %s=%s  lift %.1f  %u/%u vs %" PRIu64 "/%" PRIu64, s + 1,
-				diag_attr_name(x->attr), x->value, x->lift, x->window_count,
+				diag_attr_name(x->attr), term_str(t, sizeof(t), x->value), x->lift,
+				x->window_count,
 				x->window_total, (uint64_t)x->baseline_count,
 				(uint64_t)x->baseline_total);
-			if (x->origin[0])
-				fprintf(out, "  mostly from %.*s", VNO_IFNAMSIZ - 1, x->origin);
+			if (x->origin[0]) {
+				snprintf(raw, sizeof(raw), "%.*s", VNO_IFNAMSIZ - 1, x->origin);
+				fprintf(out, "  mostly from %s", term_str(dev, sizeof(dev), raw));
+			}
 			fputc('\n', out);
 		}
 	}
 	if (dg->remedy[0])
-		fprintf(out, "  remedy: %s\n", dg->remedy);
-	fprintf(out, "  verdict: %s\n", dg->verdict);
+		fprintf(out, "  remedy: %s\n", term_str(t, sizeof(t), dg->remedy));
+	fprintf(out, "  verdict: %s\n", term_str(t, sizeof(t), dg->verdict));
 }
 
 static void json_frame_obj(FILE *out, const struct vno_diagnosis *dg, const struct diag_frame *df)

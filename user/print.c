@@ -1,20 +1,63 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include "decode.h"
 #include "json.h"
 #include "print.h"
 
+const char *term_str(char *buf, size_t len, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n = strlen(s), k, need, i;
+	bool esc;
+
+	if (!len)
+		return buf;
+	while (*p) {
+		k = utf8_char_len(p, n - (size_t)(p - (const unsigned char *)s));
+		esc = !k || *p < 0x20 || *p == 0x7F || utf8_is_c1(p, k);
+		if (!k)
+			k = 1;
+		need = esc ? 4 * k : k;
+		/* Keep room for the "…" (3 bytes) unless this is the end. */
+		if (o + need + (p[k] ? 3 : 0) >= len) {
+			if (o + 3 < len) {
+				memcpy(buf + o, "\xe2\x80\xa6", 3);
+				o += 3;
+			}
+			break;
+		}
+		for (i = 0; i < k; i++) {
+			if (esc) {
+				buf[o++] = '\\';
+				buf[o++] = 'x';
+				buf[o++] = hex[p[i] >> 4];
+				buf[o++] = hex[p[i] & 15];
+			} else {
+				buf[o++] = (char)p[i];
+			}
+		}
+		p += k;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 {
 	const struct vno_frame *f = &ev->f;
-	char gso[128], sa[64], da[64], fl[16];
+	char gso[128], sa[64], da[64], fl[16], name[VNO_IFNAMSIZ + 1];
+	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], rs[TERM_STR_LEN(64)];
 	__u64 t = f->ts_ns >= t0_ns ? f->ts_ns - t0_ns : 0;
 
 	vno_gso_type_str(f->gso_type, "|", gso, sizeof(gso));
-	fprintf(out, "%4" PRIu64 ".%06" PRIu64 " %-12.*s %-10s q%-2u len=%-6u", (uint64_t)(t / 1000000000),
-		(uint64_t)(t % 1000000000 / 1000), VNO_IFNAMSIZ, f->dev, vno_hop_name(f->hop),
-		f->queue, f->len);
+	memcpy(name, f->dev, VNO_IFNAMSIZ);
+	name[VNO_IFNAMSIZ] = '\0';
+	fprintf(out, "%4" PRIu64 ".%06" PRIu64 " %-12s %-10s q%-2u len=%-6u", (uint64_t)(t / 1000000000),
+		(uint64_t)(t % 1000000000 / 1000), term_str(dev, sizeof(dev), name),
+		vno_hop_name(f->hop), f->queue, f->len);
 	if (f->gso_size || f->gso_type)
 		fprintf(out, " gso=%ux%u %s", f->gso_size, f->gso_segs, gso);
 	fprintf(out, " csum=%s", vno_csum_name(f->ip_summed));
@@ -44,7 +87,7 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 		const char *r = vno_drop_reason_name ? vno_drop_reason_name(f->drop_reason) : NULL;
 
 		if (r)
-			fprintf(out, " freed:%s", r);
+			fprintf(out, " freed:%s", term_str(rs, sizeof(rs), r));
 		else
 			fprintf(out, " freed:%u", f->drop_reason);
 	}

@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # vnoffload-trace: `make`, `make deps`, `make test`, `make demo`, `make bench`.
+# SANITIZE=1: the same build under ASan+UBSan, in its own folder (see the
+# sanitize section; `make test-san`).
+ifeq ($(SANITIZE),1)
+OUTPUT := .output-san
+else
 OUTPUT := .output
+endif
 ARCH ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -89,7 +95,7 @@ test-integration: all
 	tests/integration/run.sh
 
 # The integration runner goes last: its closing line sums up the run.
-test: test-unit fuzz-run test-integration
+test: test-unit fuzz-run test-san test-integration
 
 demo: all
 	tests/demo.sh
@@ -135,6 +141,50 @@ fuzz-run: $(OUTPUT)/fuzz/fuzz_capture
 $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 # ---- end of fuzz ---------------------------------------------------------------
+
+# ---- sanitize: ASan+UBSan over the unit tests and report ----------------------
+# `make test-san` builds everything again with SANITIZE=1 into SAN_OUTPUT and
+# runs the unit tests, then report (summary, --frames, --json --frames) over
+# every committed fixture, fuzz seed and crafted worst case. Any sanitizer
+# report fails it, leaks included; LSan checks each Criterion test's own
+# process when it exits (tests/unit/test_sanitize.c proves it can).
+SAN_OUTPUT ?= .output-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+endif
+# Reports go to files: Criterion runs each test in a child whose exit code
+# it does not read after the test passed, so a leak found at that child's
+# exit would otherwise pass unseen. Any file in SAN_LOGS fails the run.
+SAN_LOGS = $(OUTPUT)/san-logs
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:log_path=$(SAN_LOGS)/asan \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$(SAN_LOGS)/ubsan
+.PHONY: test-san san-check
+
+test-san:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 OUTPUT=$(SAN_OUTPUT) san-check
+
+$(OUTPUT)/vnoffload-trace: $(OUTPUT)/user/main.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/fuzz/craft: tests/fuzz/craft.c tests/fuzz/craft.h user/capture.h include/vno.h | $(OUTPUT)/fuzz
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lz -o $@
+
+san-check: $(OUTPUT)/unit-tests $(OUTPUT)/vnoffload-trace $(OUTPUT)/fuzz/craft
+	$(Q)rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	$(Q)rc=0; \
+	echo "sanitizers: unit tests"; \
+	$(SAN_ENV) $(OUTPUT)/unit-tests --jobs 2 || rc=1; \
+	echo "sanitizers: report over fixtures, fuzz corpora and crafted files"; \
+	$(SAN_ENV) tests/fuzz/report-all.sh $(OUTPUT)/vnoffload-trace $(OUTPUT)/fuzz/craft \
+		$(OUTPUT)/fuzz/crafted tests/fixtures tests/fuzz/corpus* || rc=1; \
+	if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
+		cat $(SAN_LOGS)/*; echo "sanitizers: $$(ls $(SAN_LOGS) | wc -l) report(s), above"; rc=1; \
+	else echo "sanitizers: no report"; fi; \
+	exit $$rc
+# ---- end of sanitize -------------------------------------------------------------
 
 # ---- bench: what tracing costs (bench/, issue 7) ------------------------------
 # `make bench` (root) runs bench/bench.sh: untraced vs export, record and

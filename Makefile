@@ -105,41 +105,53 @@ clean:
 
 -include $(wildcard $(OUTPUT)/user/*.d)
 
-# ---- fuzz: libFuzzer target for the capture reader (tests/fuzz) -------------
-# `make fuzz` builds it, `make fuzz-run` runs it on the seed corpus for
-# FUZZ_TIME seconds (CI), `make fuzz-corpus` regenerates the committed seeds
-# after a change to the file format. A crash it finds becomes a Criterion
-# regression test in tests/unit/test_capture.c.
+# ---- fuzz: libFuzzer targets (tests/fuzz) ---------------------------------------
+#   capture  the capture reader          report  the whole of report, 3 output modes
+#   notes    drop reasons, note fields,  kmsg    kernel-log lines, --hang-pattern
+#            session metadata            opts    durations, sizes, --listen, run_opt,
+#                                                record's and export's command lines
+# `make fuzz` builds them, `make fuzz-run` runs each on its seed corpus
+# (tests/fuzz/corpus-NAME, with tests/fuzz/NAME.dict when there is one) for
+# FUZZ_TIME seconds and prints its executions; `make fuzz-corpus` regenerates
+# the committed seeds. A crash becomes a Criterion regression test
+# (tests/unit/test_fuzz_regress.c). The targets link the library objects
+# built once with the fuzzer's instrumentation (FUZZ_OBJ).
 FUZZ_CC ?= clang
-FUZZ_TIME ?= 60
-FUZZ_SRCS := user/capture.c user/decode.c user/ifaces.c
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser
+FUZZ_TIME ?= 30
+FUZZ_TARGETS := capture report notes kmsg opts
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
+	       -Itests/fuzz
+FUZZ_OBJ := $(OUTPUT)/fuzz/obj
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_OBJ)/%.o,$(LIB_SRCS))
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 .PHONY: fuzz fuzz-run fuzz-corpus
 
-fuzz: $(OUTPUT)/fuzz/fuzz_capture
+fuzz: $(FUZZ_BINS)
 
-$(OUTPUT)/fuzz/fuzz_capture: tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
+$(FUZZ_OBJ)/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(FUZZ_OBJ)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -c $< -o $@
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/craft.h $(FUZZ_LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -lz -lisal -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c tests/fuzz/craft.h $(LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) tests/fuzz/gen_corpus.c $(FUZZ_SRCS) -lz -lisal -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 fuzz-corpus: $(OUTPUT)/fuzz/gen_corpus
-	$< tests/fuzz/corpus
+	$< tests/fuzz
 
 # New inputs go to a scratch directory: the committed corpus stays as it is.
 # The malloc limit makes "no unbounded allocation" a crash, not a slow test.
-fuzz-run: $(OUTPUT)/fuzz/fuzz_capture
-	$(Q)mkdir -p $(OUTPUT)/fuzz/work
-	$(OUTPUT)/fuzz/fuzz_capture -max_total_time=$(FUZZ_TIME) -malloc_limit_mb=64 \
-		-rss_limit_mb=1024 -timeout=10 -print_final_stats=1 -dict=tests/fuzz/capture.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/work tests/fuzz/corpus
+fuzz-run: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(OUTPUT)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
-$(OUTPUT)/fuzz:
+$(OUTPUT)/fuzz $(FUZZ_OBJ):
 	$(Q)mkdir -p $@
+-include $(wildcard $(FUZZ_OBJ)/*.d)
 # ---- end of fuzz ---------------------------------------------------------------
 
 # ---- sanitize: ASan+UBSan over the unit tests and report ----------------------

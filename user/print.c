@@ -6,23 +6,36 @@
 #include "json.h"
 #include "print.h"
 
+/* Bytes of the character at @p (1 for a byte that starts none) and
+ * whether it must be escaped. */
+static size_t term_char(const unsigned char *p, size_t n, bool *esc)
+{
+	size_t k = utf8_char_len(p, n);
+
+	*esc = !k || *p < 0x20 || *p == 0x7F || utf8_is_c1(p, k);
+	return k ? k : 1;
+}
+
 const char *term_str(char *buf, size_t len, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0, n = strlen(s), k, need, i;
-	bool esc;
+	const unsigned char *p = (const unsigned char *)s, *end;
+	size_t o = 0, n = strlen(s), k, need, i, total = 0;
+	bool esc, cut;
 
 	if (!len)
 		return buf;
-	while (*p) {
-		k = utf8_char_len(p, n - (size_t)(p - (const unsigned char *)s));
-		esc = !k || *p < 0x20 || *p == 0x7F || utf8_is_c1(p, k);
-		if (!k)
-			k = 1;
+	end = p + n;
+	for (const unsigned char *q = p; q < end; q += k) {
+		k = term_char(q, (size_t)(end - q), &esc);
+		total += esc ? 4 * k : k;
+	}
+	/* Cut short: keep room for the "…" (3 bytes) that says so. */
+	cut = total >= len;
+	for (; p < end; p += k) {
+		k = term_char(p, (size_t)(end - p), &esc);
 		need = esc ? 4 * k : k;
-		/* Keep room for the "…" (3 bytes) unless this is the end. */
-		if (o + need + (p[k] ? 3 : 0) >= len) {
+		if (cut && o + need + 3 >= len) {
 			if (o + 3 < len) {
 				memcpy(buf + o, "\xe2\x80\xa6", 3);
 				o += 3;
@@ -39,7 +52,6 @@ const char *term_str(char *buf, size_t len, const char *s)
 				buf[o++] = (char)p[i];
 			}
 		}
-		p += k;
 	}
 	buf[o] = '\0';
 	return buf;

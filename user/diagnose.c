@@ -232,6 +232,11 @@ struct diag {
 	struct diag_opts o;
 	struct vno_iface *ifs;
 	size_t n_ifs;
+	/* ifindex -> the interfaces with it, in table order (index + 1, 0
+	 * ends): looked up per ingress record, and a capture may list
+	 * thousands of interfaces. */
+	__u32 *if_head, *if_next;
+	unsigned if_mask;
 	struct ddev *devs;
 	unsigned n_devs;
 	unsigned last;	/* index of the last device looked up */
@@ -298,32 +303,71 @@ void diag__free(struct diag *d)
 	free(d->devs);
 	free(d->org);
 	free(d->ifs);
+	free(d->if_head);
+	free(d->if_next);
 	free(d);
+}
+
+static unsigned if_slot(const struct diag *d, __u32 ifindex)
+{
+	return (unsigned)(ifindex * 2654435761u) & d->if_mask;
 }
 
 int diag__set_ifaces(struct diag *d, const struct vno_iface *ifs, size_t n)
 {
 	struct vno_iface *copy = NULL;
+	__u32 *head = NULL, *next = NULL;
+	unsigned slots = 16;
 
-	if (!d || (n && !ifs))
+	if (!d || (n && !ifs) || n > UINT32_MAX / 4)
 		return -EINVAL;
-	if (n) {
+	while (slots < 2 * n)
+		slots <<= 1;
+	head = calloc(slots, sizeof(*head));
+	next = calloc(n ? n : 1, sizeof(*next));
+	if (n)
 		copy = malloc(n * sizeof(*copy));
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, ifs, n * sizeof(*copy));
+	if (!head || !next || (n && !copy)) {
+		free(head);
+		free(next);
+		free(copy);
+		return -ENOMEM;
 	}
+	if (n)
+		memcpy(copy, ifs, n * sizeof(*copy));
 	free(d->ifs);
+	free(d->if_head);
+	free(d->if_next);
 	d->ifs = copy;
 	d->n_ifs = n;
+	d->if_head = head;
+	d->if_next = next;
+	d->if_mask = slots - 1;
+	/* Pushed front from the last: each chain keeps table order. */
+	for (size_t i = n; i-- > 0;) {
+		unsigned h = if_slot(d, copy[i].ifindex);
+
+		next[i] = head[h];
+		head[h] = (__u32)i + 1;
+	}
 	return 0;
 }
 
+/* The first interface in table order that matches, as a scan would find. */
 static const struct vno_iface *find_iface(const struct diag *d, __u32 netns, __u32 ifindex,
 					  const char *name)
 {
 	size_t i;
 
+	if (ifindex && d->if_head) {
+		for (__u32 k = d->if_head[if_slot(d, ifindex)]; k; k = d->if_next[k - 1]) {
+			const struct vno_iface *f = &d->ifs[k - 1];
+
+			if (f->ifindex == ifindex && !(netns && f->netns && f->netns != netns))
+				return f;
+		}
+		return NULL;
+	}
 	for (i = 0; i < d->n_ifs; i++) {
 		const struct vno_iface *f = &d->ifs[i];
 

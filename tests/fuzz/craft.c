@@ -7,6 +7,7 @@
  *   craft devices N FILE   N frames, each on a device of its own name
  *   craft reasons N FILE   N malformed drop_reasons notes (a leak each, once)
  *   craft hangs N FILE     a full window of frames, then N hang notes on it
+ *   craft ifaces N FILE    4096 interfaces in the session, N frames on none of them
  *   craft escapes FILE     terminal escapes and newlines in every string
  *
  * FILE is gzip-compressed when it ends in ".gz".
@@ -81,6 +82,26 @@ int main(int argc, char **argv)
 		for (unsigned long i = 0; i < n; i++)
 			cr_note(&c, "hang", "{\"dev\":\"eno1\",\"ifindex\":2,\"queue\":0,"
 					    "\"source\":\"kmsg\",\"detail\":\"x\"}");
+	} else if (!strcmp(mode, "ifaces") && argc == 4) {
+		size_t cap = 4096 * 64 + 64, o;
+		char *json = malloc(cap);
+
+		if (!json)
+			return 1;
+		o = (size_t)snprintf(json, cap, "{\"kernel\":\"6.18\",\"interfaces\":[");
+		for (unsigned i = 0; i < 4096; i++)
+			o += (size_t)snprintf(json + o, cap - o, "%s{\"name\":\"i%u\",\"ifindex\":%u}",
+					      i ? "," : "", i, i + 10);
+		snprintf(json + o, cap - o, "]}");
+		cr_note(&c, "session", json);
+		free(json);
+		for (unsigned long i = 0; i < n; i++) {
+			cr_frame_init(&f, "x", 5000 + i % 7, 1000000 + i * 1000);
+			f.hop = i % 2 ? VNO_HOP_RX : VNO_HOP_XMIT;
+			f.origin_ifindex = 3;
+			f.pkt_id = i / 2;
+			cr_frame(&c, &f);
+		}
 	} else if (!strcmp(mode, "escapes") && argc == 3) {
 		/* Raw ESC and newline bytes: the session JSON carries them as
 		 * \u escapes, a note's raw bytes as they are. */
@@ -97,7 +118,7 @@ int main(int argc, char **argv)
 		cr_note(&c, "hang", "{\"dev\":\"ev\\u001b[7mil\\n\",\"ifindex\":7,\"queue\":0,"
 				    "\"source\":\"kmsg\",\"detail\":\"NETDEV \\u001b[31mWATCHDOG\\nforged\"}");
 	} else {
-		fprintf(stderr, "usage: craft devices|reasons|hangs N FILE | craft escapes FILE\n");
+		fprintf(stderr, "usage: craft devices|reasons|hangs|ifaces N FILE | craft escapes FILE\n");
 		return 2;
 	}
 	cr_note(&c, "end", "{}");

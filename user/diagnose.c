@@ -1009,12 +1009,18 @@ static void make_remedy(struct vno_diagnosis *dg)
 			 s->origin, csum ? "tx off" : "tso off gso off");
 }
 
-static void make_verdict(struct vno_diagnosis *dg, __u32 n_anom)
+static void make_verdict(const struct diag *d, struct vno_diagnosis *dg, __u32 n_anom,
+			 bool tracked)
 {
 	const struct diag_suspect *s = &dg->suspects[0];
 	const char *dev = dg->hang.dev[0] ? dg->hang.dev : "the device";
 
-	if (!dg->n_frames) {
+	if (!tracked && d->devs_full) {
+		/* Not "idle": past the cap its frames were never kept. */
+		snprintf(dg->verdict, sizeof(dg->verdict),
+			 "no flight recorder for %s: frames were seen on more than %u devices and "
+			 "only the first %u keep one", dev, d->o.max_devs, d->o.max_devs);
+	} else if (!dg->n_frames) {
 		snprintf(dg->verdict, sizeof(dg->verdict),
 			 "no frames were recorded on %s before the hang (not watched, or idle): "
 			 "nothing to diagnose", dev);
@@ -1102,7 +1108,7 @@ int diag__hang(struct diag *d, const struct vno_hang *h, struct vno_diagnosis *o
 		out->baseline_total = v->base_total;
 	}
 	make_remedy(out);
-	make_verdict(out, n_anom);
+	make_verdict(d, out, n_anom, v != NULL);
 	return 0;
 }
 

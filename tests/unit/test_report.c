@@ -281,3 +281,30 @@ Test(report, note_strings_decode_escapes)
 	cr_assert_eq(json_get_str("{\"d\":\"\\u00e9\\u00e9\"}", "d", b, 4), 0);
 	cr_assert_str_eq(b, "\xc3\xa9");
 }
+
+Test(report, hang_past_the_flight_recorder_cap_says_so)
+{
+	struct craft c = { 0 };
+	struct vno_frame f;
+	char name[16], *out;
+
+	cr_header(&c);
+	/* One frame on each of 100 devices: the diagnosis keeps a flight
+	 * recorder for the first 64 only. */
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "d%u", i);
+		cr_frame_init(&f, name, i + 1, 1000000 + i * 1000);
+		cr_frame(&c, &f);
+	}
+	cr_note(&c, "hang", "{\"dev\":\"d99\",\"ifindex\":100,\"source\":\"kmsg\"}");
+	cr_note(&c, "hang", "{\"dev\":\"d3\",\"ifindex\":4,\"source\":\"kmsg\"}");
+	cr_note(&c, "end", "{}");
+	out = report_mem(&c, false, false, NULL);
+	cr_assert_not_null(strstr(out, "verdict: no flight recorder for d99: frames were seen on "
+				       "more than 64 devices and only the first 64 keep one\n"),
+			   "%s", out);
+	cr_assert_not_null(strstr(out, "HANG d3, source kmsg\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "window: 1 frames"), "%s", out);
+	free(out);
+	free(c.p);
+}

@@ -113,8 +113,8 @@ clean:
 # `make fuzz` builds them, `make fuzz-run` runs each on its seed corpus
 # (tests/fuzz/corpus-NAME, with tests/fuzz/NAME.dict when there is one) for
 # FUZZ_TIME seconds and prints its executions; `make fuzz-corpus` regenerates
-# the committed seeds. A crash becomes a Criterion regression test
-# (tests/unit/test_fuzz_regress.c). The targets link the library objects
+# the committed seeds. A crash becomes a Criterion regression test beside
+# the module's others (tests/unit/test_report.c for report's). The targets link the library objects
 # built once with the fuzzer's instrumentation (FUZZ_OBJ).
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 30
@@ -159,8 +159,10 @@ $(OUTPUT)/fuzz $(FUZZ_OBJ):
 # runs the unit tests, then report (summary, --frames, --json --frames) over
 # every committed fixture, fuzz seed and crafted worst case. Any sanitizer
 # report fails it, leaks included; LSan checks each Criterion test's own
-# process when it exits (tests/unit/test_sanitize.c proves it can).
+# process when it exits.
 SAN_OUTPUT ?= .output-san
+# gcc's sanitizer runtimes (gcc-12 pulls them in; named so `make deps` says so).
+DEPS += libasan8 libubsan1
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SANITIZE),1)
 CFLAGS += $(SAN_FLAGS)

@@ -366,6 +366,7 @@ int json_get_str(const char *json, const char *key, char *buf, size_t len)
 {
 	const char *v = json_find(json, key);
 	size_t o = 0;
+	bool full = false;
 
 	if (!v || *v != '"' || !len)
 		return -ENOENT;
@@ -405,7 +406,10 @@ int json_get_str(const char *json, const char *key, char *buf, size_t len)
 		/* A NUL would end the string early: keep it visible instead. */
 		if (k == 1 && !u[0])
 			u[0] = '?';
-		if (o + k < len) {
+		/* Cut at the first character that does not fit, not in it. */
+		if (o + k >= len)
+			full = true;
+		if (!full) {
 			memcpy(buf + o, u, k);
 			o += k;
 		}

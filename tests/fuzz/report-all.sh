@@ -12,6 +12,7 @@ mkdir -p "$work"
 "$craft" devices 20000 "$work/devices.pcapng.gz" &&
 	"$craft" reasons 2000 "$work/reasons.pcapng.gz" &&
 	"$craft" hangs 300 "$work/hangs.pcapng.gz" &&
+	"$craft" ifaces 20000 "$work/ifaces.pcapng.gz" &&
 	"$craft" escapes "$work/escapes.pcapng" || { echo "report-all: craft failed"; exit 1; }
 
 runs=0 fails=0

@@ -101,7 +101,7 @@ demo: all
 	tests/demo.sh
 
 clean:
-	rm -rf $(OUTPUT) vnoffload-trace
+	rm -rf $(OUTPUT) $(SAN_OUTPUT) vnoffload-trace
 
 -include $(wildcard $(OUTPUT)/user/*.d)
 

@@ -149,6 +149,9 @@ fuzz-corpus: $(OUTPUT)/fuzz/gen_corpus
 fuzz-run: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(OUTPUT)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
+# Made only through the pattern rule above: keep them between builds.
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
 $(OUTPUT)/fuzz $(FUZZ_OBJ):
 	$(Q)mkdir -p $@
 -include $(wildcard $(FUZZ_OBJ)/*.d)

@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # vnoffload-trace: `make`, `make deps`, `make test`, `make demo`, `make bench`.
+# SANITIZE=1: the same build under ASan+UBSan, in its own folder (see the
+# sanitize section; `make test-san`).
+ifeq ($(SANITIZE),1)
+OUTPUT := .output-san
+else
 OUTPUT := .output
+endif
 ARCH ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -94,13 +100,13 @@ test-integration: all
 	tests/integration/run.sh
 
 # The integration runner goes last: its closing line sums up the run.
-test: test-unit fuzz-run test-integration
+test: test-unit fuzz-run test-san test-integration
 
 demo: all
 	tests/demo.sh
 
 clean:
-	rm -rf $(OUTPUT) vnoffload-trace
+	rm -rf $(OUTPUT) $(SAN_OUTPUT) vnoffload-trace
 
 # ---- install: make install [PREFIX=/usr/local] [DESTDIR=…] -------------------
 # The binary, the systemd unit naming the path it was installed to, an
@@ -151,42 +157,103 @@ uninstall:
 
 -include $(wildcard $(OUTPUT)/user/*.d)
 
-# ---- fuzz: libFuzzer target for the capture reader (tests/fuzz) -------------
-# `make fuzz` builds it, `make fuzz-run` runs it on the seed corpus for
-# FUZZ_TIME seconds (CI), `make fuzz-corpus` regenerates the committed seeds
-# after a change to the file format. A crash it finds becomes a Criterion
-# regression test in tests/unit/test_capture.c.
+# ---- fuzz: libFuzzer targets (tests/fuzz) ---------------------------------------
+#   capture  the capture reader          report  the whole of report, 3 output modes
+#   notes    drop reasons, note fields,  kmsg    kernel-log lines, --hang-pattern
+#            session metadata            opts    durations, sizes, --listen, run_opt,
+#                                                record's and export's command lines
+# `make fuzz` builds them, `make fuzz-run` runs each on its seed corpus
+# (tests/fuzz/corpus-NAME, with tests/fuzz/NAME.dict when there is one) for
+# FUZZ_TIME seconds and prints its executions; `make fuzz-corpus` regenerates
+# the committed seeds. A crash becomes a Criterion regression test beside
+# the module's others (tests/unit/test_report.c for report's). The targets link the library objects
+# built once with the fuzzer's instrumentation (FUZZ_OBJ).
 FUZZ_CC ?= clang
-FUZZ_TIME ?= 60
-FUZZ_SRCS := user/capture.c user/decode.c user/ifaces.c
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser
+FUZZ_TIME ?= 30
+FUZZ_TARGETS := capture report notes kmsg opts
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
+	       -Itests/fuzz
+FUZZ_OBJ := $(OUTPUT)/fuzz/obj
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_OBJ)/%.o,$(LIB_SRCS))
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 .PHONY: fuzz fuzz-run fuzz-corpus
 
-fuzz: $(OUTPUT)/fuzz/fuzz_capture
+fuzz: $(FUZZ_BINS)
 
-$(OUTPUT)/fuzz/fuzz_capture: tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
+$(FUZZ_OBJ)/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(FUZZ_OBJ)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -c $< -o $@
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/craft.h $(FUZZ_LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -lz -lisal -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c $(FUZZ_SRCS) $(wildcard user/*.h) include/vno.h | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c tests/fuzz/craft.h $(LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) tests/fuzz/gen_corpus.c $(FUZZ_SRCS) -lz -lisal -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 fuzz-corpus: $(OUTPUT)/fuzz/gen_corpus
-	$< tests/fuzz/corpus
+	$< tests/fuzz
 
 # New inputs go to a scratch directory: the committed corpus stays as it is.
 # The malloc limit makes "no unbounded allocation" a crash, not a slow test.
-fuzz-run: $(OUTPUT)/fuzz/fuzz_capture
-	$(Q)mkdir -p $(OUTPUT)/fuzz/work
-	$(OUTPUT)/fuzz/fuzz_capture -max_total_time=$(FUZZ_TIME) -malloc_limit_mb=64 \
-		-rss_limit_mb=1024 -timeout=10 -print_final_stats=1 -dict=tests/fuzz/capture.dict \
-		-artifact_prefix=$(OUTPUT)/fuzz/ $(OUTPUT)/fuzz/work tests/fuzz/corpus
+fuzz-run: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(OUTPUT)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
-$(OUTPUT)/fuzz:
+# Made only through the pattern rule above: keep them between builds.
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
+$(OUTPUT)/fuzz $(FUZZ_OBJ):
 	$(Q)mkdir -p $@
+-include $(wildcard $(FUZZ_OBJ)/*.d)
 # ---- end of fuzz ---------------------------------------------------------------
+
+# ---- sanitize: ASan+UBSan over the unit tests and report ----------------------
+# `make test-san` builds everything again with SANITIZE=1 into SAN_OUTPUT and
+# runs the unit tests, then report (summary, --frames, --json --frames) over
+# every committed fixture, fuzz seed and crafted worst case. Any sanitizer
+# report fails it, leaks included; LSan checks each Criterion test's own
+# process when it exits.
+SAN_OUTPUT ?= .output-san
+# gcc's sanitizer runtimes (gcc-12 pulls them in; named so `make deps` says so).
+DEPS += libasan8 libubsan1
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+endif
+# Reports go to files: Criterion runs each test in a child whose exit code
+# it does not read after the test passed, so a leak found at that child's
+# exit would otherwise pass unseen. Any file in SAN_LOGS fails the run.
+SAN_LOGS = $(OUTPUT)/san-logs
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:log_path=$(SAN_LOGS)/asan \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$(SAN_LOGS)/ubsan
+.PHONY: test-san san-check
+
+test-san:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 OUTPUT=$(SAN_OUTPUT) san-check
+
+$(OUTPUT)/vnoffload-trace: $(OUTPUT)/user/main.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/fuzz/craft: tests/fuzz/craft.c tests/fuzz/craft.h user/capture.h include/vno.h | $(OUTPUT)/fuzz
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lz -o $@
+
+san-check: $(OUTPUT)/unit-tests $(OUTPUT)/vnoffload-trace $(OUTPUT)/fuzz/craft
+	$(Q)rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	$(Q)rc=0; \
+	echo "sanitizers: unit tests"; \
+	$(SAN_ENV) $(OUTPUT)/unit-tests --jobs 2 || rc=1; \
+	echo "sanitizers: report over fixtures, fuzz corpora and crafted files"; \
+	$(SAN_ENV) tests/fuzz/report-all.sh $(OUTPUT)/vnoffload-trace $(OUTPUT)/fuzz/craft \
+		$(OUTPUT)/fuzz/crafted tests/fixtures tests/fuzz/corpus* || rc=1; \
+	if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
+		cat $(SAN_LOGS)/*; echo "sanitizers: $$(ls $(SAN_LOGS) | wc -l) report(s), above"; rc=1; \
+	else echo "sanitizers: no report"; fi; \
+	exit $$rc
+# ---- end of sanitize -------------------------------------------------------------
 
 # ---- bench: what tracing costs (bench/, issue 7) ------------------------------
 # `make bench` (root) runs bench/bench.sh: untraced vs export, record and

@@ -6,6 +6,7 @@
 #include "agg.h"
 #include "decode.h"
 #include "json.h"
+#include "print.h"
 
 struct agg *agg__new(void)
 {
@@ -21,6 +22,8 @@ void agg__free(struct agg *a)
 	if (!a)
 		return;
 	free(a->e);
+	free(a->idx);
+	free(a->more);
 	free(a);
 }
 
@@ -61,15 +64,105 @@ __u64 agg_hist_quantile(const struct agg_hist *h, double q)
 	return h->max;
 }
 
-static struct agg_entry *agg_find(struct agg *a, const struct vno_frame *f)
+static __u64 key_hash(const struct vno_frame *f)
 {
-	struct agg_entry *e;
+	__u64 k = ((__u64)f->netns << 32 | f->ifindex) ^ ((__u64)f->hop << 56 | f->hop);
 
-	for (size_t i = 0; i < a->n; i++) {
-		e = &a->e[i];
-		if (e->netns == f->netns && e->ifindex == f->ifindex && e->hop == f->hop)
-			return e;
+	/* splitmix64's finaliser: consecutive ifindexes spread out. */
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ULL;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebULL;
+	k ^= k >> 31;
+	return k ? k : 1;
+}
+
+static bool entry_is(const struct agg_entry *e, const struct vno_frame *f)
+{
+	return e->netns == f->netns && e->ifindex == f->ifindex && e->hop == f->hop;
+}
+
+/* Rebuild the index with room for twice as many entries. */
+static int idx_grow(struct agg *a)
+{
+	unsigned slots = a->idx ? 2 * (a->idx_mask + 1) : 64, mask = slots - 1;
+	__u32 *t = calloc(slots, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t n = 0; n < a->n; n++) {
+		struct vno_frame f = { .netns = a->e[n].netns, .ifindex = a->e[n].ifindex,
+				       .hop = a->e[n].hop };
+		unsigned i = (unsigned)key_hash(&f) & mask;
+
+		while (t[i])
+			i = (i + 1) & mask;
+		t[i] = (__u32)n + 1;
 	}
+	free(a->idx);
+	a->idx = t;
+	a->idx_mask = mask;
+	return 0;
+}
+
+/* A pair past AGG_MAX_ENTRIES: counted once, in a set of key hashes. */
+static void count_more(struct agg *a, __u64 h)
+{
+	unsigned i;
+
+	a->more_frames++;
+	if (a->more_full)
+		return;
+	if (!a->more || a->n_more + 1 > (a->more_mask + 1) / 2) {
+		unsigned slots = a->more ? 2 * (a->more_mask + 1) : 1024, mask = slots - 1;
+		__u64 *t;
+
+		if (slots > 2 * AGG_MAX_MORE || !(t = calloc(slots, sizeof(*t)))) {
+			a->more_full = true;
+			return;
+		}
+		for (unsigned j = 0; a->more && j <= a->more_mask; j++) {
+			if (!a->more[j])
+				continue;
+			for (i = (unsigned)a->more[j] & mask; t[i]; i = (i + 1) & mask)
+				;
+			t[i] = a->more[j];
+		}
+		free(a->more);
+		a->more = t;
+		a->more_mask = mask;
+	}
+	for (i = (unsigned)h & a->more_mask; a->more[i]; i = (i + 1) & a->more_mask)
+		if (a->more[i] == h)
+			return;
+	a->more[i] = h;
+	a->n_more++;
+}
+
+/* The entry of the record's (netns, ifindex, hop): a hash lookup, since
+ * this runs for every record. NULL past AGG_MAX_ENTRIES or out of memory. */
+static struct agg_entry *agg_find(struct agg *a, const struct vno_frame *f, bool create)
+{
+	__u64 h = key_hash(f);
+	struct agg_entry *e;
+	unsigned i;
+
+	if (a->idx) {
+		for (i = (unsigned)h & a->idx_mask; a->idx[i]; i = (i + 1) & a->idx_mask) {
+			e = &a->e[a->idx[i] - 1];
+			if (entry_is(e, f))
+				return e;
+		}
+	}
+	if (!create)
+		return NULL;
+	if (a->n >= AGG_MAX_ENTRIES) {
+		count_more(a, h);
+		return NULL;
+	}
+	/* Keep the index at most half full so probes stay short. */
+	if ((!a->idx || 2 * (a->n + 1) > a->idx_mask + 1) && idx_grow(a))
+		return NULL;
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
 		void *p = realloc(a->e, cap * sizeof(*a->e));
@@ -79,27 +172,33 @@ static struct agg_entry *agg_find(struct agg *a, const struct vno_frame *f)
 		a->e = p;
 		a->cap = cap;
 	}
-	e = &a->e[a->n++];
+	e = &a->e[a->n];
 	memset(e, 0, sizeof(*e));
 	e->netns = f->netns;
 	e->ifindex = f->ifindex;
 	e->hop = f->hop;
 	snprintf(e->dev, sizeof(e->dev), "%.*s", VNO_IFNAMSIZ, f->dev);
+	for (i = (unsigned)h & a->idx_mask; a->idx[i]; i = (i + 1) & a->idx_mask)
+		;
+	a->idx[i] = (__u32)++a->n;
 	return e;
 }
 
 int agg__add(struct agg *a, const struct vno_event *ev)
 {
 	const struct vno_frame *f = &ev->f;
-	struct agg_entry *e = agg_find(a, f);
+	struct agg_entry *e = agg_find(a, f, true);
 
-	if (!e)
+	if (!e && a->n < AGG_MAX_ENTRIES)
 		return -ENOMEM;
 	if (!a->records || f->ts_ns < a->first_ts)
 		a->first_ts = f->ts_ns;
 	if (f->ts_ns > a->last_ts)
 		a->last_ts = f->ts_ns;
 	a->records++;
+	/* Past AGG_MAX_ENTRIES the record counts in the totals only. */
+	if (!e)
+		return 0;
 	e->frames++;
 	e->bytes += f->len;
 	if (f->gso_size || f->gso_type) {
@@ -136,7 +235,7 @@ void agg__add_anomalies(struct agg *a, const struct vno_event *ev, __u64 mask)
 {
 	struct agg_entry *e;
 
-	if (!mask || !(e = agg_find(a, &ev->f)))
+	if (!mask || !(e = agg_find(a, &ev->f, false)))
 		return;
 	for (unsigned r = 0; r < ANOMALY__MAX; r++)
 		if (mask & (1ULL << r))
@@ -145,7 +244,8 @@ void agg__add_anomalies(struct agg *a, const struct vno_event *ev, __u64 mask)
 
 static int entry_cmp(const void *x, const void *y)
 {
-	const struct agg_entry *a = x, *b = y;
+	const struct agg_entry *a = *(const struct agg_entry *const *)x;
+	const struct agg_entry *b = *(const struct agg_entry *const *)y;
 	int c = strcmp(a->dev, b->dev);
 
 	if (c)
@@ -155,14 +255,16 @@ static int entry_cmp(const void *x, const void *y)
 	return (int)a->hop - (int)b->hop;
 }
 
-static struct agg_entry *sorted(const struct agg *a)
+/* The entries by device name, namespace and hop (pointers: an entry is
+ * kilobytes of histograms). */
+static const struct agg_entry **sorted(const struct agg *a)
 {
-	struct agg_entry *s = malloc((a->n ? a->n : 1) * sizeof(*s));
+	const struct agg_entry **s = malloc((a->n ? a->n : 1) * sizeof(*s));
 
 	if (!s)
 		return NULL;
-	if (a->n) /* a->e is NULL before the first record: memcpy(NULL, 0) is UB */
-		memcpy(s, a->e, a->n * sizeof(*s));
+	for (size_t i = 0; i < a->n; i++)
+		s[i] = &a->e[i];
 	qsort(s, a->n, sizeof(*s), entry_cmp);
 	return s;
 }
@@ -191,8 +293,9 @@ static void fmt_ns(char *buf, size_t len, __u64 ns)
 
 void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 {
-	struct agg_entry *s = sorted(a);
-	char b1[16], b2[16], b3[16], rb[32];
+	const struct agg_entry **s = sorted(a);
+	char b1[16], b2[16], b3[16], rb[32], dev[TERM_STR_LEN(VNO_IFNAMSIZ)];
+	char rs[TERM_STR_LEN(64)];
 
 	if (!s)
 		return;
@@ -200,7 +303,7 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 		"FRAMES", "BYTES", "GSO%", "GSO_SIZE p50/max", "SEGS p50/max",
 		"LATENCY p50/p99/max", "CSUM n/u/c/p");
 	for (size_t i = 0; i < a->n; i++) {
-		struct agg_entry *e = &s[i];
+		const struct agg_entry *e = s[i];
 		char gs[24] = "-", sg[24] = "-", lat[56] = "-";
 
 		if (e->gso_frames) {
@@ -219,14 +322,15 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 		}
 		fprintf(out, "%-15s %-10s %9" PRIu64 " %12" PRIu64 " %5.1f %-17s %-13s %-21s %"
 			PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
-			e->dev, vno_hop_name(e->hop), (uint64_t)e->frames, (uint64_t)e->bytes,
+			term_str(dev, sizeof(dev), e->dev), vno_hop_name(e->hop), (uint64_t)e->frames,
+			(uint64_t)e->bytes,
 			e->frames ? 100.0 * e->gso_frames / e->frames : 0.0, gs, sg, lat,
 			(uint64_t)e->csum[0], (uint64_t)e->csum[1], (uint64_t)e->csum[2],
 			(uint64_t)e->csum[3]);
 		for (int r = 0; r < AGG_MAX_REASONS && e->drops[r].count; r++)
 			fprintf(out, "%-15s %-10s   freed %" PRIu64 "x reason %s\n", "", "",
 				(uint64_t)e->drops[r].count,
-				reason_str(e->drops[r].reason, rb, sizeof(rb)));
+				term_str(rs, sizeof(rs), reason_str(e->drops[r].reason, rb, sizeof(rb))));
 		if (e->drops_other)
 			fprintf(out, "%-15s %-10s   freed %" PRIu64 "x reason other\n", "", "",
 				(uint64_t)e->drops_other);
@@ -235,12 +339,19 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 				fprintf(out, "%-15s %-10s   anomaly %s: %" PRIu64 " frames\n", "", "",
 					anomaly_name(r), (uint64_t)e->rules[r]);
 	}
+	if (a->more_frames)
+		fprintf(out, "… %s%u more device/hop pairs, %" PRIu64 " frames (only the first %u "
+			     "are summed up one by one)\n", a->more_full ? "over " : "", a->n_more,
+			(uint64_t)a->more_frames, AGG_MAX_ENTRIES);
 	if (!a->n)
 		fprintf(out, "(no frames recorded)\n");
 	for (int h = 0; h < VNO_HANG__MAX; h++)
 		if (a->hangs[h])
 			fprintf(out, "hangs (%s): %" PRIu64 "\n", diag_source_name(h),
 				(uint64_t)a->hangs[h]);
+	if (a->hangs_untold)
+		fprintf(out, "… %" PRIu64 " more hangs counted but not diagnosed\n",
+			(uint64_t)a->hangs_untold);
 	fprintf(out, "events lost (ring buffer full): %" PRIu64 "\n", (uint64_t)lost);
 	if (unmatched)
 		fprintf(out, "completions not tracked (state displaced): %" PRIu64 "\n",
@@ -258,7 +369,7 @@ static void json_hist(FILE *out, const char *name, const struct agg_hist *h)
 
 void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, double duration_s)
 {
-	struct agg_entry *s = sorted(a);
+	const struct agg_entry **s = sorted(a);
 	char rb[32];
 
 	if (!s)
@@ -268,7 +379,7 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 		     ",\"devices\":[",
 		duration_s, (uint64_t)a->records, (uint64_t)lost, (uint64_t)unmatched);
 	for (size_t i = 0; i < a->n; i++) {
-		struct agg_entry *e = &s[i];
+		const struct agg_entry *e = s[i];
 
 		fprintf(out, "%s{\"dev\":", i ? "," : "");
 		json_str(out, e->dev);
@@ -301,10 +412,13 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 				(uint64_t)e->drops_other);
 		fputs("}}", out);
 	}
-	fputs("],\"hangs\":{", out);
+	/* What the cap left out: counted, never silently dropped. */
+	fprintf(out, "],\"devices_more\":{\"pairs\":%u,\"at_least\":%s,\"frames\":%" PRIu64
+		     "},\"hangs\":{", a->n_more, a->more_full ? "true" : "false",
+		(uint64_t)a->more_frames);
 	for (int h = 0; h < VNO_HANG__MAX; h++)
 		fprintf(out, "%s\"%s\":%" PRIu64, h ? "," : "", diag_source_name(h),
 			(uint64_t)a->hangs[h]);
-	fputs("}}\n", out);
+	fprintf(out, "},\"hangs_not_diagnosed\":%" PRIu64 "}\n", (uint64_t)a->hangs_untold);
 	free(s);
 }

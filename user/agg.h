@@ -14,6 +14,14 @@
 #include "diagnose.h"
 
 #define AGG_MAX_REASONS 16
+/* (device, hop) pairs summed up one by one; the frames of any further
+ * ones are counted together. A host with hundreds of guests stays far
+ * below it; a crafted capture with a new device name per frame cannot
+ * make the summary grow without bound (~3.7 KiB a pair). */
+#define AGG_MAX_ENTRIES 4096
+/* Distinct pairs beyond AGG_MAX_ENTRIES counted exactly up to this many,
+ * then "more than" (8 bytes each, allocated only when needed). */
+#define AGG_MAX_MORE (1u << 20)
 
 struct agg_hist {
 	__u64 count, sum, min, max;
@@ -41,14 +49,22 @@ struct agg_entry {
 struct agg {
 	struct agg_entry *e;
 	size_t n, cap;
+	__u32 *idx;		/* open addressing: entry index + 1, 0 = empty */
+	unsigned idx_mask;
+	__u64 *more;		/* key hashes of the pairs beyond AGG_MAX_ENTRIES */
+	unsigned more_mask, n_more;
+	bool more_full;		/* n_more stopped counting at AGG_MAX_MORE */
+	__u64 more_frames;	/* records of those pairs */
 	__u64 records;
 	__u64 first_ts, last_ts;
 	__u64 hangs[VNO_HANG__MAX];
+	__u64 hangs_untold;	/* counted in hangs[] but not diagnosed (report's cap) */
 };
 
 struct agg *agg__new(void);
 void agg__free(struct agg *a);
-/* 0, or -ENOMEM (the record is then not counted). */
+/* 0, or -ENOMEM (the record is then not counted). A record of a pair past
+ * AGG_MAX_ENTRIES counts in records and more_frames only. */
 int agg__add(struct agg *a, const struct vno_event *ev);
 
 /* Count the anomaly rules (bit per enum anomaly_id) a record tripped. */

@@ -14,69 +14,92 @@
 #include "decode.h"
 #include "json.h"
 #include "pipeline.h"
+#include "print.h"
 #include "probe.h"
+#include "report.h"
 #include "session.h"
 
 struct report_ctx {
 	struct pipeline pipe;
 	struct pipeline_opts po;
 	struct vno_session sess;
+	const char *path;
 	bool started, json;
 	int err;
+	unsigned max_hangs;
+	unsigned long long hangs;	/* hang notes and watchdog records seen */
 	long long lost, unmatched;
 	double duration_s;
 };
 
-static void print_header(struct report_ctx *rc, const char *path)
+static void print_header(struct report_ctx *rc)
 {
 	const struct vno_session *s = &rc->sess;
+	FILE *out = rc->po.out;
+	char t[TERM_STR_LEN(sizeof(s->cmdline))];
 
 	if (rc->json) {
-		printf("{\"type\":\"capture\",\"file\":");
-		json_str(stdout, path);
-		printf(",\"kernel\":");
-		json_str(stdout, s->kernel);
-		printf(",\"tool\":");
-		json_str(stdout, s->tool);
-		printf(",\"cmdline\":");
-		json_str(stdout, s->cmdline);
-		printf(",\"hooks\":{");
+		fprintf(out, "{\"type\":\"capture\",\"file\":");
+		json_str(out, rc->path);
+		fprintf(out, ",\"kernel\":");
+		json_str(out, s->kernel);
+		fprintf(out, ",\"tool\":");
+		json_str(out, s->tool);
+		fprintf(out, ",\"cmdline\":");
+		json_str(out, s->cmdline);
+		fprintf(out, ",\"hooks\":{");
 		for (int h = 0; h < VNO_HOP__MAX; h++) {
-			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
-			json_str(stdout, s->hooks[h]);
+			fprintf(out, "%s\"%s\":", h ? "," : "", vno_hop_name(h));
+			json_str(out, s->hooks[h]);
 		}
-		printf("},\"interfaces\":%zu}\n", s->n_ifaces);
+		fprintf(out, "},\"interfaces\":%zu}\n", s->n_ifaces);
 		return;
 	}
-	printf("capture %s\n  recorded by %s on kernel %s\n  command: %s\n", path,
-	       s->tool[0] ? s->tool : "?", s->kernel[0] ? s->kernel : "?",
-	       s->cmdline[0] ? s->cmdline : "?");
+	/* One call per string: term_str() writes into the one buffer. */
+	fprintf(out, "capture %s\n", term_str(t, sizeof(t), rc->path));
+	fprintf(out, "  recorded by %s", s->tool[0] ? term_str(t, sizeof(t), s->tool) : "?");
+	fprintf(out, " on kernel %s\n", s->kernel[0] ? term_str(t, sizeof(t), s->kernel) : "?");
+	fprintf(out, "  command: %s\n", s->cmdline[0] ? term_str(t, sizeof(t), s->cmdline) : "?");
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		if (s->hooks[h][0])
-			printf("  %-10s %s\n", vno_hop_name(h), s->hooks[h]);
+			fprintf(out, "  %-10s %s\n", vno_hop_name(h),
+				term_str(t, sizeof(t), s->hooks[h]));
 }
 
 /* The pipeline starts once the session metadata (first in the file) is in:
  * the anomaly rules need its interfaces. */
-static int start(struct report_ctx *rc, const char *path)
+static int start(struct report_ctx *rc)
 {
 	if (rc->started)
 		return rc->err;
 	rc->started = true;
-	print_header(rc, path);
+	print_header(rc);
 	rc->err = pipeline_init(&rc->pipe, &rc->po, rc->sess.ifaces, rc->sess.n_ifaces);
 	return rc->err;
 }
 
-static const char *g_path;
+/* Past max_hangs a hang is counted, not diagnosed: a file of 20 000 hang
+ * notes must not print 20 000 windows. */
+static bool hang_untold(struct report_ctx *rc, int source)
+{
+	if (++rc->hangs <= rc->max_hangs)
+		return false;
+	if (source >= 0 && source < VNO_HANG__MAX)
+		rc->pipe.agg->hangs[source]++;
+	rc->pipe.agg->hangs_untold++;
+	return true;
+}
 
 static int on_frame(const struct vno_event *ev, void *ctx)
 {
 	struct report_ctx *rc = ctx;
 	struct vno_event copy = *ev;
 
-	if (start(rc, g_path))
+	if (start(rc))
 		return rc->err;
+	if (ev->f.hop == VNO_HOP_HANG &&
+	    hang_untold(rc, ev->f.flags & VNO_F_DRIVER ? VNO_HANG_DRIVER : VNO_HANG_WATCHDOG))
+		return 0;
 	pipeline_frame(&rc->pipe, &copy, false);
 	return 0;
 }
@@ -89,6 +112,7 @@ static int on_note(const char *kind, const char *json, void *ctx)
 	long long v;
 
 	if (!strcmp(kind, "drop_reasons")) {
+		/* A table that does not parse keeps the one in use. */
 		drop_reasons_from_json(json);
 		return 0;
 	}
@@ -101,7 +125,7 @@ static int on_note(const char *kind, const char *json, void *ctx)
 	}
 	if (strcmp(kind, "hang"))
 		return 0;
-	if (start(rc, g_path))
+	if (start(rc))
 		return rc->err;
 	/* Diagnosed again from the frames before it, as record did. */
 	json_get_str(json, "dev", h.dev, sizeof(h.dev));
@@ -110,6 +134,8 @@ static int on_note(const char *kind, const char *json, void *ctx)
 	h.source = diag_source_parse(src);
 	if (h.source < 0)
 		h.source = VNO_HANG_MANUAL;
+	if (hang_untold(rc, h.source))
+		return 0;
 	if (!json_get_i64(json, "netns", &v))
 		h.netns = v;
 	if (!json_get_i64(json, "ifindex", &v))
@@ -122,6 +148,50 @@ static int on_note(const char *kind, const char *json, void *ctx)
 	return 0;
 }
 
+int report_run(const char *path, int fd, const struct report_opts *o, FILE *out, char *err,
+	       size_t errlen)
+{
+	struct report_ctx rc = {
+		.po = { .out = out, .quiet = !o->frames, .json = o->json, .window = o->window },
+		.path = path, .json = o->json,
+		.max_hangs = o->max_hangs ? o->max_hangs : REPORT_HANGS_MAX,
+	};
+	struct capture_stats st = {};
+	int ret, code = 0;
+
+	err[0] = '\0';
+	if (fd >= 0)
+		ret = capture_read_fd(fd, &rc.sess, on_frame, on_note, &rc, &st);
+	else
+		ret = capture_read(path, &rc.sess, on_frame, on_note, &rc, &st);
+	if (ret && !rc.started) {
+		if (ret == -ENOENT || ret == -EACCES || ret == -EISDIR)
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		else
+			snprintf(err, errlen, "%s: %s", path, st.error[0] ? st.error : strerror(-ret));
+		session_free(&rc.sess);
+		return 1;
+	}
+	if (!start(&rc))
+		pipeline_summary(&rc.pipe, rc.lost, rc.unmatched, rc.duration_s);
+	pipeline_fini(&rc.pipe);
+	session_free(&rc.sess);
+	if (rc.err) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc.err));
+		code = 1;
+	} else if (ret) {
+		snprintf(err, errlen, "%s: %s (after %llu records)", path,
+			 st.error[0] ? st.error : strerror(-ret), st.frames);
+		code = 1;
+	} else if (st.truncated) {
+		snprintf(err, errlen, "%s is truncated: read %llu records, stopped at offset %llu "
+			 "(%s); the report covers those", path, st.frames, st.stop_offset,
+			 st.error[0] ? st.error : "cut short");
+		code = 3;
+	}
+	return code;
+}
+
 int do_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -131,26 +201,23 @@ int do_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct report_ctx rc = { .po = { .out = stdout, .quiet = true } };
-	struct capture_stats st = {};
-	const char *path;
-	char *end;
+	struct report_opts o = { .json = g_opts.json };
+	char *end, err[2048], t[TERM_STR_LEN(512)];
 	int c, ret;
 
-	rc.json = g_opts.json;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			rc.json = g_opts.json = true;
+			o.json = g_opts.json = true;
 			break;
 		case 'f':
-			rc.po.quiet = false;
+			o.frames = true;
 			break;
 		case 'W':
-			rc.po.window = strtoul(optarg, &end, 10);
-			if (*end || !rc.po.window || rc.po.window > 65536) {
+			o.window = strtoul(optarg, &end, 10);
+			if (*end || !o.window || o.window > 65536) {
 				cmd_error("--window %s: must be a number of frames from 1 to 65536",
 					  optarg);
 				return 2;
@@ -158,15 +225,16 @@ int do_report(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: vnoffload-trace report FILE [--json] [--frames] [--window N]\n"
-			       "  the summary and every hang's diagnosis from a capture file;\n"
-			       "  --frames also prints every frame\n");
+			       "  the summary and every hang's diagnosis from a capture file (the\n"
+			       "  first %d hangs in full, the others counted); --frames also prints\n"
+			       "  every frame\n", REPORT_HANGS_MAX);
 			return 0;
 		case ':':
 			cmd_error("%s needs an argument", argv[optind - 1]);
 			return 2;
 		default:
 			cmd_error("unknown option %s; see vnoffload-trace report --help",
-				  argv[optind - 1]);
+				  term_str(t, sizeof(t), argv[optind - 1]));
 			return 2;
 		}
 	}
@@ -174,35 +242,8 @@ int do_report(int argc, char **argv)
 		cmd_error("report takes one capture file: vnoffload-trace report FILE");
 		return 2;
 	}
-	path = g_path = argv[optind];
-	rc.po.json = rc.json;
-	ret = capture_read(path, &rc.sess, on_frame, on_note, &rc, &st);
-	if (ret && !rc.started) {
-		if (ret == -ENOENT || ret == -EACCES || ret == -EISDIR)
-			cmd_error("cannot read %s: %s", path, strerror(-ret));
-		else
-			cmd_error("%s: %s", path, st.error[0] ? st.error : strerror(-ret));
-		session_free(&rc.sess);
-		return 1;
-	}
-	if (!start(&rc, path))
-		pipeline_summary(&rc.pipe, rc.lost, rc.unmatched, rc.duration_s);
-	pipeline_fini(&rc.pipe);
-	session_free(&rc.sess);
-	if (rc.err) {
-		cmd_error("%s: %s", path, strerror(-rc.err));
-		return 1;
-	}
-	if (ret) {
-		cmd_error("%s: %s (after %llu records)", path,
-			  st.error[0] ? st.error : strerror(-ret), st.frames);
-		return 1;
-	}
-	if (st.truncated) {
-		cmd_error("%s is truncated: read %llu records, stopped at offset %llu (%s); the "
-			  "report covers those", path, st.frames, st.stop_offset,
-			  st.error[0] ? st.error : "cut short");
-		return 3;
-	}
-	return 0;
+	ret = report_run(argv[optind], -1, &o, stdout, err, sizeof(err));
+	if (err[0])
+		cmd_error("%s", term_str(t, sizeof(t), err));
+	return ret;
 }

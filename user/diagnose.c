@@ -24,6 +24,7 @@
 #include "diagnose.h"
 #include "decode.h"
 #include "json.h"
+#include "print.h"
 
 /* Below this many baseline frames there is nothing to compare against:
  * compare the older half of the window with the newer one instead. */
@@ -231,6 +232,11 @@ struct diag {
 	struct diag_opts o;
 	struct vno_iface *ifs;
 	size_t n_ifs;
+	/* ifindex -> the interfaces with it, in table order (index + 1, 0
+	 * ends): looked up per ingress record, and a capture may list
+	 * thousands of interfaces. */
+	__u32 *if_head, *if_next;
+	unsigned if_mask;
 	struct ddev *devs;
 	unsigned n_devs;
 	unsigned last;	/* index of the last device looked up */
@@ -297,32 +303,71 @@ void diag__free(struct diag *d)
 	free(d->devs);
 	free(d->org);
 	free(d->ifs);
+	free(d->if_head);
+	free(d->if_next);
 	free(d);
+}
+
+static unsigned if_slot(const struct diag *d, __u32 ifindex)
+{
+	return (unsigned)(ifindex * 2654435761u) & d->if_mask;
 }
 
 int diag__set_ifaces(struct diag *d, const struct vno_iface *ifs, size_t n)
 {
 	struct vno_iface *copy = NULL;
+	__u32 *head = NULL, *next = NULL;
+	unsigned slots = 16;
 
-	if (!d || (n && !ifs))
+	if (!d || (n && !ifs) || n > UINT32_MAX / 4)
 		return -EINVAL;
-	if (n) {
+	while (slots < 2 * n)
+		slots <<= 1;
+	head = calloc(slots, sizeof(*head));
+	next = calloc(n ? n : 1, sizeof(*next));
+	if (n)
 		copy = malloc(n * sizeof(*copy));
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, ifs, n * sizeof(*copy));
+	if (!head || !next || (n && !copy)) {
+		free(head);
+		free(next);
+		free(copy);
+		return -ENOMEM;
 	}
+	if (n)
+		memcpy(copy, ifs, n * sizeof(*copy));
 	free(d->ifs);
+	free(d->if_head);
+	free(d->if_next);
 	d->ifs = copy;
 	d->n_ifs = n;
+	d->if_head = head;
+	d->if_next = next;
+	d->if_mask = slots - 1;
+	/* Pushed front from the last: each chain keeps table order. */
+	for (size_t i = n; i-- > 0;) {
+		unsigned h = if_slot(d, copy[i].ifindex);
+
+		next[i] = head[h];
+		head[h] = (__u32)i + 1;
+	}
 	return 0;
 }
 
+/* The first interface in table order that matches, as a scan would find. */
 static const struct vno_iface *find_iface(const struct diag *d, __u32 netns, __u32 ifindex,
 					  const char *name)
 {
 	size_t i;
 
+	if (ifindex && d->if_head) {
+		for (__u32 k = d->if_head[if_slot(d, ifindex)]; k; k = d->if_next[k - 1]) {
+			const struct vno_iface *f = &d->ifs[k - 1];
+
+			if (f->ifindex == ifindex && !(netns && f->netns && f->netns != netns))
+				return f;
+		}
+		return NULL;
+	}
 	for (i = 0; i < d->n_ifs; i++) {
 		const struct vno_iface *f = &d->ifs[i];
 
@@ -964,12 +1009,18 @@ static void make_remedy(struct vno_diagnosis *dg)
 			 s->origin, csum ? "tx off" : "tso off gso off");
 }
 
-static void make_verdict(struct vno_diagnosis *dg, __u32 n_anom)
+static void make_verdict(const struct diag *d, struct vno_diagnosis *dg, __u32 n_anom,
+			 bool tracked)
 {
 	const struct diag_suspect *s = &dg->suspects[0];
 	const char *dev = dg->hang.dev[0] ? dg->hang.dev : "the device";
 
-	if (!dg->n_frames) {
+	if (!tracked && d->devs_full) {
+		/* Not "idle": past the cap its frames were never kept. */
+		snprintf(dg->verdict, sizeof(dg->verdict),
+			 "no flight recorder for %s: frames were seen on more than %u devices and "
+			 "only the first %u keep one", dev, d->o.max_devs, d->o.max_devs);
+	} else if (!dg->n_frames) {
 		snprintf(dg->verdict, sizeof(dg->verdict),
 			 "no frames were recorded on %s before the hang (not watched, or idle): "
 			 "nothing to diagnose", dev);
@@ -1057,7 +1108,7 @@ int diag__hang(struct diag *d, const struct vno_hang *h, struct vno_diagnosis *o
 		out->baseline_total = v->base_total;
 	}
 	make_remedy(out);
-	make_verdict(out, n_anom);
+	make_verdict(d, out, n_anom, v != NULL);
 	return 0;
 }
 
@@ -1100,7 +1151,8 @@ static void print_frame_row(FILE *out, const struct vno_diagnosis *dg,
 			    const struct diag_frame *df, __u64 ref)
 {
 	const struct vno_frame *f = &df->ev.f;
-	char gso[64], csum[32], origin[40], anom[256];
+	char gso[64], csum[32], origin[TERM_STR_LEN(VNO_IFNAMSIZ) + 16], anom[256];
+	char name[TERM_STR_LEN(VNO_IFNAMSIZ)], raw[VNO_IFNAMSIZ];
 	const char *done = "-";
 
 	vno_gso_type_str(f->gso_type, "|", gso, sizeof(gso));
@@ -1108,10 +1160,11 @@ static void print_frame_row(FILE *out, const struct vno_diagnosis *dg,
 		snprintf(csum, sizeof(csum), "partial %u+%u", f->csum_start, f->csum_offset);
 	else
 		snprintf(csum, sizeof(csum), "%s", vno_csum_name(f->ip_summed));
-	if (df->origin[0])
-		snprintf(origin, sizeof(origin), "%.*s(%s)", VNO_IFNAMSIZ - 1, df->origin,
+	if (df->origin[0]) {
+		snprintf(raw, sizeof(raw), "%.*s", VNO_IFNAMSIZ - 1, df->origin);
+		snprintf(origin, sizeof(origin), "%s(%s)", term_str(name, sizeof(name), raw),
 			 vno_hop_name(df->origin_hop));
-	else
+	} else
 		snprintf(origin, sizeof(origin), "-");
 	if (f->hop == VNO_HOP_XMIT && dg->completions_known)
 		done = df->completed ? "yes" : "NO";
@@ -1123,6 +1176,9 @@ static void print_frame_row(FILE *out, const struct vno_diagnosis *dg,
 
 void diag_print(FILE *out, const struct vno_diagnosis *dg)
 {
+	/* Every string here may come from a capture: through term_str(). */
+	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], t[TERM_STR_LEN(sizeof(dg->remedy))];
+	char raw[VNO_IFNAMSIZ];
 	size_t i, first;
 	__u64 ref;
 	bool any = false;
@@ -1130,18 +1186,19 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 
 	if (!out || !dg)
 		return;
-	fprintf(out, "HANG %s", dg->hang.dev[0] ? dg->hang.dev : "?");
+	snprintf(raw, sizeof(raw), "%.*s", VNO_IFNAMSIZ - 1, dg->hang.dev);
+	fprintf(out, "HANG %s", raw[0] ? term_str(dev, sizeof(dev), raw) : "?");
 	if (dg->driver[0])
-		fprintf(out, " (%s)", dg->driver);
+		fprintf(out, " (%s)", term_str(t, sizeof(t), dg->driver));
 	if (dg->hang.queue >= 0)
 		fprintf(out, " queue %d", dg->hang.queue);
 	fprintf(out, ", source %s", diag_source_name(dg->hang.source));
 	if (dg->hang.ts_ns)
 		fprintf(out, ", at %.6f s", (double)dg->hang.ts_ns / 1e9);
 	fputc('\n', out);
+	/* At most about 200 columns; term_str marks a cut with "…". */
 	if (dg->hang.detail[0])
-		fprintf(out, "  %.200s%s\n", dg->hang.detail,
-			strlen(dg->hang.detail) > 200 ? "…" : "");
+		fprintf(out, "  %s\n", term_str(t, 204, dg->hang.detail));
 	fprintf(out, "  window: %zu frames, %u super-frames", dg->n_frames, dg->super_frames);
 	if (dg->completions_known)
 		fprintf(out, ", %u never completed", dg->in_flight);
@@ -1177,17 +1234,20 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 			const struct diag_suspect *x = &dg->suspects[s];
 
 			fprintf(out, "    %d. %s=%s  lift %.1f  %u/%u vs %" PRIu64 "/%" PRIu64, s + 1,
-				diag_attr_name(x->attr), x->value, x->lift, x->window_count,
+				diag_attr_name(x->attr), term_str(t, sizeof(t), x->value), x->lift,
+				x->window_count,
 				x->window_total, (uint64_t)x->baseline_count,
 				(uint64_t)x->baseline_total);
-			if (x->origin[0])
-				fprintf(out, "  mostly from %.*s", VNO_IFNAMSIZ - 1, x->origin);
+			if (x->origin[0]) {
+				snprintf(raw, sizeof(raw), "%.*s", VNO_IFNAMSIZ - 1, x->origin);
+				fprintf(out, "  mostly from %s", term_str(dev, sizeof(dev), raw));
+			}
 			fputc('\n', out);
 		}
 	}
 	if (dg->remedy[0])
-		fprintf(out, "  remedy: %s\n", dg->remedy);
-	fprintf(out, "  verdict: %s\n", dg->verdict);
+		fprintf(out, "  remedy: %s\n", term_str(t, sizeof(t), dg->remedy));
+	fprintf(out, "  verdict: %s\n", term_str(t, sizeof(t), dg->verdict));
 }
 
 static void json_frame_obj(FILE *out, const struct vno_diagnosis *dg, const struct diag_frame *df)

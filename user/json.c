@@ -11,18 +11,71 @@
 
 const char *(*vno_drop_reason_name)(unsigned reason);
 
-/* @n bytes of @s escaped for a JSON string (at most six bytes each). */
+size_t utf8_char_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0], k, min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		k = 2, min = 0x80, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		k = 3, min = 0x800, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		k = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0; /* a continuation byte, C0/C1 (overlong) or F5+ */
+	if (n < k)
+		return 0;
+	for (unsigned i = 1; i < k; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	/* Overlong forms, UTF-16 surrogates and beyond U+10FFFF (RFC 3629 3). */
+	if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return k;
+}
+
+bool utf8_is_c1(const unsigned char *p, size_t k)
+{
+	/* U+0080..U+009F: 8-bit controls (0x9B is CSI to some terminals). */
+	return k == 2 && p[0] == 0xC2 && p[1] <= 0x9F;
+}
+
+/* @n bytes of @s escaped for a JSON string (at most six bytes each).
+ * Controls, DEL and the C1 controls become \u00XX escapes, so no line
+ * holds a raw control byte; bytes that are not UTF-8 (a JSON text must
+ * be) become the text \xNN, as on the terminal. */
 static void sb_json_body(struct sbuf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+	size_t k;
 
 	while (p < end) {
 		/* The plain bytes in one go. */
-		for (run = p; p < end && *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+		for (run = p; p < end && *p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\'; p++)
 			;
 		sb_mem(b, (const char *)run, (size_t)(p - run));
 		if (p == end)
 			break;
+		if (*p >= 0x80) {
+			k = utf8_char_len(p, (size_t)(end - p));
+			if (!k) {
+				sb_str(b, "\\\\x");
+				sb_hex(b, *p, 2);
+				p++;
+			} else if (utf8_is_c1(p, k)) {
+				sb_str(b, "\\u00");
+				sb_hex(b, p[1], 2);
+				p += k;
+			} else {
+				sb_mem(b, (const char *)p, k);
+				p += k;
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"': sb_str(b, "\\\""); break;
 		case '\\': sb_str(b, "\\\\"); break;
@@ -55,6 +108,10 @@ void json_str(FILE *out, const char *s)
 		struct sbuf b = SBUF_INIT(chunk);
 
 		k = n - i < 64 ? n - i : 64;
+		/* Never split a UTF-8 character between two chunks: its
+		 * halves would each read as invalid. */
+		while (k < n - i && k > 60 && ((unsigned char)s[i + k] & 0xC0) == 0x80)
+			k--;
 		sb_json_body(&b, s + i, k);
 		fwrite(b.p, 1, b.len, out);
 	}
@@ -297,26 +354,65 @@ int json_get_i64(const char *json, const char *key, long long *out)
 	return end == v || errno ? -EINVAL : 0;
 }
 
+static int hexdig(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
 int json_get_str(const char *json, const char *key, char *buf, size_t len)
 {
 	const char *v = json_find(json, key);
 	size_t o = 0;
+	bool full = false;
 
 	if (!v || *v != '"' || !len)
 		return -ENOENT;
 	for (v++; *v && *v != '"'; v++) {
-		char c = *v;
+		char u[4];
+		unsigned cp = 0, k = 1;
+		int i, d;
 
-		if (c == '\\' && v[1]) {
+		u[0] = *v;
+		if (*v == '\\' && v[1]) {
 			v++;
-			c = *v == 'n' ? '\n' : *v == 't' ? '\t' : *v == 'r' ? '\r' : *v;
-			if (*v == 'u') { /* \u00XX from json_str: keep it printable */
-				c = '?';
-				v += strnlen(v, 5) == 5 ? 4 : 0;
+			u[0] = *v == 'n' ? '\n' : *v == 't' ? '\t' : *v == 'r' ? '\r' : *v;
+			if (*v == 'u') {
+				/* The character itself, as UTF-8: whoever prints it
+				 * escapes it for its sink (term_str, json_str). */
+				for (i = 1; i <= 4 && (d = hexdig(v[i])) >= 0; i++)
+					cp = cp << 4 | (unsigned)d;
+				if (i <= 4)
+					return -EINVAL;
+				v += 4;
+				if (cp >= 0xD800 && cp <= 0xDFFF)
+					cp = '?'; /* a lone or paired surrogate: not kept */
+				if (cp < 0x80) {
+					u[0] = (char)cp;
+				} else if (cp < 0x800) {
+					u[0] = (char)(0xC0 | cp >> 6);
+					u[1] = (char)(0x80 | (cp & 0x3F));
+					k = 2;
+				} else {
+					u[0] = (char)(0xE0 | cp >> 12);
+					u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+					u[2] = (char)(0x80 | (cp & 0x3F));
+					k = 3;
+				}
 			}
 		}
-		if (o + 1 < len)
-			buf[o++] = c;
+		/* A NUL would end the string early: keep it visible instead. */
+		if (k == 1 && !u[0])
+			u[0] = '?';
+		/* Cut at the first character that does not fit, not in it. */
+		if (o + k >= len)
+			full = true;
+		if (!full) {
+			memcpy(buf + o, u, k);
+			o += k;
+		}
 	}
 	buf[o] = '\0';
 	return *v == '"' ? 0 : -EINVAL;

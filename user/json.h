@@ -3,12 +3,20 @@
 #ifndef VNO_JSON_H
 #define VNO_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "vno.h"
 
-/* A JSON string literal, quotes included. */
+/* A JSON string literal, quotes included: every string that comes from a
+ * capture or the kernel goes through here (controls, DEL and C1 controls
+ * as \u00XX, bytes that are not UTF-8 as the text \xNN). */
 void json_str(FILE *out, const char *s);
+/* Bytes of the well-formed UTF-8 character at @p (@n bytes left), 0 when
+ * @p starts none (RFC 3629: no overlong forms, surrogates or > U+10FFFF). */
+size_t utf8_char_len(const unsigned char *p, size_t n);
+/* That character (@k bytes) is a C1 control, U+0080..U+009F. */
+bool utf8_is_c1(const unsigned char *p, size_t k);
 /* The fields of one frame, without the surrounding braces. */
 void json_frame_fields(FILE *out, const struct vno_event *ev);
 /* {"type":"frame",…}\n */

@@ -1,20 +1,75 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include "decode.h"
 #include "json.h"
 #include "print.h"
 
+/* Bytes of the character at @p (1 for a byte that starts none) and
+ * whether it must be escaped. */
+static size_t term_char(const unsigned char *p, size_t n, bool *esc)
+{
+	size_t k = utf8_char_len(p, n);
+
+	*esc = !k || *p < 0x20 || *p == 0x7F || utf8_is_c1(p, k);
+	return k ? k : 1;
+}
+
+const char *term_str(char *buf, size_t len, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end;
+	size_t o = 0, n = strlen(s), k, need, i, total = 0;
+	bool esc, cut;
+
+	if (!len)
+		return buf;
+	end = p + n;
+	for (const unsigned char *q = p; q < end; q += k) {
+		k = term_char(q, (size_t)(end - q), &esc);
+		total += esc ? 4 * k : k;
+	}
+	/* Cut short: keep room for the "…" (3 bytes) that says so. */
+	cut = total >= len;
+	for (; p < end; p += k) {
+		k = term_char(p, (size_t)(end - p), &esc);
+		need = esc ? 4 * k : k;
+		if (cut && o + need + 3 >= len) {
+			if (o + 3 < len) {
+				memcpy(buf + o, "\xe2\x80\xa6", 3);
+				o += 3;
+			}
+			break;
+		}
+		for (i = 0; i < k; i++) {
+			if (esc) {
+				buf[o++] = '\\';
+				buf[o++] = 'x';
+				buf[o++] = hex[p[i] >> 4];
+				buf[o++] = hex[p[i] & 15];
+			} else {
+				buf[o++] = (char)p[i];
+			}
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 {
 	const struct vno_frame *f = &ev->f;
-	char gso[128], sa[64], da[64], fl[16];
+	char gso[128], sa[64], da[64], fl[16], name[VNO_IFNAMSIZ + 1];
+	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], rs[TERM_STR_LEN(64)];
 	__u64 t = f->ts_ns >= t0_ns ? f->ts_ns - t0_ns : 0;
 
 	vno_gso_type_str(f->gso_type, "|", gso, sizeof(gso));
-	fprintf(out, "%4" PRIu64 ".%06" PRIu64 " %-12.*s %-10s q%-2u len=%-6u", (uint64_t)(t / 1000000000),
-		(uint64_t)(t % 1000000000 / 1000), VNO_IFNAMSIZ, f->dev, vno_hop_name(f->hop),
-		f->queue, f->len);
+	memcpy(name, f->dev, VNO_IFNAMSIZ);
+	name[VNO_IFNAMSIZ] = '\0';
+	fprintf(out, "%4" PRIu64 ".%06" PRIu64 " %-12s %-10s q%-2u len=%-6u", (uint64_t)(t / 1000000000),
+		(uint64_t)(t % 1000000000 / 1000), term_str(dev, sizeof(dev), name),
+		vno_hop_name(f->hop), f->queue, f->len);
 	if (f->gso_size || f->gso_type)
 		fprintf(out, " gso=%ux%u %s", f->gso_size, f->gso_segs, gso);
 	fprintf(out, " csum=%s", vno_csum_name(f->ip_summed));
@@ -44,7 +99,7 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 		const char *r = vno_drop_reason_name ? vno_drop_reason_name(f->drop_reason) : NULL;
 
 		if (r)
-			fprintf(out, " freed:%s", r);
+			fprintf(out, " freed:%s", term_str(rs, sizeof(rs), r));
 		else
 			fprintf(out, " freed:%u", f->drop_reason);
 	}

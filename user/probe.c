@@ -414,24 +414,35 @@ char *probe_drop_reasons_json(void)
 	return buf;
 }
 
+/* Forget a table built by drop_reasons_from_json() or the BTF loader. */
+static void reasons_free(char **names, unsigned n)
+{
+	for (unsigned i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 int drop_reasons_from_json(const char *json)
 {
 	const char *p = json;
 	char **names = NULL;
 	unsigned n = 0;
+	int err = -EINVAL;
 
-	/* Our own flat {"N":"NAME",…}: numbers and names without escapes. */
+	/* Our own flat {"N":"NAME",…}: numbers and names without escapes.
+	 * The capture is anyone's file: every way out of the loop but the
+	 * end of the text releases what was built so far. */
 	while ((p = strchr(p, '"'))) {
 		char *end, name[64];
 		unsigned long v = strtoul(p + 1, &end, 10);
 		const char *q;
 		size_t l;
 
-		if (*end != '"' || end[1] != ':' || end[2] != '"' || v >= 4096)
-			return -EINVAL;
+		if (end == p + 1 || *end != '"' || end[1] != ':' || end[2] != '"' || v >= 4096)
+			goto fail;
 		q = strchr(end + 3, '"');
 		if (!q)
-			return -EINVAL;
+			goto fail;
 		l = q - (end + 3);
 		if (l >= sizeof(name))
 			l = sizeof(name) - 1;
@@ -448,20 +459,29 @@ int drop_reasons_from_json(const char *json)
 		}
 		free(names[v]);
 		names[v] = strdup(name);
+		if (!names[v])
+			goto nomem;
 		p = q + 1;
 	}
-	for (unsigned i = 0; i < n_reasons; i++)
-		free(reason_names[i]);
-	free(reason_names);
+	reasons_free(reason_names, n_reasons);
 	reason_names = names;
 	n_reasons = n;
 	vno_drop_reason_name = drop_reason_name;
 	return 0;
 nomem:
-	for (unsigned i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return -ENOMEM;
+	err = -ENOMEM;
+fail:
+	reasons_free(names, n);
+	return err;
+}
+
+void drop_reasons_free(void)
+{
+	reasons_free(reason_names, n_reasons);
+	reason_names = NULL;
+	n_reasons = 0;
+	if (vno_drop_reason_name == drop_reason_name)
+		vno_drop_reason_name = NULL;
 }
 
 bool probe_func_btf(const char *name, char *module, size_t len)

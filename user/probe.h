@@ -57,8 +57,11 @@ void probe_load_drop_reasons(void);
 /* The running kernel's drop reasons as {"N":"NAME",…} (malloc'd), for
  * capture files: numbers differ between kernels. */
 char *probe_drop_reasons_json(void);
-/* Use the drop reasons of a capture's kernel instead. 0 or -EINVAL. */
+/* Use the drop reasons of a capture's kernel instead. 0, or -EINVAL /
+ * -ENOMEM with the table in use left as it was. */
 int drop_reasons_from_json(const char *json);
+/* Forget the table in use (either kind). */
+void drop_reasons_free(void);
 
 /* Silence libbpf while a probe that may fail runs. */
 void probe_quiet(bool on);

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Seed corpus for fuzz_capture: small captures made by the real writer
- * (plain, gzip, snaplen 0, two sections, cut short) and inputs for the two
- * wrapped modes (0x01 session JSON, 0x02 EPB data and options).
+ * Seed corpora of the fuzz targets, one folder each under DIR:
+ *   corpus-capture  small captures made by the real writer (plain, gzip,
+ *                   snaplen 0, two sections, cut short) and inputs for the
+ *                   two wrapped modes (0x01 session JSON, 0x02 EPB data)
+ *   corpus-report   those captures, a crafted one with escapes, and 0x03
+ *                   programs that build thousands of devices and hangs
+ *   corpus-notes    drop-reason tables, hang and summary notes, sessions
+ *   corpus-kmsg     hang lines of each built-in kind, a --hang-pattern
+ *   corpus-opts     record and export command lines, NUL-separated
  * Usage: gen_corpus DIR
  */
 #include <errno.h>
@@ -15,6 +21,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "craft.h"
 
 static const char *dir;
 
@@ -103,6 +110,86 @@ static void put(const char *name, const void *d, size_t n)
 	}
 }
 
+static void put_str(const char *name, const char *s)
+{
+	put(name, s, strlen(s));
+}
+
+/* A NUL-separated argument list from a literal with embedded \0s. */
+#define put_args(name, lit) put(name, lit, sizeof(lit) - 1)
+
+static void report_seeds(void)
+{
+	static const uint8_t devices[] = {
+		0x03, 0, 3, 0, 2, 0, 0xa8, 5, 4, 'e', 'n', 'o', '1', /* xmit on eno1 */
+		1, 0x00, 0x11,	/* 4352 more, each on a device of its own */
+	};
+	/* (Literals are split where a hex escape would swallow a letter.) */
+	static const char hangs[] =
+		"\x03" "\x00\x03\x00\x02\x00\x30\x00\x04" "eno1"	/* gso 48 on eno1 */
+		"\x01\x00\x84"					/* 1024 more there */
+		"\x02\x2a" "{\"dev\":\"eno1\",\"ifindex\":2,\"queue\":0,\"source\":\"kmsg\"}"
+		"\x03\xff\x07";					/* 255 more, a watchdog */
+	static const char notes[] =
+		"\x03" "\x04\x13" "{\"2\":\"NOT\x1b[31mSPEC\"}"
+		"\x00\x05\x01\x02\x00\x00\x00\x06" "ev\x1b[1m"
+		"\x06\x2a" "{\"lost_events\":12,\"duration_s\":3,\"x\":null}"
+		"\x05\x1c" "{\"kernel\":\"6\\u001b[2J\",\"x\":1}";
+	struct craft c = { 0 };
+	struct vno_frame f;
+
+	put("corpus-report/devices.bin", devices, sizeof(devices));
+	put("corpus-report/hangs.bin", hangs, sizeof(hangs) - 1);
+	put("corpus-report/notes.bin", notes, sizeof(notes) - 1);
+	/* A file with a control byte in every string report prints. */
+	cr_header(&c);
+	cr_note(&c, "session", "{\"kernel\":\"6.18\\u001b[31m\",\"tool\":\"t\\n\","
+			      "\"cmdline\":\"r\\u009b2J\",\"hooks\":{\"xmit\":\"h\\u0007\"}}");
+	cr_note(&c, "drop_reasons", "{\"2\":\"NOT\x1b[31mSPECIFIED\nforged\"}");
+	cr_frame_init(&f, "ev\x1b[7m\xff\n", 7, 1000000);
+	f.hop = VNO_HOP_DROP;
+	f.flags = VNO_F_FREED;
+	f.drop_reason = 2;
+	cr_frame(&c, &f);
+	cr_frame_init(&f, "ev\x1b[7m\xff\n", 7, 1001000);
+	cr_frame(&c, &f);
+	cr_note(&c, "hang", "{\"dev\":\"ev\\u001b[7m\",\"ifindex\":7,\"detail\":\"a\\nb\\u001b\"}");
+	cr_note(&c, "end", "{}");
+	put("corpus-report/escapes.pcapng", c.p, c.len);
+	free(c.p);
+}
+
+static void other_seeds(void)
+{
+	put_str("corpus-notes/reasons.json", "{\"0\":\"NOT_SPECIFIED\",\"2\":\"NO_SOCKET\",\"77\":\"X\"}");
+	put_str("corpus-notes/reasons-bad.json", "{\"4000\":\"A\",\"1\":\"B\",\"5000\":\"C\"}");
+	put_str("corpus-notes/hang.json", "{\"dev\":\"eno1\",\"netns\":4026531840,\"ifindex\":2,"
+		"\"queue\":0,\"source\":\"kmsg\",\"ts_ns\":123,\"detail\":\"e1000e \\u001b x\\n\"}");
+	put_str("corpus-notes/summary.json", "{\"lost_events\":10748,\"unmatched_completions\":3,"
+		"\"duration_s\":12.5}");
+	put_str("corpus-notes/session.json", "{\"tool\":\"vnoffload-trace 0.1.0\",\"kernel\":\"6.18\","
+		"\"cmdline\":\"a \\\"b\\\" \\u00e9\",\"hooks\":{\"xmit\":\"tp_btf/x\"},"
+		"\"interfaces\":[{\"name\":\"eno1\",\"ifindex\":2,\"driver\":\"e1000e\",\"up\":true,"
+		"\"offloads\":{\"tso\":\"on\"}}]}");
+	put_str("corpus-kmsg/e1000e.txt", "\x02" "3,1182,512345678,-;e1000e 0000:00:19.0 eno1: "
+		"Detected Hardware Unit Hang:\\x0a  TDH <5c>\n SUBSYSTEM=pci\n");
+	put_str("corpus-kmsg/watchdog.txt", "\x02" "4,1201,520000000,-;NETDEV WATCHDOG: eno1 "
+		"(e1000e): transmit queue 0 timed out\n2,1300,530000000,-;e1000e 0000:00:19.0 eno1: "
+		"NETDEV WATCHDOG: CPU: 3: transmit queue 1 timed out 5000 ms\n");
+	put_str("corpus-kmsg/virtio.txt", "\x02" "3,9,1,-;virtio_net virtio0 eth0: TX timeout on "
+		"queue: 3, sq: output.3\n3,10,2,-;ixgbe 0000:01:00.0 tap0: Detected Tx Unit Hang  "
+		"Tx Queue <2>\n");
+	put_str("corpus-kmsg/pattern.txt", "\x01" "mynic ([a-z0-9]+) stuck q([0-9]+)\n"
+		"6,1,2,-;mynic vnet12 stuck q7\n");
+	put_args("corpus-opts/record.args", "-i\0eno1\0-i\0tap*\0--window\0" "1024\0-d\0" "10s\0-w\0"
+		 "x.pcapng.gz\0--rotate-size\0" "100M\0--rotate-count\0" "3\0--stall-ms\0" "500\0"
+		 "--hang-pattern\0a(b)\0--tc-mode\0clsact\0--attach\0tp\0-b\0" "16M");
+	put_args("corpus-opts/export.args", "--listen\0[::1]:9100\0--hang-dir\0/tmp/h\0--json\0"
+		 "--trigger-after\0" "1.5m\0--snaplen\0" "128");
+	put_args("corpus-opts/values.args", "0.25\0" "512KiB\0" "127.0.0.1:0\0:9100\0" "1e999\0"
+		 "18446744073709551616\0");
+}
+
 static void *slurp(const char *name, size_t *n)
 {
 	char p[512];
@@ -131,9 +218,10 @@ int main(int argc, char **argv)
 		"[{\"name\":\"eno1\",\"netns\":4026531840,\"ifindex\":2,\"driver\":\"e1000e\","
 		"\"mtu\":1500,\"up\":true,\"gso_max_size\":65536,\"gso_max_segs\":65535,"
 		"\"tso_max_size\":1e3,\"offloads\":{\"sg\":\"on\",\"tso\":\"off\",\"x\":[null,false]}}]}";
-	unsigned char epb[2 + 8 + 12 + 12 + 160];
+	unsigned char epb[2 + 8 + 8 + 12 + 16 + sizeof(struct vno_frame)];
 	size_t la, lb, o = 0;
 	void *a, *b;
+	char p[512];
 	pid_t pid;
 
 	if (argc != 2) {
@@ -142,26 +230,33 @@ int main(int argc, char **argv)
 	}
 	dir = argv[1];
 	mkdir(dir, 0755);
-	capture("plain.pcapng", 4, 64, true);
-	capture("gzip.pcapng.gz", 4, 64, true);
-	capture("meta-only.pcapng", 3, 0, true);
+	for (const char *const *d = (const char *const[]){ "corpus-capture", "corpus-report",
+			"corpus-notes", "corpus-kmsg", "corpus-opts", NULL }; *d; d++) {
+		path(p, sizeof(p), *d);
+		mkdir(p, 0755);
+	}
+	report_seeds();
+	other_seeds();
+	capture("corpus-capture/plain.pcapng", 4, 64, true);
+	capture("corpus-capture/gzip.pcapng.gz", 4, 64, true);
+	capture("corpus-capture/meta-only.pcapng", 3, 0, true);
 	pid = fork();
 	if (!pid)
-		capture("killed.pcapng.gz", 3, 32, false);
+		capture("corpus-capture/killed.pcapng.gz", 3, 32, false);
 	waitpid(pid, NULL, 0);
 
-	a = slurp("plain.pcapng", &la);
-	b = slurp("meta-only.pcapng", &lb);
-	put("cut.pcapng", a, la - 37);
+	a = slurp("corpus-capture/plain.pcapng", &la);
+	b = slurp("corpus-capture/meta-only.pcapng", &lb);
+	put("corpus-capture/cut.pcapng", a, la - 37);
 	{
 		char *ab = malloc(la + lb);
 
 		memcpy(ab, a, la);
 		memcpy(ab + la, b, lb);
-		put("two-sections.pcapng", ab, la + lb);
+		put("corpus-capture/two-sections.pcapng", ab, la + lb);
 		free(ab);
 	}
-	put("session.json", json, sizeof(json) - 1);
+	put("corpus-capture/session.json", json, sizeof(json) - 1);
 
 	/* 0x02: 8 bytes of packet, epb_flags, epb_packetid, a record option */
 	epb[o++] = 0x02;
@@ -178,7 +273,9 @@ int main(int argc, char **argv)
 		memcpy(epb + o, &ev.f, sizeof(ev.f));
 		o += sizeof(ev.f);
 	}
-	put("epb.bin", epb, o);
+	put("corpus-capture/epb.bin", epb, o);
+	put("corpus-report/plain.pcapng", a, la);
+	put("corpus-report/meta-only.pcapng", b, lb);
 	free(a);
 	free(b);
 	return 0;

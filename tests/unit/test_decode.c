@@ -978,9 +978,16 @@ Test(json, str_escapes)
 	cr_assert_str_eq(to_json_str("l1\nl2\r\t"), "\"l1\\nl2\\r\\t\"");
 	cr_assert_str_eq(to_json_str("\x01\x1f"), "\"\\u0001\\u001f\"");
 	cr_assert_str_eq(to_json_str("\b\f"), "\"\\u0008\\u000c\"");
-	/* DEL and UTF-8 need no escaping. */
-	cr_assert_str_eq(to_json_str("\x7f"), "\"\x7f\"");
-	cr_assert_str_eq(to_json_str("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+	/* UTF-8 needs no escaping; DEL and the C1 controls get one all the
+	 * same, so no line carries a raw control byte; bytes that are not
+	 * UTF-8 (a JSON text must be) read as the text \xNN. */
+	cr_assert_str_eq(to_json_str("caf\xc3\xa9 \xf0\x9f\x98\x80"),
+			 "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+	cr_assert_str_eq(to_json_str("\x7f"), "\"\\u007f\"");
+	cr_assert_str_eq(to_json_str("\xc2\x9b"), "\"\\u009b\"");
+	cr_assert_str_eq(to_json_str("a\xff\xc3"), "\"a\\\\xff\\\\xc3\"");
+	cr_assert_str_eq(to_json_str("\xc0\xaf\xed\xa0\x80"),
+			 "\"\\\\xc0\\\\xaf\\\\xed\\\\xa0\\\\x80\"");
 }
 
 Test(json, str_round_trips_through_jq)

@@ -538,6 +538,26 @@ export_stop()
 	EXP_PID=
 }
 
+# prom_start SCRAPE_CONFIGS: a real Prometheus server in $TB_H on
+# 127.0.0.1:9090 (any port will do inside the bed's own namespace) with a 1 s
+# scrape and evaluation interval and the given scrape_configs entries (YAML,
+# indented two spaces); returns once it is ready. Sets PROM (its URL) and
+# PROM_PID; `targets` then puts /api/v1/targets into $TB_TMP/targets.json.
+prom_start()
+{
+	PROM=http://127.0.0.1:9090
+	mkdir -p "$TB_TMP/tsdb"
+	printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n%s\n' \
+		"$1" >"$TB_TMP/prometheus.yml"
+	tb_bg "$TB_H" "$TB_TMP/prometheus.out" prometheus --config.file="$TB_TMP/prometheus.yml" \
+		--storage.tsdb.path="$TB_TMP/tsdb" --web.listen-address=127.0.0.1:9090 --log.level=warn
+	PROM_PID=$TB_BG_PID
+	tb_wait_until 30 _prom_ready ||
+		tb_fatal "prometheus not ready within 30 s: $(tail -c 400 "$TB_TMP/prometheus.out.err")"
+}
+_prom_ready() { [[ $(nscurl -o /dev/null -w '%{http_code}' "$PROM/-/ready" 2>/dev/null) == 200 ]]; }
+targets() { nscurl "$PROM/api/v1/targets" >"$TB_TMP/targets.json" 2>/dev/null; }
+
 # curl inside the bed's host namespace (the exporter listens there).
 nscurl() { ip netns exec "$TB_H" curl -sS --max-time 5 "$@"; }
 # The HTTP status of a request.

@@ -26,31 +26,13 @@ assert_jq "$EXP" 'map(select(.type == "ready"))[0].hooks | (.["tc-egress"] | sta
 	and (.["tc-ingress"] | startswith("none")) and (.xmit | test("/net_dev_start_xmit$"))' \
 	"default export: no TC hops, xmit on its tracepoint"
 
-# Any free port will do inside the bed's own namespace: nothing else is there.
-PROM=http://127.0.0.1:9090
-mkdir -p "$TB_TMP/tsdb"
-cat >"$TB_TMP/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: vnoffload
+prom_start "  - job_name: vnoffload
     static_configs:
-      - targets: ['$TARGET']
-EOF
-tb_bg "$TB_H" "$TB_TMP/prometheus.out" prometheus --config.file="$TB_TMP/prometheus.yml" \
-	--storage.tsdb.path="$TB_TMP/tsdb" --web.listen-address=127.0.0.1:9090 --log.level=warn
-PROM_PID=$TB_BG_PID
+      - targets: ['$TARGET']"
 tb_log "$(prometheus --version 2>&1 | head -1)"
-
-_prom_ready() { [[ $(nscurl -o /dev/null -w '%{http_code}' "$PROM/-/ready" 2>/dev/null) == 200 ]]; }
-tb_wait_until 30 _prom_ready ||
-	tb_fatal "prometheus not ready within 30 s: $(tail -c 400 "$TB_TMP/prometheus.out.err")"
 tb_pass "prometheus is ready on $PROM"
 
 # /api/v1/targets: our one target, once it has been scraped.
-targets() { nscurl "$PROM/api/v1/targets" >"$TB_TMP/targets.json" 2>/dev/null; }
 _target_up()
 {
 	targets && [[ $(jq -r '.data.activeTargets[0].health' "$TB_TMP/targets.json") == up ]]

@@ -137,14 +137,7 @@ assert_eq "$(status -u "prometheus:$PASS" "$URL/metrics")" 200 "  meanwhile the 
 
 # ---- a real Prometheus over TLS with basic authentication --------------------------------
 
-PROM=http://127.0.0.1:9090
-mkdir -p "$TB_TMP/tsdb"
-cat >"$TB_TMP/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: vno-tls
+prom_start "  - job_name: vno-tls
     scheme: https
     tls_config:
       ca_file: $D/server.crt
@@ -161,16 +154,7 @@ scrape_configs:
       username: prometheus
       password: 'not-it'
     static_configs:
-      - targets: ['127.0.0.1:$PORT']
-EOF
-tb_bg "$TB_H" "$TB_TMP/prometheus.out" prometheus --config.file="$TB_TMP/prometheus.yml" \
-	--storage.tsdb.path="$TB_TMP/tsdb" --web.listen-address=127.0.0.1:9090 --log.level=warn
-PROM_PID=$TB_BG_PID
-_prom_ready() { [[ $(nscurl -o /dev/null -w '%{http_code}' "$PROM/-/ready" 2>/dev/null) == 200 ]]; }
-tb_wait_until 30 _prom_ready ||
-	tb_fatal "prometheus not ready within 30 s: $(tail -c 400 "$TB_TMP/prometheus.out.err")"
-
-targets() { nscurl "$PROM/api/v1/targets" >"$TB_TMP/targets.json" 2>/dev/null; }
+      - targets: ['127.0.0.1:$PORT']"
 health() { jq -r --arg j "$1" '.data.activeTargets[] | select(.labels.job == $j) | .health' \
 	"$TB_TMP/targets.json"; }
 _both_scraped() { targets && [[ $(health vno-tls) == up && $(health vno-wrong-password) == down ]]; }

@@ -108,6 +108,20 @@ demo: all
 clean:
 	rm -rf $(OUTPUT) $(SAN_OUTPUT) vnoffload-trace
 
+# ---- man pages: doc/*.scd -> .output/man/*.8 (scdoc) -----------------------------
+# tests/integration/test_docs.sh checks every option of each command's --help
+# is in its page and every option a page lists is in --help.
+MAN_SRCS := $(wildcard doc/*.scd)
+MAN_PAGES := $(patsubst doc/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
+DEPS += scdoc
+.PHONY: man
+man: $(MAN_PAGES)
+$(OUTPUT)/man/%: doc/%.scd | $(OUTPUT)/man
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc <$< >$@
+$(OUTPUT)/man:
+	$(Q)mkdir -p $@
+
 # ---- install: make install [PREFIX=/usr/local] [DESTDIR=…] -------------------
 # The binary, the systemd unit naming the path it was installed to, an
 # /etc/default example (never over one that exists), bash completion, and
@@ -121,15 +135,19 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 PKGDATA := $(DATADIR)/vnoffload-trace
+MANDIR ?= $(DATADIR)/man
 INSTALL ?= install
 INSTALLED := $(SBINDIR)/vnoffload-trace $(UNITDIR)/vnoffload-trace.service \
 	$(BASHCOMPDIR)/vnoffload-trace $(PKGDATA)/vnoffload-trace.rules.yml \
 	$(PKGDATA)/vnoffload-trace.rules.test.yml $(PKGDATA)/grafana-dashboard.json \
-	$(PKGDATA)/prometheus.yml $(PKGDATA)/web-config.example.yml $(PKGDATA)/default.example
+	$(PKGDATA)/prometheus.yml $(PKGDATA)/web-config.example.yml $(PKGDATA)/default.example \
+	$(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
 .PHONY: install uninstall
 
-install: vnoffload-trace
+install: vnoffload-trace man
 	$(INSTALL) -D -m 0755 vnoffload-trace $(DESTDIR)$(SBINDIR)/vnoffload-trace
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PKGDATA) $(DESTDIR)$(BASHCOMPDIR)
 	sed 's|/usr/local/sbin/vnoffload-trace|$(SBINDIR)/vnoffload-trace|g' \
 		contrib/vnoffload-trace.service >$(DESTDIR)$(UNITDIR)/vnoffload-trace.service

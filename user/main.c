@@ -18,12 +18,29 @@ static const struct cmd {
 	{},
 };
 
+/* `help` alone: the commands; `help COMMAND`: that command's --help. */
 int do_help(int argc, char **argv)
 {
-	printf("usage: vnoffload-trace [-v]... [--json] COMMAND [OPTIONS]\n\ncommands:\n");
+	if (argc > 1) {
+		for (const struct cmd *c = cmds; c->name; c++)
+			if (c->fn != do_help && !strcmp(c->name, argv[1])) {
+				char *args[] = { (char *)c->name, "--help", NULL };
+
+				return c->fn(2, args);
+			}
+		cmd_error("help: no command '%s'; see vnoffload-trace help", argv[1]);
+		return 2;
+	}
+	printf("usage: vnoffload-trace [-v]... [--json] COMMAND [OPTIONS]\n"
+	       "       vnoffload-trace --version | --help | help COMMAND\n\n"
+	       "  -v, --verbose  more log (repeatable; libbpf's own from -vv)\n"
+	       "      --json     JSON lines (errors as {\"error\": ...}) in every command\n"
+	       "      --version  the version\n"
+	       "  -h, --help     this text\n\ncommands:\n");
 	for (const struct cmd *c = cmds; c->name; c++)
 		printf("  %-8s %s\n", c->name, c->help);
-	printf("\n'vnoffload-trace COMMAND --help' shows a command's options.\n");
+	printf("\n'vnoffload-trace help COMMAND' (or COMMAND --help) shows a command's options;\n"
+	       "man vnoffload-trace-COMMAND has examples.\n");
 	return 0;
 }
 

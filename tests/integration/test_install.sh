@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # make install / make uninstall:
-# - into a scratch DESTDIR with PREFIX=/usr: every file where it belongs,
-#   with its mode; the unit's ExecStart names the installed binary;
+# - into a scratch DESTDIR with PREFIX=/usr: every file where it belongs
+#   (man pages too), with its mode; the unit's ExecStart names the binary;
 # - into a scratch PREFIX (no DESTDIR, so the paths are real): systemd-analyze
 #   verify accepts the unit, the installed binary runs `doctor`, the bash
 #   completion completes commands, options (from the binary's own --help),
@@ -29,7 +29,12 @@ for f in "755 usr/sbin/vnoffload-trace" "644 usr/lib/systemd/system/vnoffload-tr
 	read -r mode path <<<"$f"
 	assert_eq "$(stat -c %a "$D/$path" 2>/dev/null || echo missing)" "$mode" "installed $path ($mode)"
 done
-assert_eq "$(find "$D" -type f | wc -l)" 10 "nothing else installed"
+for page in "$TB_ROOT"/doc/*.scd; do
+	page=$(basename "$page" .scd)
+	assert_eq "$(stat -c %a "$D/usr/share/man/man8/$page" 2>/dev/null || echo missing)" 644 \
+		"installed usr/share/man/man8/$page (644)"
+done
+assert_eq "$(find "$D" -type f | wc -l)" $((10 + $(ls "$TB_ROOT"/doc/*.scd | wc -l))) "nothing else installed"
 assert_eq "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$D/usr/lib/systemd/system/vnoffload-trace.service")" \
 	/usr/sbin/vnoffload-trace "the unit runs the binary where it was installed"
 

@@ -449,6 +449,9 @@ static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
 		it->ifindex = new_ifindex;
 	}
 	free(all);
+	/* Its carrier is learnt from its own link messages, which come from
+	 * its creation on: the link coming up is not a carrier loss. */
+	it->up = 0;
 	ret = loader_iface_moved(r->l, it->netns, old, it->ifindex);
 	r->gone[i] = 0;
 	iface_event(r, "back", it, old);

@@ -66,6 +66,7 @@ int privdrop_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t 
 
 int privdrop_to(const char *user, uid_t uid, gid_t gid, bool tc, char *err, size_t errlen)
 {
+	capng_flags_t flags;
 	int ret;
 
 	capng_clear(CAPNG_SELECT_BOTH);
@@ -77,8 +78,18 @@ int privdrop_to(const char *user, uid_t uid, gid_t gid, bool tc, char *err, size
 		return -EINVAL;
 	}
 	/* setgroups (USER's own), setgid, setuid with the kept set applied
-	 * across it, then the bounding set emptied to what is kept. */
-	ret = capng_change_id((int)uid, (int)gid, CAPNG_INIT_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
+	 * across it, then the bounding set emptied, which takes CAP_SETPCAP:
+	 * without it (a systemd unit's CapabilityBoundingSet= already bounds
+	 * it) the bounding set stays as it is; nothing is executed anyway. */
+	capng_get_caps_process();
+	flags = CAPNG_INIT_SUPP_GRP;
+	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
+		flags |= CAPNG_CLEAR_BOUNDING;
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_BPF);
+	if (tc)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	ret = capng_change_id((int)uid, (int)gid, flags);
 	if (ret) {
 		int e = errno ? errno : EPERM;
 

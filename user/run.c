@@ -425,11 +425,12 @@ static void iface_event(struct runner *r, const char *event, const struct vno_if
 			it->name, it->ifindex, old_ifindex);
 }
 
-/* An interface named with -i came back: take the new list of interfaces,
- * and the new ifindex in the old one's place everywhere. */
+/* An interface named with -i came back: the new ifindex (and what else
+ * changed) in the old one's place everywhere. The lists are updated in
+ * place, not replaced: export's HTTP thread reads them while it serves. */
 static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
 {
-	struct vno_iface *all = NULL, *it = &r->sel[i];
+	struct vno_iface *all = NULL, *it = &r->sel[i], fresh;
 	const struct vno_iface *now;
 	__u32 old = it->ifindex;
 	size_t nall = 0;
@@ -437,21 +438,20 @@ static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
 
 	if (!ifaces_list(&all, &nall) && (now = ifaces_find(all, nall, r->netns, new_ifindex)) &&
 	    !strcmp(now->name, it->name)) {
-		*it = *now;
-		free(r->all);
-		r->all = all;
-		r->nall = nall;
-		all = NULL;
-		r->pipe.ifaces = r->all;
-		r->pipe.n_ifaces = r->nall;
-		diag__set_ifaces(r->pipe.diag, r->all, r->nall);
+		fresh = *now;
 	} else {
-		it->ifindex = new_ifindex;
+		fresh = *it;
+		fresh.ifindex = new_ifindex;
 	}
 	free(all);
 	/* Its carrier is learnt from its own link messages, which come from
 	 * its creation on: the link coming up is not a carrier loss. */
-	it->up = 0;
+	fresh.up = 0;
+	for (size_t j = 0; j < r->nall; j++)
+		if (r->all[j].ifindex == old && !strcmp(r->all[j].name, it->name))
+			r->all[j] = fresh;
+	*it = fresh;
+	diag__set_ifaces(r->pipe.diag, r->all, r->nall);
 	ret = loader_iface_moved(r->l, it->netns, old, it->ifindex);
 	r->gone[i] = 0;
 	iface_event(r, "back", it, old);

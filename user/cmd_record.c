@@ -277,6 +277,7 @@ static void note_lost(struct capture_sink *cs, struct runner *r, __u64 start, __
 {
 	__u64 cnt[VNO_CNT__MAX], lost, klost;
 	char json[256], comment[128];
+	int e;
 
 	if (!cs->w || cs->err || now < cs->next_note_ns)
 		return;
@@ -297,8 +298,7 @@ static void note_lost(struct capture_sink *cs, struct runner *r, __u64 start, __
 	snprintf(comment, sizeof(comment), "lost so far: %llu events (ring buffer full), %llu "
 		 "kernel-log lines", (unsigned long long)cnt[VNO_CNT_RB_LOST],
 		 (unsigned long long)klost);
-	int e = capture_writer__note(cs->w, "lost", json, comment);
-
+	e = capture_writer__note(cs->w, "lost", json, comment);
 	if (e)
 		cap_failed(cs, e);
 }

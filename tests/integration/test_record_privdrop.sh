@@ -8,6 +8,7 @@
 #                 the exit is clean;
 #   rotate_dir    with rotation, a directory nobody cannot write is refused
 #                 in one sentence;
+#   bad_user      -Z with a user that does not exist: one sentence, exit 2;
 #   force         --force refuses a FIFO (at once, not blocked) and a file of
 #                 another user (left as it was), in one sentence each.
 # Run one case alone: test_record_privdrop.sh CASE.
@@ -119,7 +120,18 @@ case_force()
 	assert_eq "$(stat -c %U "$TB_TMP/theirs.pcapng")" nobody "and keeps its owner"
 }
 
-cases=(drop rotate_dir force)
+case_bad_user()
+{
+	local rc
+	timeout 20 ip netns exec "$A" "$VNO_BIN" record -i v0 -d 5 -Z vno-no-such-user \
+		>/dev/null 2>"$TB_TMP/user.err"
+	rc=$?
+	assert_eq "$rc" 2 "-Z with an unknown user: exit 2, before anything is attached"
+	grep -q -- "-Z vno-no-such-user: no such user" "$TB_TMP/user.err" &&
+		tb_pass "the sentence names the user" || tb_fail "unclear: $(head -c 300 "$TB_TMP/user.err")"
+}
+
+cases=(drop rotate_dir force bad_user)
 (($# > 0)) && cases=("$@")
 for c in "${cases[@]}"; do
 	tb_log "case $c"

@@ -28,7 +28,9 @@ const volatile __u32 cfg_stats = 1;
 const volatile __u32 cfg_shinfo_direct = 1;
 const volatile __u32 cfg_flight_window = 1024;
 const volatile __u32 cfg_n_ifindexes = 0;
-const volatile __u32 cfg_ifindexes[VNO_QUICK_IFS] = {};
+/* Writable (.bss): a watched interface deleted and created again under the
+ * same name gets a new ifindex, which user space puts in its place. */
+volatile __u32 cfg_ifindexes[VNO_QUICK_IFS] = {};
 const volatile __u32 cfg_if_netns[VNO_QUICK_IFS] = {};
 const volatile __u32 cfg_if_slot[VNO_QUICK_IFS] = {};
 

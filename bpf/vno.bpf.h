@@ -130,7 +130,7 @@ extern const volatile __u32 cfg_flight_window; /* frames per device, power of tw
  * devices. 0 entries: devs decides. */
 #define VNO_QUICK_IFS 16
 extern const volatile __u32 cfg_n_ifindexes;
-extern const volatile __u32 cfg_ifindexes[VNO_QUICK_IFS];
+extern volatile __u32 cfg_ifindexes[VNO_QUICK_IFS]; /* .bss: updated when one comes back */
 extern const volatile __u32 cfg_if_netns[VNO_QUICK_IFS];
 extern const volatile __u32 cfg_if_slot[VNO_QUICK_IFS];
 

@@ -1055,19 +1055,62 @@ int capture_rotated_name(const char *path, unsigned idx, char *buf, size_t len)
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * --force overwrites only a regular file of our own: never through a FIFO
+ * (whose open would block until a reader came, and whose reader would get
+ * the capture), a device or a socket, nor a file someone else pre-created
+ * to read what we write into it. Opened without O_TRUNC and non-blocking,
+ * checked, then truncated.
+ */
+static int open_forced(const char *path)
+{
+	struct stat st;
+	int fd, fl;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0) {
+		/* A FIFO with no reader refuses a non-blocking writer. */
+		if (errno == ENXIO)
+			errno = CAPTURE_E_NOT_REGULAR;
+		return -errno;
+	}
+	if (fstat(fd, &st)) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return -(S_ISREG(st.st_mode) ? CAPTURE_E_NOT_OWNER : CAPTURE_E_NOT_REGULAR);
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (ftruncate(fd, 0) || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	/* An overwritten file keeps its mode: ours are 0600. */
+	if ((st.st_mode & 07777) != 0600)
+		fchmod(fd, 0600);
+	return fd;
+}
+
 static int file_start(struct capture_writer *w)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
-	struct stat st;
 	int err;
 
-	flags |= w->o.force ? O_TRUNC : O_EXCL;
-	w->fd = open(w->path, flags, 0600);
-	if (w->fd < 0)
-		return -errno;
-	/* O_TRUNC keeps the mode of the file it overwrites. */
-	if (!fstat(w->fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 07777) != 0600)
-		fchmod(w->fd, 0600);
+	if (w->o.force) {
+		w->fd = open_forced(w->path);
+		if (w->fd < 0) {
+			err = w->fd;
+			w->fd = -1;
+			return err;
+		}
+	} else {
+		w->fd = open(w->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_EXCL, 0600);
+		if (w->fd < 0)
+			return -errno;
+	}
 	w->gz = ends_with(w->base, ".gz");
 	if (w->gz) {
 		if (!w->zlevel && !(w->zlevel = malloc(GZ_LEVEL_BUF)))
@@ -1346,6 +1389,32 @@ int capture_writer__close(struct capture_writer *w)
 const char *capture_writer__path(const struct capture_writer *w)
 {
 	return w ? w->path : NULL;
+}
+
+int capture_writer__chown(struct capture_writer *w, uid_t uid, gid_t gid)
+{
+	if (!w || w->fd < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return fchown(w->fd, uid, gid);
+}
+
+int capture_dir_writable(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	/* The effective ids: after -Z they are the user's. */
+	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS);
 }
 
 /* ---- JSON input: only what the session metadata needs --------------------- */

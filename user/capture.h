@@ -9,6 +9,7 @@
 #define VNO_CAPTURE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include "vno.h"
 #include "session.h"
@@ -69,6 +70,17 @@ int capture_writer__tick(struct capture_writer *w, unsigned long long now_ns);
 int capture_writer__close(struct capture_writer *w);
 /* Name of the file being written (changes on rotation). */
 const char *capture_writer__path(const struct capture_writer *w);
+/* Give the current file to @uid/@gid (-Z with rotation: the user then owns
+ * every file of the set). 0, or -1 with errno. */
+int capture_writer__chown(struct capture_writer *w, uid_t uid, gid_t gid);
+/* Can this process create files where @path goes? 0, or -1 with errno. */
+int capture_dir_writable(const char *path);
+
+/* capture_writer__new() errno with --force: the path is not a regular file
+ * (a FIFO, a device, a socket), or it belongs to another user. Nothing is
+ * written through either. */
+#define CAPTURE_E_NOT_REGULAR ENOTSUP
+#define CAPTURE_E_NOT_OWNER EPERM
 /* Name of file number @idx of a rotated capture: 0 is @path itself, then
  * "x.1.pcapng.gz", "x.2.pcapng.gz" … (the number goes before the extension
  * so the names still open in Wireshark). 0 or -ENAMETOOLONG. */

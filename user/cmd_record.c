@@ -27,7 +27,7 @@ static void usage(FILE *out)
 		"usage: vnoffload-trace record [-i IFACE]... [-d DURATION] [--json] [--all] [-q]\n"
 		"                              [-w FILE [--force] [--rotate-size SIZE]]\n"
 		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
-		"                              [--attach KIND] [hang trigger options]\n"
+		"                              [--attach KIND] [-Z USER] [hang trigger options]\n"
 		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
 		"                         interface of this network namespace)\n"
 		"  -d, --duration D       stop after D (10, 10s, 500ms, 2m); default: Ctrl-C\n"
@@ -46,6 +46,8 @@ static void usage(FILE *out)
 		"      --force            overwrite FILE\n"
 		"      --rotate-size SIZE start FILE.1…, FILE.2… once a file exceeds SIZE (e.g. 100M)\n"
 		"      --rotate-count N   keep at most N files\n"
+		"  -Z, --user USER        once attached and FILE is open, run on as USER with\n"
+		"                         only CAP_BPF (and CAP_NET_ADMIN with the TC hops)\n"
 		"hang triggers (each diagnosis names the frames before the hang):\n"
 		"      --stall-ms MS      frames handed to a queue with no completion for MS\n"
 		"                         (default 1000; 0 = off)\n"
@@ -88,7 +90,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	run_opts_init(&o->run);
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:as:qhw:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "d:as:qhw:", longopts, NULL)) != -1) {
 		int r = run_opt(c, optarg, &o->run, err, errlen);
 
 		if (r < 0)
@@ -178,12 +180,24 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	return 0;
 }
 
-/* The capture file, fed by the pipeline. A write error ends the recording:
- * what was written before it stays readable. */
+/* The capture file, fed by the pipeline. A write error ends the recording
+ * at once, said in one sentence: what was written before it stays
+ * readable. */
 struct capture_sink {
 	struct capture_writer *w;
 	int err;
+	__u64 lost_noted;	/* the lost-event count in the last "lost" note */
+	__u64 next_note_ns;
 };
+
+static void cap_failed(struct capture_sink *cs, int err)
+{
+	if (cs->err)
+		return;
+	cs->err = err;
+	run_stop = 1;
+	cmd_error("writing %s: %s", capture_writer__path(cs->w), strerror(-err));
+}
 
 static int cap_frame(const struct vno_event *ev, void *ctx)
 {
@@ -193,10 +207,8 @@ static int cap_frame(const struct vno_event *ev, void *ctx)
 	if (!cs->w || cs->err || ev->f.hop == VNO_HOP_HANG)
 		return 0;
 	r = capture_writer__frame(cs->w, ev);
-	if (r) {
-		cs->err = r;
-		run_stop = 1;
-	}
+	if (r)
+		cap_failed(cs, r);
 	return 0;
 }
 
@@ -219,10 +231,8 @@ static void cap_note_stream(struct capture_sink *cs, const char *kind, const cha
 	if (len && buf[len - 1] == '\n')
 		buf[len - 1] = '\0';
 	r = capture_writer__note(cs->w, kind, buf, comment);
-	if (r) {
-		cs->err = r;
-		run_stop = 1;
-	}
+	if (r)
+		cap_failed(cs, r);
 	free(buf);
 }
 
@@ -251,6 +261,67 @@ static void summary_json_fn(FILE *f, const void *p)
 	const struct summary_arg *s = p;
 
 	agg_json(f, s->a, s->lost, s->unmatched, s->dur);
+}
+
+/* At most this often the counters are read for a "lost" note. */
+#define LOST_NOTE_NS 500000000ULL
+
+/*
+ * Lost events go into the capture as they happen, not only in the summary
+ * at the end: a "lost" note each time a count grew, at most once per flush
+ * period, so the file of a recorder killed with SIGKILL still counts them
+ * (report takes the last one). Kernel-log lines lost and read errors ride
+ * along.
+ */
+static void note_lost(struct capture_sink *cs, struct runner *r, __u64 start, __u64 now)
+{
+	__u64 cnt[VNO_CNT__MAX], lost, klost;
+	char json[256], comment[128];
+	int e;
+
+	if (!cs->w || cs->err || now < cs->next_note_ns)
+		return;
+	cs->next_note_ns = now + LOST_NOTE_NS;
+	if (loader_counters(r->l, cnt))
+		return;
+	klost = runner_kmsg_lost(r);
+	lost = cnt[VNO_CNT_RB_LOST] + klost + r->kmsg_errors;
+	if (lost == cs->lost_noted)
+		return;
+	cs->lost_noted = lost;
+	snprintf(json, sizeof(json),
+		 "{\"lost_events\":%llu,\"unmatched_completions\":%llu,\"duration_s\":%.3f,"
+		 "\"kmsg_lost\":%llu,\"kmsg_read_errors\":%llu}",
+		 (unsigned long long)cnt[VNO_CNT_RB_LOST],
+		 (unsigned long long)cnt[VNO_CNT_INFLIGHT_FULL], (now - start) / 1e9,
+		 (unsigned long long)klost, (unsigned long long)r->kmsg_errors);
+	snprintf(comment, sizeof(comment), "lost so far: %llu events (ring buffer full), %llu "
+		 "kernel-log lines", (unsigned long long)cnt[VNO_CNT_RB_LOST],
+		 (unsigned long long)klost);
+	e = capture_writer__note(cs->w, "lost", json, comment);
+	if (e)
+		cap_failed(cs, e);
+}
+
+/* The kernel log's own losses, when there were any: the hang trigger it
+ * feeds missed lines. */
+static void print_kmsg_losses(const struct record_opts *o, const struct runner *r)
+{
+	__u64 klost = runner_kmsg_lost(r);
+
+	if (!klost && !r->kmsg_errors)
+		return;
+	if (o->json)
+		printf("{\"type\":\"kmsg\",\"lines_lost\":%llu,\"read_errors\":%llu,"
+		       "\"last_error\":%s%s%s}\n", (unsigned long long)klost,
+		       (unsigned long long)r->kmsg_errors, r->kmsg_last_err ? "\"" : "",
+		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "null",
+		       r->kmsg_last_err ? "\"" : "");
+	else
+		printf("kernel log: %llu lines lost (overwritten before they were read), %llu "
+		       "read errors%s%s\n", (unsigned long long)klost,
+		       (unsigned long long)r->kmsg_errors, r->kmsg_last_err ? "; last: " : "",
+		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "");
 }
 
 static void print_ready(const struct record_opts *o, const struct loader *l,
@@ -342,6 +413,12 @@ int do_record(int argc, char **argv)
 		if (!cs.w) {
 			if (errno == EEXIST)
 				cmd_error("%s exists; add --force to overwrite it", o.write_path);
+			else if (errno == CAPTURE_E_NOT_REGULAR)
+				cmd_error("%s is not a regular file; --force overwrites only a "
+					  "regular file of your own", o.write_path);
+			else if (errno == CAPTURE_E_NOT_OWNER)
+				cmd_error("%s belongs to another user; --force overwrites only a "
+					  "file of your own: remove it first", o.write_path);
 			else
 				cmd_error("cannot write %s: %s", o.write_path, strerror(errno));
 			goto out;
@@ -354,6 +431,25 @@ int do_record(int argc, char **argv)
 		r.pipe.on_frame = cap_frame;
 		r.pipe.on_hang = cap_hang;
 		r.pipe.ctx = &cs;
+	}
+	if (o.run.user) {
+		/* New files of a rotation are created as the user: it owns the
+		 * whole set (a sticky directory lets only the owner remove the
+		 * oldest), and must be able to create them. */
+		if (cs.w && o.rotate_size && capture_writer__chown(cs.w, o.run.uid, o.run.gid)) {
+			cmd_error("-Z %s: giving %s to that user failed: %s", o.run.user,
+				  o.write_path, strerror(errno));
+			goto out;
+		}
+		if (runner_drop_privileges(&r, err, sizeof(err))) {
+			cmd_error("%s", err);
+			goto out;
+		}
+		if (cs.w && o.rotate_size && capture_dir_writable(o.write_path)) {
+			cmd_error("-Z %s: that user cannot create files in the directory of %s, "
+				  "which --rotate-size needs", o.run.user, o.write_path);
+			goto out;
+		}
 	}
 	run_signals();
 
@@ -383,10 +479,12 @@ int do_record(int argc, char **argv)
 			runner_trigger(&r, "--trigger-after");
 		}
 		if (cs.w && !cs.err) {
-			int e2 = capture_writer__tick(cs.w, now);
+			int e2;
 
+			note_lost(&cs, &r, start, now);
+			e2 = cs.err ? 0 : capture_writer__tick(cs.w, now);
 			if (e2)
-				cs.err = e2;
+				cap_failed(&cs, e2);
 		}
 		/* Readers of a pipe or file see each batch as it comes. */
 		fflush(stdout);
@@ -407,17 +505,25 @@ int do_record(int argc, char **argv)
 			 "summary: %llu events lost (ring buffer full)",
 			 (unsigned long long)sarg.lost);
 		cap_note_stream(&cs, "summary", comment, summary_json_fn, &sarg);
-		if (!cs.err)
-			cs.err = capture_writer__close(cs.w);
-		else
+		if (!cs.err) {
+			char path[4096];
+			int e;
+
+			/* The name is the writer's (a rotation's last file). */
+			snprintf(path, sizeof(path), "%s", capture_writer__path(cs.w));
+			e = capture_writer__close(cs.w);
+			if (e) {
+				cs.err = e;
+				cmd_error("writing %s: %s", path, strerror(-e));
+			}
+		} else {
 			capture_writer__close(cs.w);
-		cs.w = NULL;
-		if (cs.err) {
-			cmd_error("writing %s failed: %s; what was written before is readable",
-				  o.write_path, strerror(-cs.err));
-			goto out;
 		}
+		cs.w = NULL;
 	}
+	print_kmsg_losses(&o, &r);
+	if (cs.err)
+		goto out;
 	if (cnt[VNO_CNT_RB_LOST] && !o.json)
 		pr_warn("warning: %llu events were lost because the ring buffer was full; "
 			"try --buffer 64M\n", (unsigned long long)cnt[VNO_CNT_RB_LOST]);

@@ -116,7 +116,9 @@ static int on_note(const char *kind, const char *json, void *ctx)
 		drop_reasons_from_json(json);
 		return 0;
 	}
-	if (!strcmp(kind, "summary")) {
+	/* "lost" notes come while recording (a killed recorder leaves no
+	 * summary); the last one read holds the counts so far. */
+	if (!strcmp(kind, "summary") || !strcmp(kind, "lost")) {
 		json_get_i64(json, "lost_events", &rc->lost);
 		json_get_i64(json, "unmatched_completions", &rc->unmatched);
 		if (!json_get_i64(json, "duration_s", &v))

@@ -441,7 +441,7 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	if (!o->all_ifaces && o->n_ifaces <= VNO_QUICK_IFS) {
 		skel->rodata->cfg_n_ifindexes = o->n_ifaces;
 		for (size_t i = 0; i < o->n_ifaces; i++) {
-			skel->rodata->cfg_ifindexes[i] = o->ifaces[i].ifindex;
+			skel->bss->cfg_ifindexes[i] = o->ifaces[i].ifindex;
 			skel->rodata->cfg_if_netns[i] = o->ifaces[i].netns;
 			skel->rodata->cfg_if_slot[i] = flight_slot(l, i);
 		}
@@ -701,6 +701,95 @@ void loader__close(struct loader *l)
 const char *loader_hook(const struct loader *l, int hop)
 {
 	return hop >= 0 && hop < VNO_HOP__MAX ? l->hooks[hop] : "none";
+}
+
+/* The TC programs on one more direction of @ifindex, the way the others
+ * went (TCX links, or clsact filters). 0 or -errno. */
+static int tc_attach_more(struct loader *l, __u32 ifindex, bool ingress, bool tcx)
+{
+	int fd = bpf_program__fd(ingress ? l->skel->progs.vno_tc_ingress
+					 : l->skel->progs.vno_tc_egress);
+	struct tc_att *t;
+	void *p = realloc(l->tc, (l->n_tc + 1) * sizeof(*l->tc));
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	l->tc = p;
+	t = &l->tc[l->n_tc];
+	t->ifindex = ifindex;
+	t->ingress = ingress;
+	t->link_fd = -1;
+	if (tcx) {
+		ret = bpf_link_create(fd, ifindex, ingress ? VNO_BPF_TCX_INGRESS : VNO_BPF_TCX_EGRESS,
+				      NULL);
+		if (ret < 0)
+			return -errno;
+		t->link_fd = ret;
+	} else {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = VNO_TC_HANDLE, .priority = VNO_TC_PRIO,
+			    .prog_fd = fd);
+
+		ret = bpf_tc_hook_create(&hook);
+		if (ret && ret != -EEXIST)
+			return ret;
+		ret = bpf_tc_attach(&hook, &to);
+		if (ret)
+			return ret;
+	}
+	l->n_tc++;
+	return 0;
+}
+
+int loader_iface_moved(struct loader *l, __u32 netns, __u32 old_ifindex, __u32 new_ifindex)
+{
+	struct vno_dev_key k = { .netns = netns, .ifindex = old_ifindex };
+	struct vno_dev_val v;
+	bool tc = false, tcx = false;
+	int ret = 0;
+
+	if (!l || !l->skel)
+		return -EINVAL;
+	for (unsigned i = 0; i < l->n_fixed; i++)
+		if (l->skel->bss->cfg_ifindexes[i] == old_ifindex &&
+		    l->skel->rodata->cfg_if_netns[i] == netns)
+			l->skel->bss->cfg_ifindexes[i] = new_ifindex;
+	for (unsigned i = 0; i < l->n_slots; i++)
+		if (l->first[i].netns == netns && l->first[i].ifindex == old_ifindex)
+			l->first[i].ifindex = new_ifindex;
+	if (!bpf_map__lookup_elem(l->skel->maps.devs, &k, sizeof(k), &v, sizeof(v), 0)) {
+		bpf_map__delete_elem(l->skel->maps.devs, &k, sizeof(k), 0);
+		k.ifindex = new_ifindex;
+		if (bpf_map__update_elem(l->skel->maps.devs, &k, sizeof(k), &v, sizeof(v), BPF_ANY))
+			ret = -errno;
+	}
+	/* The old device took its TCX links and clsact filters with it: the
+	 * entries are dropped (closing a dead link is harmless) and the
+	 * programs go on the new one the same way. */
+	for (size_t i = 0; i < l->n_tc;) {
+		struct tc_att *t = &l->tc[i];
+
+		if (t->ifindex != old_ifindex) {
+			i++;
+			continue;
+		}
+		tc = true;
+		tcx |= t->link_fd >= 0;
+		if (t->link_fd >= 0)
+			close(t->link_fd);
+		l->tc[i] = l->tc[--l->n_tc];
+	}
+	if (tc) {
+		int r = tc_attach_more(l, new_ifindex, true, tcx);
+
+		if (!r)
+			r = tc_attach_more(l, new_ifindex, false, tcx);
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
 }
 
 int loader_events_map_fd(const struct loader *l)

@@ -60,6 +60,11 @@ struct loader_drv {
 int loader_drivers(const struct loader *l, enum attach_mode mode, const struct loader_drv **out);
 int attach_mode_parse(const char *s, enum attach_mode *m);
 
+/* A watched interface was deleted and created again under the same name:
+ * watch @new_ifindex in @old_ifindex's place (its table entry, flight
+ * recorder slot and TC programs). 0 or -errno. */
+int loader_iface_moved(struct loader *l, __u32 netns, __u32 old_ifindex, __u32 new_ifindex);
+
 /* Every TX queue the BPF side has seen a recorded frame on. *out is malloc'd. */
 struct loader_queue {
 	struct vno_queue_key key;

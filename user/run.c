@@ -5,10 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
+#include <cap-ng.h>
+#include <linux/capability.h>
 #include "decode.h"
+#include "json.h"
 #include "kmsg.h"
 #include "log.h"
+#include "privdrop.h"
 #include "probe.h"
 #include "run.h"
 #include "tcclean.h"
@@ -260,6 +265,12 @@ int run_opt(int c, char *arg, struct run_opts *o, char *err, size_t errlen)
 	switch (c) {
 	case 'i':
 		return push(&o->ifaces, &o->n_ifaces, arg) ?: 1;
+	case 'Z':
+		/* Looked up now: a typo fails before anything is attached. */
+		if (privdrop_lookup(arg, &o->uid, &o->gid, err, errlen))
+			return -EINVAL;
+		o->user = arg;
+		return 1;
 	case RUN_OPT_PATTERN:
 		return push(&o->hang_patterns, &o->n_hang_patterns, arg) ?: 1;
 	case RUN_OPT_TC_MODE:
@@ -325,6 +336,151 @@ int run_opt_end(int argc, char **argv, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* The hops every session needs; the TC ones when asked for, the driver
+ * hooks never (they depend on modules and kernel features, and `doctor`
+ * says why each is absent). */
+static bool hop_expected(int hop, enum tc_mode tc)
+{
+	switch (hop) {
+	case VNO_HOP_RX: case VNO_HOP_XMIT: case VNO_HOP_DONE: case VNO_HOP_DROP:
+	case VNO_HOP_HANG:
+		return true;
+	case VNO_HOP_TC_INGRESS: case VNO_HOP_TC_EGRESS:
+		return tc != TC_OFF;
+	default:
+		return false;
+	}
+}
+
+/* " CAP_X, CAP_Y" for each capability this process lacks of those a
+ * session loads and attaches with; "" when it has them all. */
+static void missing_caps(char *buf, size_t len)
+{
+	static const struct { int cap; const char *name; } caps[] = {
+		{ CAP_BPF, "CAP_BPF" }, { CAP_PERFMON, "CAP_PERFMON" },
+		{ CAP_NET_ADMIN, "CAP_NET_ADMIN" }, { CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
+	};
+	size_t off = 0;
+
+	buf[0] = '\0';
+	capng_get_caps_process();
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]) && off < len; i++)
+		if (!capng_have_capability(CAPNG_EFFECTIVE, caps[i].cap))
+			off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+					caps[i].name);
+}
+
+/*
+ * Nothing attached is an error, not an empty recording: with CAP_BPF alone
+ * every program loads but no tracing one attaches. A hop that could not
+ * attach while others did is said on stderr.
+ */
+static int check_hooks(struct runner *r, const struct run_opts *o, char *err, size_t errlen)
+{
+	char miss[128];
+	int attached = 0;
+
+	for (int h = 0; h < VNO_HOP__MAX; h++)
+		if (strncmp(loader_hook(r->l, h), "none", 4))
+			attached++;
+	missing_caps(miss, sizeof(miss));
+	if (!attached) {
+		snprintf(err, errlen, "nothing could be attached (every hop is \"none\"): tracing "
+				      "programs need CAP_BPF and CAP_PERFMON, TC programs "
+				      "CAP_NET_ADMIN (CAP_SYS_ADMIN before 5.8); missing here: %s; "
+				      "run it as root",
+			 miss[0] ? miss : "none of them, so see `vnoffload-trace doctor`");
+		return -EPERM;
+	}
+	for (int h = 0; h < VNO_HOP__MAX; h++) {
+		const char *hk = loader_hook(r->l, h);
+
+		if (hop_expected(h, o->tc_mode) && !strncmp(hk, "none", 4))
+			pr_warn("warning: the %s hop is not attached (%s)%s%s\n", vno_hop_name(h),
+				hk, miss[0] ? "; missing: " : "", miss);
+	}
+	return 0;
+}
+
+/* Say an interface event: a sentence on stderr, and a JSON line on stdout
+ * in --json mode, where a reader of the stream looks. */
+static void iface_event(struct runner *r, const char *event, const struct vno_iface *it,
+			__u32 old_ifindex)
+{
+	if (r->pipe.o.json) {
+		FILE *out = r->pipe.o.out ? r->pipe.o.out : stdout;
+
+		fprintf(out, "{\"type\":\"iface\",\"event\":\"%s\",\"name\":", event);
+		json_str(out, it->name);
+		fprintf(out, ",\"netns\":%u,\"ifindex\":%u", it->netns, it->ifindex);
+		if (old_ifindex)
+			fprintf(out, ",\"old_ifindex\":%u", old_ifindex);
+		fprintf(out, "}\n");
+		fflush(out);
+	}
+	if (!strcmp(event, "gone"))
+		pr_warn("%s: the interface is gone (ifindex %u); waiting for it to come back\n",
+			it->name, it->ifindex);
+	else
+		pr_warn("%s: the interface is back (ifindex %u, was %u); watching it again\n",
+			it->name, it->ifindex, old_ifindex);
+}
+
+/* An interface named with -i came back: the new ifindex (and what else
+ * changed) in the old one's place everywhere. The lists are updated in
+ * place, not replaced: export's HTTP thread reads them while it serves. */
+static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
+{
+	struct vno_iface *all = NULL, *it = &r->sel[i], fresh;
+	const struct vno_iface *now;
+	__u32 old = it->ifindex;
+	size_t nall = 0;
+	int ret;
+
+	if (!ifaces_list(&all, &nall) && (now = ifaces_find(all, nall, r->netns, new_ifindex)) &&
+	    !strcmp(now->name, it->name)) {
+		fresh = *now;
+	} else {
+		fresh = *it;
+		fresh.ifindex = new_ifindex;
+	}
+	free(all);
+	/* Its carrier is learnt from its own link messages, which come from
+	 * its creation on: the link coming up is not a carrier loss. */
+	fresh.up = 0;
+	for (size_t j = 0; j < r->nall; j++)
+		if (r->all[j].ifindex == old && !strcmp(r->all[j].name, it->name))
+			r->all[j] = fresh;
+	*it = fresh;
+	diag__set_ifaces(r->pipe.diag, r->all, r->nall);
+	ret = loader_iface_moved(r->l, it->netns, old, it->ifindex);
+	r->gone[i] = 0;
+	iface_event(r, "back", it, old);
+	if (ret)
+		pr_warn("warning: %s: watching its new ifindex failed in part: %s\n", it->name,
+			strerror(-ret));
+}
+
+static int on_link(const struct carrier_link *ev, void *ctx)
+{
+	struct runner *r = ctx;
+
+	if (!r->by_name || !r->gone)
+		return 0;
+	for (size_t i = 0; i < r->nsel; i++) {
+		if (ev->gone && !r->gone[i] && r->sel[i].ifindex == ev->ifindex) {
+			r->gone[i] = 1;
+			iface_event(r, "gone", &r->sel[i], 0);
+			return 0;
+		}
+		if (!ev->gone && r->gone[i] && ev->name[0] && !strcmp(r->sel[i].name, ev->name)) {
+			iface_back(r, i, ev->ifindex);
+			return 0;
+		}
+	}
+	return 0;
+}
+
 int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,
 		char *err, size_t errlen)
 {
@@ -375,6 +531,19 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	r->l = loader__open(&lo, err, errlen);
 	if (!r->l)
 		return -errno;
+	ret = check_hooks(r, o, err, errlen);
+	if (ret)
+		return ret;
+	r->by_name = o->n_ifaces > 0;
+	r->gone = calloc(r->nsel ? r->nsel : 1, 1);
+	r->user = o->user;
+	r->uid = o->uid;
+	r->gid = o->gid;
+	r->tc = o->tc_mode != TC_OFF;
+	if (!r->gone) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	r->rb = ring_buffer__new(loader_events_map_fd(r->l), on_sample, r, NULL);
 	if (!r->rb) {
 		ret = -errno;
@@ -396,11 +565,51 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	return 0;
 }
 
+/* A kernel-log read error is counted and said once (the next ones are
+ * in the summary): the hang trigger it feeds is then deaf. */
+static void read_kmsg(struct runner *r)
+{
+	int ret = kmsg_watch__read(r->kw, on_kmsg_line, r);
+
+	if (ret >= 0)
+		return;
+	if (!r->kmsg_errors++)
+		pr_warn("warning: reading the kernel log (/dev/kmsg) failed: %s; counted in the "
+			"summary\n", strerror(-ret));
+	r->kmsg_last_err = -ret;
+}
+
+__u64 runner_kmsg_lost(const struct runner *r)
+{
+	return kmsg_watch__lost(r->kw);
+}
+
+int runner_drop_privileges(struct runner *r, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!r->user || r->dropped)
+		return 0;
+	ret = privdrop_to(r->user, r->uid, r->gid, r->tc, err, errlen);
+	if (!ret)
+		r->dropped = true;
+	return ret;
+}
+
 int runner_poll(struct runner *r, int timeout_ms)
 {
 	__u64 now;
 	int ret;
 
+	if (r->user && !r->dropped) {
+		char err[256];
+
+		ret = runner_drop_privileges(r, err, sizeof(err));
+		if (ret) {
+			pr_warn("%s\n", err);
+			return ret;
+		}
+	}
 	ret = ring_buffer__poll(r->rb, timeout_ms);
 	if (ret < 0 && ret != -EINTR)
 		return ret;
@@ -411,9 +620,9 @@ int runner_poll(struct runner *r, int timeout_ms)
 		return ret;
 	/* Frames first, so a hang's diagnosis sees what came before it. */
 	if (r->kw)
-		kmsg_watch__read(r->kw, on_kmsg_line, r);
+		read_kmsg(r);
 	if (r->cw)
-		carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, r);
+		carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, on_link, r);
 	now = mono_now_ns();
 	if (now >= r->next_stall) {
 		check_stalls(r);
@@ -426,7 +635,7 @@ void runner_drain(struct runner *r)
 {
 	ring_buffer__consume(r->rb);
 	if (r->kw)
-		kmsg_watch__read(r->kw, on_kmsg_line, r);
+		read_kmsg(r);
 }
 
 void runner_close(struct runner *r)
@@ -439,5 +648,6 @@ void runner_close(struct runner *r)
 	pipeline_fini(&r->pipe);
 	free(r->all);
 	free(r->sel);
+	free(r->gone);
 	memset(r, 0, sizeof(*r));
 }

@@ -9,6 +9,7 @@
 #define VNO_RUN_H
 
 #include <signal.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include "loader.h"
 #include "pipeline.h"
@@ -22,13 +23,17 @@ enum {
 	RUN_OPT_PATTERN,
 };
 
+/* The short options the shared long ones have (getopt's optstring). */
+#define RUN_SHORTOPTS "i:Z:"
+
 #define RUN_LONGOPTS                                                          \
 	{ "interface", required_argument, NULL, 'i' },                        \
 	{ "tc-mode", required_argument, NULL, RUN_OPT_TC_MODE },              \
 	{ "attach", required_argument, NULL, RUN_OPT_ATTACH },                \
 	{ "stall-ms", required_argument, NULL, RUN_OPT_STALL },               \
 	{ "window", required_argument, NULL, RUN_OPT_WINDOW },                \
-	{ "hang-pattern", required_argument, NULL, RUN_OPT_PATTERN }
+	{ "hang-pattern", required_argument, NULL, RUN_OPT_PATTERN },         \
+	{ "user", required_argument, NULL, 'Z' }
 
 struct run_opts {
 	char **ifaces;		/* patterns; none = every interface of the netns */
@@ -43,6 +48,9 @@ struct run_opts {
 	char **hang_patterns;
 	int n_hang_patterns;
 	bool no_events;		/* export: aggregates and flight recorder only */
+	const char *user;	/* -Z: run on as this user once attached */
+	uid_t uid;
+	gid_t gid;
 };
 
 struct kmsg_watch;
@@ -67,6 +75,20 @@ struct runner {
 		__u64 first_pending_ns;
 	} fired[64];
 	unsigned n_fired;
+	/* Interfaces named with -i: a watched one deleted is "gone" until an
+	 * interface of the same name appears again (its new ifindex is then
+	 * watched). By position in sel. */
+	bool by_name;
+	unsigned char *gone;
+	/* The kernel log: read errors (not EAGAIN/EPIPE), and the last one. */
+	__u64 kmsg_errors;
+	int kmsg_last_err;
+	/* -Z */
+	const char *user;
+	uid_t uid;
+	gid_t gid;
+	bool tc;
+	bool dropped;
 };
 
 void run_opts_init(struct run_opts *o);
@@ -88,6 +110,13 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 int runner_poll(struct runner *r, int timeout_ms);
 /* Diagnose every watched device now (SIGUSR1, --trigger-after). */
 void runner_trigger(struct runner *r, const char *why);
+/* -Z: switch to the user now (after the capture file is open), keeping
+ * only what the session still needs (privdrop.c). 0 when there is no -Z;
+ * else 0 or -errno with one sentence in err. runner_poll() does it on its
+ * first turn when the command did not. */
+int runner_drop_privileges(struct runner *r, char *err, size_t errlen);
+/* Kernel-log lines overwritten before they were read, and read errors. */
+__u64 runner_kmsg_lost(const struct runner *r);
 /* Read what is still queued (at the end). */
 void runner_drain(struct runner *r);
 void runner_close(struct runner *r);

@@ -32,10 +32,19 @@ bool stall_applies(const struct vno_iface *dev);
 struct carrier_watch;
 struct carrier_watch *carrier_watch__open(void);
 int carrier_watch__fd(const struct carrier_watch *w);
-/* Read pending link messages; for each watched ifindex whose carrier went
- * down, fill @h (source carrier) and call @fn. */
+/* A link message: an interface created or changed, or deleted (gone). */
+struct carrier_link {
+	bool gone;
+	__u32 ifindex;
+	unsigned flags;			/* IFF_* */
+	char name[VNO_IFNAMSIZ];	/* "" when the message had none */
+};
+/* Read pending link messages: @link_fn (may be NULL) sees each; for each
+ * watched ifindex (any value) whose carrier went down, fill @h (source
+ * carrier) and call @fn. */
 int carrier_watch__read(struct carrier_watch *w, const struct vno_iface *ifs, size_t n,
-			int (*fn)(const struct vno_hang *h, void *ctx), void *ctx);
+			int (*fn)(const struct vno_hang *h, void *ctx),
+			int (*link_fn)(const struct carrier_link *ev, void *ctx), void *ctx);
 void carrier_watch__free(struct carrier_watch *w);
 
 #endif

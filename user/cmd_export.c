@@ -54,6 +54,7 @@ static void usage(FILE *out)
 		"                              [--web.config.file FILE]\n"
 		"                              [--hang-dir DIR] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--window N] [--tc-mode MODE]\n"
+		"                              [--attach KIND] [-Z USER]\n"
 		"Serve Prometheus metrics from in-kernel aggregates at http(s)://ADDR:PORT/metrics.\n"
 		"      --listen ADDR:PORT  where to listen (default %s:%d; :PORT = every\n"
 		"                          address, [V6ADDR]:PORT for IPv6, port 0 = any free)\n"
@@ -66,6 +67,8 @@ static void usage(FILE *out)
 		"      --tc-mode MODE      add the TC hops: auto (tcx where the kernel has it),\n"
 		"                          tcx or clsact; default off (they double the cost)\n"
 		"      --attach KIND       driver hooks: auto, fentry, kprobe or tp\n"
+		"  -Z, --user USER         once attached and listening, run on as USER with only\n"
+		"                          CAP_BPF (and CAP_NET_ADMIN with the TC hops)\n"
 		"hang triggers (each diagnosis is printed; see record --help):\n"
 		"      --hang-dir DIR      also write each hang's frames and diagnosis to\n"
 		"                          DIR/hang-DEV-TIME.pcapng.gz\n"
@@ -141,7 +144,7 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 	o->port = PROM_DEFAULT_PORT;
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "h", longopts, NULL)) != -1) {
 		r = run_opt(c, optarg, &o->run, err, errlen);
 		if (r < 0)
 			return r;

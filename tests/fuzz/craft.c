@@ -107,16 +107,9 @@ int main(int argc, char **argv)
 		 * \u escapes, a note's raw bytes as they are. */
 		session(&c, "6.18\\u001b[31mRED", "record\\n\\u001b]0;title\\u0007 -i x",
 			"e\\u001b[2J", "tp\\u001b[1mhook");
-		cr_note(&c, "drop_reasons", "{\"2\":\"NOT\x1b[31mSPECIFIED\nforged line\"}");
-		cr_frame_init(&f, "ev\x1b[7mil\n", 7, 1000000);
-		f.hop = VNO_HOP_DROP;
-		f.flags = VNO_F_FREED;
-		f.drop_reason = 2;
-		cr_frame(&c, &f);
-		cr_frame_init(&f, "ev\x1b[7mil\n", 7, 1001000);
-		cr_frame(&c, &f);
-		cr_note(&c, "hang", "{\"dev\":\"ev\\u001b[7mil\\n\",\"ifindex\":7,\"queue\":0,"
-				    "\"source\":\"kmsg\",\"detail\":\"NETDEV \\u001b[31mWATCHDOG\\nforged\"}");
+		cr_escaped_frames(&c, "ev\x1b[7mil\n", "{\"2\":\"NOT\x1b[31mSPECIFIED\nforged line\"}",
+				  "{\"dev\":\"ev\\u001b[7mil\\n\",\"ifindex\":7,\"queue\":0,"
+				  "\"source\":\"kmsg\",\"detail\":\"NETDEV \\u001b[31mWATCHDOG\\nforged\"}");
 	} else {
 		fprintf(stderr, "usage: craft devices|reasons|hangs|ifaces N FILE | craft escapes FILE\n");
 		return 2;

@@ -158,4 +158,23 @@ static inline void cr_frame_init(struct vno_frame *f, const char *dev, uint32_t 
 	f->pkt_id = ts_ns * 2654435761u;
 }
 
+/* A drop-reason table, a dropped and a sent frame on @dev (ifindex 7) and a
+ * hang note: the strings report prints, with whatever bytes the caller put
+ * in them (the escaping tests and seeds). */
+static inline void cr_escaped_frames(struct craft *c, const char *dev, const char *reasons_json,
+				     const char *hang_json)
+{
+	struct vno_frame f;
+
+	cr_note(c, "drop_reasons", reasons_json);
+	cr_frame_init(&f, dev, 7, 1000000);
+	f.hop = VNO_HOP_DROP;
+	f.flags = VNO_F_FREED;
+	f.drop_reason = 2;
+	cr_frame(c, &f);
+	cr_frame_init(&f, dev, 7, 1001000);
+	cr_frame(c, &f);
+	cr_note(c, "hang", hang_json);
+}
+
 #endif

@@ -136,7 +136,6 @@ static void report_seeds(void)
 		"\x06\x2a" "{\"lost_events\":12,\"duration_s\":3,\"x\":null}"
 		"\x05\x1c" "{\"kernel\":\"6\\u001b[2J\",\"x\":1}";
 	struct craft c = { 0 };
-	struct vno_frame f;
 
 	put("corpus-report/devices.bin", devices, sizeof(devices));
 	put("corpus-report/hangs.bin", hangs, sizeof(hangs) - 1);
@@ -145,15 +144,8 @@ static void report_seeds(void)
 	cr_header(&c);
 	cr_note(&c, "session", "{\"kernel\":\"6.18\\u001b[31m\",\"tool\":\"t\\n\","
 			      "\"cmdline\":\"r\\u009b2J\",\"hooks\":{\"xmit\":\"h\\u0007\"}}");
-	cr_note(&c, "drop_reasons", "{\"2\":\"NOT\x1b[31mSPECIFIED\nforged\"}");
-	cr_frame_init(&f, "ev\x1b[7m\xff\n", 7, 1000000);
-	f.hop = VNO_HOP_DROP;
-	f.flags = VNO_F_FREED;
-	f.drop_reason = 2;
-	cr_frame(&c, &f);
-	cr_frame_init(&f, "ev\x1b[7m\xff\n", 7, 1001000);
-	cr_frame(&c, &f);
-	cr_note(&c, "hang", "{\"dev\":\"ev\\u001b[7m\",\"ifindex\":7,\"detail\":\"a\\nb\\u001b\"}");
+	cr_escaped_frames(&c, "ev\x1b[7m\xff\n", "{\"2\":\"NOT\x1b[31mSPECIFIED\nforged\"}",
+			  "{\"dev\":\"ev\\u001b[7m\",\"ifindex\":7,\"detail\":\"a\\nb\\u001b\"}");
 	cr_note(&c, "end", "{}");
 	put("corpus-report/escapes.pcapng", c.p, c.len);
 	free(c.p);

@@ -558,6 +558,22 @@ prom_start()
 _prom_ready() { [[ $(nscurl -o /dev/null -w '%{http_code}' "$PROM/-/ready" 2>/dev/null) == 200 ]]; }
 targets() { nscurl "$PROM/api/v1/targets" >"$TB_TMP/targets.json" 2>/dev/null; }
 
+# tb_run_cases "DEFAULT CASES" [CASE...]: run case_NAME for each name given
+# on the test's command line, or else for each default, then tb_finish. One
+# case runs alone with `bash test_x.sh NAME`.
+tb_run_cases()
+{
+	local defaults=$1 c
+	shift
+	# shellcheck disable=SC2086 # the defaults are words, split on purpose
+	(($# > 0)) || set -- $defaults
+	for c in "$@"; do
+		tb_log "case $c"
+		"case_$c"
+	done
+	tb_finish
+}
+
 # curl inside the bed's host namespace (the exporter listens there).
 nscurl() { ip netns exec "$TB_H" curl -sS --max-time 5 "$@"; }
 # The HTTP status of a request.

@@ -210,10 +210,4 @@ case_gone_back()
 	gone_back --tc-mode auto
 }
 
-cases=(disk_full nothing lost_killed carrier_300 gone_back)
-(($# > 0)) && cases=("$@")
-for c in "${cases[@]}"; do
-	tb_log "case $c"
-	"case_$c"
-done
-tb_finish
+tb_run_cases "disk_full nothing lost_killed carrier_300 gone_back" "$@"

@@ -131,10 +131,4 @@ case_bad_user()
 		tb_pass "the sentence names the user" || tb_fail "unclear: $(head -c 300 "$TB_TMP/user.err")"
 }
 
-cases=(drop rotate_dir force bad_user)
-(($# > 0)) && cases=("$@")
-for c in "${cases[@]}"; do
-	tb_log "case $c"
-	"case_$c"
-done
-tb_finish
+tb_run_cases "drop rotate_dir force bad_user" "$@"

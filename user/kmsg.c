@@ -101,6 +101,76 @@ static int builtin_compile(void)
 	return 0;
 }
 
+/*
+ * An upper bound on the positions glibc's regcomp() builds for an ERE:
+ * each atom counts 1, a group the sum of what it holds, and a bound
+ * {m,n} multiplies the item before it by its largest count. Nested
+ * bounds multiply ("((.{99}){99}){99}" is a million positions and
+ * hundreds of MB), so a pattern past KMSG_PATTERN_SIZE_MAX is refused
+ * before it is compiled. Written here: no library answers this.
+ */
+static double pattern_size(const char *re)
+{
+	double stack[32], cur = 0, prev = 0;
+	int depth = 0;
+	const char *p = re;
+
+	while (*p) {
+		char c = *p++;
+
+		if (c == '(') {
+			if (depth == 32)
+				return 1e300;
+			stack[depth++] = cur;
+			cur = prev = 0;
+		} else if (c == ')' && depth) {
+			double inner = cur;
+
+			cur = stack[--depth] + inner;
+			prev = inner;
+		} else if (c == '{' && isdigit((unsigned char)*p)) {
+			unsigned long m = strtoul(p, (char **)&p, 10), n = m;
+
+			if (*p == ',')
+				n = isdigit((unsigned char)*++p) ? strtoul(p, (char **)&p, 10) : m + 1;
+			if (*p == '}')
+				p++;
+			if (n < m)
+				n = m;
+			cur += prev * ((double)n - 1);
+			prev *= (double)n;
+		} else if (c == '[') {
+			/* A bracket expression is one atom: "[]x]", "[^]x]" and
+			 * "[[:alpha:]]" included. */
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					const char *end = strstr(p + 2, (char[]){ p[1], ']', 0 });
+
+					p = end ? end + 2 : p + strlen(p);
+				} else {
+					p++;
+				}
+			}
+			if (*p)
+				p++;
+			cur += 1;
+			prev = 1;
+		} else {
+			if (c == '\\' && *p)
+				p++;
+			cur += 1;
+			prev = 1;
+		}
+	}
+	while (depth)
+		cur = stack[--depth] + cur;
+	return cur;
+}
+
 int kmsg_add_pattern(const char *regex, char *err, size_t errlen)
 {
 	struct user_pattern *p;
@@ -116,6 +186,13 @@ int kmsg_add_pattern(const char *regex, char *err, size_t errlen)
 			snprintf(err, errlen, "more than %d --hang-pattern options",
 				 KMSG_USER_PATTERNS_MAX);
 		return -ENOSPC;
+	}
+	if (pattern_size(regex) > KMSG_PATTERN_SIZE_MAX) {
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "--hang-pattern '%.64s' is larger than %d positions once its {n} bounds are expanded; use fewer or smaller bounds",
+				 regex, KMSG_PATTERN_SIZE_MAX);
+		return -E2BIG;
 	}
 	p = &user[n_user];
 	rc = regcomp(&p->re, regex, REG_EXTENDED);

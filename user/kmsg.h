@@ -14,6 +14,8 @@
 
 #define KMSG_MSG_MAX 512
 #define KMSG_USER_PATTERNS_MAX 16
+/* The largest --hang-pattern, in regex positions after {n} bounds. */
+#define KMSG_PATTERN_SIZE_MAX 4096
 
 struct kmsg_hit {
 	char dev[VNO_IFNAMSIZ]; /* the hung interface, "" when the line names none */
@@ -38,7 +40,8 @@ int kmsg_match(const char *line, const char *const *watched, int n, struct kmsg_
  * Add a --hang-pattern: POSIX extended regex, matched against the message.
  * Group 1, if any, is the device and group 2, if any, the queue; with no
  * group, the device is the watched interface whose name appears in the
- * line as a word. Returns 0, -EINVAL (with regerror's sentence in @err) or
+ * line as a word. Returns 0, -EINVAL (with regerror's sentence in @err),
+ * -E2BIG when its {n} bounds make it larger than KMSG_PATTERN_SIZE_MAX, or
  * -ENOSPC past KMSG_USER_PATTERNS_MAX.
  */
 int kmsg_add_pattern(const char *regex, char *err, size_t errlen);

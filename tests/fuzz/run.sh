@@ -23,7 +23,10 @@ for t in "$@"; do
 	printf '  fuzz %-8s %10s executions in %s s%s\n' "$t" "${execs:-?}" "$secs" \
 		"$([ $rc -ne 0 ] && echo ": FAILED (exit $rc, log $dir/$t.log)")"
 	if [ $rc -ne 0 ]; then
-		grep -A30 -m1 -E 'ERROR|runtime error|deadly signal|timeout' "$dir/$t.log"
+		# The end of the log without libFuzzer's progress lines (whose
+		# dictionary entries may hold any word): the error, its stack,
+		# and where the input was written.
+		grep -v -E '^#[0-9]+[[:space:]]|^[[:space:]]+NEW_FUNC' "$dir/$t.log" | tail -n 40
 		fail=1
 	fi
 done

@@ -188,6 +188,30 @@ Test(kmsg, user_pattern_errors)
 	cr_assert_eq(kmsg_add_pattern("hang", err, sizeof(err)), -ENOSPC);
 }
 
+/* Nested {n} bounds multiply what regcomp builds; such a pattern is refused
+ * with a sentence, before it is compiled, while ordinary bounds pass. */
+Test(kmsg, user_pattern_size)
+{
+	static const char *const big[] = {
+		"((.{99}){99}){99}", "(a{70}){70}", "x{5000}", "[]a-z{}]{99}{99}",
+		"((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))",
+	};
+	static const char *const fine[] = {
+		"([^ :]+): tx ring ([0-9]+) stuck", "(ab|cd){2,4}", "[[:alpha:]]{1,64} hung",
+		"a{,3}", "x\\{9999}", "eth[0-9]{1,3}: reset{0}",
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		err[0] = 0;
+		cr_assert_eq(kmsg_add_pattern(big[i], err, sizeof(err)), -E2BIG, "%s", big[i]);
+		cr_assert_not_null(strstr(err, "bounds"), "err: %s", err);
+	}
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		cr_assert_eq(kmsg_add_pattern(fine[i], err, sizeof(err)), 0, "%s: %s", fine[i], err);
+	kmsg_patterns_free();
+}
+
 Test(kmsg, builtin_table_is_listed)
 {
 	size_t i;

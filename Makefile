@@ -13,7 +13,7 @@ BPFTOOL ?= bpftool
 CC ?= cc
 VERSION := 0.1.0
 
-PKGS := libbpf libelf zlib
+PKGS := libbpf libelf zlib json-c
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 \
 	  -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
@@ -26,6 +26,8 @@ LDLIBS += $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 # which libmicrohttpd serves TLS with).
 LDLIBS += $(shell pkg-config --libs yaml-0.1 gnutls libxcrypt 2>/dev/null || echo -lyaml -lgnutls -lcrypt)
 LDLIBS += $(shell pkg-config --libs libcap-ng 2>/dev/null || echo -lcap-ng)
+# The one JSON parser: our own captures' session blocks and notes, drop-reason tables.
+LDLIBS += $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -86,7 +88,7 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev libmnl-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
 	procps kmod prometheus wrk curl libclang-rt-14-dev \
-	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev
+	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev libjson-c-dev
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

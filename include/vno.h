@@ -72,7 +72,8 @@ enum vno_csum {
  * One frame seen at one hop. BPF fills everything up to and including
  * cap_len; decode (user space) fills the addresses, ports and TCP fields from
  * the header bytes that follow the record. Offsets are relative to the MAC
- * header, as in virtio_net_hdr, so "csum=34+16" reads the same everywhere.
+ * header, as in virtio_net_hdr, so "csum=partial@34+16" (vno_csum_str) reads
+ * the same everywhere.
  */
 struct vno_frame {
 	__u64 ts_ns;	  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */

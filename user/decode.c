@@ -42,6 +42,17 @@ const char *vno_csum_name(unsigned ip_summed)
 	return ip_summed < VNO_CSUM__MAX ? n[ip_summed] : "?";
 }
 
+size_t vno_csum_str(const struct vno_frame *f, char *buf, size_t len)
+{
+	int n;
+
+	if (f->ip_summed == VNO_CSUM_PARTIAL)
+		n = snprintf(buf, len, "partial@%u+%u", f->csum_start, f->csum_offset);
+	else
+		n = snprintf(buf, len, "%s", vno_csum_name(f->ip_summed));
+	return n < 0 ? 0 : (size_t)n;
+}
+
 /* SKB_GSO_* bit names, as of include/linux/skbuff.h in 6.18. Bit 3 was
  * SKB_GSO_TCP_FIXEDID before it moved to bit 30 and bit 3 became internal. */
 static const char *const gso_bits[32] = {

@@ -32,6 +32,9 @@ int vno_event_from_raw(struct vno_event *ev, const void *raw, size_t len);
 const char *vno_hop_name(unsigned hop);	 /* "rx", "tc-ingress", … or "?" */
 int vno_hop_parse(const char *name);	 /* -1 when unknown */
 const char *vno_csum_name(unsigned ip_summed); /* "none", "unnecessary", … */
+/* A frame's checksum state as every text output spells it: "partial@34+16"
+ * (csum_start+csum_offset from the MAC header) or vno_csum_name(). */
+size_t vno_csum_str(const struct vno_frame *f, char *buf, size_t len);
 /* Name of one SKB_GSO_* bit ("tcpv4", …, or NULL for a bit with no name). */
 const char *vno_gso_bit_name(unsigned bit);
 /* "tcpv4|dodgy" (with sep "|"); unnamed bits as "bit19"; "none" for 0. */

@@ -60,7 +60,7 @@ const char *term_str(char *buf, size_t len, const char *s)
 void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 {
 	const struct vno_frame *f = &ev->f;
-	char gso[128], sa[64], da[64], fl[16], name[VNO_IFNAMSIZ + 1];
+	char gso[128], sa[64], da[64], fl[16], name[VNO_IFNAMSIZ + 1], csum[32];
 	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], rs[TERM_STR_LEN(64)];
 	__u64 t = f->ts_ns >= t0_ns ? f->ts_ns - t0_ns : 0;
 
@@ -72,9 +72,8 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 		vno_hop_name(f->hop), f->queue, f->len);
 	if (f->gso_size || f->gso_type)
 		fprintf(out, " gso=%ux%u %s", f->gso_size, f->gso_segs, gso);
-	fprintf(out, " csum=%s", vno_csum_name(f->ip_summed));
-	if (f->ip_summed == VNO_CSUM_PARTIAL)
-		fprintf(out, "@%u+%u", f->csum_start, f->csum_offset);
+	vno_csum_str(f, csum, sizeof(csum));
+	fprintf(out, " csum=%s", csum);
 	if (f->ip_ver) {
 		vno_addr_str(f, true, sa, sizeof(sa));
 		vno_addr_str(f, false, da, sizeof(da));

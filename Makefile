@@ -13,7 +13,7 @@ BPFTOOL ?= bpftool
 CC ?= cc
 VERSION := 0.1.0
 
-PKGS := libbpf libelf zlib json-c
+PKGS := libbpf libelf zlib
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 \
 	  -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
@@ -26,7 +26,7 @@ LDLIBS += $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 # which libmicrohttpd serves TLS with).
 LDLIBS += $(shell pkg-config --libs yaml-0.1 gnutls libxcrypt 2>/dev/null || echo -lyaml -lgnutls -lcrypt)
 LDLIBS += $(shell pkg-config --libs libcap-ng 2>/dev/null || echo -lcap-ng)
-# The one JSON parser: our own captures' session blocks and notes, drop-reason tables.
+# The one JSON parser (json-c; include <json-c/json.h>): session blocks, notes, drop-reason tables.
 LDLIBS += $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Every offload feature of a device, by ethtool's names: what the remedy
+ * checks a suggestion against (a name the device cannot switch is never
+ * suggested). The SIOCETHTOOL ioctl, as `ethtool -k` used before netlink:
+ * it answers on every kernel this tool runs on (ethtool netlink needs 5.6).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include "ethfeatures.h"
+
+_Static_assert(VNO_FEATURE_NAME_LEN == ETH_GSTRING_LEN, "feature names are ethtool strings");
+
+/* More than the kernel has ever defined (NETDEV_FEATURE_COUNT is 64 at most
+ * while features are a u64); a device answering more is not believed. */
+#define FEATURES_MAX 256
+
+static int ethtool(int fd, const char *ifname, void *data)
+{
+	struct ifreq ifr = {};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = data;
+	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+}
+
+int vno_features_read(const char *ifname, struct vno_features *out)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		__u32 len;
+	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_gfeatures *feats = NULL;
+	__u32 n, words, i;
+	int fd, err;
+
+	out->n = 0;
+	out->f = NULL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	err = ethtool(fd, ifname, &sset);
+	if (err)
+		goto out;
+	n = sset.hdr.sset_mask ? sset.len : 0;
+	if (n == 0 || n > FEATURES_MAX) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	words = (n + 31) / 32;
+	strs = calloc(1, sizeof(*strs) + n * ETH_GSTRING_LEN);
+	feats = calloc(1, sizeof(*feats) + words * sizeof(feats->features[0]));
+	out->f = calloc(n, sizeof(*out->f));
+	if (!strs || !feats || !out->f) {
+		err = -ENOMEM;
+		goto out;
+	}
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_FEATURES;
+	strs->len = n;
+	feats->cmd = ETHTOOL_GFEATURES;
+	feats->size = words;
+	err = ethtool(fd, ifname, strs);
+	if (!err)
+		err = ethtool(fd, ifname, feats);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct vno_feature *f = &out->f[out->n];
+		__u32 bit = 1u << (i % 32);
+
+		memcpy(f->name, strs->data + i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		f->name[ETH_GSTRING_LEN - 1] = '\0';
+		if (!f->name[0])
+			continue; /* a hole in the kernel's table */
+		f->active = feats->features[i / 32].active & bit;
+		/* "available" is the device's hw_features; never_changed marks
+		 * what no one may switch (NETIF_F_NEVER_CHANGE). */
+		f->changeable = (feats->features[i / 32].available & bit) &&
+				!(feats->features[i / 32].never_changed & bit);
+		out->n++;
+	}
+out:
+	free(strs);
+	free(feats);
+	close(fd);
+	if (err) {
+		free(out->f);
+		out->f = NULL;
+		out->n = 0;
+	}
+	return err;
+}
+
+void vno_features_free(struct vno_features *fs)
+{
+	free(fs->f);
+	fs->f = NULL;
+	fs->n = 0;
+}
+
+const struct vno_feature *vno_feature_find(const struct vno_features *fs, const char *name)
+{
+	for (unsigned i = 0; fs && i < fs->n; i++)
+		if (!strcmp(fs->f[i].name, name))
+			return &fs->f[i];
+	return NULL;
+}

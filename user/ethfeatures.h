@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A device's offload features, all of them, as `ethtool -k` lists them. */
+#ifndef VNO_ETHFEATURES_H
+#define VNO_ETHFEATURES_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define VNO_FEATURE_NAME_LEN 32	/* ETH_GSTRING_LEN */
+
+struct vno_feature {
+	char name[VNO_FEATURE_NAME_LEN]; /* "tx-tcp-segmentation", … */
+	bool active;			 /* on now */
+	bool changeable;		 /* not "[fixed]": ethtool -K can switch it */
+};
+
+struct vno_features {
+	unsigned n;
+	struct vno_feature *f;
+};
+
+/*
+ * Read every feature of @ifname in the current network namespace
+ * (ETHTOOL_GSSET_INFO, GSTRINGS and GFEATURES). 0, or a negative errno:
+ * -ENODEV, -EOPNOTSUPP, -ENOMEM. vno_features_free() in either case.
+ */
+int vno_features_read(const char *ifname, struct vno_features *out);
+void vno_features_free(struct vno_features *fs);
+/* The feature named @name, or NULL when the kernel has no such name. */
+const struct vno_feature *vno_feature_find(const struct vno_features *fs, const char *name);
+
+#endif

@@ -20,6 +20,7 @@
 #include <linux/rtnetlink.h>
 #include "loader.h"
 #include "log.h"
+#include "procfd.h"
 #include "tcclean.h"
 
 /* Our programs' names as the kernel keeps them (BPF_OBJ_NAME_LEN). */
@@ -37,76 +38,20 @@ static bool prog_is_ours(__u32 id)
 	return ours;
 }
 
-/* Does fd @fd of the process whose /proc directory is @pdir hold @prog_id? */
-static bool fd_holds(int pdir, const char *fd, __u32 prog_id)
+/* A line of a program or link descriptor's fdinfo that names @ctx's id. */
+static bool names_prog(const char *line, void *ctx)
 {
-	char path[sizeof("fdinfo/") + 256], link[32], line[128];
-	bool found = false;
-	ssize_t l;
-	FILE *f;
-	int ffd;
+	unsigned v;
 
-	snprintf(path, sizeof(path), "fd/%s", fd);
-	l = readlinkat(pdir, path, link, sizeof(link) - 1);
-	if (l < 0)
-		return false;
-	link[l] = '\0';
-	/* Cheap test first: only program and link descriptors can hold it. */
-	if (strcmp(link, "anon_inode:bpf-prog") && strcmp(link, "anon_inode:bpf_link"))
-		return false;
-	snprintf(path, sizeof(path), "fdinfo/%s", fd);
-	ffd = openat(pdir, path, O_RDONLY | O_CLOEXEC);
-	if (ffd < 0 || !(f = fdopen(ffd, "r"))) {
-		if (ffd >= 0)
-			close(ffd);
-		return false;
-	}
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned v;
-
-		if (sscanf(line, "prog_id: %u", &v) == 1)
-			found = v == prog_id;
-	}
-	fclose(f);
-	return found;
+	return sscanf(line, "prog_id: %u", &v) == 1 && v == *(const __u32 *)ctx;
 }
 
 int tc_prog_holder(__u32 prog_id)
 {
-	int self = getpid(), holder = 0;
-	struct dirent *de;
-	DIR *proc = opendir("/proc");
+	/* Only program and link descriptors can hold it. */
+	static const char *const links[] = { "anon_inode:bpf-prog", "anon_inode:bpf_link", NULL };
 
-	if (!proc)
-		return 0;
-	while (!holder && (de = readdir(proc))) {
-		int pid = atoi(de->d_name), pdir, dfd;
-		struct dirent *fe;
-		DIR *fds;
-
-		if (pid <= 0 || pid == self)
-			continue;
-		pdir = openat(dirfd(proc), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pdir < 0)
-			continue;
-		dfd = openat(pdir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		fds = dfd >= 0 ? fdopendir(dfd) : NULL;
-		if (!fds) {
-			if (dfd >= 0)
-				close(dfd);
-			close(pdir);
-			continue;
-		}
-		while ((fe = readdir(fds)))
-			if (fe->d_name[0] != '.' && fd_holds(pdir, fe->d_name, prog_id)) {
-				holder = pid;
-				break;
-			}
-		closedir(fds);
-		close(pdir);
-	}
-	closedir(proc);
-	return holder;
+	return procfd_find("/proc", links, names_prog, &prog_id);
 }
 
 int tc_sweep_stale(const struct vno_iface *ifs, size_t n)

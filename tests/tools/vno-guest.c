@@ -974,6 +974,8 @@ static void usage(FILE *out)
 "  --count N           plant the SPEC list N times (0: until a signal)\n"
 "  --interval-us U     pause U microseconds after each frame\n"
 "  --quiet             no JSON line per frame, only a final summary\n"
+"  --name NAME         QEMU's -name (\"guest=web-01\"): only on the command line,\n"
+"                      where vnoffload-trace names the VM from\n"
 "  --vnet-hdr-len N    10 (virtio_net_hdr) or 12 (with num_buffers)\n"
 "  --no-offload        TUNSETOFFLOAD 0 (the kernel then refuses GSO frames)\n"
 "  --src-mac M --dst-mac M --src-ip A --dst-ip A --src6 A --dst6 A\n"
@@ -1003,7 +1005,7 @@ int main(int argc, char **argv)
 	enum {
 		O_TAP = 256, O_BRIDGE, O_READY, O_GO, O_GO_TIMEOUT, O_STDIN, O_HOLD, O_COUNT,
 		O_INTERVAL, O_QUIET, O_HDRLEN, O_NOOFF, O_SMAC, O_DMAC, O_SIP, O_DIP, O_S6, O_D6,
-		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP, O_TCX, O_TC_FOREIGN, O_DRAIN,
+		O_SPORT, O_DPORT, O_SEQ, O_SINK, O_UDP, O_TCP, O_TCX, O_TC_FOREIGN, O_DRAIN, O_NAME,
 	};
 	static const struct option lo[] = {
 		{ "tap", required_argument, 0, O_TAP },
@@ -1033,6 +1035,7 @@ int main(int argc, char **argv)
 		{ "tcp", required_argument, 0, O_TCP },
 		{ "tcx-show", required_argument, 0, O_TCX },
 		{ "tc-foreign", required_argument, 0, O_TC_FOREIGN },
+		{ "name", required_argument, 0, O_NAME },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -1094,6 +1097,7 @@ int main(int argc, char **argv)
 			else
 				tcp_ports[ntcp++] = parse_num("--tcp", optarg, 1, 65535);
 			break;
+		case O_NAME: break; /* read from /proc/PID/cmdline, as QEMU's -name */
 		case O_TC_FOREIGN:
 			return tc_foreign(optarg);
 		case O_TCX:

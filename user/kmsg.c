@@ -104,7 +104,8 @@ static int builtin_compile(void)
 /*
  * An upper bound on the positions glibc's regcomp() builds for an ERE:
  * each atom counts 1, a group the sum of what it holds, and a bound
- * {m,n} multiplies the item before it by its largest count. Nested
+ * {m,n} multiplies the item before it by its largest count, '+' by two
+ * (glibc compiles x+ as x x*; '*' and '?' copy nothing). Nested
  * bounds multiply ("((.{99}){99}){99}" is a million positions and
  * hundreds of MB), so a pattern past KMSG_PATTERN_SIZE_MAX is refused
  * before it is compiled. Written here: no library answers this.
@@ -139,6 +140,11 @@ static double pattern_size(const char *re)
 				n = m;
 			cur += prev * ((double)n - 1);
 			prev *= (double)n;
+		} else if (c == '+') {
+			/* x+ is compiled as x x*: each '+' doubles what it
+			 * repeats, so "a++++…" grows as 2^n. */
+			cur += prev;
+			prev *= 2;
 		} else if (c == '[') {
 			/* A bracket expression is one atom: "[]x]", "[^]x]" and
 			 * "[[:alpha:]]" included. */
@@ -190,7 +196,7 @@ int kmsg_add_pattern(const char *regex, char *err, size_t errlen)
 	if (pattern_size(regex) > KMSG_PATTERN_SIZE_MAX) {
 		if (err && errlen)
 			snprintf(err, errlen,
-				 "--hang-pattern '%.64s' is larger than %d positions once its {n} bounds are expanded; use fewer or smaller bounds",
+				 "--hang-pattern '%.64s' is larger than %d positions once its {n} bounds and + repeats are expanded; use fewer or smaller bounds",
 				 regex, KMSG_PATTERN_SIZE_MAX);
 		return -E2BIG;
 	}

@@ -13,7 +13,7 @@
 #include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#define VNO_QUICK_IFS 16 /* bpf/vno.bpf.h */
+#define VNO_QUICK_IFS 16 /* bpf/maps.h */
 #include "vno.h" /* before the skeleton: its .bss holds a struct vno_stats */
 #include "vno.skel.h"
 #include "loader.h"

@@ -9,7 +9,8 @@
 
 #include "maps.h"
 
-/* The state of queue @queue of the device @w, made when @create and new;
+/* The state of queue @queue of device (@netns, @ifindex; @idx its position
+ * + 1 in the fixed table, 0 for none), made when @create and new;
  * *@cnt is this CPU's counters of it when it has them (a fixed interface's
  * first queues), else NULL and the counters in the state are shared. */
 static __always_inline struct vno_queue_stat *vno_queue(__u32 netns, __u32 ifindex, __u32 idx,

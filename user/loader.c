@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The loader: chooses a variant per hook from what this kernel allows, sets
- * the tunables, loads, attaches, and attaches the TC programs. The only file
- * besides probe.c and events.c that touches the kernel.
+ * the tunables, loads, attaches, and attaches the TC programs. Besides it,
+ * only probe.c (feature probes), run.c (the ring buffer) and tcclean.c
+ * (leftover TC programs) touch the kernel's BPF side.
  */
 #include <errno.h>
 #include <stdio.h>

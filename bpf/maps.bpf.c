@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The one definition of every map and tunable the hook families share. */
-#include "vno.bpf.h"
+#include "maps.h"
 
 struct vno_rb_map events SEC(".maps");
 struct vno_devs_map devs SEC(".maps");

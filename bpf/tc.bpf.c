@@ -3,8 +3,9 @@
  * TC programs on the chosen interfaces: the frame as the qdisc sees it.
  * bpf_cast_to_kern_ctx (6.3+) gives the kernel sk_buff as a BTF pointer, so
  * the same body as every other hop applies, with plain loads, and the packet
- * id matches; older kernels get the basic variant, which has only what
- * struct __sk_buff exposes.
+ * id matches. There is no variant for older kernels: the loader leaves TC
+ * out there (choose_tc), as struct __sk_buff alone lacks the gso and
+ * checksum state.
  */
 #include "vno.bpf.h"
 

@@ -62,7 +62,7 @@ enum vno_csum {
 #define VNO_F_VLAN_HW (1u << 0)	   /* VLAN tag was in skb->vlan_tci, not the header */
 #define VNO_F_FREED (1u << 1)	   /* done via kfree_skb (drop_reason is set) */
 #define VNO_F_TRUNC_HDR (1u << 2)  /* header bytes ran out before L4 */
-#define VNO_F_NO_SKB_META (1u << 3) /* hook could not read skb metadata (basic TC) */
+/* (1u << 3) unused: no hook leaves the skb's metadata unread */
 #define VNO_F_ANOMALY (1u << 4)	   /* flagged by an anomaly rule (user space) */
 #define VNO_F_QUEUE_WAIT (1u << 5) /* latency_ns of an xmit is qdisc wait since tc-egress */
 #define VNO_F_RING (1u << 6)	   /* ring_* fields are set (driver hops) */

@@ -459,10 +459,6 @@ int anomaly_check(const struct vno_frame *f, const struct vno_iface *dev, __u64 
 		*mask = 0;
 	if (!f || f->hop >= VNO_HOP__MAX)
 		return 0;
-	/* Basic TC could not read shared info: gso and csum fields are 0,
-	 * which would look like a clean frame or trip the wrong rules. */
-	if (f->flags & VNO_F_NO_SKB_META)
-		return 0;
 	for (i = 0; i < ANOMALY__MAX; i++) {
 		const struct anomaly_rule *r = &rules[i];
 

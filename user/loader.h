@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* open -> configure -> load -> attach, and the undoing of it. */
+/*
+ * The loader's public API: open -> configure -> load -> attach and the
+ * undoing of it (loader.c), what each hop would use on this kernel
+ * (hook_plan.c), and the readers of the kernel maps (kmaps.h).
+ */
 #ifndef VNO_LOADER_H
 #define VNO_LOADER_H
 
@@ -7,6 +11,7 @@
 #include <stddef.h>
 #include "ifaces.h"
 #include "session.h"
+#include "kmaps.h" /* the readers of the kernel maps, part of this API */
 
 enum tc_mode { TC_AUTO, TC_TCX, TC_CLSACT, TC_OFF };
 
@@ -42,8 +47,6 @@ void loader__close(struct loader *l);
 /* Hook used per hop: "tp_btf/net_dev_start_xmit", or "none: <why>". */
 const char *loader_hook(const struct loader *l, int hop);
 int loader_events_map_fd(const struct loader *l);
-/* Sum over CPUs of the VNO_CNT_* counters. */
-int loader_counters(const struct loader *l, __u64 out[VNO_CNT__MAX]);
 
 /* What each hop would use on this kernel, and why, without loading (doctor). */
 void loader_plan(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], enum tc_mode mode);
@@ -64,32 +67,5 @@ int attach_mode_parse(const char *s, enum attach_mode *m);
  * watch @new_ifindex in @old_ifindex's place (its table entry, flight
  * recorder slot and TC programs). 0 or -errno. */
 int loader_iface_moved(struct loader *l, __u32 netns, __u32 old_ifindex, __u32 new_ifindex);
-
-/* Every TX queue the BPF side has seen a recorded frame on. *out is malloc'd. */
-struct loader_queue {
-	struct vno_queue_key key;
-	struct vno_queue_stat st;
-	__s64 inflight;		/* xmit - done - freed: approximate, frames that vanish
-				 * without a tracepoint stay in */
-};
-int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n);
-/* Oldest frame still in flight on a queue: its xmit time, 0 when none. */
-__u64 loader_oldest_inflight(const struct loader *l, const struct vno_queue_key *k);
-
-/* The flight recorder of one device, oldest first; *out is malloc'd. */
-int loader_flight(const struct loader *l, __u32 netns, __u32 ifindex, struct vno_frame **out,
-		  size_t *n);
-
-/* In-kernel aggregates, summed over CPUs. */
-struct loader_stat {
-	struct vno_stats_key key;
-	struct vno_stats st;
-};
-struct loader_drop {
-	struct vno_drop_key key;
-	__u64 count;
-};
-int loader_stats(const struct loader *l, struct loader_stat **out, size_t *n);
-int loader_drops(const struct loader *l, struct loader_drop **out, size_t *n);
 
 #endif

@@ -420,17 +420,6 @@ Test(anomaly, several_rules_at_once)
 	expect_has(&f, &d, ANOMALY_GSO_SIZE_TINY);
 }
 
-Test(anomaly, no_skb_meta_is_never_judged)
-{
-	struct vno_iface d = nic();
-	struct vno_frame f = clean_tcp();
-
-	f.gso_type = 0; /* would be gso_size_without_type */
-	f.flags |= VNO_F_NO_SKB_META;
-	f.hop = VNO_HOP_TC_EGRESS;
-	cr_assert_eq(check(&f, &d), 0);
-}
-
 Test(anomaly, mark_sets_first_id_and_flag)
 {
 	struct vno_iface d = nic();

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records: filling a struct vno_frame from what a hook read, copying the
+ * frame's first bytes, and sending it through the ring buffer (or keeping
+ * it in the flight recorder only).
+ */
+#ifndef VNO_BPF_EMIT_H
+#define VNO_BPF_EMIT_H
+
+#include "maps.h"
+#include "meta.h"
+#include "watch.h"
+#include "stats.h"
+#include "flight.h"
+
+static __always_inline void vno_submit(struct vno_event *ev)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	/* Wake the reader only once a batch is waiting; it also polls on a
+	 * short timeout, so a quiet trickle is never stuck. */
+	bpf_ringbuf_submit(ev, avail >= cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/* What the hook knows beyond the skb itself. */
+struct vno_hopinfo {
+	__u64 now;	/* bpf_ktime_get_ns() of this hook, read once */
+	__u64 pkt_id;
+	__u64 latency;
+	__u32 reason;
+	__u32 origin;
+	__u8 hop;
+	__u8 flags;
+};
+
+/* The one body: the record of the skb read into @m, seen at @hi->hop on
+ * @dev, without its bytes (vno_fill_data). */
+static __always_inline void vno_fill(struct vno_frame *f, const struct net_device *dev,
+				     __u32 netns, __u32 ifindex, const struct vno_meta *m,
+				     const struct vno_hopinfo *hi, bool direct)
+{
+	__u32 n;
+
+	f->ts_ns = hi->now;
+	f->pkt_id = hi->pkt_id;
+	f->latency_ns = hi->latency;
+	f->netns = netns;
+	f->ifindex = ifindex;
+	f->len = m->len;
+	f->data_len = m->data_len;
+	f->gso_type = m->gso_type;
+	f->drop_reason = hi->reason;
+	f->tcp_seq = 0;
+	f->gso_size = m->gso_size;
+	f->gso_segs = m->gso_segs;
+	f->queue = m->queue;
+	f->hop = hi->hop;
+	f->ip_summed = m->ip_summed;
+	f->nr_frags = m->nr_frags;
+	f->l4_proto = 0;
+	f->version = VNO_RECORD_VERSION;
+	f->flags = hi->flags;
+	f->tcp_flags = 0;
+	f->ip_ver = 0;
+	f->l3_proto = bpf_ntohs(m->protocol);
+	f->sport = 0;
+	f->dport = 0;
+	f->anomaly = 0;
+	__builtin_memset(f->reserved, 0, sizeof(f->reserved));
+	f->origin_ifindex = hi->origin;
+	f->ring_size = 0;
+	f->ring_free = 0;
+	f->ring_head = 0;
+	f->ring_tail = 0;
+	__builtin_memset(f->saddr, 0, sizeof(f->saddr));
+	__builtin_memset(f->daddr, 0, sizeof(f->daddr));
+	if (direct)
+		__builtin_memcpy(f->dev, dev->name, sizeof(f->dev));
+	else
+		BPF_CORE_READ_STR_INTO(&f->dev, dev, name);
+	if (m->vlan_present) {
+		f->vlan_tci = m->vlan_tci;
+		f->vlan_proto = bpf_ntohs(m->vlan_proto);
+		f->flags |= VNO_F_VLAN_HW;
+	} else {
+		f->vlan_tci = 0;
+		f->vlan_proto = 0;
+	}
+	f->network_off = m->nh - m->mac;
+	f->transport_off = m->th == (__u16)~0U ? 0xFFFF : (__u16)(m->th - m->mac);
+	if (m->ip_summed == VNO_CSUM_PARTIAL) {
+		f->csum_start = m->csum_start - m->mac;
+		f->csum_offset = m->csum_offset;
+	} else {
+		f->csum_start = 0;
+		f->csum_offset = 0;
+	}
+	n = m->tail > m->mac ? m->tail - m->mac : 0;
+	f->mac_len = n > 0xFFFF ? 0xFFFF : n;
+	f->cap_len = 0;
+}
+
+/* The frame's first bytes (up to the snap length) after its record, in
+ * @room bytes reserved for them. */
+static __always_inline void vno_fill_data(struct vno_event *ev, const struct vno_meta *m,
+					  __u32 room)
+{
+	__u32 n = ev->f.mac_len;
+
+	if (n > cfg_snaplen)
+		n = cfg_snaplen;
+	/* Last, so the verifier sees the bound of the reservation itself. */
+	if (n > room)
+		n = room;
+	if (n && bpf_probe_read_kernel(ev->data, n, m->head + m->mac))
+		n = 0;
+	ev->f.cap_len = n;
+}
+
+/*
+ * A record without an skb, for @dev at @hop: a hang, a driver's completion
+ * round, a guest's header. NULL when @dev is not watched, the ring buffer
+ * is full, or (except for hangs, which export reports too) in export mode.
+ */
+static __always_inline struct vno_event *vno_bare(const struct net_device *dev, __u8 hop)
+{
+	struct vno_event *ev;
+	__u32 netns, ifindex;
+
+	if (!dev || (!cfg_events && hop != VNO_HOP_HANG))
+		return NULL;
+	ifindex = BPF_CORE_READ(dev, ifindex);
+	netns = vno_dev_netns(dev, false);
+	if (!vno_watched(netns, ifindex))
+		return NULL;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		vno_count(VNO_CNT_RB_LOST);
+		return NULL;
+	}
+	__builtin_memset(&ev->f, 0, sizeof(ev->f));
+	ev->f.ts_ns = bpf_ktime_get_ns();
+	ev->f.netns = netns;
+	ev->f.ifindex = ifindex;
+	ev->f.hop = hop;
+	ev->f.version = VNO_RECORD_VERSION;
+	ev->f.transport_off = 0xFFFF;
+	BPF_CORE_READ_STR_INTO(&ev->f.dev, dev, name);
+	return ev;
+}
+
+/*
+ * The one body: build the record of the skb read into @m, seen at @hi->hop
+ * on @dev, keep it in the flight recorder when @w->slot is set, and send it
+ * to user space unless in export mode. Returns 0 when a record was sent, -1
+ * otherwise.
+ */
+static __always_inline int vno_emit(const struct net_device *dev, const struct vno_where *w,
+				    const struct vno_meta *m, const struct vno_hopinfo *hi,
+				    bool direct)
+{
+	struct vno_event *rb = NULL;
+	struct vno_frame *f;
+	__u32 room = VNO_SNAP_MAX;
+
+	if (cfg_events) {
+		/* Room for the snap length in use: the default 128 bytes make
+		 * a record 288 bytes instead of 416. */
+		if (cfg_snaplen <= VNO_SNAP_SHORT) {
+			rb = bpf_ringbuf_reserve(&events, sizeof(rb->f) + VNO_SNAP_SHORT, 0);
+			room = VNO_SNAP_SHORT;
+		} else {
+			rb = bpf_ringbuf_reserve(&events, sizeof(*rb), 0);
+		}
+		if (!rb)
+			vno_count(VNO_CNT_RB_LOST);
+	}
+	if (rb) {
+		vno_fill(&rb->f, dev, w->netns, w->ifindex, m, hi, direct);
+		vno_fill_data(rb, m, room);
+		if (w->slot)
+			vno_flight_put(&rb->f, w->slot);
+		vno_submit(rb);
+		return 0;
+	}
+	/* Export, or the ring buffer full: the flight recorder only, built
+	 * in place. */
+	f = w->slot ? vno_flight_next(w->slot) : NULL;
+	if (f)
+		vno_fill(f, dev, w->netns, w->ifindex, m, hi, direct);
+	return -1;
+}
+
+#endif /* VNO_BPF_EMIT_H */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# Capture files open in the real tools: files written by user/capture.c
+# Capture files open in the real tools: files written by user/capture_write.c
 # (plain and gzip, snaplen 0/64/128, several devices and every hop, notes,
 # rotation, a writer killed with SIGKILL) are read by tshark, which exits 0,
 # lists every frame with its comment, packet id, queue and direction, and by
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 }
 EOF
 "${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -I"$TB_ROOT/include" -I"$TB_ROOT/user" "$TB_TMP/sample.c" \
-	"$TB_ROOT/user/capture.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz -lisal \
+	"$TB_ROOT"/user/capture_{write,out,read,meta}.c "$TB_ROOT/user/pcapng.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz -lisal \
 	-o "$TB_TMP/sample" || tb_fatal "cannot build the sample writer"
 
 # check FILE FRAMES SNAPLEN: tshark and capinfos agree with what was written

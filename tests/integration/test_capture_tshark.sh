@@ -122,7 +122,7 @@ check()
 	for ((i = 0; i < n; i++)); do
 		((i / 4 % 7 == 6)) && hangs=$((hangs + 1))
 	done
-	gso='gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=34+16 hop='
+	gso='gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=partial@34+16 hop='
 	assert_eq "$(grep -cF "$gso" "$TB_TMP/fields")" "$((n - hangs))" "$name: GSO comments"
 	assert_eq "$(grep -c $'\thop=hang queue=' "$TB_TMP/fields")" "$hangs" "$name: hang comments"
 	assert_eq "$(awk -F'\t' '$1 != "" && $2 == ""' "$TB_TMP/fields" | wc -l)" 0 "$name: a packet without comment"

@@ -3,7 +3,7 @@
  * Capture files: pcapng, gzip-compressed when the name ends in ".gz", that
  * Wireshark and tshark open as they are, and that `report` reads back into
  * the exact records `record` saw. The layout is described at the top of
- * capture.c and in the README ("Capture file format").
+ * capture_write.c and in the README ("Capture file format").
  */
 #ifndef VNO_CAPTURE_H
 #define VNO_CAPTURE_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Hand-made pcapng in memory, for the fuzz targets and the crafted files
- * that reach report's worst cases: blocks laid out the way capture.c reads
+ * that reach report's worst cases: blocks laid out the way capture_read.c reads
  * them (little-endian section, our custom blocks and record option), with
  * nothing of the writer's own checks in the way. The writer would refuse
  * some of these files (65536 interfaces per file); an attacker's would not.

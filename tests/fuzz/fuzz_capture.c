@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for the capture reader (user/capture.c): `report` reads
+ * libFuzzer target for the capture reader (user/capture_read.c): `report` reads
  * files from anyone, so no input may crash it, make it allocate without
  * bound, or break the promises of capture_read().
  *

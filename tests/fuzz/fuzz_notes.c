@@ -3,7 +3,7 @@
  * libFuzzer target for the parsers of a capture's notes: the drop-reason
  * table (probe.c, drop_reasons_from_json), the flat-JSON field readers the
  * hang and summary notes go through (json.c, json_get_*), and the session
- * metadata (capture.c) in a capture built around the input. Each must
+ * metadata (capture_meta.c) in a capture built around the input. Each must
  * refuse what it cannot read without leaking, and what it accepts must be
  * sound: names and fields terminated, numbers in range.
  */

@@ -33,7 +33,7 @@ assert_eq "$(wc -l <"$TB_TMP/tshark.txt")" "$n" "tshark lists every frame record
 pk=$(capinfos -c -M "$CAP" 2>/dev/null | awk -F: '/Number of packets/ { gsub(/ /, "", $2); print $2 }')
 assert_eq "$pk" "$n" "capinfos counts the same packets"
 tshark -r "$CAP" -Y frame.interface_id -T fields -e frame.comment >"$TB_TMP/comments.txt" 2>/dev/null
-assert_eq "$(grep -c 'gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=34+16 hop=xmit' \
+assert_eq "$(grep -c 'gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=partial@34+16 hop=xmit' \
 	"$TB_TMP/comments.txt")" 12 "tshark shows the comment on each planted TSO frame at xmit"
 
 REP=$TB_TMP/report.jsonl

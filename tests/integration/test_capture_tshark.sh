@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# Capture files open in the real tools: files written by user/capture.c
+# Capture files open in the real tools: files written by user/capture_write.c
 # (plain and gzip, snaplen 0/64/128, several devices and every hop, notes,
 # rotation, a writer killed with SIGKILL) are read by tshark, which exits 0,
 # lists every frame with its comment, packet id, queue and direction, and by
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 }
 EOF
 "${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -I"$TB_ROOT/include" -I"$TB_ROOT/user" "$TB_TMP/sample.c" \
-	"$TB_ROOT/user/capture.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz -lisal \
+	"$TB_ROOT"/user/capture_{write,out,read,meta}.c "$TB_ROOT/user/pcapng.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz -lisal \
 	-o "$TB_TMP/sample" || tb_fatal "cannot build the sample writer"
 
 # check FILE FRAMES SNAPLEN: tshark and capinfos agree with what was written
@@ -122,7 +122,7 @@ check()
 	for ((i = 0; i < n; i++)); do
 		((i / 4 % 7 == 6)) && hangs=$((hangs + 1))
 	done
-	gso='gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=34+16 hop='
+	gso='gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=partial@34+16 hop='
 	assert_eq "$(grep -cF "$gso" "$TB_TMP/fields")" "$((n - hangs))" "$name: GSO comments"
 	assert_eq "$(grep -c $'\thop=hang queue=' "$TB_TMP/fields")" "$hangs" "$name: hang comments"
 	assert_eq "$(awk -F'\t' '$1 != "" && $2 == ""' "$TB_TMP/fields" | wc -l)" 0 "$name: a packet without comment"

@@ -1327,7 +1327,7 @@ Test(capture, packet_comment)
 	size_t len;
 	uint8_t *p;
 	static const char want[] = "gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy "
-				   "ip_summed=partial csum=34+16 hop=xmit latency=2500ns";
+				   "ip_summed=partial csum=partial@34+16 hop=xmit latency=2500ns";
 
 	tpath(path, sizeof(path), "comment.pcapng");
 	w = capture_writer__new(path, NULL, &o);

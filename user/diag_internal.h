@@ -74,6 +74,9 @@ struct diag {
 	 * ~0.8 MiB read at random, is not touched. */
 	bool org_used;
 	__u64 devs_full;	/* records for devices past max_devs */
+	/* Features given by diag__set_features(), for feat_dev only. */
+	struct vno_features feat;
+	char feat_dev[VNO_IFNAMSIZ];
 };
 
 /* The first interface in table order that matches, as a scan would find. */

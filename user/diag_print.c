@@ -63,6 +63,51 @@ static void print_frame_row(FILE *out, const struct vno_diagnosis *dg,
 		f->queue, f->len, f->gso_size, f->gso_segs, gso, csum, origin, done, anom);
 }
 
+/* One place of the remedy, when it has something: "    label  text". */
+static void place(FILE *out, const char *label, const char *text)
+{
+	char t[TERM_STR_LEN(512)];
+
+	if (text[0])
+		fprintf(out, "    %-18s %s\n", label, term_str(t, sizeof(t), text));
+}
+
+/* Every place the accused offloads can be switched off, as lines to
+ * paste: the host, the VMM, the guest, then how to make it last. */
+static void print_remedies(FILE *out, const struct vno_diagnosis *dg)
+{
+	const struct remedy *r = &dg->rem;
+	char t[TERM_STR_LEN(VNO_IFNAMSIZ + 64)], label[64], who[VNO_IFNAMSIZ + 80] = "";
+	bool first = true;
+
+	if (!dg->accused)
+		return;
+	fputs("  to switch off", out);
+	for (int o = 0; o < REM__MAX; o++) {
+		if (!(dg->accused & REM_BIT(o)))
+			continue;
+		fprintf(out, "%s %s", first ? "" : ",", remedy_feature_name(o));
+		first = false;
+	}
+	fputs(" (what the top suspect's frames ask of the device):\n", out);
+	snprintf(label, sizeof(label), "host %.*s:", VNO_IFNAMSIZ - 1,
+		 dg->hang.dev[0] ? dg->hang.dev : "DEV");
+	place(out, term_str(t, sizeof(t), label), r->host);
+	place(out, r->host[0] ? "" : term_str(t, sizeof(t), label), r->host_note);
+	place(out, "VMM, QEMU:", r->qemu);
+	place(out, "VMM, libvirt:", r->libvirt);
+	place(out, "VMM, Proxmox:", r->proxmox);
+	if (dg->tap[0]) {
+		snprintf(who, sizeof(who), "guest behind %.*s%s%s%s", VNO_IFNAMSIZ - 1, dg->tap,
+			 dg->vm[0] ? " (" : "", dg->vm, dg->vm[0] ? ")" : "");
+		fprintf(out, "    %s:\n", term_str(t, sizeof(t), who));
+	}
+	place(out, "guest Linux:", r->guest_linux);
+	place(out, "guest FreeBSD:", r->guest_bsd);
+	place(out, "guest Windows:", r->guest_windows);
+	place(out, "make it last:", r->persist);
+}
+
 void diag_print(FILE *out, const struct vno_diagnosis *dg)
 {
 	/* Every string here may come from a capture: through term_str(). */
@@ -136,6 +181,13 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 	}
 	if (dg->remedy[0])
 		fprintf(out, "  remedy: %s\n", term_str(t, sizeof(t), dg->remedy));
+	print_remedies(out, dg);
+	if (dg->n_causes) {
+		fprintf(out, "  no offload stands out; hangs on %s also come from:\n",
+			term_str(t, sizeof(t), dg->driver));
+		for (s = 0; s < dg->n_causes; s++)
+			fprintf(out, "    - %s\n", term_str(t, sizeof(t), dg->causes[s]));
+	}
 	fprintf(out, "  verdict: %s\n", term_str(t, sizeof(t), dg->verdict));
 }
 
@@ -193,6 +245,37 @@ static void kstr_or_null(struct jw *w, const char *k, const char *s)
 		jw_str(w, s);
 	else
 		jw_null(w);
+}
+
+/* "remedies": each place's command (null where it has none), the tap and
+ * VM they name, and the accused features by their ethtool names. */
+static void json_remedies(struct jw *w, const struct vno_diagnosis *dg)
+{
+	const struct remedy *r = &dg->rem;
+
+	jw_key(w, "remedies");
+	if (!dg->accused) {
+		jw_null(w);
+		return;
+	}
+	jw_object(w);
+	kstr_or_null(w, "host", r->host);
+	kstr_or_null(w, "host_note", r->host_note);
+	kstr_or_null(w, "qemu", r->qemu);
+	kstr_or_null(w, "libvirt", r->libvirt);
+	kstr_or_null(w, "proxmox", r->proxmox);
+	kstr_or_null(w, "guest_linux", r->guest_linux);
+	kstr_or_null(w, "guest_bsd", r->guest_bsd);
+	kstr_or_null(w, "guest_windows", r->guest_windows);
+	kstr_or_null(w, "persist", r->persist);
+	kstr_or_null(w, "tap", dg->tap);
+	kstr_or_null(w, "vm", dg->vm);
+	jw_karray(w, "accused");
+	for (int o = 0; o < REM__MAX; o++)
+		if (dg->accused & REM_BIT(o))
+			jw_str(w, remedy_feature_name(o));
+	jw_end(w);
+	jw_end(w);
 }
 
 void diag_json(FILE *out, const struct vno_diagnosis *dg)
@@ -268,6 +351,11 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 	}
 	jw_end(&w);
 	kstr_or_null(&w, "remedy", dg->remedy);
+	json_remedies(&w, dg);
+	jw_karray(&w, "other_causes");
+	for (s = 0; s < dg->n_causes; s++)
+		jw_str(&w, dg->causes[s]);
+	jw_end(&w);
 	jw_kstr(&w, "verdict", dg->verdict);
 	jw_end(&w);
 }

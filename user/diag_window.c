@@ -208,6 +208,7 @@ void diag__free(struct diag *d)
 		ctab_fini(&d->devs[i].base);
 	}
 	free(d->devs);
+	vno_features_free(&d->feat);
 	free(d->org);
 	free(d->ifs);
 	free(d->if_head);
@@ -344,6 +345,31 @@ static void ifname_copy(char *dst, const char *src)
 
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+void diag__set_read_features(struct diag *d, bool on)
+{
+	if (d)
+		d->o.read_features = on;
+}
+
+int diag__set_features(struct diag *d, const char *ifname, const struct vno_features *fs)
+{
+	struct vno_feature *copy = NULL;
+
+	if (!d || !ifname || !fs || (fs->n && !fs->f))
+		return -EINVAL;
+	if (fs->n) {
+		copy = calloc(fs->n, sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, fs->f, fs->n * sizeof(*copy));
+	}
+	vno_features_free(&d->feat);
+	d->feat.f = copy;
+	d->feat.n = fs->n;
+	ifname_copy(d->feat_dev, ifname);
+	return 0;
 }
 
 static void origin_note(struct diag *d, const struct vno_frame *f)

@@ -9,10 +9,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "diag_internal.h"
 #include "decode.h"
+#include "ifaces.h"
+#include "vmname.h"
 
 /* Below this many baseline frames there is nothing to compare against:
  * compare the older half of the window with the newer one instead. */
@@ -206,6 +210,57 @@ static int cand_cmp(const void *a, const void *b)
 	return suspect_cmp(&((const struct cand *)a)->s, &((const struct cand *)b)->s);
 }
 
+static bool suspect_is_csum(const struct diag_suspect *s)
+{
+	if (s->attr == DIAG_ATTR_CSUM)
+		return true;
+	if (s->attr == DIAG_ATTR_ANOMALY) {
+		const struct anomaly_rule *r = anomaly_rule((unsigned)anomaly_parse(s->value));
+
+		return r && r->csum_related;
+	}
+	return false;
+}
+
+/*
+ * The offloads the top suspect accuses: what the frames carrying it (of
+ * those it was computed on) asked the device to do — their GSO type's
+ * segmentation, or for a checksum suspect the TX checksum of their IP
+ * version. An offload fewer than a quarter as many of those frames asked
+ * for as the most asked-for one is left out: a stray frame of another
+ * kind does not widen the remedy.
+ */
+static unsigned accuse(const struct vno_diagnosis *dg, const size_t *sel, size_t n, __u64 key,
+		       const struct diag_suspect *s)
+{
+	unsigned count[REM__MAX] = { 0 }, max = 0, m = 0;
+	bool v4 = false, v6 = false, csum = suspect_is_csum(s);
+	size_t i;
+	int o;
+
+	for (i = 0; i < n; i++) {
+		const struct vno_frame *f = &dg->frames[sel[i]].ev.f;
+		unsigned a;
+
+		if (!frame_has(&dg->frames[sel[i]], key))
+			continue;
+		v4 |= f->ip_ver == 4;
+		v6 |= f->ip_ver == 6;
+		if (csum)
+			continue;
+		a = remedy_accuse(f->gso_type, false, f->ip_ver);
+		for (o = 0; o < REM__MAX; o++)
+			if (a & REM_BIT(o) && ++count[o] > max)
+				max = count[o];
+	}
+	if (csum)
+		return remedy_accuse(0, true, v4 == v6 ? 0 : v4 ? 4 : 6);
+	for (o = 0; o < REM__MAX; o++)
+		if (count[o] && count[o] * 4 >= max)
+			m |= REM_BIT(o);
+	return m;
+}
+
 static int find_suspects(const struct diag *d, const struct ddev *v, struct vno_diagnosis *dg)
 {
 	struct cand cand[64];
@@ -300,6 +355,8 @@ static int find_suspects(const struct diag *d, const struct ddev *v, struct vno_
 		dominant_tap(dg, sel + start, n - start, cand[i].key, dg->suspects[i].origin);
 	}
 	dg->n_suspects = (int)i;
+	if (dg->n_suspects)
+		dg->accused = accuse(dg, sel + start, n - start, cand[0].key, &dg->suspects[0]);
 	err = 0;
 out:
 	ctab_fini(&win);
@@ -308,43 +365,153 @@ out:
 	return err;
 }
 
-static bool suspect_is_csum(const struct diag_suspect *s)
+/* Append to a string buffer, never past its end. */
+static void add(char *buf, size_t len, const char *fmt, ...)
 {
-	if (s->attr == DIAG_ATTR_CSUM)
-		return true;
-	if (s->attr == DIAG_ATTR_ANOMALY) {
-		const struct anomaly_rule *r = anomaly_rule((unsigned)anomaly_parse(s->value));
+	size_t o = strnlen(buf, len);
+	va_list ap;
 
-		return r && r->csum_related;
-	}
-	return false;
+	if (o + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + o, len - o, fmt, ap);
+	va_end(ap);
 }
 
-static void make_remedy(struct vno_diagnosis *dg)
+/* A path no host has: offline, a tap's VM is only what its name says
+ * (Proxmox's tapVMIDiN), no file of this machine is read. */
+static const struct vm_roots nowhere = {
+	.proc = "/nonexistent/vnoffload-trace",
+	.libvirt = "/nonexistent/vnoffload-trace",
+	.pve = "/nonexistent/vnoffload-trace",
+};
+
+/* The VM behind dg->tap into dg->vm; its Proxmox VMID, or -1. */
+static int name_vm(const struct diag *d, struct vno_diagnosis *dg)
+{
+	struct vm_ident id;
+	char num[16];
+
+	if (vm_ident_of_tap(dg->tap, d->o.read_features ? NULL : &nowhere, &id))
+		return -1;
+	snprintf(num, sizeof(num), "%d", id.vmid);
+	/* A bare VMID is not a name: the Proxmox line says it already. */
+	if (strcmp(id.source, "proxmox") || strcmp(id.name, num))
+		vm_ident_str(&id, dg->vm, sizeof(dg->vm));
+	return id.vmid;
+}
+
+/* The hung device's features to check the host command against: those
+ * given for it, else read live when it is on this host and in this
+ * namespace. NULL when neither, with why in @why. */
+static const struct vno_features *host_features(const struct diag *d,
+						const struct vno_diagnosis *dg,
+						struct vno_features *live, char *why, size_t len)
+{
+	const char *dev = dg->hang.dev;
+	__u32 self;
+	int err;
+
+	if (!dev[0])
+		return NULL;
+	if (d->feat_dev[0] && !strncmp(d->feat_dev, dev, VNO_IFNAMSIZ))
+		return &d->feat;
+	if (!d->o.read_features)
+		return NULL;
+	self = ifaces_netns_self();
+	if (dg->hang.netns && self && dg->hang.netns != self) {
+		snprintf(why, len, "not checked against %s: it is in another network namespace",
+			 dev);
+		return NULL;
+	}
+	err = vno_features_read(dev, live);
+	if (err) {
+		snprintf(why, len, "not checked against %s: its features could not be read (%s)",
+			 dev, strerror(-err));
+		return NULL;
+	}
+	return live;
+}
+
+/* The switches for what the top suspect accuses (remedy.c), and the one
+ * line that sums them up: the host first, or the guest first when the
+ * suspect is the guest's tap itself. */
+static void make_remedy(const struct diag *d, struct vno_diagnosis *dg)
 {
 	const struct diag_suspect *s = &dg->suspects[0];
-	const char *dev = dg->hang.dev[0] ? dg->hang.dev : "DEV";
-	bool csum = suspect_is_csum(s);
-	size_t o;
+	struct remedy_in in = { .proxmox_vmid = -1 };
+	struct vno_features live = { 0 };
+	char why[160] = "", host[320] = "", guest[360] = "";
+	const struct remedy *r = &dg->rem;
 
-	if (!dg->n_suspects)
+	if (!dg->n_suspects || !dg->accused)
 		return;
-	if (s->attr == DIAG_ATTR_INGRESS && s->origin[0]) {
-		snprintf(dg->remedy, sizeof(dg->remedy),
-			 "in the guest behind %s: FreeBSD/pfSense `ifconfig vtnet0 -rxcsum -txcsum "
-			 "-tso -lro`, Linux `ethtool -K eth0 tso off gso off`; or give that guest "
-			 "another NIC model; or on the host `ethtool -K %s tso off gso off`",
-			 s->value, dev);
-		return;
+	in.accused = dg->accused;
+	in.host_dev = dg->hang.dev;
+	in.host_feat = host_features(d, dg, &live, why, sizeof(why));
+	if (s->origin[0]) {
+		snprintf(dg->tap, sizeof(dg->tap), "%.*s", VNO_IFNAMSIZ - 1, s->origin);
+		in.tap = dg->tap;
+		in.proxmox_vmid = name_vm(d, dg);
+		in.vm = dg->vm[0] ? dg->vm : NULL;
 	}
-	o = (size_t)snprintf(dg->remedy, sizeof(dg->remedy), "on the host: `ethtool -K %s %s`", dev,
-			     csum ? "tx off" : "tso off gso off");
-	if (s->origin[0] && o < sizeof(dg->remedy))
-		snprintf(dg->remedy + o, sizeof(dg->remedy) - o,
-			 "; or in the guest behind %s: FreeBSD/pfSense `ifconfig vtnet0 -rxcsum "
-			 "-txcsum -tso -lro`, Linux `ethtool -K eth0 %s`; or give that guest another "
-			 "NIC model",
-			 s->origin, csum ? "tx off" : "tso off gso off");
+	remedy_make(&in, &dg->rem);
+	vno_features_free(&live);
+	/* remedy.c says "not checked" without the reason; this knows it. */
+	if (why[0] && !in.host_feat)
+		snprintf(dg->rem.host_note, sizeof(dg->rem.host_note), "%s", why);
+
+	if (r->host[0])
+		snprintf(host, sizeof(host), "on the host: `%s`", r->host);
+	else
+		snprintf(host, sizeof(host), "nothing to switch on the host (%s)", r->host_note);
+	if (dg->tap[0] && (r->guest_linux[0] || r->guest_bsd[0])) {
+		add(guest, sizeof(guest), "in the guest behind %s", dg->tap);
+		if (dg->vm[0])
+			add(guest, sizeof(guest), " (%s)", dg->vm);
+		if (r->guest_linux[0])
+			add(guest, sizeof(guest), ": Linux `%s`", r->guest_linux);
+		if (r->guest_bsd[0])
+			add(guest, sizeof(guest), "%s FreeBSD `%s`", r->guest_linux[0] ? "," : ":",
+			    r->guest_bsd);
+	}
+	if (!guest[0])
+		snprintf(dg->remedy, sizeof(dg->remedy), "%s", host);
+	else if (s->attr == DIAG_ATTR_INGRESS || !r->host[0])
+		snprintf(dg->remedy, sizeof(dg->remedy), "%s; or %s", guest, host);
+	else
+		snprintf(dg->remedy, sizeof(dg->remedy), "%s; or %s", host, guest);
+}
+
+/*
+ * Causes of TX hangs that no offload explains, per NIC family, named when
+ * no offload stands out before a hang, each with how to check it (%1$s:
+ * the device). e1000e: Intel's 82574/82579/I217-I219 errata and the
+ * kernel's long run of "Detected Hardware Unit Hang" reports tie hangs to
+ * the PCIe link's power states (ASPM L0s/L1) and to Energy-Efficient
+ * Ethernet on some PHYs.
+ */
+static const struct nic_cause {
+	const char *driver;
+	const char *text;
+} nic_causes[] = {
+	{ "e1000e", "PCIe ASPM (the link's power states): `lspci -vvv -s $(ethtool -i %1$s | "
+		    "sed -n 's/^bus-info: //p') | grep LnkCtl:` says `ASPM L0s L1 Enabled` or "
+		    "`ASPM L1 Enabled`; boot with pcie_aspm=off to rule it out" },
+	{ "e1000e", "Energy-Efficient Ethernet: `ethtool --show-eee %1$s` says `EEE status: "
+		    "enabled - active`; `ethtool --set-eee %1$s eee off` to rule it out" },
+};
+
+static void name_causes(struct vno_diagnosis *dg)
+{
+	const char *dev = dg->hang.dev[0] ? dg->hang.dev : "DEV";
+
+	if (dg->accused || !dg->driver[0])
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(nic_causes) && dg->n_causes < DIAG_MAX_CAUSES; i++)
+		if (!strcmp(nic_causes[i].driver, dg->driver))
+			snprintf(dg->causes[dg->n_causes++], sizeof(dg->causes[0]),
+				 nic_causes[i].text, dev);
 }
 
 static void make_verdict(const struct diag *d, struct vno_diagnosis *dg, __u32 n_anom,
@@ -445,7 +612,8 @@ int diag__hang(struct diag *d, const struct vno_hang *h, struct vno_diagnosis *o
 	} else if (v) {
 		out->baseline_total = v->base_total;
 	}
-	make_remedy(out);
+	make_remedy(d, out);
+	name_causes(out);
 	make_verdict(d, out, n_anom, v != NULL);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * handed to the driver, a baseline of the frames before them, the ingress
  * device of each frame (stitched by pkt_id), and, when a hang fires, the
  * frames before it, their anomalies, the attributes over-represented just
- * before the hang (suspects) and the one offload to switch off.
+ * before the hang (suspects) and the offload they accuse, with the commands
+ * that switch exactly that off on the host, at the VMM and in the guest.
  *
  * Pure user space: `record` feeds it live, `report` from a capture file.
  * Memory is bounded by the options, whatever the traffic.
@@ -19,6 +20,8 @@
 #include "vno.h"
 #include "ifaces.h"
 #include "anomaly.h"
+#include "ethfeatures.h"
+#include "remedy.h"
 
 enum vno_hang_source {
 	VNO_HANG_WATCHDOG = 0, /* net_dev_xmit_timeout tracepoint */
@@ -46,6 +49,7 @@ int diag_source_parse(const char *name);  /* -1 when unknown */
 #define DIAG_WINDOW_DEFAULT 1024
 #define DIAG_TERM_FRAMES 32
 #define DIAG_MAX_SUSPECTS 8
+#define DIAG_MAX_CAUSES 4
 
 /* Attributes compared between the pre-hang window and the baseline; the
  * order breaks ties in lift (the most specific explanation first). */
@@ -68,6 +72,11 @@ struct diag_opts {
 	__u64 origin_ttl_ns;	/* an ingress older than this is not trusted; 0: 10 s */
 	double min_lift;	/* a suspect's lift must reach this; 0: 2.0 */
 	unsigned min_support;	/* and its window count this; 0: 3 */
+	/* The hung devices are on this host, in this network namespace
+	 * (record, export): their features are read live to check the
+	 * remedy against, and the VM behind a tap is looked up. false for
+	 * `report` of a capture made elsewhere. */
+	bool read_features;
 };
 
 /* One frame of the window as the diagnosis shows it. */
@@ -106,7 +115,15 @@ struct vno_diagnosis {
 	__u32 anomalies[ANOMALY__MAX];	/* frames of the window per rule */
 	struct diag_suspect suspects[DIAG_MAX_SUSPECTS];
 	int n_suspects;
-	char remedy[512];		/* "" when there is nothing to switch off */
+	char remedy[512];		/* one line; "" when there is nothing to switch off */
+	unsigned accused;		/* REM_BIT()s the top suspect's frames accuse */
+	struct remedy rem;		/* each place's command for them (remedy.h) */
+	char tap[VNO_IFNAMSIZ];		/* the guest's tap the suspect came from, or "" */
+	char vm[64];			/* the VM behind it, "" when not known */
+	/* No offload accused: causes of hangs known for the driver's NIC
+	 * family that are not offloads, each with how to check it. */
+	char causes[DIAG_MAX_CAUSES][320];
+	int n_causes;
 	char verdict[256];
 };
 
@@ -122,6 +139,15 @@ void diag__free(struct diag *d);
  * Without them device-dependent rules stay silent. 0 or -ENOMEM.
  */
 int diag__set_ifaces(struct diag *d, const struct vno_iface *ifs, size_t n);
+
+/* Set diag_opts.read_features after diag__new(). */
+void diag__set_read_features(struct diag *d, bool on);
+/*
+ * The features of device @ifname as known without reading them (a test,
+ * a list saved elsewhere; copied): the remedy is checked against them
+ * instead of the live device. 0, -EINVAL or -ENOMEM.
+ */
+int diag__set_features(struct diag *d, const char *ifname, const struct vno_features *fs);
 
 /*
  * Feed one decoded record (every hop, in arrival order). rx and tc-ingress

@@ -31,7 +31,7 @@ __u64 mono_now_ns(void)
  * is what came before the hang. */
 static void refill_from_flight(struct runner *rc, const struct vno_hang *h)
 {
-	struct diag_opts dopts = { .window = rc->pipe.o.window };
+	struct diag_opts dopts = { .window = rc->pipe.o.window, .read_features = true };
 	struct vno_frame *fr;
 	struct diag *d;
 	size_t n;
@@ -555,6 +555,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		snprintf(err, errlen, "out of memory");
 		return ret;
 	}
+	diag__set_read_features(r->pipe.diag, true); /* live: the hung devices are here */
 	r->kw = kmsg_watch__open();
 	if (!r->kw)
 		pr_warn("warning: the kernel log (/dev/kmsg) cannot be read (%s): hang messages "

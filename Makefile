@@ -72,6 +72,10 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -c $< -o $@
 
+# The schema `vnoffload-trace schema` prints is built in (.incbin), read from
+# the top of the tree where make runs the compiler.
+$(OUTPUT)/user/cmd_schema.o: doc/vnoffload-trace.schema.json
+
 tools: $(TOOLS)
 $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)
@@ -205,6 +209,7 @@ fuzz: $(FUZZ_BINS)
 $(FUZZ_OBJ)/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(FUZZ_OBJ)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -c $< -o $@
+$(FUZZ_OBJ)/cmd_schema.o: doc/vnoffload-trace.schema.json
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/craft.h $(FUZZ_LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)

@@ -132,8 +132,8 @@ $(OUTPUT)/man:
 # ---- install: make install [PREFIX=/usr/local] [DESTDIR=…] -------------------
 # The binary, the systemd unit naming the path it was installed to, an
 # /etc/default example (never over one that exists), bash completion, and
-# the Prometheus rules, their tests, a scrape configuration and the Grafana
-# dashboard under share/vnoffload-trace/. tests/integration/test_install.sh
+# the Prometheus rules, their tests, a scrape configuration, the Grafana
+# dashboard and the JSON Schema of the --json lines under share/vnoffload-trace/. tests/integration/test_install.sh
 # installs into a scratch DESTDIR and checks every file.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -148,7 +148,7 @@ INSTALLED := $(SBINDIR)/vnoffload-trace $(UNITDIR)/vnoffload-trace.service \
 	$(BASHCOMPDIR)/vnoffload-trace $(PKGDATA)/vnoffload-trace.rules.yml \
 	$(PKGDATA)/vnoffload-trace.rules.test.yml $(PKGDATA)/grafana-dashboard.json \
 	$(PKGDATA)/prometheus.yml $(PKGDATA)/web-config.example.yml $(PKGDATA)/default.example \
-	$(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
+	$(PKGDATA)/vnoffload-trace.schema.json $(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
 .PHONY: install uninstall
 
 install: vnoffload-trace man
@@ -166,6 +166,7 @@ install: vnoffload-trace man
 	$(INSTALL) -m 0644 contrib/grafana/vnoffload-trace.json $(DESTDIR)$(PKGDATA)/grafana-dashboard.json
 	$(INSTALL) -m 0644 contrib/vnoffload-trace.default $(DESTDIR)$(PKGDATA)/default.example
 	$(INSTALL) -m 0644 contrib/web-config.yml $(DESTDIR)$(PKGDATA)/web-config.example.yml
+	$(INSTALL) -m 0644 doc/vnoffload-trace.schema.json $(DESTDIR)$(PKGDATA)/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace ]; then \
 		$(INSTALL) -D -m 0644 contrib/vnoffload-trace.default \
 			$(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; \

@@ -92,7 +92,8 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev libmnl-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
 	procps kmod prometheus wrk curl libclang-rt-14-dev \
-	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev libjson-c-dev
+	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev libjson-c-dev \
+	python3-jsonschema
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -18,10 +18,10 @@ static const char *ol_state(signed char s)
 	return s == VNO_OFF_ON ? "on" : s == VNO_OFF_OFF ? "off" : "?";
 }
 
-/* One row of the interface table, as text made safe for the terminal. */
 enum { COL_NAME, COL_IFINDEX, COL_DRIVER, COL_MTU, COL_GSO, COL_TSO, COL__MAX };
 #define CELL_LEN TERM_STR_LEN(sizeof(((struct vno_iface *)0)->driver))
 
+/* One row of the interface table, as text made safe for the terminal. */
 static void iface_cells(const struct vno_iface *it, char cell[COL__MAX][CELL_LEN])
 {
 	char name[VNO_IFNAMSIZ + 1];

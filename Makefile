@@ -72,6 +72,10 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -c $< -o $@
 
+# The schema `vnoffload-trace schema` prints is built in (.incbin), read from
+# the top of the tree where make runs the compiler.
+$(OUTPUT)/user/cmd_schema.o: doc/vnoffload-trace.schema.json
+
 tools: $(TOOLS)
 $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)
@@ -88,7 +92,8 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev libmnl-dev pkg-config make gcc \
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
 	procps kmod prometheus wrk curl libclang-rt-14-dev \
-	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev libjson-c-dev
+	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev libjson-c-dev \
+	python3-jsonschema
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -128,8 +133,8 @@ $(OUTPUT)/man:
 # ---- install: make install [PREFIX=/usr/local] [DESTDIR=…] -------------------
 # The binary, the systemd unit naming the path it was installed to, an
 # /etc/default example (never over one that exists), bash completion, and
-# the Prometheus rules, their tests, a scrape configuration and the Grafana
-# dashboard under share/vnoffload-trace/. tests/integration/test_install.sh
+# the Prometheus rules, their tests, a scrape configuration, the Grafana
+# dashboard and the JSON Schema of the --json lines under share/vnoffload-trace/. tests/integration/test_install.sh
 # installs into a scratch DESTDIR and checks every file.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -144,7 +149,7 @@ INSTALLED := $(SBINDIR)/vnoffload-trace $(UNITDIR)/vnoffload-trace.service \
 	$(BASHCOMPDIR)/vnoffload-trace $(PKGDATA)/vnoffload-trace.rules.yml \
 	$(PKGDATA)/vnoffload-trace.rules.test.yml $(PKGDATA)/grafana-dashboard.json \
 	$(PKGDATA)/prometheus.yml $(PKGDATA)/web-config.example.yml $(PKGDATA)/default.example \
-	$(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
+	$(PKGDATA)/vnoffload-trace.schema.json $(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
 .PHONY: install uninstall
 
 install: vnoffload-trace man
@@ -162,6 +167,7 @@ install: vnoffload-trace man
 	$(INSTALL) -m 0644 contrib/grafana/vnoffload-trace.json $(DESTDIR)$(PKGDATA)/grafana-dashboard.json
 	$(INSTALL) -m 0644 contrib/vnoffload-trace.default $(DESTDIR)$(PKGDATA)/default.example
 	$(INSTALL) -m 0644 contrib/web-config.yml $(DESTDIR)$(PKGDATA)/web-config.example.yml
+	$(INSTALL) -m 0644 doc/vnoffload-trace.schema.json $(DESTDIR)$(PKGDATA)/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace ]; then \
 		$(INSTALL) -D -m 0644 contrib/vnoffload-trace.default \
 			$(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; \
@@ -205,6 +211,7 @@ fuzz: $(FUZZ_BINS)
 $(FUZZ_OBJ)/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(FUZZ_OBJ)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -c $< -o $@
+$(FUZZ_OBJ)/cmd_schema.o: doc/vnoffload-trace.schema.json
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/craft.h $(FUZZ_LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)

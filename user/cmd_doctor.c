@@ -10,11 +10,68 @@
 #include "ifaces.h"
 #include "json.h"
 #include "loader.h"
+#include "print.h"
 #include "probe.h"
 
 static const char *ol_state(signed char s)
 {
 	return s == VNO_OFF_ON ? "on" : s == VNO_OFF_OFF ? "off" : "?";
+}
+
+enum { COL_NAME, COL_IFINDEX, COL_DRIVER, COL_MTU, COL_GSO, COL_TSO, COL__MAX };
+#define CELL_LEN TERM_STR_LEN(sizeof(((struct vno_iface *)0)->driver))
+
+/* One row of the interface table, as text made safe for the terminal. */
+static void iface_cells(const struct vno_iface *it, char cell[COL__MAX][CELL_LEN])
+{
+	char name[VNO_IFNAMSIZ + 1];
+
+	snprintf(name, sizeof(name), "%.*s", VNO_IFNAMSIZ, it->name);
+	term_str(cell[COL_NAME], CELL_LEN, name);
+	snprintf(cell[COL_IFINDEX], CELL_LEN, "%u", it->ifindex);
+	term_str(cell[COL_DRIVER], CELL_LEN, it->driver[0] ? it->driver : "-");
+	snprintf(cell[COL_MTU], CELL_LEN, "%u", it->mtu);
+	snprintf(cell[COL_GSO], CELL_LEN, "%u/%u", it->gso_max_size, it->gso_max_segs);
+	snprintf(cell[COL_TSO], CELL_LEN, "%u/%u", it->tso_max_size, it->tso_max_segs);
+}
+
+/* The interface table: each column as wide as its widest value (a long
+ * name or driver, a TSO limit of 524280/65535), so the rows stay aligned. */
+static void print_ifaces(const struct vno_iface *ifs, size_t n)
+{
+	static const char *const head[COL__MAX] = { "NAME", "IFINDEX", "DRIVER", "MTU",
+						    "GSO_MAX", "TSO_MAX" };
+	char cell[COL__MAX][CELL_LEN];
+	int w[COL__MAX], olw[VNO_OL__MAX];
+
+	for (int c = 0; c < COL__MAX; c++)
+		w[c] = (int)strlen(head[c]);
+	for (size_t i = 0; i < n; i++) {
+		iface_cells(&ifs[i], cell);
+		for (int c = 0; c < COL__MAX; c++)
+			if ((int)strlen(cell[c]) > w[c])
+				w[c] = (int)strlen(cell[c]);
+	}
+	/* An offload column holds "on", "off" or "?" under its name. */
+	for (int k = 0; k < VNO_OL__MAX; k++)
+		olw[k] = strlen(vno_offload_name(k)) > 3 ? (int)strlen(vno_offload_name(k)) : 3;
+	printf(" ");
+	for (int c = 0; c < COL__MAX; c++)
+		printf(" %-*s", w[c], head[c]);
+	for (int k = 0; k < VNO_OL__MAX; k++)
+		printf(" %-*s", k + 1 < VNO_OL__MAX ? olw[k] : 0, vno_offload_name(k));
+	printf("\n");
+	for (size_t i = 0; i < n; i++) {
+		iface_cells(&ifs[i], cell);
+		printf(" ");
+		for (int c = 0; c < COL__MAX; c++)
+			printf(" %-*s", w[c], cell[c]);
+		/* No padding after the last column. */
+		for (int k = 0; k < VNO_OL__MAX; k++)
+			printf(" %-*s", k + 1 < VNO_OL__MAX ? olw[k] : 0,
+			       ol_state(ifs[i].offload[k]));
+		printf("\n");
+	}
 }
 
 int do_doctor(int argc, char **argv)
@@ -130,23 +187,7 @@ int do_doctor(int argc, char **argv)
 				       drv[i].use, drv[i].what);
 		}
 		printf("\ninterfaces (netns %u):\n", ifaces_netns_self());
-		printf("  %-15s %-7s %-12s %-5s %-11s %-9s", "NAME", "IFINDEX", "DRIVER", "MTU",
-		       "GSO_MAX", "TSO_MAX");
-		for (int k = 0; k < VNO_OL__MAX; k++)
-			printf(" %s", vno_offload_name(k));
-		printf("\n");
-		for (size_t i = 0; i < n; i++) {
-			char gm[24], tm[24];
-
-			snprintf(gm, sizeof(gm), "%u/%u", ifs[i].gso_max_size, ifs[i].gso_max_segs);
-			snprintf(tm, sizeof(tm), "%u/%u", ifs[i].tso_max_size, ifs[i].tso_max_segs);
-			printf("  %-15s %-7u %-12s %-5u %-11s %-9s", ifs[i].name, ifs[i].ifindex,
-			       ifs[i].driver[0] ? ifs[i].driver : "-", ifs[i].mtu, gm, tm);
-			for (int k = 0; k < VNO_OL__MAX; k++)
-				printf(" %*s", (int)strlen(vno_offload_name(k)),
-				       ol_state(ifs[i].offload[k]));
-			printf("\n");
-		}
+		print_ifaces(ifs, n);
 	}
 	free(ifs);
 	if (r) {

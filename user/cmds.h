@@ -4,6 +4,7 @@
 #define VNO_CMDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct global_opts {
 	bool json;
@@ -18,7 +19,12 @@ int do_record(int argc, char **argv);
 int do_doctor(int argc, char **argv);
 int do_export(int argc, char **argv);
 int do_report(int argc, char **argv);
+int do_schema(int argc, char **argv);
 int do_help(int argc, char **argv);
+
+/* doc/vnoffload-trace.schema.json as built in (NUL-terminated); its length
+ * without the NUL into *len. */
+const char *schema_text(size_t *len);
 
 /* One clear sentence on stderr (or {"error":…} on stdout with --json). */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

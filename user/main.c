@@ -14,6 +14,7 @@ static const struct cmd {
 	{ "report", do_report, "summary and hang diagnosis from a capture file (no root)" },
 	{ "export", do_export, "serve Prometheus metrics from in-kernel aggregates; hangs logged" },
 	{ "doctor", do_doctor, "what this kernel allows, the hooks each hop uses, interfaces" },
+	{ "schema", do_schema, "the JSON Schema of every line --json prints" },
 	{ "help", do_help, "this text" },
 	{},
 };

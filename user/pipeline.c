@@ -91,8 +91,10 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 	if (!p->o.t0_ns)
 		p->o.t0_ns = ev->f.ts_ns;
 	dev = ifaces_find(p->ifaces, p->n_ifaces, ev->f.netns, ev->f.ifindex);
-	/* A capture read back keeps its marks; only unmarked records are checked. */
-	if (!(ev->f.flags & VNO_F_ANOMALY))
+	/* A capture read back keeps its marks; unmarked records are checked, and
+	 * so are marks naming no rule of ours (a newer or a crafted file), which
+	 * would otherwise be printed as the rule "?". */
+	if (!(ev->f.flags & VNO_F_ANOMALY) || ev->f.anomaly > ANOMALY__MAX)
 		anomaly_mark(&ev->f, dev, &mask);
 	else
 		anomaly_check(&ev->f, dev, &mask);

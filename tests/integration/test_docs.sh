@@ -24,7 +24,7 @@ page_opts()
 		tr -d '*' | sort -u
 }
 
-for cmd in "" record report export doctor; do
+for cmd in "" record report export doctor schema; do
 	page=$TB_ROOT/doc/vnoffload-trace${cmd:+-$cmd}.8.scd
 	name=${cmd:-vnoffload-trace}
 	if [[ ! -s $page ]]; then
@@ -38,8 +38,8 @@ for cmd in "" record report export doctor; do
 	else
 		"$VNO_BIN" --help >"$TB_TMP/help" 2>&1
 	fi
-	# report documents its options in a sentence, not a table: use its usage line.
-	if [[ $cmd == report || $cmd == doctor ]]; then
+	# report, doctor and schema name their options in a sentence, not a table.
+	if [[ $cmd == report || $cmd == doctor || $cmd == schema ]]; then
 		grep -oE -- '--[a-z][a-z.-]*' "$TB_TMP/help" | sort -u >"$TB_TMP/h"
 	else
 		help_opts <"$TB_TMP/help" >"$TB_TMP/h"

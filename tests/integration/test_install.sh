@@ -5,7 +5,8 @@
 # - into a scratch DESTDIR with PREFIX=/usr: every file where it belongs
 #   (man pages too), with its mode; the unit's ExecStart names the binary;
 # - into a scratch PREFIX (no DESTDIR, so the paths are real): systemd-analyze
-#   verify accepts the unit, the installed binary runs `doctor`, the bash
+#   verify accepts the unit, the installed binary runs `doctor` and prints the
+#   installed JSON Schema, the bash
 #   completion completes commands, options (from the binary's own --help),
 #   interface names and fixed values;
 # - an /etc/default file that exists is kept by install, and by uninstall
@@ -25,7 +26,8 @@ for f in "755 usr/sbin/vnoffload-trace" "644 usr/lib/systemd/system/vnoffload-tr
 	"644 usr/share/vnoffload-trace/grafana-dashboard.json" \
 	"644 usr/share/vnoffload-trace/prometheus.yml" \
 	"644 usr/share/vnoffload-trace/web-config.example.yml" \
-	"644 usr/share/vnoffload-trace/default.example" "644 etc/default/vnoffload-trace"; do
+	"644 usr/share/vnoffload-trace/default.example" \
+	"644 usr/share/vnoffload-trace/vnoffload-trace.schema.json" "644 etc/default/vnoffload-trace"; do
 	read -r mode path <<<"$f"
 	assert_eq "$(stat -c %a "$D/$path" 2>/dev/null || echo missing)" "$mode" "installed $path ($mode)"
 done
@@ -34,7 +36,7 @@ for page in "$TB_ROOT"/doc/*.scd; do
 	assert_eq "$(stat -c %a "$D/usr/share/man/man8/$page" 2>/dev/null || echo missing)" 644 \
 		"installed usr/share/man/man8/$page (644)"
 done
-assert_eq "$(find "$D" -type f | wc -l)" $((10 + $(ls "$TB_ROOT"/doc/*.scd | wc -l))) "nothing else installed"
+assert_eq "$(find "$D" -type f | wc -l)" $((11 + $(ls "$TB_ROOT"/doc/*.scd | wc -l))) "nothing else installed"
 assert_eq "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$D/usr/lib/systemd/system/vnoffload-trace.service")" \
 	/usr/sbin/vnoffload-trace "the unit runs the binary where it was installed"
 
@@ -74,6 +76,9 @@ complete_words()
 }
 V=$P/sbin/vnoffload-trace
 assert_eq "$(complete_words "$V" rec)" record "completion: a command"
+assert_eq "$(complete_words "$V" sch)" schema "completion: the schema command"
+assert_eq "$(cmp "$P/share/vnoffload-trace/vnoffload-trace.schema.json" <("$V" schema) && echo same)" same \
+	"the installed schema is what the binary prints"
 assert_eq "$(complete_words "$V" record --js)" --json "completion: record's option, from its --help"
 assert_eq "$(complete_words "$V" export --list)" --listen "completion: export's option"
 assert_eq "$(complete_words "$V" record -i l)" lo "completion: -i takes interface names"

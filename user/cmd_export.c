@@ -8,10 +8,10 @@
  *
  * Threads: the main thread turns the runner (hang triggers, the pipeline);
  * http.c's threads answer requests, and one at a time renders a scrape,
- * reading BPF maps (syscalls: safe beside the main thread). What only the
- * main thread writes, the hang counts, reaches the scrape through a copy
- * taken under a mutex in the pipeline's on_hang callback. The HTTP side
- * (limits, deadline, TLS, authentication) is http.c.
+ * reading BPF maps (syscalls: safe beside the main thread). The pipeline
+ * (the flight recorders' frames, the anomaly and hang counts) is read
+ * through runner_read(), under the runner's lock. The HTTP side (limits,
+ * deadline, TLS, authentication) is http.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -196,14 +196,6 @@ struct name_entry {
 	char name[IF_NAMESIZE];
 };
 
-/* Per watched device: what the scrapes have checked of its flight recorder. */
-struct flight_state {
-	bool has_recorder;
-	__u64 last_ts;
-	__u64 checked;
-	__u64 rules[ANOMALY__MAX];
-};
-
 struct exporter {
 	struct runner r;
 	struct http_server *http;
@@ -211,10 +203,6 @@ struct exporter {
 	bool json;
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	char listen[80];
-
-	/* Written by the main thread (on_hang), read by scrapes. */
-	pthread_mutex_t lock;
-	__u64 hangs[VNO_HANG__MAX];
 
 	/* Main thread only: --hang-dir. */
 	const char *hang_dir;
@@ -225,7 +213,6 @@ struct exporter {
 	__u64 gen;
 	struct name_entry *names;
 	size_t n_names;
-	struct flight_state *flight;	/* one per r.sel */
 };
 
 /* ---- hangs (main thread) ---------------------------------------------------- */
@@ -331,10 +318,6 @@ static void on_hang(const struct vno_diagnosis *dg, void *ctx)
 {
 	struct exporter *ex = ctx;
 
-	/* pipeline_hang() counted it just before calling us. */
-	pthread_mutex_lock(&ex->lock);
-	memcpy(ex->hangs, ex->r.pipe.agg->hangs, sizeof(ex->hangs));
-	pthread_mutex_unlock(&ex->lock);
 	if (ex->hang_dir)
 		hang_capture(ex, dg);
 }
@@ -393,39 +376,64 @@ static const char *dev_name(struct exporter *ex, __u32 netns, __u32 ifindex)
 	return "?";
 }
 
-/* Check the frames each flight recorder got since the last scrape. */
-static void check_flight(struct exporter *ex)
+/* What a scrape takes from the pipeline (under the runner's lock). */
+struct scrape_pipe {
+	struct exporter *ex;
+	struct prom_anomaly *pa;	/* per device: checked, then each rule */
+	size_t na;
+	struct prom_named hangs[VNO_HANG__MAX];
+};
+
+#define ANOMALY_ROWS (ANOMALY__MAX + 1)
+
+static struct prom_anomaly *anomaly_rows(struct scrape_pipe *sp, const char *dev, __u32 netns)
 {
-	for (size_t i = 0; i < ex->r.nsel; i++) {
-		const struct vno_iface *it = &ex->r.sel[i];
-		struct flight_state *fs = &ex->flight[i];
-		struct vno_frame *fr;
-		size_t n;
-		__u64 max = fs->last_ts;
+	for (size_t k = 0; k < sp->na; k += ANOMALY_ROWS)
+		if (sp->pa[k].netns == netns && !strcmp(sp->pa[k].dev, dev))
+			return &sp->pa[k];
+	return NULL;
+}
 
-		if (loader_flight(ex->r.l, it->netns, it->ifindex, &fr, &n)) {
-			fs->has_recorder = false;
+/*
+ * The anomaly counts are the pipeline's: its aggregate holds every frame
+ * the flight recorders gave it (export streams nothing else), per device
+ * and hop, with the frames per rule tripped. Each watched device with a
+ * flight recorder has its rows, zero or not; an aggregate row of its old
+ * ifindex (deleted, created again) counts under its name, so the counters
+ * stay monotonic.
+ */
+static void scrape_pipeline(const struct runner *r, void *ctx)
+{
+	struct scrape_pipe *sp = ctx;
+	const struct agg *a = r->pipe.agg;
+	struct prom_anomaly *rows;
+
+	for (size_t i = 0; i < r->nsel; i++) {
+		const struct vno_iface *it = &r->sel[i];
+		const char *dev;
+
+		if (!r->flight[i].has_recorder)
 			continue;
-		}
-		fs->has_recorder = true;
-		for (size_t j = 0; j < n; j++) {
-			__u64 mask = 0;
-
-			/* Slots are reused oldest first; the time tells the new ones. */
-			if (fr[j].ts_ns <= fs->last_ts)
-				continue;
-			if (fr[j].ts_ns > max)
-				max = fr[j].ts_ns;
-			fs->checked++;
-			if (!anomaly_check(&fr[j], it, &mask))
-				continue;
-			for (unsigned b = 0; b < ANOMALY__MAX; b++)
-				if (mask & (1ULL << b))
-					fs->rules[b]++;
-		}
-		fs->last_ts = max;
-		free(fr);
+		dev = dev_name(sp->ex, it->netns, it->ifindex);
+		if (anomaly_rows(sp, dev, it->netns))
+			continue;
+		sp->pa[sp->na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns };
+		for (unsigned b = 0; b < ANOMALY__MAX; b++)
+			sp->pa[sp->na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
+								  .rule = anomaly_name(b) };
 	}
+	for (size_t e = 0; e < a->n; e++) {
+		const struct agg_entry *ae = &a->e[e];
+
+		rows = anomaly_rows(sp, dev_name(sp->ex, ae->netns, ae->ifindex), ae->netns);
+		if (!rows)
+			continue;
+		rows[0].count += ae->frames;
+		for (unsigned b = 0; b < ANOMALY__MAX; b++)
+			rows[1 + b].count += ae->rules[b];
+	}
+	for (int s = 0; s < VNO_HANG__MAX; s++)
+		sp->hangs[s] = (struct prom_named){ diag_source_name(s), a->hangs[s] };
 }
 
 /* The exposition, malloc'd; NULL with errno on failure. */
@@ -437,11 +445,10 @@ static char *scrape(struct exporter *ex, size_t *len)
 	struct prom_stat *ps = NULL;
 	struct prom_queue *pq = NULL;
 	struct prom_drop *pd = NULL;
-	struct prom_anomaly *pa = NULL;
+	struct scrape_pipe sp = { .ex = ex };
 	struct prom_hook hooks[VNO_HOP__MAX];
-	struct prom_named hangs[VNO_HANG__MAX];
 	char (*reasons)[16] = NULL;
-	size_t nst = 0, nq = 0, nd = 0, na = 0;
+	size_t nst = 0, nq = 0, nd = 0;
 	__u64 cnt[VNO_CNT__MAX];
 	char *buf = NULL;
 	FILE *f = NULL;
@@ -456,8 +463,8 @@ static char *scrape(struct exporter *ex, size_t *len)
 	pq = calloc(nq + 1, sizeof(*pq));
 	pd = calloc(nd + 1, sizeof(*pd));
 	reasons = calloc(nd + 1, sizeof(*reasons));
-	pa = calloc(ex->r.nsel * (ANOMALY__MAX + 1) + 1, sizeof(*pa));
-	if (!ps || !pq || !pd || !reasons || !pa)
+	sp.pa = calloc(ex->r.nsel * ANOMALY_ROWS + 1, sizeof(*sp.pa));
+	if (!ps || !pq || !pd || !reasons || !sp.pa)
 		goto out;
 	for (size_t i = 0; i < nst; i++)
 		ps[i] = (struct prom_stat){
@@ -489,27 +496,9 @@ static char *scrape(struct exporter *ex, size_t *len)
 			.count = dr[i].count,
 		};
 	}
-	check_flight(ex);
-	for (size_t i = 0; i < ex->r.nsel; i++) {
-		const struct flight_state *fs = &ex->flight[i];
-		const struct vno_iface *it = &ex->r.sel[i];
-		const char *dev = dev_name(ex, it->netns, it->ifindex);
-
-		if (!fs->has_recorder)
-			continue;
-		pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
-						  .count = fs->checked };
-		for (unsigned b = 0; b < ANOMALY__MAX; b++)
-			pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
-							  .rule = anomaly_name(b),
-							  .count = fs->rules[b] };
-	}
+	runner_read(&ex->r, scrape_pipeline, &sp);
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		hooks[h] = (struct prom_hook){ vno_hop_name(h), ex->hooks[h] };
-	pthread_mutex_lock(&ex->lock);
-	for (int s = 0; s < VNO_HANG__MAX; s++)
-		hangs[s] = (struct prom_named){ diag_source_name(s), ex->hangs[s] };
-	pthread_mutex_unlock(&ex->lock);
 
 	struct prom_input in = {
 		.version = VNO_VERSION,
@@ -521,9 +510,9 @@ static char *scrape(struct exporter *ex, size_t *len)
 		.n_queues = nq,
 		.drops = pd,
 		.n_drops = nd,
-		.anomalies = pa,
-		.n_anomalies = na,
-		.hangs = hangs,
+		.anomalies = sp.pa,
+		.n_anomalies = sp.na,
+		.hangs = sp.hangs,
 		.n_hangs = VNO_HANG__MAX,
 		.have_gso_size_sum = true,
 		.events_lost = cnt[VNO_CNT_RB_LOST],
@@ -543,7 +532,7 @@ out:
 	free(pq);
 	free(pd);
 	free(reasons);
-	free(pa);
+	free(sp.pa);
 	if (ret) {
 		free(buf);
 		errno = -ret;
@@ -643,7 +632,6 @@ int do_export(int argc, char **argv)
 		return 0;
 	}
 	memset(&ex, 0, sizeof(ex));
-	pthread_mutex_init(&ex.lock, NULL);
 	ex.json = o.json;
 	ret = 1;
 	if (o.hang_dir) {
@@ -704,11 +692,6 @@ int do_export(int argc, char **argv)
 	}
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		snprintf(ex.hooks[h], sizeof(ex.hooks[h]), "%s", loader_hook(ex.r.l, h));
-	ex.flight = calloc(ex.r.nsel + 1, sizeof(*ex.flight));
-	if (!ex.flight) {
-		cmd_error("out of memory");
-		goto out;
-	}
 	if (ex.hang_dir) {
 		if (session_fill(&ex.sess, g_opts.cmdline, (const char(*)[VNO_HOOK_LEN])ex.hooks, ex.r.all,
 				 ex.r.nall)) {
@@ -754,8 +737,6 @@ out:
 	session_free(&ex.sess);
 	free(ex.drop_reasons);
 	free(ex.names);
-	free(ex.flight);
-	pthread_mutex_destroy(&ex.lock);
 	webconfig_free(&ex.wc);
 	export_opts_free(&o);
 	memset(&ex, 0, sizeof(ex));

@@ -211,6 +211,8 @@ struct exporter {
 
 	/* Scrapes only (http.c renders one at a time). */
 	__u64 gen;
+	/* NAME_CACHE_MAX allocated at once: a scrape holds pointers to the
+	 * names while it resolves more (pages are touched only when used). */
 	struct name_entry *names;
 	size_t n_names;
 };
@@ -341,14 +343,9 @@ static const char *dev_name(struct exporter *ex, __u32 netns, __u32 ifindex)
 	/* if_indextoname() asks the namespace we live in, the one watched. */
 	if (netns == ex->r.netns && if_indextoname(ifindex, buf)) {
 		if (!e && ex->n_names < NAME_CACHE_MAX) {
-			void *p = realloc(ex->names, (ex->n_names + 1) * sizeof(*ex->names));
-
-			if (p) {
-				ex->names = p;
-				e = &ex->names[ex->n_names++];
-				e->netns = netns;
-				e->ifindex = ifindex;
-			}
+			e = &ex->names[ex->n_names++];
+			e->netns = netns;
+			e->ifindex = ifindex;
 		}
 		if (e) {
 			snprintf(e->name, sizeof(e->name), "%s", buf);
@@ -363,15 +360,10 @@ static const char *dev_name(struct exporter *ex, __u32 netns, __u32 ifindex)
 			return ex->r.all[i].name;
 	/* Rare (gone before its first scrape, cache full): a stable name. */
 	if (ex->n_names < NAME_CACHE_MAX) {
-		void *p = realloc(ex->names, (ex->n_names + 1) * sizeof(*ex->names));
-
-		if (p) {
-			ex->names = p;
-			e = &ex->names[ex->n_names++];
-			*e = (struct name_entry){ .netns = netns, .ifindex = ifindex };
-			snprintf(e->name, sizeof(e->name), "if%u", ifindex);
-			return e->name;
-		}
+		e = &ex->names[ex->n_names++];
+		*e = (struct name_entry){ .netns = netns, .ifindex = ifindex };
+		snprintf(e->name, sizeof(e->name), "if%u", ifindex);
+		return e->name;
 	}
 	return "?";
 }
@@ -692,6 +684,11 @@ int do_export(int argc, char **argv)
 	}
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		snprintf(ex.hooks[h], sizeof(ex.hooks[h]), "%s", loader_hook(ex.r.l, h));
+	ex.names = calloc(NAME_CACHE_MAX, sizeof(*ex.names));
+	if (!ex.names) {
+		cmd_error("out of memory");
+		goto out;
+	}
 	if (ex.hang_dir) {
 		if (session_fill(&ex.sess, g_opts.cmdline, (const char(*)[VNO_HOOK_LEN])ex.hooks, ex.r.all,
 				 ex.r.nall)) {

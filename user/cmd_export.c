@@ -34,6 +34,7 @@
 #include "capture.h"
 #include "cmds.h"
 #include "decode.h"
+#include "hang_capture.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -206,6 +207,7 @@ struct exporter {
 
 	/* Main thread only: --hang-dir. */
 	const char *hang_dir;
+	struct hang_dir hd;
 	struct vno_session sess;
 	char *drop_reasons;
 
@@ -219,109 +221,12 @@ struct exporter {
 
 /* ---- hangs (main thread) ---------------------------------------------------- */
 
-/* Device names in file names: anything but [A-Za-z0-9._-] becomes '_'. */
-static void file_safe(char *dst, size_t len, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++) {
-		char c = s[i];
-
-		dst[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'
-			 ? c
-			 : '_';
-	}
-	dst[i] = '\0';
-	if (!i || !strcmp(dst, ".") || !strcmp(dst, ".."))
-		snprintf(dst, len, "dev");
-}
-
-static int hang_note(struct capture_writer *w, const struct vno_diagnosis *dg)
-{
-	char comment[512], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int ret;
-
-	if (!f)
-		return -ENOMEM;
-	diag_json(f, dg);
-	fclose(f);
-	if (len && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	snprintf(comment, sizeof(comment), "hang on %s (%s): %s", dg->hang.dev,
-		 diag_source_name(dg->hang.source), dg->verdict);
-	ret = capture_writer__note(w, "hang", buf, comment);
-	free(buf);
-	return ret;
-}
-
-/* DIR/hang-DEV-YYYYmmddTHHMMSS.mmmZ.pcapng.gz: the frames of the window (from
- * the flight recorder: metadata only) and the diagnosis as a note. */
-static void hang_capture(struct exporter *ex, const struct vno_diagnosis *dg)
-{
-	struct capture_opts co = { .snaplen = 0 };
-	struct capture_writer *w = NULL;
-	char path[4096], dev[IF_NAMESIZE + 8], stamp[32];
-	struct timespec ts;
-	struct tm tm;
-	int ret = 0;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	file_safe(dev, sizeof(dev), dg->hang.dev);
-	/* Two hangs in the same millisecond (SIGUSR1 diagnoses every device
-	 * at once, devices may share a sanitised name): number them. */
-	for (int i = 0; i < 100 && !w; i++) {
-		int n = snprintf(path, sizeof(path), "%s/hang-%s-%s.%03ldZ%s%.0d.pcapng.gz",
-				 ex->hang_dir, dev, stamp, ts.tv_nsec / 1000000, i ? "-" : "", i);
-
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			errno = ENAMETOOLONG;
-			break;
-		}
-		w = capture_writer__new(path, &ex->sess, &co);
-		if (!w && errno != EEXIST)
-			break;
-	}
-	if (!w) {
-		pr_warn("warning: cannot write the capture of the hang on %s into %s: %s\n",
-			dg->hang.dev, ex->hang_dir, strerror(errno));
-		return;
-	}
-	if (ex->drop_reasons)
-		capture_writer__note(w, "drop_reasons", ex->drop_reasons,
-				     "names of the recording kernel's skb drop reasons");
-	for (size_t i = 0; i < dg->n_frames && !ret; i++)
-		ret = capture_writer__frame(w, &dg->frames[i].ev);
-	if (!ret)
-		ret = hang_note(w, dg);
-	if (capture_writer__close(w) || ret) {
-		pr_warn("warning: the capture of the hang on %s (%s) is incomplete: %s\n",
-			dg->hang.dev, path, strerror(-(ret ? ret : EIO)));
-		return;
-	}
-	if (ex->json) {
-		printf("{\"type\":\"hang_capture\",\"dev\":");
-		json_str(stdout, dg->hang.dev);
-		printf(",\"source\":\"%s\",\"frames\":%zu,\"path\":",
-		       diag_source_name(dg->hang.source), dg->n_frames);
-		json_str(stdout, path);
-		printf("}\n");
-	} else {
-		printf("hang capture: %s (%zu frames)\n", path, dg->n_frames);
-	}
-	fflush(stdout);
-}
-
 static void on_hang(const struct vno_diagnosis *dg, void *ctx)
 {
 	struct exporter *ex = ctx;
 
 	if (ex->hang_dir)
-		hang_capture(ex, dg);
+		hang_dir_write(&ex->hd, dg);
 }
 
 /* ---- the scrape (an HTTP thread) ------------------------------------------------ */
@@ -588,19 +493,6 @@ static void print_ready(struct exporter *ex, bool any_iface)
 	fflush(stdout);
 }
 
-static int check_hang_dir(const char *dir)
-{
-	struct stat sb;
-
-	if (stat(dir, &sb))
-		return -errno;
-	if (!S_ISDIR(sb.st_mode))
-		return -ENOTDIR;
-	if (access(dir, W_OK | X_OK))
-		return -errno;
-	return 0;
-}
-
 int do_export(int argc, char **argv)
 {
 	static struct exporter ex; /* big (the runner): not on the stack */
@@ -627,7 +519,7 @@ int do_export(int argc, char **argv)
 	ex.json = o.json;
 	ret = 1;
 	if (o.hang_dir) {
-		int e = check_hang_dir(o.hang_dir);
+		int e = hang_dir_check(o.hang_dir);
 
 		if (e) {
 			cmd_error("--hang-dir %s: %s; give an existing directory root can write to",
@@ -696,6 +588,9 @@ int do_export(int argc, char **argv)
 			goto out;
 		}
 		ex.drop_reasons = probe_drop_reasons_json();
+		ex.hd = (struct hang_dir){ .dir = ex.hang_dir, .sess = &ex.sess,
+					   .drop_reasons = ex.drop_reasons, .out = stdout,
+					   .json = ex.json };
 	}
 	ex.r.pipe.on_hang = on_hang;
 	ex.r.pipe.ctx = &ex;

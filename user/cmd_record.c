@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "cmds.h"
 #include "decode.h"
+#include "hang_capture.h"
 #include "json.h"
 #include "loader.h"
 #include "log.h"
@@ -236,18 +237,16 @@ static void cap_note_stream(struct capture_sink *cs, const char *kind, const cha
 	free(buf);
 }
 
-static void diag_json_fn(FILE *f, const void *dg)
-{
-	diag_json(f, dg);
-}
-
 static void cap_hang(const struct vno_diagnosis *dg, void *ctx)
 {
-	char comment[512];
+	struct capture_sink *cs = ctx;
+	int r;
 
-	snprintf(comment, sizeof(comment), "hang on %s (%s): %s", dg->hang.dev,
-		 diag_source_name(dg->hang.source), dg->verdict);
-	cap_note_stream(ctx, "hang", comment, diag_json_fn, dg);
+	if (!cs->w || cs->err)
+		return;
+	r = hang_capture_note(cs->w, dg);
+	if (r)
+		cap_failed(cs, r);
 }
 
 struct summary_arg {

@@ -35,6 +35,7 @@
 #include "cmds.h"
 #include "decode.h"
 #include "hang_capture.h"
+#include "header.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -448,49 +449,13 @@ static char *render(void *ctx, size_t *len)
 
 static void print_ready(struct exporter *ex, bool any_iface)
 {
-	const struct runner *r = &ex->r;
-	const char *scheme = webconfig_tls(&ex->wc) ? "https" : "http";
-	struct utsname u;
+	struct header_serve sv = { .listen = ex->listen, .tls = webconfig_tls(&ex->wc),
+				   .basic_auth = webconfig_auth(&ex->wc), .hang_dir = ex->hang_dir };
+	struct header_ready h = { .netns = ex->r.netns, .ifaces = ex->r.sel,
+				  .n_ifaces = ex->r.nsel, .any_iface = any_iface,
+				  .hooks = (const char(*)[VNO_HOOK_LEN])ex->hooks, .serve = &sv };
 
-	uname(&u);
-	if (ex->json) {
-		printf("{\"type\":\"ready\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
-		json_str(stdout, u.release);
-		printf(",\"listen\":");
-		json_str(stdout, ex->listen);
-		printf(",\"metrics\":\"%s://%s/metrics\",\"tls\":%s,\"basic_auth\":%s,"
-		       "\"netns\":%u,\"hooks\":{", scheme, ex->listen,
-		       webconfig_tls(&ex->wc) ? "true" : "false",
-		       webconfig_auth(&ex->wc) ? "true" : "false", r->netns);
-		for (int h = 0; h < VNO_HOP__MAX; h++) {
-			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
-			json_str(stdout, ex->hooks[h]);
-		}
-		printf("},\"interfaces\":[");
-		for (size_t i = 0; i < r->nsel; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(stdout, r->sel[i].name);
-			printf(",\"ifindex\":%u,\"driver\":", r->sel[i].ifindex);
-			json_str(stdout, r->sel[i].driver);
-			printf("}");
-		}
-		printf("],\"hang_dir\":");
-		if (ex->hang_dir)
-			json_str(stdout, ex->hang_dir);
-		else
-			printf("null");
-		printf("}\n");
-	} else {
-		printf("vnoffload-trace %s on %s: serving %s://%s/metrics%s, watching", VNO_VERSION,
-		       u.release, scheme, ex->listen,
-		       webconfig_auth(&ex->wc) ? " (basic authentication)" : "");
-		for (size_t i = 0; i < r->nsel; i++)
-			printf("%s %s", i ? "," : "", r->sel[i].name);
-		printf("%s (netns %u)\n", any_iface ? " and any new interface" : "", r->netns);
-		for (int h = 0; h < VNO_HOP__MAX; h++)
-			printf("  %-10s %s\n", vno_hop_name(h), ex->hooks[h]);
-	}
-	fflush(stdout);
+	header_ready(stdout, ex->json, &h);
 }
 
 int do_export(int argc, char **argv)

@@ -6,46 +6,25 @@
  * detection runs as in record: the diagnosis goes to stdout (the log under
  * systemd) and, with --hang-dir, a capture file.
  *
- * Threads: the main thread turns the runner (hang triggers, the pipeline);
- * http.c's threads answer requests, and one at a time renders a scrape,
- * reading BPF maps (syscalls: safe beside the main thread). What only the
- * main thread writes, the hang counts, reaches the scrape through a copy
- * taken under a mutex in the pipeline's on_hang callback. The HTTP side
+ * Here: its options and the command. Threads: the main thread turns the
+ * runner (hang triggers, the pipeline); http.c's threads answer requests,
+ * and one at a time renders a scrape (export_scrape.c), which reads the
+ * pipeline through runner_read(), under the runner's lock. The HTTP side
  * (limits, deadline, TLS, authentication) is http.c.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <net/if.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
-#include "anomaly.h"
-#include "capture.h"
 #include "cmds.h"
-#include "decode.h"
+#include "export.h"
+#include "header.h"
 #include "http.h"
-#include "json.h"
 #include "log.h"
 #include "probe.h"
 #include "prom.h"
-#include "run.h"
-#include "session.h"
-#include "webconfig.h"
-
-/* Interface names remembered after their device is gone, so its counters
- * keep their label. */
-#define NAME_CACHE_MAX 4096
 
 static void usage(FILE *out)
 {
@@ -188,436 +167,27 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 	return 0;
 }
 
-/* ---- state ------------------------------------------------------------------ */
-
-struct name_entry {
-	__u32 netns, ifindex;
-	__u64 gen;		/* scrape that last resolved it */
-	char name[IF_NAMESIZE];
-};
-
-/* Per watched device: what the scrapes have checked of its flight recorder. */
-struct flight_state {
-	bool has_recorder;
-	__u64 last_ts;
-	__u64 checked;
-	__u64 rules[ANOMALY__MAX];
-};
-
-struct exporter {
-	struct runner r;
-	struct http_server *http;
-	struct webconfig wc;
-	bool json;
-	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
-	char listen[80];
-
-	/* Written by the main thread (on_hang), read by scrapes. */
-	pthread_mutex_t lock;
-	__u64 hangs[VNO_HANG__MAX];
-
-	/* Main thread only: --hang-dir. */
-	const char *hang_dir;
-	struct vno_session sess;
-	char *drop_reasons;
-
-	/* Scrapes only (http.c renders one at a time). */
-	__u64 gen;
-	struct name_entry *names;
-	size_t n_names;
-	struct flight_state *flight;	/* one per r.sel */
-};
-
 /* ---- hangs (main thread) ---------------------------------------------------- */
-
-/* Device names in file names: anything but [A-Za-z0-9._-] becomes '_'. */
-static void file_safe(char *dst, size_t len, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++) {
-		char c = s[i];
-
-		dst[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'
-			 ? c
-			 : '_';
-	}
-	dst[i] = '\0';
-	if (!i || !strcmp(dst, ".") || !strcmp(dst, ".."))
-		snprintf(dst, len, "dev");
-}
-
-static int hang_note(struct capture_writer *w, const struct vno_diagnosis *dg)
-{
-	char comment[512], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int ret;
-
-	if (!f)
-		return -ENOMEM;
-	diag_json(f, dg);
-	fclose(f);
-	if (len && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	snprintf(comment, sizeof(comment), "hang on %s (%s): %s", dg->hang.dev,
-		 diag_source_name(dg->hang.source), dg->verdict);
-	ret = capture_writer__note(w, "hang", buf, comment);
-	free(buf);
-	return ret;
-}
-
-/* DIR/hang-DEV-YYYYmmddTHHMMSS.mmmZ.pcapng.gz: the frames of the window (from
- * the flight recorder: metadata only) and the diagnosis as a note. */
-static void hang_capture(struct exporter *ex, const struct vno_diagnosis *dg)
-{
-	struct capture_opts co = { .snaplen = 0 };
-	struct capture_writer *w = NULL;
-	char path[4096], dev[IF_NAMESIZE + 8], stamp[32];
-	struct timespec ts;
-	struct tm tm;
-	int ret = 0;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	file_safe(dev, sizeof(dev), dg->hang.dev);
-	/* Two hangs in the same millisecond (SIGUSR1 diagnoses every device
-	 * at once, devices may share a sanitised name): number them. */
-	for (int i = 0; i < 100 && !w; i++) {
-		int n = snprintf(path, sizeof(path), "%s/hang-%s-%s.%03ldZ%s%.0d.pcapng.gz",
-				 ex->hang_dir, dev, stamp, ts.tv_nsec / 1000000, i ? "-" : "", i);
-
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			errno = ENAMETOOLONG;
-			break;
-		}
-		w = capture_writer__new(path, &ex->sess, &co);
-		if (!w && errno != EEXIST)
-			break;
-	}
-	if (!w) {
-		pr_warn("warning: cannot write the capture of the hang on %s into %s: %s\n",
-			dg->hang.dev, ex->hang_dir, strerror(errno));
-		return;
-	}
-	if (ex->drop_reasons)
-		capture_writer__note(w, "drop_reasons", ex->drop_reasons,
-				     "names of the recording kernel's skb drop reasons");
-	for (size_t i = 0; i < dg->n_frames && !ret; i++)
-		ret = capture_writer__frame(w, &dg->frames[i].ev);
-	if (!ret)
-		ret = hang_note(w, dg);
-	if (capture_writer__close(w) || ret) {
-		pr_warn("warning: the capture of the hang on %s (%s) is incomplete: %s\n",
-			dg->hang.dev, path, strerror(-(ret ? ret : EIO)));
-		return;
-	}
-	if (ex->json) {
-		printf("{\"type\":\"hang_capture\",\"dev\":");
-		json_str(stdout, dg->hang.dev);
-		printf(",\"source\":\"%s\",\"frames\":%zu,\"path\":",
-		       diag_source_name(dg->hang.source), dg->n_frames);
-		json_str(stdout, path);
-		printf("}\n");
-	} else {
-		printf("hang capture: %s (%zu frames)\n", path, dg->n_frames);
-	}
-	fflush(stdout);
-}
 
 static void on_hang(const struct vno_diagnosis *dg, void *ctx)
 {
 	struct exporter *ex = ctx;
 
-	/* pipeline_hang() counted it just before calling us. */
-	pthread_mutex_lock(&ex->lock);
-	memcpy(ex->hangs, ex->r.pipe.agg->hangs, sizeof(ex->hangs));
-	pthread_mutex_unlock(&ex->lock);
 	if (ex->hang_dir)
-		hang_capture(ex, dg);
-}
-
-/* ---- the scrape (an HTTP thread) ------------------------------------------------ */
-
-/* The device's name now, or the last one it had, or "ifN". */
-static const char *dev_name(struct exporter *ex, __u32 netns, __u32 ifindex)
-{
-	struct name_entry *e = NULL;
-	char buf[IF_NAMESIZE];
-
-	for (size_t i = 0; i < ex->n_names; i++) {
-		if (ex->names[i].netns == netns && ex->names[i].ifindex == ifindex) {
-			e = &ex->names[i];
-			break;
-		}
-	}
-	if (e && e->gen == ex->gen)
-		return e->name;
-	/* if_indextoname() asks the namespace we live in, the one watched. */
-	if (netns == ex->r.netns && if_indextoname(ifindex, buf)) {
-		if (!e && ex->n_names < NAME_CACHE_MAX) {
-			void *p = realloc(ex->names, (ex->n_names + 1) * sizeof(*ex->names));
-
-			if (p) {
-				ex->names = p;
-				e = &ex->names[ex->n_names++];
-				e->netns = netns;
-				e->ifindex = ifindex;
-			}
-		}
-		if (e) {
-			snprintf(e->name, sizeof(e->name), "%s", buf);
-			e->gen = ex->gen;
-			return e->name;
-		}
-	}
-	if (e)
-		return e->name;
-	for (size_t i = 0; i < ex->r.nall; i++)
-		if (ex->r.all[i].netns == netns && ex->r.all[i].ifindex == ifindex)
-			return ex->r.all[i].name;
-	/* Rare (gone before its first scrape, cache full): a stable name. */
-	if (ex->n_names < NAME_CACHE_MAX) {
-		void *p = realloc(ex->names, (ex->n_names + 1) * sizeof(*ex->names));
-
-		if (p) {
-			ex->names = p;
-			e = &ex->names[ex->n_names++];
-			*e = (struct name_entry){ .netns = netns, .ifindex = ifindex };
-			snprintf(e->name, sizeof(e->name), "if%u", ifindex);
-			return e->name;
-		}
-	}
-	return "?";
-}
-
-/* Check the frames each flight recorder got since the last scrape. */
-static void check_flight(struct exporter *ex)
-{
-	for (size_t i = 0; i < ex->r.nsel; i++) {
-		const struct vno_iface *it = &ex->r.sel[i];
-		struct flight_state *fs = &ex->flight[i];
-		struct vno_frame *fr;
-		size_t n;
-		__u64 max = fs->last_ts;
-
-		if (loader_flight(ex->r.l, it->netns, it->ifindex, &fr, &n)) {
-			fs->has_recorder = false;
-			continue;
-		}
-		fs->has_recorder = true;
-		for (size_t j = 0; j < n; j++) {
-			__u64 mask = 0;
-
-			/* Slots are reused oldest first; the time tells the new ones. */
-			if (fr[j].ts_ns <= fs->last_ts)
-				continue;
-			if (fr[j].ts_ns > max)
-				max = fr[j].ts_ns;
-			fs->checked++;
-			if (!anomaly_check(&fr[j], it, &mask))
-				continue;
-			for (unsigned b = 0; b < ANOMALY__MAX; b++)
-				if (mask & (1ULL << b))
-					fs->rules[b]++;
-		}
-		fs->last_ts = max;
-		free(fr);
-	}
-}
-
-/* The exposition, malloc'd; NULL with errno on failure. */
-static char *scrape(struct exporter *ex, size_t *len)
-{
-	struct loader_stat *st = NULL;
-	struct loader_queue *qs = NULL;
-	struct loader_drop *dr = NULL;
-	struct prom_stat *ps = NULL;
-	struct prom_queue *pq = NULL;
-	struct prom_drop *pd = NULL;
-	struct prom_anomaly *pa = NULL;
-	struct prom_hook hooks[VNO_HOP__MAX];
-	struct prom_named hangs[VNO_HANG__MAX];
-	char (*reasons)[16] = NULL;
-	size_t nst = 0, nq = 0, nd = 0, na = 0;
-	__u64 cnt[VNO_CNT__MAX];
-	char *buf = NULL;
-	FILE *f = NULL;
-	int ret;
-
-	ex->gen++;
-	if ((ret = loader_stats(ex->r.l, &st, &nst)) || (ret = loader_queues(ex->r.l, &qs, &nq)) ||
-	    (ret = loader_drops(ex->r.l, &dr, &nd)) || (ret = loader_counters(ex->r.l, cnt)))
-		goto out;
-	ret = -ENOMEM;
-	ps = calloc(nst + 1, sizeof(*ps));
-	pq = calloc(nq + 1, sizeof(*pq));
-	pd = calloc(nd + 1, sizeof(*pd));
-	reasons = calloc(nd + 1, sizeof(*reasons));
-	pa = calloc(ex->r.nsel * (ANOMALY__MAX + 1) + 1, sizeof(*pa));
-	if (!ps || !pq || !pd || !reasons || !pa)
-		goto out;
-	for (size_t i = 0; i < nst; i++)
-		ps[i] = (struct prom_stat){
-			.dev = dev_name(ex, st[i].key.netns, st[i].key.ifindex),
-			.netns = st[i].key.netns,
-			.hop = st[i].key.hop,
-			.gso_kind = st[i].key.gso_kind,
-			.st = &st[i].st,
-			.gso_size_sum = st[i].st.gso_size_sum,
-		};
-	for (size_t i = 0; i < nq; i++)
-		pq[i] = (struct prom_queue){
-			.dev = dev_name(ex, qs[i].key.netns, qs[i].key.ifindex),
-			.netns = qs[i].key.netns,
-			.queue = qs[i].key.queue,
-			.inflight = qs[i].inflight,
-		};
-	for (size_t i = 0; i < nd; i++) {
-		const char *r = vno_drop_reason_name ? vno_drop_reason_name(dr[i].key.reason) : NULL;
-
-		if (!r) {
-			snprintf(reasons[i], sizeof(reasons[i]), "%u", dr[i].key.reason);
-			r = reasons[i];
-		}
-		pd[i] = (struct prom_drop){
-			.dev = dev_name(ex, dr[i].key.netns, dr[i].key.ifindex),
-			.netns = dr[i].key.netns,
-			.reason = r,
-			.count = dr[i].count,
-		};
-	}
-	check_flight(ex);
-	for (size_t i = 0; i < ex->r.nsel; i++) {
-		const struct flight_state *fs = &ex->flight[i];
-		const struct vno_iface *it = &ex->r.sel[i];
-		const char *dev = dev_name(ex, it->netns, it->ifindex);
-
-		if (!fs->has_recorder)
-			continue;
-		pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
-						  .count = fs->checked };
-		for (unsigned b = 0; b < ANOMALY__MAX; b++)
-			pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
-							  .rule = anomaly_name(b),
-							  .count = fs->rules[b] };
-	}
-	for (int h = 0; h < VNO_HOP__MAX; h++)
-		hooks[h] = (struct prom_hook){ vno_hop_name(h), ex->hooks[h] };
-	pthread_mutex_lock(&ex->lock);
-	for (int s = 0; s < VNO_HANG__MAX; s++)
-		hangs[s] = (struct prom_named){ diag_source_name(s), ex->hangs[s] };
-	pthread_mutex_unlock(&ex->lock);
-
-	struct prom_input in = {
-		.version = VNO_VERSION,
-		.hooks = hooks,
-		.n_hooks = VNO_HOP__MAX,
-		.stats = ps,
-		.n_stats = nst,
-		.queues = pq,
-		.n_queues = nq,
-		.drops = pd,
-		.n_drops = nd,
-		.anomalies = pa,
-		.n_anomalies = na,
-		.hangs = hangs,
-		.n_hangs = VNO_HANG__MAX,
-		.have_gso_size_sum = true,
-		.events_lost = cnt[VNO_CNT_RB_LOST],
-		.inflight_full = cnt[VNO_CNT_INFLIGHT_FULL],
-	};
-	f = open_memstream(&buf, len);
-	if (!f)
-		goto out;
-	ret = prom_write(f, &in);
-out:
-	if (f && fclose(f) && !ret)
-		ret = -EIO;
-	free(st);
-	free(qs);
-	free(dr);
-	free(ps);
-	free(pq);
-	free(pd);
-	free(reasons);
-	free(pa);
-	if (ret) {
-		free(buf);
-		errno = -ret;
-		return NULL;
-	}
-	return buf;
-}
-
-/* http.c renders /metrics through this, one render at a time. */
-static char *render(void *ctx, size_t *len)
-{
-	return scrape(ctx, len);
+		hang_dir_write(&ex->hd, dg);
 }
 
 /* ---- the command -------------------------------------------------------------- */
 
 static void print_ready(struct exporter *ex, bool any_iface)
 {
-	const struct runner *r = &ex->r;
-	const char *scheme = webconfig_tls(&ex->wc) ? "https" : "http";
-	struct utsname u;
+	struct header_serve sv = { .listen = ex->listen, .tls = webconfig_tls(&ex->wc),
+				   .basic_auth = webconfig_auth(&ex->wc), .hang_dir = ex->hang_dir };
+	struct header_ready h = { .netns = ex->r.netns, .ifaces = ex->r.sel,
+				  .n_ifaces = ex->r.nsel, .any_iface = any_iface,
+				  .hooks = (const char(*)[VNO_HOOK_LEN])ex->hooks, .serve = &sv };
 
-	uname(&u);
-	if (ex->json) {
-		printf("{\"type\":\"ready\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
-		json_str(stdout, u.release);
-		printf(",\"listen\":");
-		json_str(stdout, ex->listen);
-		printf(",\"metrics\":\"%s://%s/metrics\",\"tls\":%s,\"basic_auth\":%s,"
-		       "\"netns\":%u,\"hooks\":{", scheme, ex->listen,
-		       webconfig_tls(&ex->wc) ? "true" : "false",
-		       webconfig_auth(&ex->wc) ? "true" : "false", r->netns);
-		for (int h = 0; h < VNO_HOP__MAX; h++) {
-			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
-			json_str(stdout, ex->hooks[h]);
-		}
-		printf("},\"interfaces\":[");
-		for (size_t i = 0; i < r->nsel; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(stdout, r->sel[i].name);
-			printf(",\"ifindex\":%u,\"driver\":", r->sel[i].ifindex);
-			json_str(stdout, r->sel[i].driver);
-			printf("}");
-		}
-		printf("],\"hang_dir\":");
-		if (ex->hang_dir)
-			json_str(stdout, ex->hang_dir);
-		else
-			printf("null");
-		printf("}\n");
-	} else {
-		printf("vnoffload-trace %s on %s: serving %s://%s/metrics%s, watching", VNO_VERSION,
-		       u.release, scheme, ex->listen,
-		       webconfig_auth(&ex->wc) ? " (basic authentication)" : "");
-		for (size_t i = 0; i < r->nsel; i++)
-			printf("%s %s", i ? "," : "", r->sel[i].name);
-		printf("%s (netns %u)\n", any_iface ? " and any new interface" : "", r->netns);
-		for (int h = 0; h < VNO_HOP__MAX; h++)
-			printf("  %-10s %s\n", vno_hop_name(h), ex->hooks[h]);
-	}
-	fflush(stdout);
-}
-
-static int check_hang_dir(const char *dir)
-{
-	struct stat sb;
-
-	if (stat(dir, &sb))
-		return -errno;
-	if (!S_ISDIR(sb.st_mode))
-		return -ENOTDIR;
-	if (access(dir, W_OK | X_OK))
-		return -errno;
-	return 0;
+	header_ready(stdout, ex->json, &h);
 }
 
 int do_export(int argc, char **argv)
@@ -643,11 +213,10 @@ int do_export(int argc, char **argv)
 		return 0;
 	}
 	memset(&ex, 0, sizeof(ex));
-	pthread_mutex_init(&ex.lock, NULL);
 	ex.json = o.json;
 	ret = 1;
 	if (o.hang_dir) {
-		int e = check_hang_dir(o.hang_dir);
+		int e = hang_dir_check(o.hang_dir);
 
 		if (e) {
 			cmd_error("--hang-dir %s: %s; give an existing directory root can write to",
@@ -704,8 +273,8 @@ int do_export(int argc, char **argv)
 	}
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		snprintf(ex.hooks[h], sizeof(ex.hooks[h]), "%s", loader_hook(ex.r.l, h));
-	ex.flight = calloc(ex.r.nsel + 1, sizeof(*ex.flight));
-	if (!ex.flight) {
+	ex.names = calloc(NAME_CACHE_MAX, sizeof(*ex.names));
+	if (!ex.names) {
 		cmd_error("out of memory");
 		goto out;
 	}
@@ -716,6 +285,9 @@ int do_export(int argc, char **argv)
 			goto out;
 		}
 		ex.drop_reasons = probe_drop_reasons_json();
+		ex.hd = (struct hang_dir){ .dir = ex.hang_dir, .sess = &ex.sess,
+					   .drop_reasons = ex.drop_reasons, .out = stdout,
+					   .json = ex.json };
 	}
 	ex.r.pipe.on_hang = on_hang;
 	ex.r.pipe.ctx = &ex;
@@ -723,7 +295,7 @@ int do_export(int argc, char **argv)
 
 	run_signals();
 
-	ex.http = http_start(fd, &ex.wc, render, &ex, err, sizeof(err));
+	ex.http = http_start(fd, &ex.wc, export_scrape, &ex, err, sizeof(err));
 	fd = -1; /* the server's now, even on failure */
 	if (!ex.http) {
 		cmd_error("%s on %s", err, ex.listen);
@@ -754,8 +326,6 @@ out:
 	session_free(&ex.sess);
 	free(ex.drop_reasons);
 	free(ex.names);
-	free(ex.flight);
-	pthread_mutex_destroy(&ex.lock);
 	webconfig_free(&ex.wc);
 	export_opts_free(&o);
 	memset(&ex, 0, sizeof(ex));

@@ -11,6 +11,8 @@
 #include <bpf/libbpf.h>
 #include "cmds.h"
 #include "decode.h"
+#include "hang_capture.h"
+#include "header.h"
 #include "json.h"
 #include "loader.h"
 #include "log.h"
@@ -241,18 +243,16 @@ static void cap_note_stream(struct capture_sink *cs, const char *kind, const cha
 	free(buf);
 }
 
-static void diag_json_fn(FILE *f, const void *dg)
-{
-	diag_json(f, dg);
-}
-
 static void cap_hang(const struct vno_diagnosis *dg, void *ctx)
 {
-	char comment[512];
+	struct capture_sink *cs = ctx;
+	int r;
 
-	snprintf(comment, sizeof(comment), "hang on %s (%s): %s", dg->hang.dev,
-		 diag_source_name(dg->hang.source), dg->verdict);
-	cap_note_stream(ctx, "hang", comment, diag_json_fn, dg);
+	if (!cs->w || cs->err)
+		return;
+	r = hang_capture_note(cs->w, dg);
+	if (r)
+		cap_failed(cs, r);
 }
 
 struct summary_arg {
@@ -329,40 +329,17 @@ static void print_kmsg_losses(const struct record_opts *o, const struct runner *
 		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "");
 }
 
-static void print_ready(const struct record_opts *o, const struct loader *l,
-			const struct vno_iface *sel, size_t nsel, __u32 netns)
+static void print_ready(const struct record_opts *o, const struct runner *r)
 {
-	struct utsname u;
+	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
+	struct header_ready h = { .netns = r->netns, .ifaces = r->sel, .n_ifaces = r->nsel,
+				  .any_iface = !o->run.n_ifaces,
+				  .hooks = (const char(*)[VNO_HOOK_LEN])hooks,
+				  .all_frames = o->run.all_frames };
 
-	uname(&u);
-	if (o->json) {
-		printf("{\"type\":\"ready\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
-		json_str(stdout, u.release);
-		printf(",\"netns\":%u,\"all_frames\":%s,\"hooks\":{", netns,
-		       o->run.all_frames ? "true" : "false");
-		for (int h = 0; h < VNO_HOP__MAX; h++) {
-			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
-			json_str(stdout, loader_hook(l, h));
-		}
-		printf("},\"interfaces\":[");
-		for (size_t i = 0; i < nsel; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(stdout, sel[i].name);
-			printf(",\"ifindex\":%u,\"netns\":%u,\"driver\":", sel[i].ifindex, sel[i].netns);
-			json_str(stdout, sel[i].driver);
-			printf(",\"mtu\":%u}", sel[i].mtu);
-		}
-		printf("]}\n");
-	} else {
-		printf("vnoffload-trace %s on %s: watching", VNO_VERSION, u.release);
-		for (size_t i = 0; i < nsel; i++)
-			printf("%s %s", i ? "," : "", sel[i].name);
-		printf("%s (netns %u)\n", o->run.n_ifaces ? "" : " and any new interface", netns);
-		for (int h = 0; h < VNO_HOP__MAX; h++)
-			printf("  %-10s %s\n", vno_hop_name(h), loader_hook(l, h));
-		printf("%s frames; Ctrl-C to stop\n", o->run.all_frames ? "all" : "offload-carrying");
-	}
-	fflush(stdout);
+	for (int i = 0; i < VNO_HOP__MAX; i++)
+		snprintf(hooks[i], sizeof(hooks[i]), "%s", loader_hook(r->l, i));
+	header_ready(stdout, o->json, &h);
 }
 
 int do_record(int argc, char **argv)
@@ -464,7 +441,7 @@ int do_record(int argc, char **argv)
 		deadline = start + o.duration_ms * 1000000ULL;
 	if (o.trigger_after_ms)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
-	print_ready(&o, r.l, r.sel, r.nsel, r.netns);
+	print_ready(&o, &r);
 
 	while (!run_stop) {
 		__u64 now;

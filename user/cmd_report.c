@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "cmds.h"
 #include "decode.h"
+#include "header.h"
 #include "json.h"
 #include "pipeline.h"
 #include "print.h"
@@ -32,40 +33,6 @@ struct report_ctx {
 	double duration_s;
 };
 
-static void print_header(struct report_ctx *rc)
-{
-	const struct vno_session *s = &rc->sess;
-	FILE *out = rc->po.out;
-	char t[TERM_STR_LEN(sizeof(s->cmdline))];
-
-	if (rc->json) {
-		fprintf(out, "{\"type\":\"capture\",\"file\":");
-		json_str(out, rc->path);
-		fprintf(out, ",\"kernel\":");
-		json_str(out, s->kernel);
-		fprintf(out, ",\"tool\":");
-		json_str(out, s->tool);
-		fprintf(out, ",\"cmdline\":");
-		json_str(out, s->cmdline);
-		fprintf(out, ",\"hooks\":{");
-		for (int h = 0; h < VNO_HOP__MAX; h++) {
-			fprintf(out, "%s\"%s\":", h ? "," : "", vno_hop_name(h));
-			json_str(out, s->hooks[h]);
-		}
-		fprintf(out, "},\"interfaces\":%zu}\n", s->n_ifaces);
-		return;
-	}
-	/* One call per string: term_str() writes into the one buffer. */
-	fprintf(out, "capture %s\n", term_str(t, sizeof(t), rc->path));
-	fprintf(out, "  recorded by %s", s->tool[0] ? term_str(t, sizeof(t), s->tool) : "?");
-	fprintf(out, " on kernel %s\n", s->kernel[0] ? term_str(t, sizeof(t), s->kernel) : "?");
-	fprintf(out, "  command: %s\n", s->cmdline[0] ? term_str(t, sizeof(t), s->cmdline) : "?");
-	for (int h = 0; h < VNO_HOP__MAX; h++)
-		if (s->hooks[h][0])
-			fprintf(out, "  %-10s %s\n", vno_hop_name(h),
-				term_str(t, sizeof(t), s->hooks[h]));
-}
-
 /* The pipeline starts once the session metadata (first in the file) is in:
  * the anomaly rules need its interfaces. */
 static int start(struct report_ctx *rc)
@@ -73,7 +40,7 @@ static int start(struct report_ctx *rc)
 	if (rc->started)
 		return rc->err;
 	rc->started = true;
-	print_header(rc);
+	header_capture(rc->po.out, rc->json, rc->path, &rc->sess);
 	rc->err = pipeline_init(&rc->pipe, &rc->po, rc->sess.ifaces, rc->sess.n_ifaces);
 	return rc->err;
 }

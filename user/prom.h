@@ -2,7 +2,7 @@
 /*
  * The Prometheus exporter's pure parts: the text exposition format 0.0.4
  * written from plain structs (no loader, no kernel: unit-tested against
- * golden text), and the `export` command's options.
+ * golden text).
  *
  * https://prometheus.io/docs/instrumenting/exposition_formats/ ("Text-based
  * format"): label values escape backslash, double quote and line feed;
@@ -17,8 +17,6 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "vno.h"
-#include "loader.h"
-#include "run.h"
 
 /* What scrapers must be told, or Prometheus 3 refuses the scrape. */
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -112,27 +110,5 @@ int prom_write(FILE *out, const struct prom_input *in);
 /* A label value as the format wants it: \\, \" and \n escaped, and bytes
  * that are not UTF-8 replaced with U+FFFD (Prometheus rejects them). */
 void prom_label_value(FILE *out, const char *s);
-
-/* ---- export's options, parsed apart from running so they can be tested */
-
-struct export_opts {
-	struct run_opts run;		/* what export shares with record */
-	const char *listen;		/* as given; NULL: the default */
-	char host[64];			/* "" = every address */
-	unsigned port;
-	const char *hang_dir;
-	const char *web_config;		/* --web.config.file; NULL: plain HTTP */
-	bool json, help;
-};
-
-/* 0, or -EINVAL / -ENOMEM with one sentence in err. */
-int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, size_t errlen);
-void export_opts_free(struct export_opts *o);
-
-/*
- * "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (every address). ADDR may be a
- * name. host gets "" for every address. 0 or -EINVAL.
- */
-int export_parse_listen(const char *s, char *host, size_t hostlen, unsigned *port);
 
 #endif

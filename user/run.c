@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* A live session (run.h): options, attaching, and the turn that reads the
+ * ring buffer, watches the hang triggers and feeds the pipeline. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -27,38 +30,73 @@ __u64 mono_now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* In export mode no frames reach user space: the device's flight recorder
- * is what came before the hang. */
-static void refill_from_flight(struct runner *rc, const struct vno_hang *h)
+/*
+ * Export: no frames stream to user space, so each watched device's flight
+ * recorder (in the kernel: the last frames handed to its driver) feeds the
+ * pipeline instead, each frame once: slots are reused oldest first, and
+ * the newest time taken per device tells the frames not yet seen. Taken
+ * at every scrape (the anomaly metrics are the pipeline's counts) and
+ * before a hang is diagnosed (its window).
+ *
+ * What a flight-recorder frame lacks next to a ring-buffer record: the
+ * frame's bytes (cap_len 0 here), so no addresses, ports, TCP sequence or
+ * flags, nor a VLAN tag carried in the header; and it holds the xmit hop
+ * only, with no rx, tc, done or drop records, so a diagnosis has no
+ * origin device and no completions (frames in flight are unknown).
+ * Frames written between two looks beyond the window are overwritten
+ * unseen. Called with the lock held; @ifindex 0 takes every device.
+ */
+static void take_flight(struct runner *rc, __u32 netns, __u32 ifindex)
 {
-	struct diag_opts dopts = { .window = rc->pipe.o.window, .read_features = true };
-	struct vno_frame *fr;
-	struct diag *d;
-	size_t n;
-
-	if (!rc->no_events || loader_flight(rc->l, h->netns, h->ifindex, &fr, &n))
+	if (!rc->no_events || !rc->flight)
 		return;
-	d = diag__new(&dopts);
-	if (d && !diag__set_ifaces(d, rc->all, rc->nall)) {
-		for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < rc->nsel; i++) {
+		const struct vno_iface *it = &rc->sel[i];
+		struct run_flight *fs = &rc->flight[i];
+		struct vno_frame *fr;
+		__u64 max = fs->last_ts;
+		size_t n;
+
+		if (ifindex && (it->netns != netns || it->ifindex != ifindex))
+			continue;
+		if (loader_flight(rc->l, it->netns, it->ifindex, &fr, &n)) {
+			fs->has_recorder = false;
+			continue;
+		}
+		fs->has_recorder = true;
+		for (size_t j = 0; j < n; j++) {
 			struct vno_event ev;
 
-			memset(&ev, 0, sizeof(ev));
-			ev.f = fr[i];
-			diag__add(d, &ev);
+			if (fr[j].ts_ns <= fs->last_ts || fr[j].hop == VNO_HOP_HANG)
+				continue;
+			if (fr[j].ts_ns > max)
+				max = fr[j].ts_ns;
+			ev.f = fr[j];
+			ev.f.cap_len = 0;
+			pipeline_frame(&rc->pipe, &ev, true);
 		}
-		diag__free(rc->pipe.diag);
-		rc->pipe.diag = d;
-		d = NULL;
+		fs->last_ts = max;
+		free(fr);
 	}
-	diag__free(d);
-	free(fr);
+}
+
+void runner_read(struct runner *rc, void (*fn)(const struct runner *r, void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&rc->lock);
+	take_flight(rc, 0, 0);
+	fn(rc, ctx);
+	pthread_mutex_unlock(&rc->lock);
 }
 
 static int hang(struct runner *rc, const struct vno_hang *h)
 {
-	refill_from_flight(rc, h);
-	return pipeline_hang(&rc->pipe, h);
+	int ret;
+
+	pthread_mutex_lock(&rc->lock);
+	take_flight(rc, h->netns, h->ifindex);
+	ret = pipeline_hang(&rc->pipe, h);
+	pthread_mutex_unlock(&rc->lock);
+	return ret;
 }
 
 static int on_hang(const struct vno_hang *h, void *ctx)
@@ -178,11 +216,9 @@ static int on_sample(void *ctx, void *data, size_t len)
 		return 0;
 	rc->events++;
 	if (ev.f.hop == VNO_HOP_HANG) {
-		struct vno_hang h = { .netns = ev.f.netns, .ifindex = ev.f.ifindex };
-
-		/* The pipeline turns it into a hang; in export mode the window
+		/* The pipeline turns it into a hang; in export mode its window
 		 * comes from the flight recorder. */
-		refill_from_flight(rc, &h);
+		take_flight(rc, ev.f.netns, ev.f.ifindex);
 	}
 	pipeline_frame(&rc->pipe, &ev, true);
 	return 0;
@@ -437,6 +473,7 @@ static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
 	size_t nall = 0;
 	int ret;
 
+	pthread_mutex_lock(&r->lock);
 	if (!ifaces_list(&all, &nall) && (now = ifaces_find(all, nall, r->netns, new_ifindex)) &&
 	    !strcmp(now->name, it->name)) {
 		fresh = *now;
@@ -455,6 +492,7 @@ static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
 	diag__set_ifaces(r->pipe.diag, r->all, r->nall);
 	ret = loader_iface_moved(r->l, it->netns, old, it->ifindex);
 	r->gone[i] = 0;
+	pthread_mutex_unlock(&r->lock);
 	iface_event(r, "back", it, old);
 	if (ret)
 		pr_warn("warning: %s: watching its new ifindex failed in part: %s\n", it->name,
@@ -487,6 +525,8 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	int ret;
 
 	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->lock, NULL);
+	r->lock_init = true;
 	r->stall_ms = o->stall_ms;
 	r->no_events = o->no_events;
 	for (int i = 0; i < o->n_hang_patterns; i++) {
@@ -540,7 +580,9 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	r->uid = o->uid;
 	r->gid = o->gid;
 	r->tc = o->tc_mode != TC_OFF;
-	if (!r->gone) {
+	if (o->no_events)
+		r->flight = calloc(r->nsel ? r->nsel : 1, sizeof(*r->flight));
+	if (!r->gone || (o->no_events && !r->flight)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -599,6 +641,7 @@ int runner_drop_privileges(struct runner *r, char *err, size_t errlen)
 
 int runner_poll(struct runner *r, int timeout_ms)
 {
+	struct epoll_event ev;
 	__u64 now;
 	int ret;
 
@@ -611,12 +654,15 @@ int runner_poll(struct runner *r, int timeout_ms)
 			return ret;
 		}
 	}
-	ret = ring_buffer__poll(r->rb, timeout_ms);
-	if (ret < 0 && ret != -EINTR)
-		return ret;
-	/* The BPF side batches wakeups (BPF_RB_NO_WAKEUP below a threshold),
-	 * so a quiet trickle never wakes the poll: collect it on every turn. */
+	/* Waited for without the lock (a scrape may run meanwhile), read
+	 * with it. The BPF side batches wakeups (BPF_RB_NO_WAKEUP below a
+	 * threshold), so a quiet trickle never wakes the wait: collect it on
+	 * every turn. */
+	if (epoll_wait(ring_buffer__epoll_fd(r->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	pthread_mutex_lock(&r->lock);
 	ret = ring_buffer__consume(r->rb);
+	pthread_mutex_unlock(&r->lock);
 	if (ret < 0 && ret != -EINTR)
 		return ret;
 	/* Frames first, so a hang's diagnosis sees what came before it. */
@@ -634,7 +680,9 @@ int runner_poll(struct runner *r, int timeout_ms)
 
 void runner_drain(struct runner *r)
 {
+	pthread_mutex_lock(&r->lock);
 	ring_buffer__consume(r->rb);
+	pthread_mutex_unlock(&r->lock);
 	if (r->kw)
 		read_kmsg(r);
 }
@@ -650,5 +698,8 @@ void runner_close(struct runner *r)
 	free(r->all);
 	free(r->sel);
 	free(r->gone);
+	free(r->flight);
+	if (r->lock_init)
+		pthread_mutex_destroy(&r->lock);
 	memset(r, 0, sizeof(*r));
 }

@@ -8,6 +8,7 @@
 #ifndef VNO_RUN_H
 #define VNO_RUN_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <stdbool.h>
@@ -57,7 +58,17 @@ struct kmsg_watch;
 struct carrier_watch;
 struct ring_buffer;
 
+/* Export: a watched device's flight recorder as the pipeline has taken it. */
+struct run_flight {
+	bool has_recorder;	/* the loader gave it one (at most VNO_FLIGHT_MAX_DEVS) */
+	__u64 last_ts;		/* the newest frame fed to the pipeline */
+};
+
 struct runner {
+	/* The pipeline and the interface lists: export's scrapes read them
+	 * from an HTTP thread, so whatever feeds or reads them holds it. */
+	pthread_mutex_t lock;
+	bool lock_init;
 	struct pipeline pipe;
 	struct loader *l;
 	struct ring_buffer *rb;
@@ -68,6 +79,7 @@ struct runner {
 	__u32 netns;
 	unsigned stall_ms;
 	bool no_events;
+	struct run_flight *flight;	/* no_events: by position in sel */
 	__u64 events, next_stall;
 	/* Stall episodes already reported, by queue and first pending xmit. */
 	struct {
@@ -108,6 +120,14 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 /* One turn: wait up to timeout_ms for records, then check the triggers.
  * 0, or -errno when the ring buffer cannot be read. */
 int runner_poll(struct runner *r, int timeout_ms);
+/*
+ * Call @fn under the runner's lock, with the pipeline up to date: in
+ * export mode (no frames stream to user space) what each watched device's
+ * flight recorder got since the last look goes through the pipeline first.
+ * Safe from another thread than runner_poll()'s; @fn must not call back
+ * into the runner.
+ */
+void runner_read(struct runner *r, void (*fn)(const struct runner *r, void *ctx), void *ctx);
 /* Diagnose every watched device now (SIGUSR1, --trigger-after). */
 void runner_trigger(struct runner *r, const char *why);
 /* -Z: switch to the user now (after the capture file is open), keeping

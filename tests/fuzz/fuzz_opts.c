@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "export.h"
 #include "prom.h"
 #include "record.h"
 #include "run.h"

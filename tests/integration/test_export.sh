@@ -69,6 +69,8 @@ else
 fi
 assert_jq "$EXP" '.[0] | .type == "ready" and (.interfaces | map(.name) | sort) == ["tap0", "up0"]
 	and (.hooks.xmit | test("net_dev_start_xmit"))' "ready line: tap0 and up0, xmit hooked"
+assert_jq "$EXP" '.[0].interfaces | all(.netns > 0 and .mtu > 0 and (.driver | type == "string"))' \
+	"ready line: netns, driver and mtu per interface, as in record's"
 
 S=$TB_TMP/scrape
 read -r code ctype < <(scrape "$S.0")

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <criterion/criterion.h>
 #include "http.h"
+#include "export.h"
 #include "prom.h"
 
 static void listen_on(const char *host, bool want_loopback)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <criterion/criterion.h>
+#include "export.h"
 #include "prom.h"
 
 #define FIXTURES "tests/fixtures/prom/"

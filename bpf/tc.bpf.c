@@ -4,8 +4,8 @@
  * bpf_cast_to_kern_ctx (6.3+) gives the kernel sk_buff as a BTF pointer, so
  * the same body as every other hop applies, with plain loads, and the packet
  * id matches. There is no variant for older kernels: the loader leaves TC
- * out there (choose_tc), as struct __sk_buff alone lacks the gso and
- * checksum state.
+ * out there (tc_choose, user/hook_plan.c), as struct __sk_buff alone lacks
+ * the gso and checksum state.
  */
 #include "vno.bpf.h"
 

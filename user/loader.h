@@ -55,7 +55,7 @@ void loader_plan(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], enum tc_mode mode);
 struct loader_drv {
 	const char *func;	/* e1000_xmit_frame */
 	const char *driver;	/* e1000e */
-	const char *what;	/* "xmit: the frame and the TX ring" */
+	const char *what;	/* "drv-xmit: the frame and the TX ring" */
 	char use[200];		/* "fentry", "kprobe", or "none: <why>" */
 };
 /* Fills *out (static storage) with every driver function; returns the count.

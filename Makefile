@@ -128,9 +128,10 @@ $(OUTPUT)/man:
 # ---- install: make install [PREFIX=/usr/local] [DESTDIR=…] -------------------
 # The binary, the systemd unit naming the path it was installed to, an
 # /etc/default example (never over one that exists), bash completion, and
-# the Prometheus rules, their tests, a scrape configuration and the Grafana
-# dashboard under share/vnoffload-trace/. tests/integration/test_install.sh
-# installs into a scratch DESTDIR and checks every file.
+# the Prometheus rules, their tests, a scrape configuration, the Grafana
+# dashboard and the Wireshark dissector under share/vnoffload-trace/.
+# tests/integration/test_install.sh installs into a scratch DESTDIR and
+# checks every file.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
@@ -144,6 +145,7 @@ INSTALLED := $(SBINDIR)/vnoffload-trace $(UNITDIR)/vnoffload-trace.service \
 	$(BASHCOMPDIR)/vnoffload-trace $(PKGDATA)/vnoffload-trace.rules.yml \
 	$(PKGDATA)/vnoffload-trace.rules.test.yml $(PKGDATA)/grafana-dashboard.json \
 	$(PKGDATA)/prometheus.yml $(PKGDATA)/web-config.example.yml $(PKGDATA)/default.example \
+	$(PKGDATA)/vnoffload.lua \
 	$(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
 .PHONY: install uninstall
 
@@ -162,6 +164,7 @@ install: vnoffload-trace man
 	$(INSTALL) -m 0644 contrib/grafana/vnoffload-trace.json $(DESTDIR)$(PKGDATA)/grafana-dashboard.json
 	$(INSTALL) -m 0644 contrib/vnoffload-trace.default $(DESTDIR)$(PKGDATA)/default.example
 	$(INSTALL) -m 0644 contrib/web-config.yml $(DESTDIR)$(PKGDATA)/web-config.example.yml
+	$(INSTALL) -m 0644 contrib/wireshark/vnoffload.lua $(DESTDIR)$(PKGDATA)/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace ]; then \
 		$(INSTALL) -D -m 0644 contrib/vnoffload-trace.default \
 			$(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; \

@@ -181,6 +181,18 @@ uninstall:
 
 -include $(wildcard $(OUTPUT)/user/*.d)
 
+# ---- deb: make deb -> .output/vnoffload-trace_VERSION_ARCH.deb ------------------
+# packaging/deb/build-deb.sh: `make install DESTDIR=… PREFIX=/usr`, then what
+# debhelper would add (stripped binary, compressed man pages, copyright,
+# conffiles, maintainer scripts, Depends from dpkg-shlibdeps), built with
+# dpkg-deb. tests/integration/test_deb.sh checks it with lintian, installs,
+# runs and purges it.
+DEPS += dpkg-dev lintian
+.PHONY: deb
+deb: vnoffload-trace man
+	$(call msg,DEB,$(OUTPUT)/vnoffload-trace_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb)
+	$(Q)MAKE="$(MAKE)" packaging/deb/build-deb.sh $(OUTPUT) $(VERSION) >/dev/null
+
 # ---- fuzz: libFuzzer targets (tests/fuzz) ---------------------------------------
 #   capture  the capture reader          report  the whole of report, 3 output modes
 #   notes    drop reasons, note fields,  kmsg    kernel-log lines, --hang-pattern

@@ -99,7 +99,8 @@ local function parse_comment(c, m)
 		m.queue = m.queue or num(c:match("queue=(%d+)"))
 		return true
 	end
-	if not (c:match("^gso_size=%d") or c:match("^hop=%S") or c:match(" hop=%S")) then
+	-- Every frame line of ours names its hop.
+	if not (c:match("^hop=%S") or c:match(" hop=%S")) then
 		return false
 	end
 	for k, v in c:gmatch("([%w_]+)=(%S+)") do

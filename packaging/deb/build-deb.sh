@@ -71,7 +71,9 @@ for s in postinst prerm postrm; do
 done
 # Overrides, with the comment that justifies each, when there are any.
 if grep -qv '^#' "$here/lintian-overrides"; then
-	install -D -m 0644 "$here/lintian-overrides" "$root/usr/share/lintian/overrides/$pkg"
+	install -d "$root/usr/share/lintian/overrides"
+	grep -v '^# SPDX' "$here/lintian-overrides" >"$root/usr/share/lintian/overrides/$pkg"
+	chmod 0644 "$root/usr/share/lintian/overrides/$pkg"
 fi
 
 (

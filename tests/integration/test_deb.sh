@@ -11,7 +11,8 @@
 #   lintian   no error or warning (the overrides say why for the rest)
 #   install   apt-get install ./….deb on this machine; the installed
 #             binary runs doctor and reports tests/fixtures/capture-v2.pcapng
-#             as the tree's binary does; man finds its pages; the unit verifies
+#             as the tree's binary does; man finds its pages, tshark the
+#             Wireshark dissector; the unit verifies
 #   remove    remove keeps a changed /etc/default, purge takes it too:
 #             nothing of the package is left
 # install and remove change this machine (root): they skip when a
@@ -154,6 +155,11 @@ case_install()
 	if command -v man >/dev/null; then
 		assert_eq "$(man -w $PKG-export 2>/dev/null)" /usr/share/man/man8/$PKG-export.8.gz \
 			"man finds $PKG-export(8)"
+	fi
+	if command -v tshark >/dev/null; then
+		assert_eq "$(tshark -X lua_script:/usr/share/$PKG/vnoffload.lua \
+			-r "$TB_ROOT/tests/fixtures/capture-v2.pcapng" -Y 'vno.block.kind == "session"' \
+			-T fields -e frame.number 2>/dev/null)" 1 "the installed Wireshark dissector reads the session block"
 	fi
 	if command -v systemd-analyze >/dev/null; then
 		if out=$(systemd-analyze verify /usr/lib/systemd/system/$PKG.service 2>&1); then

@@ -34,6 +34,7 @@ deb_cleanup()
 	dpkg --purge "$PKG" >/dev/null 2>&1
 	INSTALLED_BY_US=
 }
+# shellcheck disable=SC2154 # _rc is set by the trap itself
 trap '_rc=$?; deb_cleanup; (exit $_rc); tb_cleanup' EXIT
 
 need_deb()

@@ -129,10 +129,7 @@ case_csum()
 {
 	local f=$TB_TMP/c.pcapng
 	# Three Ethernet frames (text2pcap's hex dump input), comments added.
-	printf '0000  02 00 5e 00 53 02 02 00 5e 00 53 01 08 00 45 00\n' >"$TB_TMP/c.txt"
-	printf '0000  02 00 5e 00 53 02 02 00 5e 00 53 01 08 00 45 00\n' >>"$TB_TMP/c.txt"
-	printf '0000  02 00 5e 00 53 02 02 00 5e 00 53 01 08 00 45 00\n' >>"$TB_TMP/c.txt"
-	printf '0000  02 00 5e 00 53 02 02 00 5e 00 53 01 08 00 45 00\n' >>"$TB_TMP/c.txt"
+	printf '0000  02 00 5e 00 53 02 02 00 5e 00 53 01 08 00 45 00\n%.0s' 1 2 3 4 >"$TB_TMP/c.txt"
 	text2pcap -q -n "$TB_TMP/c.txt" "$TB_TMP/c0.pcapng" 2>/dev/null ||
 		tb_fatal "text2pcap failed"
 	editcap -a '1:gso_size=9000 gso_segs=6 gso_type=tcpv6 ip_summed=partial csum=54+16 hop=xmit latency=77ns' \

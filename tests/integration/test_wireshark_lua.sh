@@ -93,9 +93,19 @@ int main(int argc, char **argv)
 	return capture_writer__close(w) ? 4 : 0;
 }
 EOF
-	"${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -I"$TB_ROOT/include" -I"$TB_ROOT/user" "$TB_TMP/w.c" \
-		"$TB_ROOT/user/capture.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz -lisal \
-		-o "$TB_TMP/w" || tb_fatal "cannot build the writer"
+	# The capture code as `make` built it: its objects in an archive, so the
+	# linker takes the ones the writer needs, however user/ splits them.
+	local objs=() o
+	for o in "$TB_ROOT"/.output/user/*.o; do
+		[[ $o == */main.o ]] || objs+=("$o")
+	done
+	((${#objs[@]})) || skip "$TB_ROOT/.output/user is not built (make)"
+	rm -f "$TB_TMP/libvno.a"
+	ar rcs "$TB_TMP/libvno.a" "${objs[@]}" || tb_fatal "ar failed"
+	# shellcheck disable=SC2046 # pkg-config's words, split on purpose
+	"${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -I"$TB_ROOT/include" -I"$TB_ROOT/user" \
+		-I"$TB_ROOT/.output" "$TB_TMP/w.c" "$TB_TMP/libvno.a" -lz -lisal \
+		$(pkg-config --libs json-c 2>/dev/null) -lm -o "$TB_TMP/w" || tb_fatal "cannot build the writer"
 	local f=$TB_TMP/w.pcapng
 	"$TB_TMP/w" "$f" || tb_fatal "the writer failed"
 	# Records: 1 session block, frames 0-10 as 2-12, the hang note 13, frame

@@ -134,8 +134,9 @@ $(OUTPUT)/man:
 # The binary, the systemd unit naming the path it was installed to, an
 # /etc/default example (never over one that exists), bash completion, and
 # the Prometheus rules, their tests, a scrape configuration, the Grafana
-# dashboard and the JSON Schema of the --json lines under share/vnoffload-trace/. tests/integration/test_install.sh
-# installs into a scratch DESTDIR and checks every file.
+# dashboard, the Wireshark dissector and the JSON Schema of the --json lines under
+# share/vnoffload-trace/. tests/integration/test_install.sh installs into a scratch DESTDIR
+# and checks every file.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
@@ -149,7 +150,8 @@ INSTALLED := $(SBINDIR)/vnoffload-trace $(UNITDIR)/vnoffload-trace.service \
 	$(BASHCOMPDIR)/vnoffload-trace $(PKGDATA)/vnoffload-trace.rules.yml \
 	$(PKGDATA)/vnoffload-trace.rules.test.yml $(PKGDATA)/grafana-dashboard.json \
 	$(PKGDATA)/prometheus.yml $(PKGDATA)/web-config.example.yml $(PKGDATA)/default.example \
-	$(PKGDATA)/vnoffload-trace.schema.json $(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
+	$(PKGDATA)/vnoffload-trace.schema.json $(PKGDATA)/vnoffload.lua \
+	$(patsubst doc/%.scd,$(MANDIR)/man8/%,$(MAN_SRCS))
 .PHONY: install uninstall
 
 install: vnoffload-trace man
@@ -168,6 +170,7 @@ install: vnoffload-trace man
 	$(INSTALL) -m 0644 contrib/vnoffload-trace.default $(DESTDIR)$(PKGDATA)/default.example
 	$(INSTALL) -m 0644 contrib/web-config.yml $(DESTDIR)$(PKGDATA)/web-config.example.yml
 	$(INSTALL) -m 0644 doc/vnoffload-trace.schema.json $(DESTDIR)$(PKGDATA)/
+	$(INSTALL) -m 0644 contrib/wireshark/vnoffload.lua $(DESTDIR)$(PKGDATA)/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace ]; then \
 		$(INSTALL) -D -m 0644 contrib/vnoffload-trace.default \
 			$(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace; \
@@ -183,6 +186,18 @@ uninstall:
 		echo "kept $(DESTDIR)$(SYSCONFDIR)/default/vnoffload-trace: it was changed"; fi
 
 -include $(wildcard $(OUTPUT)/user/*.d)
+
+# ---- deb: make deb -> .output/vnoffload-trace_VERSION_ARCH.deb ------------------
+# packaging/deb/build-deb.sh: `make install DESTDIR=… PREFIX=/usr`, then what
+# debhelper would add (stripped binary, compressed man pages, copyright,
+# conffiles, maintainer scripts, Depends from dpkg-shlibdeps), built with
+# dpkg-deb. tests/integration/test_deb.sh checks it with lintian, installs,
+# runs and purges it.
+DEPS += dpkg-dev lintian
+.PHONY: deb
+deb: vnoffload-trace man
+	$(call msg,DEB,$(OUTPUT)/vnoffload-trace_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb)
+	$(Q)MAKE="$(MAKE)" packaging/deb/build-deb.sh $(OUTPUT) $(VERSION) >/dev/null
 
 # ---- fuzz: libFuzzer targets (tests/fuzz) ---------------------------------------
 #   capture  the capture reader          report  the whole of report, 3 output modes

@@ -26,7 +26,7 @@ for f in "755 usr/sbin/vnoffload-trace" "644 usr/lib/systemd/system/vnoffload-tr
 	"644 usr/share/vnoffload-trace/grafana-dashboard.json" \
 	"644 usr/share/vnoffload-trace/prometheus.yml" \
 	"644 usr/share/vnoffload-trace/web-config.example.yml" \
-	"644 usr/share/vnoffload-trace/default.example" \
+	"644 usr/share/vnoffload-trace/default.example" "644 usr/share/vnoffload-trace/vnoffload.lua" \
 	"644 usr/share/vnoffload-trace/vnoffload-trace.schema.json" "644 etc/default/vnoffload-trace"; do
 	read -r mode path <<<"$f"
 	assert_eq "$(stat -c %a "$D/$path" 2>/dev/null || echo missing)" "$mode" "installed $path ($mode)"
@@ -36,7 +36,7 @@ for page in "$TB_ROOT"/doc/*.scd; do
 	assert_eq "$(stat -c %a "$D/usr/share/man/man8/$page" 2>/dev/null || echo missing)" 644 \
 		"installed usr/share/man/man8/$page (644)"
 done
-assert_eq "$(find "$D" -type f | wc -l)" $((11 + $(ls "$TB_ROOT"/doc/*.scd | wc -l))) "nothing else installed"
+assert_eq "$(find "$D" -type f | wc -l)" $((12 + $(ls "$TB_ROOT"/doc/*.scd | wc -l))) "nothing else installed"
 assert_eq "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$D/usr/lib/systemd/system/vnoffload-trace.service")" \
 	/usr/sbin/vnoffload-trace "the unit runs the binary where it was installed"
 
@@ -53,7 +53,9 @@ assert_eq "$(find "$D" -type f | sed "s|^$D/||" | tr '\n' ' ')" "etc/default/vno
 P=$TB_TMP/prefix
 mk install PREFIX="$P" SYSCONFDIR="$P/etc" || tb_fatal "make install PREFIX=$P: $(tail -c 400 "$TB_TMP/make.out")"
 if command -v systemd-analyze >/dev/null; then
-	if out=$(systemd-analyze verify "$P/lib/systemd/system/vnoffload-trace.service" 2>&1); then
+	# Documentation= names the installed man page: man finds it through MANPATH.
+	if out=$(MANPATH="$P/share/man" systemd-analyze verify \
+		"$P/lib/systemd/system/vnoffload-trace.service" 2>&1); then
 		tb_pass "systemd-analyze verify accepts the installed unit"
 	else
 		tb_fail "systemd-analyze verify: $(head -c 400 <<<"$out")"

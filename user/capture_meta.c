@@ -10,135 +10,78 @@
 
 #include "capture_meta.h"
 #include "decode.h"
+#include "json_writer.h"
 
 /* ---- JSON output --------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
-/* A JSON string of at most max bytes of s. JSON must be UTF-8: a byte that
- * is not part of valid UTF-8 (a command line can hold anything) is written
- * as the Latin-1 character of the same value. */
-static void js_str(struct pbuf *b, const char *s, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strnlen(s, max), i = 0, l;
-	char esc[8];
-
-	put(b, "\"", 1);
-	while (i < n) {
-		unsigned char c = p[i];
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			put(b, esc, 2);
-			i++;
-		} else if (c < 0x20 || c == 0x7F) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			put(b, esc, 6);
-			i++;
-		} else if ((l = utf8_len(p + i, n - i))) {
-			put(b, p + i, l);
-			i += l;
-		} else {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			put(b, esc, 6);
-			i++;
-		}
-	}
-	put(b, "\"", 1);
-}
-
-static void js_raw(struct pbuf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void js_fmt(struct pbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
 
 static const char *ol_state(signed char v)
 {
 	return v == VNO_OFF_ON ? "on" : v == VNO_OFF_OFF ? "off" : "unknown";
 }
 
+/* A string of a fixed-size field, which may fill it without a NUL. */
+static void jw_kfield(struct jw *w, const char *key, const char *field, size_t size)
+{
+	char s[VNO_HOOK_LEN + 1]; /* the longest field */
+
+	snprintf(s, sizeof(s), "%.*s", (int)strnlen(field, size), field);
+	jw_kstr(w, key, s);
+}
+
 void capture_meta_json(struct pbuf *b, const struct capture_meta *m)
 {
 	const struct vno_session *s = m->s;
-	bool first = true;
+	char *text = NULL;
+	size_t len = 0;
+	struct jw w;
+	FILE *f;
 
-	js_raw(b, "{\"tool\":");
-	js_str(b, m->tool, SIZE_MAX);
-	js_raw(b, ",\"kernel\":");
-	js_str(b, m->kernel, SIZE_MAX);
-	js_raw(b, ",\"machine\":");
-	js_str(b, m->machine, SIZE_MAX);
-	js_raw(b, ",\"cmdline\":");
-	js_str(b, m->cmdline, SIZE_MAX);
-	js_fmt(b, ",\"snaplen\":%u,\"mono_to_real_ns\":%lld,\"hooks\":{", m->snaplen,
-	       m->mono_to_real_ns);
-	for (unsigned h = 0; s && h < VNO_HOP__MAX; h++) {
-		if (!s->hooks[h][0])
-			continue;
-		js_fmt(b, "%s\"%s\":", first ? "" : ",", vno_hop_name(h));
-		js_str(b, s->hooks[h], sizeof(s->hooks[h]));
-		first = false;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		b->err = -ENOMEM;
+		return;
 	}
-	js_raw(b, "},\"interfaces\":[");
+	jw_init_inline(&w, f);
+	jw_object(&w);
+	jw_kstr(&w, "tool", m->tool);
+	jw_kstr(&w, "kernel", m->kernel);
+	jw_kstr(&w, "machine", m->machine);
+	jw_kstr(&w, "cmdline", m->cmdline);
+	jw_ku64(&w, "snaplen", m->snaplen);
+	jw_ki64(&w, "mono_to_real_ns", m->mono_to_real_ns);
+	jw_kobject(&w, "hooks");
+	for (unsigned h = 0; s && h < VNO_HOP__MAX; h++)
+		if (s->hooks[h][0])
+			jw_kfield(&w, vno_hop_name(h), s->hooks[h], sizeof(s->hooks[h]));
+	jw_end(&w);
+	jw_karray(&w, "interfaces");
 	for (size_t i = 0; i < m->n_ifaces; i++) {
 		const struct vno_iface *it = &m->ifaces[i];
 
-		js_raw(b, i ? ",{\"name\":" : "{\"name\":");
-		js_str(b, it->name, sizeof(it->name));
-		js_fmt(b, ",\"netns\":%u,\"ifindex\":%u,\"driver\":", it->netns, it->ifindex);
-		js_str(b, it->driver, sizeof(it->driver));
-		js_fmt(b, ",\"mtu\":%u,\"up\":%s,\"gso_max_size\":%u,\"gso_max_segs\":%u", it->mtu,
-		       it->up ? "true" : "false", it->gso_max_size, it->gso_max_segs);
-		js_fmt(b, ",\"tso_max_size\":%u,\"tso_max_segs\":%u,\"offloads\":{",
-		       it->tso_max_size, it->tso_max_segs);
+		jw_object(&w);
+		jw_kfield(&w, "name", it->name, sizeof(it->name));
+		jw_ku64(&w, "netns", it->netns);
+		jw_ku64(&w, "ifindex", it->ifindex);
+		jw_kfield(&w, "driver", it->driver, sizeof(it->driver));
+		jw_ku64(&w, "mtu", it->mtu);
+		jw_kbool(&w, "up", it->up);
+		jw_ku64(&w, "gso_max_size", it->gso_max_size);
+		jw_ku64(&w, "gso_max_segs", it->gso_max_segs);
+		jw_ku64(&w, "tso_max_size", it->tso_max_size);
+		jw_ku64(&w, "tso_max_segs", it->tso_max_segs);
+		jw_kobject(&w, "offloads");
 		for (int ol = 0; ol < VNO_OL__MAX; ol++)
-			js_fmt(b, "%s\"%s\":\"%s\"", ol ? "," : "", vno_offload_name(ol),
-			       ol_state(it->offload[ol]));
-		js_raw(b, "}}");
+			jw_kstr(&w, vno_offload_name(ol), ol_state(it->offload[ol]));
+		jw_end(&w);
+		jw_end(&w);
 	}
-	js_raw(b, "]}");
+	jw_end(&w);
+	jw_end(&w);
+	if (ferror(f) | fclose(f))
+		b->err = -ENOMEM;
+	else
+		put(b, text, len);
+	free(text);
 }
 
 /* ---- JSON input: only what the session metadata needs --------------------- */

@@ -52,6 +52,7 @@
 #include "capture_meta.h"
 #include "capture_out.h"
 #include "decode.h"
+#include "json_writer.h"
 #include "pcapng.h"
 #include "sbuf.h"
 
@@ -435,12 +436,21 @@ static int file_start(struct capture_writer *w)
 static int file_end(struct capture_writer *w)
 {
 	char json[96];
-	int n, err = w->out.err;
+	int err = w->out.err;
+	struct jw j;
+	FILE *f;
 
 	if (!err) {
-		n = snprintf(json, sizeof(json), "{\"frames\":%llu,\"notes\":%llu}", w->frames,
-			     w->notes);
-		err = write_custom(w, "end", json, (size_t)n, "end of capture");
+		f = fmemopen(json, sizeof(json), "w");
+		if (!f)
+			return cout_close(&w->out, cout_fail(&w->out, -ENOMEM));
+		jw_init_inline(&j, f);
+		jw_object(&j);
+		jw_ku64(&j, "frames", w->frames);
+		jw_ku64(&j, "notes", w->notes);
+		jw_end(&j);
+		fclose(f);
+		err = write_custom(w, "end", json, strlen(json), "end of capture");
 		if (err)
 			cout_fail(&w->out, err);
 		else

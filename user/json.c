@@ -335,8 +335,9 @@ void json_error(FILE *out, const char *msg)
 
 /* What json-c would build from @len bytes of text, counted before it
  * builds anything: values (at most one per comma, plus the first value
- * of each container and the top one), an object weighing
- * JSON_OBJECT_WEIGHT for the hash table json-c gives each. */
+ * of each container and the top one), weighed after what json-c 0.16
+ * allocates for each: a number or string about 64 bytes, an array three
+ * times that, an object (its 16-slot hash table) sixteen times. */
 static size_t json_weight(const char *p, size_t len)
 {
 	size_t n = 1;
@@ -352,8 +353,10 @@ static size_t json_weight(const char *p, size_t len)
 				in_str = false;
 		} else if (c == '"') {
 			in_str = true;
-		} else if (c == ',' || c == '[') {
+		} else if (c == ',') {
 			n++;
+		} else if (c == '[') {
+			n += JSON_ARRAY_WEIGHT;
 		} else if (c == '{') {
 			n += JSON_OBJECT_WEIGHT;
 		}

@@ -31,12 +31,14 @@ void json_error(FILE *out, const char *msg);
  *
  * json_parse(): @len bytes of @text, which holds no NUL and is followed by
  * one, as one JSON value with at most JSON_DEPTH_MAX nested containers and
- * a weight (values, an object counting JSON_OBJECT_WEIGHT) of at most
+ * a weight (values, an array counting JSON_ARRAY_WEIGHT, an object
+ * JSON_OBJECT_WEIGHT; a unit is about 64 bytes of json-c's) of at most
  * @max_weight, checked before json-c allocates anything. The tree, to be
  * released with json_object_put(), or NULL with errno EINVAL (not JSON;
  * *@at, if not NULL, is the byte where it went wrong), E2BIG or ENOMEM.
  */
 #define JSON_DEPTH_MAX 32
+#define JSON_ARRAY_WEIGHT 3
 #define JSON_OBJECT_WEIGHT 16
 struct json_object;
 struct json_object *json_parse(const char *text, size_t len, size_t max_weight, size_t *at);

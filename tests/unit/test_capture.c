@@ -1337,6 +1337,33 @@ Test(capture, session_metadata_limits)
 			session_refused(j, n, "lists more than 4096 interfaces");
 		}
 	}
+	/* 4096 interfaces as the writer writes them, every field long */
+	{
+		struct vno_session ws = { 0 };
+		struct capture_writer *w;
+		char path[256];
+
+		ws.ifaces = calloc(4096, sizeof(*ws.ifaces));
+		ws.n_ifaces = 4096;
+		for (unsigned i = 0; i < 4096; i++) {
+			struct vno_iface *it = &ws.ifaces[i];
+
+			snprintf(it->name, sizeof(it->name), "\\\\\\\\\\\\\\%u", i % 10);
+			memset(it->driver, '"', sizeof(it->driver) - 1);
+			it->netns = it->ifindex = it->mtu = it->gso_max_size = UINT32_MAX;
+			it->gso_max_segs = it->tso_max_size = it->tso_max_segs = UINT32_MAX;
+		}
+		tpath(path, sizeof(path), "ifaces4096.pcapng");
+		w = capture_writer__new(path, &ws, NULL);
+		cr_assert_not_null(w);
+		cr_assert_eq(capture_writer__close(w), 0);
+		cr_assert_eq(capture_read(path, &r, NULL, NULL, NULL, &st), 0, "%s", st.error);
+		cr_assert_eq(r.n_ifaces, 4096);
+		cr_assert_eq(memcmp(r.ifaces, ws.ifaces, 4096 * sizeof(*ws.ifaces)), 0);
+		free(r.ifaces);
+		r.ifaces = NULL;
+		free(ws.ifaces);
+	}
 	/* millions of values, refused before they are built */
 	n = (size_t)sprintf(j, "{\"x\":[");
 	while (n < cap - 16)

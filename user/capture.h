@@ -35,7 +35,7 @@ struct capture_opts {
 	unsigned snaplen;		/* frame bytes kept, 0 = metadata only (max VNO_SNAP_MAX) */
 	bool force;			/* overwrite existing files */
 	/* Start a new file once one is larger than this many bytes on disk
-	 * (0 = never). With gzip, zlib holds back up to one deflate block
+	 * (0 = never). With gzip, igzip holds back up to one deflate block
 	 * until the next flush, so a file can pass it by that much. */
 	unsigned long long rotate_size;
 	unsigned rotate_count;		/* with rotate_size: files kept, oldest deleted; 0 = all */
@@ -61,7 +61,7 @@ int capture_writer__frame(struct capture_writer *w, const struct vno_event *ev);
  * @comment what Wireshark users should read (NULL = none). 0 or -errno. */
 int capture_writer__note(struct capture_writer *w, const char *kind, const char *json_text,
 			 const char *comment);
-/* Call often with CLOCK_MONOTONIC ns: flushes (zlib Z_SYNC_FLUSH, write,
+/* Call often with CLOCK_MONOTONIC ns: flushes (igzip SYNC_FLUSH, write,
  * fdatasync) when more than half a second passed since the last flush, so a
  * kill -9 or a power cut loses at most about a second. 0 or -errno. */
 int capture_writer__tick(struct capture_writer *w, unsigned long long now_ns);

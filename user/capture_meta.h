@@ -27,11 +27,13 @@ void capture_meta_json(struct pbuf *b, const struct capture_meta *m);
 
 /*
  * Read the session JSON (@len bytes at @data, NUL-terminated) into @s (may
- * be NULL: validated only; its ifaces are replaced) and st->snaplen,
- * st->mono_to_real_ns. 0, -E2BIG past IFACES_MAX interfaces, or -EINVAL
- * with *@at the byte offset where it went wrong.
+ * be NULL: checked only; its ifaces are replaced) and st->snaplen,
+ * st->mono_to_real_ns. 0; -EINVAL when it is not JSON, *@at the byte where
+ * it went wrong; -EPROTO when it is JSON but not a session, @why saying
+ * how; -E2BIG past IFACES_MAX interfaces; -EFBIG when it holds more values
+ * than that many interfaces could (checked before it is parsed); -ENOMEM.
  */
 int capture_meta_parse(const char *data, size_t len, struct vno_session *s,
-		       struct capture_stats *st, size_t *at);
+		       struct capture_stats *st, size_t *at, char *why, size_t why_len);
 
 #endif

@@ -295,6 +295,7 @@ static int do_custom(struct reader *r, uint8_t *b, size_t len)
 	uint32_t dlen;
 	uint8_t *d = b + 12, *data, save;
 	size_t avail, at;
+	char why[128];
 	int ret;
 
 	if (len < 16)
@@ -322,11 +323,22 @@ static int do_custom(struct reader *r, uint8_t *b, size_t len)
 		r->ours = true;
 		ret = 0;
 		if (!r->st->have_session) {
-			ret = capture_meta_parse((const char *)data, dlen, r->s, r->st, &at);
+			ret = capture_meta_parse((const char *)data, dlen, r->s, r->st, &at, why,
+						 sizeof(why));
 			if (ret == -E2BIG)
 				ret = fail(r, -EINVAL,
 					   "the session metadata at offset %llu lists more than %d interfaces",
 					   r->start, IFACES_MAX);
+			else if (ret == -EFBIG)
+				ret = fail(r, -EINVAL,
+					   "the session metadata at offset %llu is too large: it holds more values than %d interfaces would",
+					   r->start, IFACES_MAX);
+			else if (ret == -EPROTO)
+				ret = fail(r, -EINVAL,
+					   "the session metadata at offset %llu is JSON but not a session's: %s",
+					   r->start, why);
+			else if (ret == -ENOMEM)
+				ret = fail(r, -ENOMEM, "out of memory for the session metadata");
 			else if (ret)
 				ret = fail(r, -EINVAL,
 					   "the session metadata at offset %llu is not valid JSON (at byte %zu)",

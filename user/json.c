@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* JSON text: the one string escaper, the frame line, and reading through
+ * json-c with limits (json.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <json-c/json.h>
 #include "anomaly.h"
 #include "decode.h"
 #include "json.h"
@@ -327,93 +331,184 @@ void json_error(FILE *out, const char *msg)
 	fputs("}\n", out);
 }
 
-/* Where the value of the first "key": starts, or NULL. Enough for our own
- * flat lines, whose top-level keys come before any nested object. */
-static const char *json_find(const char *json, const char *key)
-{
-	size_t kl = strlen(key);
+/* ---- reading: json-c behind limits ------------------------------------------ */
 
-	for (const char *p = json; (p = strchr(p, '"')); p++) {
-		if (!strncmp(p + 1, key, kl) && p[kl + 1] == '"' && p[kl + 2] == ':')
-			return p + kl + 3;
+/* What json-c would build from @len bytes of text, counted before it
+ * builds anything: values (at most one per comma, plus the first value
+ * of each container and the top one), weighed after what json-c 0.16
+ * allocates for each: a number or string about 64 bytes, an array three
+ * times that, an object (its 16-slot hash table) sixteen times. */
+static size_t json_weight(const char *p, size_t len)
+{
+	size_t n = 1;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == ',') {
+			n++;
+		} else if (c == '[') {
+			n += JSON_ARRAY_WEIGHT;
+		} else if (c == '{') {
+			n += JSON_OBJECT_WEIGHT;
+		}
 	}
-	return NULL;
+	return n;
+}
+
+struct json_object *json_parse(const char *text, size_t len, size_t max_weight, size_t *at)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	const char *nul;
+	size_t end;
+
+	if (at)
+		*at = 0;
+	/* A NUL ends the text for json-c; inside ours it is an error. */
+	if ((nul = memchr(text, '\0', len))) {
+		if (at)
+			*at = (size_t)(nul - text);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (len > INT32_MAX - 1 || json_weight(text, len) > max_weight) {
+		errno = E2BIG;
+		return NULL;
+	}
+	/* json-c counts the value inside the deepest container as a level. */
+	tok = json_tokener_new_ex(JSON_DEPTH_MAX + 1);
+	if (!tok) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* The terminating NUL too: it ends a number at the end of the text. */
+	o = json_tokener_parse_ex(tok, text, (int)len + 1);
+	end = json_tokener_get_parse_end(tok);
+	if (o && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	if (!o) {
+		if (at)
+			*at = end < len ? end : len;
+		errno = EINVAL;
+	}
+	return o;
+}
+
+struct json_object *json_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+int json_val_str(struct json_object *v, char *buf, size_t len)
+{
+	const char *s;
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_string) || !len)
+		return -EINVAL;
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	/* Cut at the first character that does not fit, not in it. */
+	if (n >= len) {
+		n = len - 1;
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	/* A NUL (\u0000) would end the string early: keep it visible. */
+	for (size_t i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = '?';
+	return 0;
+}
+
+int json_val_i64(struct json_object *v, long long *out)
+{
+	double d;
+
+	if (json_object_is_type(v, json_type_int)) {
+		*out = json_object_get_int64(v);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_double))
+		return -EINVAL;
+	/* A fraction is dropped; what no long long holds is refused. */
+	d = json_object_get_double(v);
+	if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0))
+		return -EINVAL;
+	*out = (long long)d;
+	return 0;
+}
+
+int json_val_u32(struct json_object *v, uint32_t *out)
+{
+	long long x;
+
+	if (json_val_i64(v, &x) || x < 0 || x > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+int json_val_bool(struct json_object *v, bool *out)
+{
+	if (!json_object_is_type(v, json_type_boolean))
+		return -EINVAL;
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+/* A note is a flat object of a few members. */
+#define NOTE_WEIGHT_MAX 4096
+
+/* The member @key of the note @json: parsed whole each time, as notes are
+ * few and small. */
+static int note_member(const char *json, const char *key, struct json_object **root,
+		       struct json_object **v)
+{
+	*root = json_parse(json, strlen(json), NOTE_WEIGHT_MAX, NULL);
+	if (!*root)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
+	*v = json_member(*root, key);
+	return *v ? 0 : -ENOENT;
 }
 
 int json_get_i64(const char *json, const char *key, long long *out)
 {
-	const char *v = json_find(json, key);
-	char *end;
+	struct json_object *root, *v;
+	int ret = note_member(json, key, &root, &v);
 
-	if (!v)
-		return -ENOENT;
-	if (!strncmp(v, "null", 4))
-		return -ENOENT;
-	errno = 0;
-	*out = strtoll(v, &end, 10);
-	return end == v || errno ? -EINVAL : 0;
-}
-
-static int hexdig(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
+	if (!ret)
+		ret = json_val_i64(v, out);
+	json_object_put(root);
+	return ret;
 }
 
 int json_get_str(const char *json, const char *key, char *buf, size_t len)
 {
-	const char *v = json_find(json, key);
-	size_t o = 0;
-	bool full = false;
+	struct json_object *root, *v;
+	int ret = note_member(json, key, &root, &v);
 
-	if (!v || *v != '"' || !len)
-		return -ENOENT;
-	for (v++; *v && *v != '"'; v++) {
-		char u[4];
-		unsigned cp = 0, k = 1;
-		int i, d;
-
-		u[0] = *v;
-		if (*v == '\\' && v[1]) {
-			v++;
-			u[0] = *v == 'n' ? '\n' : *v == 't' ? '\t' : *v == 'r' ? '\r' : *v;
-			if (*v == 'u') {
-				/* The character itself, as UTF-8: whoever prints it
-				 * escapes it for its sink (term_str, json_str). */
-				for (i = 1; i <= 4 && (d = hexdig(v[i])) >= 0; i++)
-					cp = cp << 4 | (unsigned)d;
-				if (i <= 4)
-					return -EINVAL;
-				v += 4;
-				if (cp >= 0xD800 && cp <= 0xDFFF)
-					cp = '?'; /* a lone or paired surrogate: not kept */
-				if (cp < 0x80) {
-					u[0] = (char)cp;
-				} else if (cp < 0x800) {
-					u[0] = (char)(0xC0 | cp >> 6);
-					u[1] = (char)(0x80 | (cp & 0x3F));
-					k = 2;
-				} else {
-					u[0] = (char)(0xE0 | cp >> 12);
-					u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-					u[2] = (char)(0x80 | (cp & 0x3F));
-					k = 3;
-				}
-			}
-		}
-		/* A NUL would end the string early: keep it visible instead. */
-		if (k == 1 && !u[0])
-			u[0] = '?';
-		/* Cut at the first character that does not fit, not in it. */
-		if (o + k >= len)
-			full = true;
-		if (!full) {
-			memcpy(buf + o, u, k);
-			o += k;
-		}
-	}
-	buf[o] = '\0';
-	return *v == '"' ? 0 : -EINVAL;
+	if (!ret)
+		ret = json_val_str(v, buf, len);
+	json_object_put(root);
+	return ret;
 }

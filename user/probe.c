@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 #include "json.h"
 #include "log.h"
 #include "probe.h"
@@ -422,32 +423,33 @@ static void reasons_free(char **names, unsigned n)
 	free(names);
 }
 
+/* A table of 4096 reasons, and a little room. */
+#define REASONS_WEIGHT_MAX 8192
+
 int drop_reasons_from_json(const char *json)
 {
-	const char *p = json;
+	struct json_object *root = json_parse(json, strlen(json), REASONS_WEIGHT_MAX, NULL);
 	char **names = NULL;
 	unsigned n = 0;
 	int err = -EINVAL;
 
-	/* Our own flat {"N":"NAME",…}: numbers and names without escapes.
-	 * The capture is anyone's file: every way out of the loop but the
-	 * end of the text releases what was built so far. */
-	while ((p = strchr(p, '"'))) {
+	/* Our own flat {"N":"NAME",…}. The capture is anyone's file: every
+	 * way out of the loop but its end releases what was built so far. */
+	if (!root) {
+		err = errno == ENOMEM ? -ENOMEM : -EINVAL;
+		goto fail;
+	}
+	if (!json_object_is_type(root, json_type_object))
+		goto fail;
+	json_object_object_foreach(root, key, val) {
 		char *end, name[64];
-		unsigned long v = strtoul(p + 1, &end, 10);
-		const char *q;
-		size_t l;
+		unsigned long v;
 
-		if (end == p + 1 || *end != '"' || end[1] != ':' || end[2] != '"' || v >= 4096)
+		if (key[0] < '0' || key[0] > '9')
 			goto fail;
-		q = strchr(end + 3, '"');
-		if (!q)
+		v = strtoul(key, &end, 10);
+		if (*end || v >= 4096 || json_val_str(val, name, sizeof(name)))
 			goto fail;
-		l = q - (end + 3);
-		if (l >= sizeof(name))
-			l = sizeof(name) - 1;
-		memcpy(name, end + 3, l);
-		name[l] = '\0';
 		if (v >= n) {
 			char **nn = realloc(names, (v + 1) * sizeof(*nn));
 
@@ -461,8 +463,8 @@ int drop_reasons_from_json(const char *json)
 		names[v] = strdup(name);
 		if (!names[v])
 			goto nomem;
-		p = q + 1;
 	}
+	json_object_put(root);
 	reasons_free(reason_names, n_reasons);
 	reason_names = names;
 	n_reasons = n;
@@ -471,6 +473,7 @@ int drop_reasons_from_json(const char *json)
 nomem:
 	err = -ENOMEM;
 fail:
+	json_object_put(root);
 	reasons_free(names, n);
 	return err;
 }

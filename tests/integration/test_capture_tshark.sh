@@ -99,7 +99,8 @@ int main(int argc, char **argv)
 }
 EOF
 "${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -I"$TB_ROOT/include" -I"$TB_ROOT/user" "$TB_TMP/sample.c" \
-	"$TB_ROOT"/user/capture_{write,out,read,meta}.c "$TB_ROOT/user/pcapng.c" "$TB_ROOT/user/decode.c" "$TB_ROOT/user/ifaces.c" -lz -lisal \
+	"$TB_ROOT"/user/{capture_write,capture_out,capture_read,capture_meta,pcapng,decode,ifaces}.c \
+	"$TB_ROOT"/user/{json,json_writer,anomaly}.c -lz -lisal -ljson-c \
 	-o "$TB_TMP/sample" || tb_fatal "cannot build the sample writer"
 
 # check FILE FRAMES SNAPLEN: tshark and capinfos agree with what was written

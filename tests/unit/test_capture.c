@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../fuzz/craft.h"
 #include "capture.h"
 #include "decode.h"
 
@@ -1264,6 +1265,136 @@ Test(capture, corrupt_or_foreign_headers)
 	}
 	free(p);
 	free(m);
+}
+
+/* @json as the session metadata of a small capture, read back. */
+static int read_session(const char *json, size_t n, struct vno_session *r,
+			struct capture_stats *st)
+{
+	struct craft c = { 0 };
+	struct coll coll = { 0 };
+	int ret;
+
+	cr_header(&c);
+	cr_custom(&c, "session", json, n);
+	cr_note(&c, "end", "{}");
+	ret = read_mem(c.p, c.len, r, &coll, st);
+	coll_reset(&coll);
+	free(c.p);
+	return ret;
+}
+
+static void session_refused(const char *json, size_t n, const char *words)
+{
+	struct vno_session r = { 0 };
+	struct capture_stats st;
+
+	cr_assert_eq(read_session(json, n, &r, &st), -EINVAL, "%.80s: %s", json, st.error);
+	cr_assert(strstr(st.error, words), "\"%s\" lacks \"%s\"", st.error, words);
+	free(r.ifaces);
+}
+
+/* Nesting, counts and sizes of a hostile session block stay bounded, and
+ * each refusal says why. */
+Test(capture, session_metadata_limits)
+{
+	size_t cap = 8u << 20, n;
+	char *j = malloc(cap);
+	struct vno_session r = { 0 };
+	struct capture_stats st;
+
+	/* 32 nested containers around a value are fine, 33 are not */
+	for (unsigned depth = 32; depth <= 33; depth++) {
+		n = (size_t)sprintf(j, "{\"x\":");
+		for (unsigned i = 1; i < depth; i++)
+			j[n++] = '[';
+		j[n++] = '1';
+		for (unsigned i = 1; i < depth; i++)
+			j[n++] = ']';
+		n += (size_t)sprintf(j + n, "}");
+		if (depth == 32) {
+			cr_assert_eq(read_session(j, n, &r, &st), 0, "%s", st.error);
+			cr_assert(st.have_session);
+		} else {
+			session_refused(j, n, "not valid JSON (at byte");
+		}
+	}
+	/* 4096 interfaces, and one more */
+	for (unsigned count = 4096; count <= 4097; count++) {
+		n = (size_t)sprintf(j, "{\"interfaces\":[");
+		for (unsigned i = 0; i < count; i++)
+			n += (size_t)sprintf(j + n, "%s{\"name\":\"d%u\",\"mtu\":%u}", i ? "," : "",
+					     i, i);
+		n += (size_t)sprintf(j + n, "]}");
+		if (count == 4096) {
+			cr_assert_eq(read_session(j, n, &r, &st), 0, "%s", st.error);
+			cr_assert_eq(r.n_ifaces, 4096);
+			cr_assert_str_eq(r.ifaces[4095].name, "d4095");
+			cr_assert_eq(r.ifaces[4095].mtu, 4095);
+			free(r.ifaces);
+			r.ifaces = NULL;
+		} else {
+			session_refused(j, n, "lists more than 4096 interfaces");
+		}
+	}
+	/* 4096 interfaces as the writer writes them, every field long */
+	{
+		struct vno_session ws = { 0 };
+		struct capture_writer *w;
+		char path[256];
+
+		ws.ifaces = calloc(4096, sizeof(*ws.ifaces));
+		ws.n_ifaces = 4096;
+		for (unsigned i = 0; i < 4096; i++) {
+			struct vno_iface *it = &ws.ifaces[i];
+
+			snprintf(it->name, sizeof(it->name), "\\\\\\\\\\\\\\%u", i % 10);
+			memset(it->driver, '"', sizeof(it->driver) - 1);
+			it->netns = it->ifindex = it->mtu = it->gso_max_size = UINT32_MAX;
+			it->gso_max_segs = it->tso_max_size = it->tso_max_segs = UINT32_MAX;
+		}
+		tpath(path, sizeof(path), "ifaces4096.pcapng");
+		w = capture_writer__new(path, &ws, NULL);
+		cr_assert_not_null(w);
+		cr_assert_eq(capture_writer__close(w), 0);
+		cr_assert_eq(capture_read(path, &r, NULL, NULL, NULL, &st), 0, "%s", st.error);
+		cr_assert_eq(r.n_ifaces, 4096);
+		cr_assert_eq(memcmp(r.ifaces, ws.ifaces, 4096 * sizeof(*ws.ifaces)), 0);
+		free(r.ifaces);
+		r.ifaces = NULL;
+		free(ws.ifaces);
+	}
+	/* millions of values, refused before they are built */
+	n = (size_t)sprintf(j, "{\"x\":[");
+	while (n < cap - 16)
+		n += (size_t)sprintf(j + n, "{},");
+	n += (size_t)sprintf(j + n, "1]}");
+	session_refused(j, n, "too large");
+	free(j);
+
+	session_refused("{\"a\":1} x", 9, "not valid JSON (at byte");
+	session_refused("{\"a\":\0}", 7, "not valid JSON (at byte 5)");
+	session_refused("[]", 2, "not a session's: it is not an object");
+	session_refused("{\"interfaces\":{}}", 17, "\"interfaces\" is not an array");
+	session_refused("{\"interfaces\":[{\"mtu\":-1}]}", 27,
+			"\"mtu\" of interface 0 is not a number from 0 to 4294967295");
+	session_refused("{\"interfaces\":[{\"up\":1}]}", 25, "\"up\" of interface 0");
+	session_refused("{\"kernel\":5}", 12, "\"kernel\" is not a string");
+	session_refused("{\"hooks\":{\"xmit\":[]}}", 21, "hook \"xmit\" is not a string");
+
+	/* strings: a NUL shows, a long one is cut between characters */
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(read_session("{\"kernel\":\"a\\u0000b\"}", 21, &r, &st), 0, "%s", st.error);
+	cr_assert_str_eq(r.kernel, "a?b");
+	j = malloc(4096);
+	n = (size_t)sprintf(j, "{\"interfaces\":[{\"name\":\"");
+	for (unsigned i = 0; i < 20; i++)
+		n += (size_t)sprintf(j + n, "\xc3\xa9");
+	n += (size_t)sprintf(j + n, "\"}]}");
+	cr_assert_eq(read_session(j, n, &r, &st), 0, "%s", st.error);
+	cr_assert_eq(strlen(r.ifaces[0].name), VNO_IFNAMSIZ - 2, "%s", r.ifaces[0].name);
+	free(r.ifaces);
+	free(j);
 }
 
 /* Every way of damaging one byte of a small capture: no crash, and either

@@ -806,8 +806,8 @@ static int write_idb(struct capture_writer *w, const struct vno_frame *f)
 		sanitize(driver, sizeof(driver), it->driver, sizeof(it->driver));
 	else
 		snprintf(driver, sizeof(driver), "unknown");
-	snprintf(desc, sizeof(desc), "driver=%s hop=%s netns=%u ifindex=%u", driver,
-		 vno_hop_name(f->hop), f->netns, f->ifindex);
+	snprintf(desc, sizeof(desc), "driver=%s hop=%s netns=%u ifindex=%u%s%.40s", driver,
+		 vno_hop_name(f->hop), f->netns, f->ifindex, it && it->vm[0] ? " vm=" : "", it ? it->vm : "");
 
 	blk_begin(b, PCAPNG_IDB);
 	put_u16(b, LINKTYPE_ETHERNET);

@@ -36,6 +36,7 @@
 #include "decode.h"
 #include "http.h"
 #include "json.h"
+#include "live.h"
 #include "log.h"
 #include "probe.h"
 #include "prom.h"
@@ -50,7 +51,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnoffload-trace export [--listen ADDR:PORT] [-i IFACE]... [--json]\n"
+		"usage: vnoffload-trace export [--listen ADDR:PORT] [-i IFACE]... [--vm NAME]...\n"
+		"                              [--json]\n"
 		"                              [--web.config.file FILE]\n"
 		"                              [--hang-dir DIR] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--window N] [--tc-mode MODE]\n"
@@ -62,7 +64,10 @@ static void usage(FILE *out)
 		"                          exporter toolkit's YAML (tls_server_config:\n"
 		"                          cert_file/key_file, basic_auth_users: bcrypt)\n"
 		"  -i, --interface IFACE   watch IFACE (name or glob, repeatable; default: every\n"
-		"                          interface of this network namespace)\n"
+		"                          interface of this network namespace), also once it\n"
+		"                          appears later: none at start is fine (guests to come)\n"
+		"      --vm NAME           watch the taps of the VM NAME (glob, repeatable), across\n"
+		"                          its restarts\n"
 		"      --json              ready line and hang diagnoses as JSON lines\n"
 		"      --tc-mode MODE      add the TC hops: auto (tcx where the kernel has it),\n"
 		"                          tcx or clsact; default off (they double the cost)\n"
@@ -198,6 +203,7 @@ struct name_entry {
 
 /* Per watched device: what the scrapes have checked of its flight recorder. */
 struct flight_state {
+	__u32 netns, ifindex;	/* whose: a watched interface's place is reused */
 	bool has_recorder;
 	__u64 last_ts;
 	__u64 checked;
@@ -226,6 +232,7 @@ struct exporter {
 	struct name_entry *names;
 	size_t n_names;
 	struct flight_state *flight;	/* one per r.sel */
+	size_t n_flight;
 };
 
 /* ---- hangs (main thread) ---------------------------------------------------- */
@@ -396,14 +403,27 @@ static const char *dev_name(struct exporter *ex, __u32 netns, __u32 ifindex)
 /* Check the frames each flight recorder got since the last scrape. */
 static void check_flight(struct exporter *ex)
 {
+	if (ex->n_flight < ex->r.nsel) {
+		void *p = realloc(ex->flight, ex->r.nsel * sizeof(*ex->flight));
+
+		if (!p)
+			return;
+		ex->flight = p;
+		memset(ex->flight + ex->n_flight, 0,
+		       (ex->r.nsel - ex->n_flight) * sizeof(*ex->flight));
+		ex->n_flight = ex->r.nsel;
+	}
 	for (size_t i = 0; i < ex->r.nsel; i++) {
 		const struct vno_iface *it = &ex->r.sel[i];
 		struct flight_state *fs = &ex->flight[i];
 		struct vno_frame *fr;
 		size_t n;
-		__u64 max = fs->last_ts;
+		__u64 max;
 
-		if (loader_flight(ex->r.l, it->netns, it->ifindex, &fr, &n)) {
+		if (fs->netns != it->netns || fs->ifindex != it->ifindex)
+			*fs = (struct flight_state){ .netns = it->netns, .ifindex = it->ifindex };
+		max = fs->last_ts;
+		if (!it->ifindex || loader_flight(ex->r.l, it->netns, it->ifindex, &fr, &n)) {
 			fs->has_recorder = false;
 			continue;
 		}
@@ -457,11 +477,13 @@ static char *scrape(struct exporter *ex, size_t *len)
 	pd = calloc(nd + 1, sizeof(*pd));
 	reasons = calloc(nd + 1, sizeof(*reasons));
 	pa = calloc(ex->r.nsel * (ANOMALY__MAX + 1) + 1, sizeof(*pa));
+	check_flight(ex);
 	if (!ps || !pq || !pd || !reasons || !pa)
 		goto out;
 	for (size_t i = 0; i < nst; i++)
 		ps[i] = (struct prom_stat){
 			.dev = dev_name(ex, st[i].key.netns, st[i].key.ifindex),
+			.vm = live_vm(&ex->r, st[i].key.netns, st[i].key.ifindex),
 			.netns = st[i].key.netns,
 			.hop = st[i].key.hop,
 			.gso_kind = st[i].key.gso_kind,
@@ -471,6 +493,7 @@ static char *scrape(struct exporter *ex, size_t *len)
 	for (size_t i = 0; i < nq; i++)
 		pq[i] = (struct prom_queue){
 			.dev = dev_name(ex, qs[i].key.netns, qs[i].key.ifindex),
+			.vm = live_vm(&ex->r, qs[i].key.netns, qs[i].key.ifindex),
 			.netns = qs[i].key.netns,
 			.queue = qs[i].key.queue,
 			.inflight = qs[i].inflight,
@@ -484,23 +507,25 @@ static char *scrape(struct exporter *ex, size_t *len)
 		}
 		pd[i] = (struct prom_drop){
 			.dev = dev_name(ex, dr[i].key.netns, dr[i].key.ifindex),
+			.vm = live_vm(&ex->r, dr[i].key.netns, dr[i].key.ifindex),
 			.netns = dr[i].key.netns,
 			.reason = r,
 			.count = dr[i].count,
 		};
 	}
-	check_flight(ex);
-	for (size_t i = 0; i < ex->r.nsel; i++) {
+	for (size_t i = 0; i < ex->r.nsel && i < ex->n_flight; i++) {
 		const struct flight_state *fs = &ex->flight[i];
 		const struct vno_iface *it = &ex->r.sel[i];
 		const char *dev = dev_name(ex, it->netns, it->ifindex);
 
+		const char *vm = live_vm(&ex->r, it->netns, it->ifindex);
+
 		if (!fs->has_recorder)
 			continue;
-		pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
+		pa[na++] = (struct prom_anomaly){ .dev = dev, .vm = vm, .netns = it->netns,
 						  .count = fs->checked };
 		for (unsigned b = 0; b < ANOMALY__MAX; b++)
-			pa[na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
+			pa[na++] = (struct prom_anomaly){ .dev = dev, .vm = vm, .netns = it->netns,
 							  .rule = anomaly_name(b),
 							  .count = fs->rules[b] };
 	}
@@ -555,7 +580,14 @@ out:
 /* http.c renders /metrics through this, one render at a time. */
 static char *render(void *ctx, size_t *len)
 {
-	return scrape(ctx, len);
+	struct exporter *ex = ctx;
+	char *buf;
+
+	/* The interface set changes as guests come and go (live.c). */
+	live_lock(&ex->r);
+	buf = scrape(ex, len);
+	live_unlock(&ex->r);
+	return buf;
 }
 
 /* ---- the command -------------------------------------------------------------- */
@@ -704,6 +736,7 @@ int do_export(int argc, char **argv)
 	}
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		snprintf(ex.hooks[h], sizeof(ex.hooks[h]), "%s", loader_hook(ex.r.l, h));
+	ex.n_flight = ex.r.nsel;
 	ex.flight = calloc(ex.r.nsel + 1, sizeof(*ex.flight));
 	if (!ex.flight) {
 		cmd_error("out of memory");

@@ -24,12 +24,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnoffload-trace record [-i IFACE]... [-d DURATION] [--json] [--all] [-q]\n"
+		"usage: vnoffload-trace record [-i IFACE]... [--vm NAME]... [-d DURATION] [--json]\n"
+		"                              [--all] [-q]\n"
 		"                              [-w FILE [--force] [--rotate-size SIZE]]\n"
 		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
 		"                              [--attach KIND] [-Z USER] [hang trigger options]\n"
 		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
-		"                         interface of this network namespace)\n"
+		"                         interface of this network namespace), also once it\n"
+		"                         appears later\n"
+		"      --vm NAME          watch the taps of the VM NAME (glob, repeatable), across\n"
+		"                         its restarts\n"
 		"  -d, --duration D       stop after D (10, 10s, 500ms, 2m); default: Ctrl-C\n"
 		"      --json             JSON lines: ready, frame…, summary\n"
 		"  -a, --all              every skb, not only frames carrying offload metadata\n"

@@ -260,10 +260,11 @@ bool ifaces_learn_vm(struct vno_iface *it)
 	/* ethtool -i says "tun" for tun and tap devices alike. */
 	if (strcmp(it->driver, "tun"))
 		return false;
-	if (!vm_ident_of_tap(it->name, NULL, &id)) {
+	/* A VM's name only: the comm of a process holding a tap (every plain
+	 * QEMU is "qemu-system-x86") tells no VM from another. */
+	if (!vm_ident_of_tap(it->name, NULL, &id) && strcmp(id.source, "process"))
 		snprintf(it->vm, sizeof(it->vm), "%s", id.name);
-		it->vm_pid = id.pid;
-	}
+	it->vm_pid = id.pid;
 	return true;
 }
 

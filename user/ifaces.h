@@ -34,7 +34,8 @@ struct vno_iface {
 	int up;
 	char driver[32];     /* ethtool driver name, or the link kind */
 	signed char offload[VNO_OL__MAX];
-	char vm[64];	     /* the VM behind a tun/tap device (vmname.c); "" unknown */
+	char vm[64];	     /* the VM behind a tun/tap device as its VMM names it
+			      * (vmname.c: Proxmox, libvirt, QEMU -name); "" unknown */
 	int vm_pid;	     /* the process holding that tap, 0 when none */
 };
 

@@ -197,6 +197,7 @@ struct loader {
 	struct vno_dev_key first[VNO_FLIGHT_MAX_DEVS];
 	unsigned n_slots;
 	unsigned n_fixed;
+	enum tc_mode tc_used;	/* how the TC programs went on: TC_OFF, TC_TCX, TC_CLSACT */
 };
 
 /* Interface @i's flight recorder slot + 1, 0 for none. */
@@ -429,7 +430,11 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 			l->window <<= 1;
 	}
 	l->n_slots = o->n_ifaces < VNO_FLIGHT_MAX_DEVS ? o->n_ifaces : VNO_FLIGHT_MAX_DEVS;
-	for (size_t i = 0; i < l->n_slots; i++)
+	/* A live set takes every slot: interfaces that appear get the free ones. */
+	if (o->live)
+		l->n_slots = VNO_FLIGHT_MAX_DEVS;
+	memset(l->first, 0, sizeof(l->first));
+	for (size_t i = 0; i < l->n_slots && i < o->n_ifaces; i++)
 		l->first[i] = (struct vno_dev_key){ .netns = o->ifaces[i].netns,
 						    .ifindex = o->ifaces[i].ifindex };
 	if (!l->n_slots)
@@ -438,7 +443,7 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	bpf_map__set_max_entries(skel->maps.flight, l->window ? l->n_slots * l->window : 1);
 	/* Few fixed interfaces: the programs match them from rodata (the same
 	 * keys and slots as devs below) without a hash lookup. */
-	if (!o->all_ifaces && o->n_ifaces <= VNO_QUICK_IFS) {
+	if (!o->all_ifaces && !o->live && o->n_ifaces <= VNO_QUICK_IFS) {
 		skel->rodata->cfg_n_ifindexes = o->n_ifaces;
 		for (size_t i = 0; i < o->n_ifaces; i++) {
 			skel->bss->cfg_ifindexes[i] = o->ifaces[i].ifindex;
@@ -666,6 +671,7 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 		errno = -ret;
 		return NULL;
 	}
+	l->tc_used = tc == TC_OFF ? TC_OFF : l->tc_clsact_fallback ? TC_CLSACT : tc;
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		snprintf(l->hooks[h], sizeof(l->hooks[h]), "none");
 	for (size_t i = 0; i < N_HOOKS; i++) {
@@ -1094,4 +1100,131 @@ int loader_drops(const struct loader *l, struct loader_drop **out, size_t *n)
 	*out = g.v;
 	*n = g.n;
 	return ret;
+}
+
+/* ---- the watched set at run time (live.c) ------------------------------- */
+
+int loader_iface_add(struct loader *l, const struct vno_iface *it)
+{
+	struct vno_dev_key k = { .netns = it->netns, .ifindex = it->ifindex };
+	struct vno_dev_val v = { .mtu = it->mtu };
+	int ret = 0;
+
+	if (!l || !l->skel || !it->ifindex)
+		return -EINVAL;
+	if (l->n_fixed)
+		return -EBUSY;
+	for (unsigned s = 0; l->window && s < l->n_slots; s++) {
+		__u64 head = 0;
+
+		if (l->first[s].ifindex)
+			continue;
+		/* The ring starts over: nothing of the slot's last device is
+		 * read as this one's. */
+		if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.flight_head), &s, &head, BPF_ANY))
+			break;
+		l->first[s] = k;
+		v.slot = s + 1;
+		break;
+	}
+	if (bpf_map__update_elem(l->skel->maps.devs, &k, sizeof(k), &v, sizeof(v), BPF_ANY)) {
+		ret = -errno;
+		if (v.slot)
+			l->first[v.slot - 1] = (struct vno_dev_key){};
+		return ret;
+	}
+	if (l->tc_used != TC_OFF) {
+		bool tcx = l->tc_used == TC_TCX;
+
+		for (int dir = 0; dir < 2 && !ret; dir++) {
+			ret = tc_attach_more(l, it->ifindex, dir == 0, tcx);
+			if (!ret)
+				l->tc[l->n_tc - 1].made_qdisc = false;
+		}
+	}
+	return ret;
+}
+
+/* Delete every key of per-CPU or plain hash @fd whose first two u32s are
+ * (@netns, @ifindex). Keys are collected first: deleting while walking
+ * would restart the walk. */
+static void purge_keys(int fd, size_t ksize, __u32 netns, __u32 ifindex)
+{
+	struct grow g = { .size = ksize };
+	__u8 key[64], next[64];
+	bool first = true;
+
+	if (ksize > sizeof(key))
+		return;
+	while (bpf_map_get_next_key(fd, first ? NULL : key, next) == 0) {
+		__u32 id[2];
+		void *p;
+
+		first = false;
+		memcpy(key, next, ksize);
+		memcpy(id, key, sizeof(id));
+		if (id[0] != netns || id[1] != ifindex)
+			continue;
+		p = grow_next(&g);
+		if (!p)
+			break;
+		memcpy(p, key, ksize);
+	}
+	for (size_t i = 0; i < g.n; i++)
+		bpf_map_delete_elem(fd, (char *)g.v + i * ksize);
+	free(g.v);
+}
+
+void loader_iface_purge(struct loader *l, __u32 netns, __u32 ifindex)
+{
+	if (!l || !l->skel)
+		return;
+	purge_keys(bpf_map__fd(l->skel->maps.stats), sizeof(struct vno_stats_key), netns, ifindex);
+	purge_keys(bpf_map__fd(l->skel->maps.queues), sizeof(struct vno_queue_key), netns, ifindex);
+	purge_keys(bpf_map__fd(l->skel->maps.drops), sizeof(struct vno_drop_key), netns, ifindex);
+}
+
+int loader_iface_remove(struct loader *l, __u32 netns, __u32 ifindex)
+{
+	struct vno_dev_key k = { .netns = netns, .ifindex = ifindex };
+
+	if (!l || !l->skel || !ifindex)
+		return -EINVAL;
+	if (l->n_fixed)
+		return -EBUSY;
+	bpf_map__delete_elem(l->skel->maps.devs, &k, sizeof(k), 0);
+	for (unsigned s = 0; s < l->n_slots; s++)
+		if (l->first[s].netns == netns && l->first[s].ifindex == ifindex)
+			l->first[s] = (struct vno_dev_key){};
+	/* A deleted device took its TCX links and clsact filters with it
+	 * (closing a dead link is harmless); one still there that is no
+	 * longer chosen has them taken off. */
+	for (size_t i = 0; i < l->n_tc;) {
+		struct tc_att *t = &l->tc[i];
+
+		if (t->ifindex != ifindex) {
+			i++;
+			continue;
+		}
+		if (t->link_fd >= 0) {
+			close(t->link_fd);
+		} else {
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
+				    .attach_point = t->ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, o, .handle = VNO_TC_HANDLE, .priority = VNO_TC_PRIO);
+
+			bpf_tc_detach(&hook, &o);
+		}
+		l->tc[i] = l->tc[--l->n_tc];
+	}
+	loader_iface_purge(l, netns, ifindex);
+	return 0;
+}
+
+void loader_slots(const struct loader *l, unsigned *used, unsigned *total)
+{
+	*used = 0;
+	*total = l && l->window ? l->n_slots : 0;
+	for (unsigned s = 0; s < *total; s++)
+		*used += !!l->first[s].ifindex;
 }

@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "json.h"
 #include "kmsg.h"
+#include "live.h"
 #include "log.h"
 #include "privdrop.h"
 #include "probe.h"
@@ -84,7 +85,8 @@ static int on_kmsg_line(const char *line, void *ctx)
 	int n = 0;
 
 	for (size_t i = 0; i < rc->nsel && n < 256; i++)
-		names[n++] = rc->sel[i].name;
+		if (rc->sel[i].ifindex)
+			names[n++] = rc->sel[i].name;
 	if (kmsg_match(line, names, n, &hit) != 1)
 		return 0;
 	it = sel_by_name(rc, hit.dev);
@@ -159,6 +161,8 @@ static void check_stalls(struct runner *rc)
 void runner_trigger(struct runner *rc, const char *why)
 {
 	for (size_t i = 0; i < rc->nsel; i++) {
+		if (!rc->sel[i].ifindex)
+			continue;
 		struct vno_hang h = { .ts_ns = mono_now_ns(), .netns = rc->sel[i].netns,
 				      .ifindex = rc->sel[i].ifindex, .queue = -1,
 				      .source = VNO_HANG_MANUAL };
@@ -229,9 +233,10 @@ void run_opts_init(struct run_opts *o)
 void run_opts_free(struct run_opts *o)
 {
 	free(o->ifaces);
+	free(o->vms);
 	free(o->hang_patterns);
-	o->ifaces = o->hang_patterns = NULL;
-	o->n_ifaces = o->n_hang_patterns = 0;
+	o->ifaces = o->vms = o->hang_patterns = NULL;
+	o->n_ifaces = o->n_vms = o->n_hang_patterns = 0;
 }
 
 static int push(char ***v, int *n, char *s)
@@ -273,6 +278,8 @@ int run_opt(int c, char *arg, struct run_opts *o, char *err, size_t errlen)
 		return 1;
 	case RUN_OPT_PATTERN:
 		return push(&o->hang_patterns, &o->n_hang_patterns, arg) ?: 1;
+	case RUN_OPT_VM:
+		return push(&o->vms, &o->n_vms, arg) ?: 1;
 	case RUN_OPT_TC_MODE:
 		if (!strcmp(arg, "tcx"))
 			o->tc_mode = TC_TCX;
@@ -402,88 +409,10 @@ static int check_hooks(struct runner *r, const struct run_opts *o, char *err, si
 	return 0;
 }
 
-/* Say an interface event: a sentence on stderr, and a JSON line on stdout
- * in --json mode, where a reader of the stream looks. */
-static void iface_event(struct runner *r, const char *event, const struct vno_iface *it,
-			__u32 old_ifindex)
-{
-	if (r->pipe.o.json) {
-		FILE *out = r->pipe.o.out ? r->pipe.o.out : stdout;
-
-		fprintf(out, "{\"type\":\"iface\",\"event\":\"%s\",\"name\":", event);
-		json_str(out, it->name);
-		fprintf(out, ",\"netns\":%u,\"ifindex\":%u", it->netns, it->ifindex);
-		if (old_ifindex)
-			fprintf(out, ",\"old_ifindex\":%u", old_ifindex);
-		fprintf(out, "}\n");
-		fflush(out);
-	}
-	if (!strcmp(event, "gone"))
-		pr_warn("%s: the interface is gone (ifindex %u); waiting for it to come back\n",
-			it->name, it->ifindex);
-	else
-		pr_warn("%s: the interface is back (ifindex %u, was %u); watching it again\n",
-			it->name, it->ifindex, old_ifindex);
-}
-
-/* An interface named with -i came back: the new ifindex (and what else
- * changed) in the old one's place everywhere. The lists are updated in
- * place, not replaced: export's HTTP thread reads them while it serves. */
-static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
-{
-	struct vno_iface *all = NULL, *it = &r->sel[i], fresh;
-	const struct vno_iface *now;
-	__u32 old = it->ifindex;
-	size_t nall = 0;
-	int ret;
-
-	if (!ifaces_list(&all, &nall) && (now = ifaces_find(all, nall, r->netns, new_ifindex)) &&
-	    !strcmp(now->name, it->name)) {
-		fresh = *now;
-	} else {
-		fresh = *it;
-		fresh.ifindex = new_ifindex;
-	}
-	free(all);
-	/* Its carrier is learnt from its own link messages, which come from
-	 * its creation on: the link coming up is not a carrier loss. */
-	fresh.up = 0;
-	for (size_t j = 0; j < r->nall; j++)
-		if (r->all[j].ifindex == old && !strcmp(r->all[j].name, it->name))
-			r->all[j] = fresh;
-	*it = fresh;
-	diag__set_ifaces(r->pipe.diag, r->all, r->nall);
-	ret = loader_iface_moved(r->l, it->netns, old, it->ifindex);
-	r->gone[i] = 0;
-	iface_event(r, "back", it, old);
-	if (ret)
-		pr_warn("warning: %s: watching its new ifindex failed in part: %s\n", it->name,
-			strerror(-ret));
-}
-
-static int on_link(const struct carrier_link *ev, void *ctx)
-{
-	struct runner *r = ctx;
-
-	if (!r->by_name || !r->gone)
-		return 0;
-	for (size_t i = 0; i < r->nsel; i++) {
-		if (ev->gone && !r->gone[i] && r->sel[i].ifindex == ev->ifindex) {
-			r->gone[i] = 1;
-			iface_event(r, "gone", &r->sel[i], 0);
-			return 0;
-		}
-		if (!ev->gone && r->gone[i] && ev->name[0] && !strcmp(r->sel[i].name, ev->name)) {
-			iface_back(r, i, ev->ifindex);
-			return 0;
-		}
-	}
-	return 0;
-}
-
 int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,
 		char *err, size_t errlen)
 {
+	bool dynamic;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -504,8 +433,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 			 strerror(-ret));
 		return ret;
 	}
-	ret = ifaces_select(r->all, r->nall, o->ifaces, o->n_ifaces, &r->sel, &r->nsel, err,
-			    errlen);
+	ret = live_open(r, o, o->no_events, &dynamic, err, errlen);
 	if (ret)
 		return ret;
 	/* Whatever this run's mode and interfaces: what killed runs left on
@@ -527,6 +455,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		.n_ifaces = r->nsel,
 		.window = o->window,
 		.no_events = o->no_events,
+		.live = dynamic,
 	};
 	r->l = loader__open(&lo, err, errlen);
 	if (!r->l)
@@ -534,13 +463,11 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	ret = check_hooks(r, o, err, errlen);
 	if (ret)
 		return ret;
-	r->by_name = o->n_ifaces > 0;
-	r->gone = calloc(r->nsel ? r->nsel : 1, 1);
 	r->user = o->user;
 	r->uid = o->uid;
 	r->gid = o->gid;
 	r->tc = o->tc_mode != TC_OFF;
-	if (!r->gone) {
+	if (live_ready(r, dynamic)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -610,6 +537,10 @@ int runner_poll(struct runner *r, int timeout_ms)
 			return ret;
 		}
 	}
+	/* Interfaces that appeared are known before their first frames. */
+	if (r->cw)
+		live_tick(r, carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, live_on_link,
+						 r) == -ENOBUFS);
 	ret = ring_buffer__poll(r->rb, timeout_ms);
 	if (ret < 0 && ret != -EINTR)
 		return ret;
@@ -622,7 +553,8 @@ int runner_poll(struct runner *r, int timeout_ms)
 	if (r->kw)
 		read_kmsg(r);
 	if (r->cw)
-		carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, on_link, r);
+		live_tick(r, carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, live_on_link,
+						 r) == -ENOBUFS);
 	now = mono_now_ns();
 	if (now >= r->next_stall) {
 		check_stalls(r);
@@ -649,5 +581,6 @@ void runner_close(struct runner *r)
 	free(r->all);
 	free(r->sel);
 	free(r->gone);
+	live_close(r);
 	memset(r, 0, sizeof(*r));
 }

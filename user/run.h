@@ -21,6 +21,7 @@ enum {
 	RUN_OPT_STALL,
 	RUN_OPT_WINDOW,
 	RUN_OPT_PATTERN,
+	RUN_OPT_VM,
 };
 
 /* The short options the shared long ones have (getopt's optstring). */
@@ -33,11 +34,14 @@ enum {
 	{ "stall-ms", required_argument, NULL, RUN_OPT_STALL },               \
 	{ "window", required_argument, NULL, RUN_OPT_WINDOW },                \
 	{ "hang-pattern", required_argument, NULL, RUN_OPT_PATTERN },         \
+	{ "vm", required_argument, NULL, RUN_OPT_VM },                        \
 	{ "user", required_argument, NULL, 'Z' }
 
 struct run_opts {
 	char **ifaces;		/* patterns; none = every interface of the netns */
 	int n_ifaces;
+	char **vms;		/* --vm: the taps of VMs so named (globs) */
+	int n_vms;
 	bool all_frames;
 	unsigned snaplen;
 	unsigned long long rb_bytes;
@@ -56,6 +60,7 @@ struct run_opts {
 struct kmsg_watch;
 struct carrier_watch;
 struct ring_buffer;
+struct live;
 
 struct runner {
 	struct pipeline pipe;
@@ -64,7 +69,8 @@ struct runner {
 	struct kmsg_watch *kw;
 	struct carrier_watch *cw;
 	struct vno_iface *all, *sel;	/* every interface here, the watched ones */
-	size_t nall, nsel;
+	size_t nall, nsel;		/* a watched one removed leaves a hole (ifindex 0) */
+	struct live *live;		/* how they change (live.c) */
 	__u32 netns;
 	unsigned stall_ms;
 	bool no_events;

@@ -762,7 +762,7 @@ int do_export(int argc, char **argv)
 		cmd_error("%s on %s", err, ex.listen);
 		goto out;
 	}
-	print_ready(&ex, o.run.n_ifaces == 0);
+	print_ready(&ex, o.run.n_ifaces == 0 && o.run.n_vms == 0);
 
 	while (!run_stop) {
 		int e = runner_poll(&ex.r, 200);

@@ -356,7 +356,7 @@ static void print_ready(const struct record_opts *o, const struct loader *l,
 		printf("vnoffload-trace %s on %s: watching", VNO_VERSION, u.release);
 		for (size_t i = 0; i < nsel; i++)
 			printf("%s %s", i ? "," : "", sel[i].name);
-		printf("%s (netns %u)\n", o->run.n_ifaces ? "" : " and any new interface", netns);
+		printf("%s (netns %u)\n", o->run.n_ifaces || o->run.n_vms ? "" : " and any new interface", netns);
 		for (int h = 0; h < VNO_HOP__MAX; h++)
 			printf("  %-10s %s\n", vno_hop_name(h), loader_hook(l, h));
 		printf("%s frames; Ctrl-C to stop\n", o->run.all_frames ? "all" : "offload-carrying");

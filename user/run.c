@@ -445,7 +445,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 
 	struct loader_opts lo = {
 		.netns = r->netns,
-		.all_ifaces = o->n_ifaces == 0,
+		.all_ifaces = o->n_ifaces == 0 && o->n_vms == 0,
 		.all_frames = o->all_frames,
 		.snaplen = o->snaplen,
 		.rb_bytes = o->rb_bytes,

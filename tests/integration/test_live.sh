@@ -14,7 +14,11 @@
 # - churn: 300 taps created, used and deleted while `export` runs, ten at
 #   a time: every one said new and gone, no error, no series of a deleted
 #   tap left in /metrics, RSS at the end within 2 MiB of RSS after the
-#   first 50 (both printed).
+#   first 50 (both printed);
+# - vm_follows: `export --vm 'web-*' --tc-mode tcx` started with no VM:
+#   waits; web-07's tap vt0 is watched (TC programs on it, vm label), a
+#   VMM named db-01 is not; web-07 restarted on another tap (vt5) is
+#   watched again.
 # Every wait is on a state (an event line, a scrape), never a fixed sleep.
 . "$(dirname "$0")/lib.sh"
 
@@ -176,4 +180,50 @@ case_churn()
 	assert_eq "$EXP_RC" 0 "export exits 0 after the churn"
 }
 
-tb_run_cases "export_waits record_follows churn" "$@"
+# Our TCX programs on a device, "ingress egress" counts.
+tcx_ours()
+{
+	ip netns exec "$TB_H" "$VNO_GUEST" --tcx-show "$1" 2>/dev/null |
+		jq -r '[(.ingress, .egress) | if type == "array" then map(select(.name // "" | startswith("vno"))) | length else -1 end] | "\(.[0]) \(.[1])"'
+}
+
+case_vm_follows()
+{
+	local out=$TB_TMP/vm.jsonl web db
+	export_start "$out" --vm 'web-*' --json --stall-ms 0 --tc-mode tcx
+	assert_eq "$(grep -c -- "--vm web-\*: no VM of that name has a tap here.*waiting" "$out.err")" 1 \
+		"export --vm 'web-*' with no such VM: up, and says it waits, once"
+	vmm_start vt1 db-01
+	db=$VMM_PID
+	vmm_start vt0 web-07
+	web=$VMM_PID
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "vt0" and .vm == "web-07")' &&
+		tb_pass "--vm: web-07's tap vt0 is watched" || tb_fail "--vm: vt0 of web-07 not watched"
+	tb_wait_until "$TB_TIMEOUT" test -e "$TB_TMP/vt1.ready" || tb_fail "db-01's VMM did not start"
+	assert_eq "$(tcx_ours vt0)" "1 1" "--tc-mode tcx: our TC programs on the new tap vt0"
+	assert_eq "$(tcx_ours vt1)" "0 0" "no TC program on db-01's vt1, which --vm does not choose"
+	vmm_go vt0
+	vmm_go vt1
+	if tb_wait_until "$TB_TIMEOUT" _series_with 'vnoffload_frames_total{device="vt0",vm="web-07",hop="rx",gso="tcpv4"} 2'; then
+		tb_pass "--vm: vt0's frames counted with vm=\"web-07\""
+	else
+		tb_fail "--vm: vt0 not counted: $(grep vt0 "$TB_TMP/m" | head -3)"
+	fi
+	assert_eq "$(grep -c 'device="vt1"' "$TB_TMP/m")" 0 "--vm: nothing of db-01's vt1 in /metrics"
+	assert_eq "$(jq -s 'map(select(.type == "iface" and .name == "vt1")) | length' "$out")" 0 \
+		"--vm: no iface event for vt1"
+	tb_kill "$web" TERM
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "gone" and .name == "vt0")' &&
+		tb_pass "web-07 stops: vt0 gone" || tb_fail "no gone event for vt0"
+	vmm_start vt5 web-07
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "vt5" and .vm == "web-07")' &&
+		tb_pass "web-07 restarted on another tap (vt5): watched again" ||
+		tb_fail "web-07's new tap vt5 not watched"
+	assert_eq "$(tcx_ours vt5)" "1 1" "our TC programs on vt5"
+	tb_kill "$VMM_PID" TERM
+	tb_kill "$db" TERM
+	export_stop
+	assert_eq "$EXP_RC" 0 "export exits 0"
+}
+
+tb_run_cases "export_waits record_follows vm_follows churn" "$@"

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "json.h"
 #include "live.h"
 #include "log.h"
@@ -43,6 +44,7 @@ struct live {
 	char **vms;
 	int nvm;
 	bool dynamic;		/* interfaces are added and removed; else by name */
+	bool rcvbuf;		/* the link socket's buffer was raised */
 	size_t all_cap, sel_cap;
 	char (*seen)[VNO_IFNAMSIZ];
 	size_t nseen, seen_cap;
@@ -182,6 +184,10 @@ int live_open(struct runner *r, const struct run_opts *o, bool waiting, bool *dy
 	lv->dynamic = *dynamic;
 	return 0;
 }
+
+/* Room for the link messages of many guests starting at once (each tap
+ * makes three or four); root may go past net.core.rmem_max. */
+#define LINK_RCVBUF (4 << 20)
 
 int live_ready(struct runner *r, bool dynamic)
 {
@@ -540,8 +546,24 @@ void live_tick(struct runner *r, bool lost)
 
 	if (!lv || !lv->dynamic)
 		return;
+	if (!lv->rcvbuf) {
+		int fd = carrier_watch__fd(r->cw), sz = LINK_RCVBUF;
+
+		lv->rcvbuf = true;
+		if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	if (lost) {
+		int fd = carrier_watch__fd(r->cw);
+		char buf[16384];
+
+		/* Emptied first: the kernel reports only the first message it
+		 * drops while the queue stays full (NETLINK_S_CONGESTED is
+		 * cleared when it empties), so one dropped during the listing
+		 * would go unsaid. What was queued is older than the listing. */
 		pr_info("link messages were lost: listing the interfaces again\n");
+		while (fd >= 0 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
 		resync(r);
 	}
 	if (!lv->npurge)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include "json.h"
 #include "live.h"
 #include "log.h"
@@ -354,14 +355,28 @@ static void removed(struct runner *r, __u32 ifindex)
 		iface_event(r, "gone", &was, 0);
 }
 
-static void added(struct runner *r, const struct vno_iface *it)
+/* A tap's link message comes while its VMM's TUNSETIFF registers it, a
+ * moment before the descriptor is attached (tun_attach) and shows the
+ * tap: its holder is looked for again a few times, 2 ms apart. */
+static void holder_wait(struct vno_iface *it)
+{
+	for (int i = 0; i < 5 && !it->vm_pid && !strcmp(it->driver, "tun"); i++) {
+		usleep(2000);
+		ifaces_learn_vm(it);
+	}
+}
+
+static void added(struct runner *r, const struct vno_iface *fresh)
 {
 	struct live *lv = r->live;
-	bool take = live_match(lv, it->name, it->vm);
+	struct vno_iface t = *fresh, *it = &t;
+	bool take;
 	size_t pos = r->nsel;
 	void *p;
 	int ret = 0;
 
+	holder_wait(it);
+	take = live_match(lv, it->name, it->vm);
 	live_lock(r);
 	p = grow(r->all, &lv->all_cap, r->nall + 1, sizeof(*r->all));
 	if (!p)

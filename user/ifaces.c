@@ -262,7 +262,19 @@ bool ifaces_learn_vm(struct vno_iface *it)
 		return false;
 	/* A VM's name only: the comm of a process holding a tap (every plain
 	 * QEMU is "qemu-system-x86") tells no VM from another. */
-	if (!vm_ident_of_tap(it->name, NULL, &id) && strcmp(id.source, "process"))
+	if (vm_ident_of_tap(it->name, NULL, &id))
+		return true;
+	/* Tap names repeat across network namespaces, and the holder is
+	 * found by name: one living in another namespace holds another tap. */
+	if (id.pid) {
+		char path[64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", id.pid);
+		if (!stat(path, &st) && (__u32)st.st_ino != it->netns && it->netns)
+			return true;
+	}
+	if (strcmp(id.source, "process"))
 		snprintf(it->vm, sizeof(it->vm), "%s", id.name);
 	it->vm_pid = id.pid;
 	return true;

@@ -181,7 +181,7 @@ static int write_idb(struct capture_writer *w, const struct vno_frame *f)
 {
 	const struct vno_iface *it = find_iface(w, f->netns, f->ifindex);
 	struct pbuf *b = &w->blk;
-	char name[VNO_IFNAMSIZ + 1], driver[40], desc[160];
+	char name[VNO_IFNAMSIZ + 1], driver[40], vm[41] = "", desc[200];
 	uint8_t tsresol = 9; /* if_tsresol: 10^-9 s */
 	int err;
 
@@ -194,8 +194,10 @@ static int write_idb(struct capture_writer *w, const struct vno_frame *f)
 		sanitize(driver, sizeof(driver), it->driver, sizeof(it->driver));
 	else
 		snprintf(driver, sizeof(driver), "unknown");
-	snprintf(desc, sizeof(desc), "driver=%s hop=%s netns=%u ifindex=%u", driver,
-		 vno_hop_name(f->hop), f->netns, f->ifindex);
+	if (it && it->vm[0])
+		sanitize(vm, sizeof(vm), it->vm, sizeof(it->vm));
+	snprintf(desc, sizeof(desc), "driver=%s hop=%s netns=%u ifindex=%u%s%s", driver,
+		 vno_hop_name(f->hop), f->netns, f->ifindex, vm[0] ? " vm=" : "", vm);
 
 	blk_begin(b, PCAPNG_IDB);
 	put_u16(b, LINKTYPE_ETHERNET);

@@ -29,7 +29,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnoffload-trace export [--listen ADDR:PORT] [-i IFACE]... [--json]\n"
+		"usage: vnoffload-trace export [--listen ADDR:PORT] [-i IFACE]... [--vm NAME]...\n"
+		"                              [--json]\n"
 		"                              [--web.config.file FILE]\n"
 		"                              [--hang-dir DIR] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--window N] [--tc-mode MODE]\n"
@@ -41,7 +42,10 @@ static void usage(FILE *out)
 		"                          exporter toolkit's YAML (tls_server_config:\n"
 		"                          cert_file/key_file, basic_auth_users: bcrypt)\n"
 		"  -i, --interface IFACE   watch IFACE (name or glob, repeatable; default: every\n"
-		"                          interface of this network namespace)\n"
+		"                          interface of this network namespace), also once it\n"
+		"                          appears later: none at start is fine (guests to come)\n"
+		"      --vm NAME           watch the taps of the VM NAME (glob, repeatable), across\n"
+		"                          its restarts\n"
 		"      --json              ready line and hang diagnoses as JSON lines\n"
 		"      --tc-mode MODE      add the TC hops: auto (tcx where the kernel has it),\n"
 		"                          tcx or clsact; default off (they double the cost)\n"
@@ -301,7 +305,7 @@ int do_export(int argc, char **argv)
 		cmd_error("%s on %s", err, ex.listen);
 		goto out;
 	}
-	print_ready(&ex, o.run.n_ifaces == 0);
+	print_ready(&ex, o.run.n_ifaces == 0 && o.run.n_vms == 0);
 
 	while (!run_stop) {
 		int e = runner_poll(&ex.r, 200);

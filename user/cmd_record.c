@@ -26,15 +26,18 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vnoffload-trace record [-i IFACE]... [-d DURATION] [--json] [--all] [-q]\n"
-		"                              [-w FILE [--force]\n"
+		"usage: vnoffload-trace record [-i IFACE]... [--vm NAME]... [-d DURATION] [--json]\n"
+		"                              [--all] [-q] [-w FILE [--force]\n"
 		"                                [--rotate-size SIZE [--rotate-count N]]]\n"
 		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
 		"                              [--attach KIND] [-Z USER] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--trigger-after D]\n"
 		"                              [--window N]\n"
 		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
-		"                         interface of this network namespace)\n"
+		"                         interface of this network namespace), also once it\n"
+		"                         appears later\n"
+		"      --vm NAME          watch the taps of the VM NAME (glob, repeatable), across\n"
+		"                         its restarts\n"
 		"  -d, --duration D       stop after D (10, 10s, 500ms, 2m); default: Ctrl-C\n"
 		"      --json             JSON lines: ready, frame…, summary\n"
 		"  -a, --all              every skb, not only frames carrying offload metadata\n"
@@ -333,7 +336,7 @@ static void print_ready(const struct record_opts *o, const struct runner *r)
 {
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	struct header_ready h = { .netns = r->netns, .ifaces = r->sel, .n_ifaces = r->nsel,
-				  .any_iface = !o->run.n_ifaces,
+				  .any_iface = !o->run.n_ifaces && !o->run.n_vms,
 				  .hooks = (const char(*)[VNO_HOOK_LEN])hooks,
 				  .all_frames = o->run.all_frames };
 

@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "export.h"
 #include "json.h"
+#include "live.h"
 #include "prom.h"
 
 /* The device's name now, or the last one it had, or "ifN". */
@@ -93,16 +94,21 @@ static void scrape_pipeline(const struct runner *r, void *ctx)
 
 	for (size_t i = 0; i < r->nsel; i++) {
 		const struct vno_iface *it = &r->sel[i];
-		const char *dev;
+		const char *dev, *vm;
 
-		if (!r->flight[i].has_recorder)
+		/* A place the live set emptied (ifindex 0), or filled again
+		 * since the pipeline last looked. */
+		if (!it->ifindex || i >= r->n_flight || r->flight[i].ifindex != it->ifindex ||
+		    !r->flight[i].has_recorder)
 			continue;
 		dev = dev_name(sp->ex, it->netns, it->ifindex);
+		vm = live_vm(r, it->netns, it->ifindex);
 		if (anomaly_rows(sp, dev, it->netns))
 			continue;
-		sp->pa[sp->na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns };
+		sp->pa[sp->na++] = (struct prom_anomaly){ .dev = dev, .vm = vm, .netns = it->netns };
 		for (unsigned b = 0; b < ANOMALY__MAX; b++)
-			sp->pa[sp->na++] = (struct prom_anomaly){ .dev = dev, .netns = it->netns,
+			sp->pa[sp->na++] = (struct prom_anomaly){ .dev = dev, .vm = vm,
+								  .netns = it->netns,
 								  .rule = anomaly_name(b) };
 	}
 	for (size_t e = 0; e < a->n; e++) {
@@ -119,9 +125,23 @@ static void scrape_pipeline(const struct runner *r, void *ctx)
 		sp->hangs[s] = (struct prom_named){ diag_source_name(s), a->hangs[s] };
 }
 
+/* One exposition, with the interface set held still (live.c changes it as
+ * guests come and go; the lock is the runner's, taken again inside). */
+static char *scrape(struct exporter *ex, size_t *len);
+
 char *export_scrape(void *ctx, size_t *len)
 {
 	struct exporter *ex = ctx;
+	char *buf;
+
+	live_lock(&ex->r);
+	buf = scrape(ex, len);
+	live_unlock(&ex->r);
+	return buf;
+}
+
+static char *scrape(struct exporter *ex, size_t *len)
+{
 	struct loader_stat *st = NULL;
 	struct loader_queue *qs = NULL;
 	struct loader_drop *dr = NULL;
@@ -152,6 +172,7 @@ char *export_scrape(void *ctx, size_t *len)
 	for (size_t i = 0; i < nst; i++)
 		ps[i] = (struct prom_stat){
 			.dev = dev_name(ex, st[i].key.netns, st[i].key.ifindex),
+			.vm = live_vm(&ex->r, st[i].key.netns, st[i].key.ifindex),
 			.netns = st[i].key.netns,
 			.hop = st[i].key.hop,
 			.gso_kind = st[i].key.gso_kind,
@@ -161,6 +182,7 @@ char *export_scrape(void *ctx, size_t *len)
 	for (size_t i = 0; i < nq; i++)
 		pq[i] = (struct prom_queue){
 			.dev = dev_name(ex, qs[i].key.netns, qs[i].key.ifindex),
+			.vm = live_vm(&ex->r, qs[i].key.netns, qs[i].key.ifindex),
 			.netns = qs[i].key.netns,
 			.queue = qs[i].key.queue,
 			.inflight = qs[i].inflight,
@@ -174,6 +196,7 @@ char *export_scrape(void *ctx, size_t *len)
 		}
 		pd[i] = (struct prom_drop){
 			.dev = dev_name(ex, dr[i].key.netns, dr[i].key.ifindex),
+			.vm = live_vm(&ex->r, dr[i].key.netns, dr[i].key.ifindex),
 			.netns = dr[i].key.netns,
 			.reason = r,
 			.count = dr[i].count,

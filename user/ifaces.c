@@ -19,6 +19,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include "ifaces.h"
+#include "vmname.h"
 
 /* Newer than the uapi headers Debian 12 ships (6.2: commit 89527be8d8d6). */
 #ifndef IFLA_TSO_MAX_SIZE
@@ -237,6 +238,8 @@ int ifaces_list(struct vno_iface **out, size_t *n)
 	}
 	for (size_t i = 0; efd >= 0 && i < cnt; i++)
 		ethtool_fill(efd, &v[i]);
+	for (size_t i = 0; i < cnt; i++)
+		ifaces_learn_vm(&v[i]);
 	qsort(v, cnt, sizeof(*v), iface_cmp);
 	*out = v;
 	*n = cnt;
@@ -247,6 +250,92 @@ out:
 	if (efd >= 0)
 		close(efd);
 	close(nl);
+	return err;
+}
+
+bool ifaces_learn_vm(struct vno_iface *it)
+{
+	struct vm_ident id;
+
+	/* ethtool -i says "tun" for tun and tap devices alike. */
+	if (strcmp(it->driver, "tun"))
+		return false;
+	/* A VM's name only: the comm of a process holding a tap (every plain
+	 * QEMU is "qemu-system-x86") tells no VM from another. */
+	if (vm_ident_of_tap(it->name, NULL, &id))
+		return true;
+	/* Tap names repeat across network namespaces, and the holder is
+	 * found by name: one living in another namespace holds another tap. */
+	if (id.pid) {
+		char path[64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", id.pid);
+		if (!stat(path, &st) && (__u32)st.st_ino != it->netns && it->netns)
+			return true;
+	}
+	if (strcmp(id.source, "process"))
+		snprintf(it->vm, sizeof(it->vm), "%s", id.name);
+	it->vm_pid = id.pid;
+	return true;
+}
+
+int ifaces_get(__u32 ifindex, struct vno_iface *out)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = (int)ifindex },
+	};
+	char *buf = malloc(32768);
+	int nl, efd, err = -EIO;
+	ssize_t len;
+
+	if (!buf)
+		return -ENOMEM;
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl < 0) {
+		err = -errno;
+		free(buf);
+		return err;
+	}
+	if (send(nl, &req, sizeof(req), 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	do
+		len = recv(nl, buf, 32768, 0);
+	while (len < 0 && errno == EINTR);
+	if (len < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr *e = NLMSG_DATA(h);
+
+			err = e->error == -ENODEV || !e->error ? -ENODEV : e->error;
+			break;
+		}
+		if (h->nlmsg_type != RTM_NEWLINK)
+			continue;
+		parse_link(h, out);
+		out->netns = ifaces_netns_self();
+		efd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (efd >= 0) {
+			ethtool_fill(efd, out);
+			close(efd);
+		}
+		ifaces_learn_vm(out);
+		err = 0;
+		break;
+	}
+out:
+	close(nl);
+	free(buf);
 	return err;
 }
 

@@ -34,12 +34,24 @@ struct vno_iface {
 	int up;
 	char driver[32];     /* ethtool driver name, or the link kind */
 	signed char offload[VNO_OL__MAX];
+	char vm[64];	     /* the VM behind a tun/tap device as its VMM names it
+			      * (vmname.c: Proxmox, libvirt, QEMU -name); "" unknown */
+	int vm_pid;	     /* the process holding that tap, 0 when none */
 };
 
 const char *vno_offload_name(int ol); /* "sg", "tx-checksum", … as ethtool -k */
 
-/* Fill *out (malloc'd) with every interface of the current netns. 0 or -errno. */
+/* Fill *out (malloc'd) with every interface of the current netns, each tap
+ * with the VM behind it. 0 or -errno. */
 int ifaces_list(struct vno_iface **out, size_t *n);
+
+/* One interface by ifindex, as ifaces_list() describes it (VM included).
+ * 0, -ENODEV when it is gone, or -errno. */
+int ifaces_get(__u32 ifindex, struct vno_iface *out);
+
+/* Name the VM behind a tun/tap device (its holder's VMM); the others and
+ * taps no process holds are left with vm "". True when @it is a tap. */
+bool ifaces_learn_vm(struct vno_iface *it);
 
 /*
  * Choose interfaces by name or glob. With no patterns, all of them. On a

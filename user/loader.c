@@ -91,7 +91,11 @@ static void plan_flight(struct loader *l, const struct loader_opts *o)
 			l->window <<= 1;
 	}
 	l->n_slots = o->n_ifaces < VNO_FLIGHT_MAX_DEVS ? o->n_ifaces : VNO_FLIGHT_MAX_DEVS;
-	for (size_t i = 0; i < l->n_slots; i++)
+	/* A live set takes every slot: interfaces that appear get the free ones. */
+	if (o->live)
+		l->n_slots = VNO_FLIGHT_MAX_DEVS;
+	memset(l->first, 0, sizeof(l->first));
+	for (size_t i = 0; i < l->n_slots && i < o->n_ifaces; i++)
 		l->first[i] = (struct vno_dev_key){ .netns = o->ifaces[i].netns,
 						    .ifindex = o->ifaces[i].ifindex };
 	if (!l->n_slots)
@@ -106,7 +110,7 @@ static void fixed_table(struct loader *l, const struct loader_opts *o)
 {
 	struct vno_bpf *skel = l->skel;
 
-	if (o->all_ifaces || o->n_ifaces > VNO_QUICK_IFS)
+	if (o->all_ifaces || o->live || o->n_ifaces > VNO_QUICK_IFS)
 		return;
 	skel->rodata->cfg_n_ifindexes = o->n_ifaces;
 	for (size_t i = 0; i < o->n_ifaces; i++) {
@@ -385,6 +389,7 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 		errno = -ret;
 		return NULL;
 	}
+	l->tc_used = tc == TC_OFF ? TC_OFF : l->tc.clsact_fallback ? TC_CLSACT : tc;
 	describe(l, variant, drv, tcwhy, drv_off ? drv_why : NULL);
 	return l;
 }

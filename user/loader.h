@@ -36,6 +36,8 @@ struct loader_opts {
 	enum attach_mode attach; /* driver hooks */
 	unsigned window;	/* flight recorder frames per device (rounded up to 2^n), with
 				 * no_events only; 0 off */
+	bool live;		/* interfaces come and go (loader_iface_add/remove): no
+				 * fixed table, every flight recorder slot allocated */
 };
 
 struct loader;
@@ -67,5 +69,21 @@ int attach_mode_parse(const char *s, enum attach_mode *m);
  * watch @new_ifindex in @old_ifindex's place (its table entry, flight
  * recorder slot and TC programs). 0 or -errno. */
 int loader_iface_moved(struct loader *l, __u32 netns, __u32 old_ifindex, __u32 new_ifindex);
+
+/* ---- the watched set at run time (live.c) ---- */
+
+/* Watch one more interface: its entry in the watched table, a flight
+ * recorder slot while one is free, the TC programs when the TC hops are
+ * on. -EBUSY when this run matches a fixed table (no live set). 0 or -errno. */
+int loader_iface_add(struct loader *l, const struct vno_iface *it);
+/* Stop watching an interface (deleted, or no longer chosen): its entry, its
+ * flight recorder slot (free for the next one), its TC attachments, and
+ * its in-kernel aggregates, queue states and drop counts. 0 or -errno. */
+int loader_iface_remove(struct loader *l, __u32 netns, __u32 ifindex);
+/* The aggregates, queue states and drop counts of one interface, removed
+ * (again: a completion of a frame sent before it went may land late). */
+void loader_iface_purge(struct loader *l, __u32 netns, __u32 ifindex);
+/* Flight recorder slots: in use, and in all. */
+void loader_slots(const struct loader *l, unsigned *used, unsigned *total);
 
 #endif

@@ -28,6 +28,7 @@ struct loader {
 	struct vno_dev_key first[VNO_FLIGHT_MAX_DEVS];
 	unsigned n_slots;
 	unsigned n_fixed;
+	enum tc_mode tc_used;	/* how the TC programs went on: TC_OFF, TC_TCX, TC_CLSACT */
 };
 
 #endif

@@ -122,6 +122,7 @@ static int tc_attach_one(struct tc_links *t, int fd, __u32 ifindex, bool ingress
 	a->ifindex = ifindex;
 	a->ingress = ingress;
 	a->link_fd = -1;
+	a->made_qdisc = false;
 	if (tcx) {
 		ret = bpf_link_create(fd, ifindex, ingress ? VNO_BPF_TCX_INGRESS : VNO_BPF_TCX_EGRESS,
 				      NULL);
@@ -173,4 +174,35 @@ int tc_links_moved(struct tc_links *t, int fd_in, int fd_eg, __u32 old_ifindex,
 	if (!ret)
 		ret = tc_attach_one(t, fd_eg, new_ifindex, false, tcx);
 	return ret;
+}
+
+int tc_links_add(struct tc_links *t, int fd_in, int fd_eg, __u32 ifindex, bool tcx)
+{
+	int ret = tc_attach_one(t, fd_in, ifindex, true, tcx);
+
+	if (!ret)
+		ret = tc_attach_one(t, fd_eg, ifindex, false, tcx);
+	return ret;
+}
+
+void tc_links_remove(struct tc_links *t, __u32 ifindex)
+{
+	for (size_t i = 0; i < t->n;) {
+		struct tc_att *a = &t->v[i];
+
+		if (a->ifindex != ifindex) {
+			i++;
+			continue;
+		}
+		if (a->link_fd >= 0) {
+			close(a->link_fd);
+		} else {
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+				    .attach_point = a->ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, o, .handle = VNO_TC_HANDLE, .priority = VNO_TC_PRIO);
+
+			bpf_tc_detach(&hook, &o);
+		}
+		t->v[i] = t->v[--t->n];
+	}
 }

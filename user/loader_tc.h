@@ -38,5 +38,12 @@ void tc_links_detach(struct tc_links *t);
  * on the new one the way they were on the old. 0 or -errno. */
 int tc_links_moved(struct tc_links *t, int fd_in, int fd_eg, __u32 old_ifindex,
 		   __u32 new_ifindex);
+/* The programs on both directions of one more interface (one that
+ * appeared), as TCX links when @tcx, else clsact filters; the clsact qdisc
+ * is left there at the end (made_qdisc false). 0 or -errno. */
+int tc_links_add(struct tc_links *t, int fd_in, int fd_eg, __u32 ifindex, bool tcx);
+/* Every program on @ifindex off: a deleted device took them with it (closing
+ * a dead link is harmless), one no longer chosen has them detached. */
+void tc_links_remove(struct tc_links *t, __u32 ifindex);
 
 #endif

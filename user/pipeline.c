@@ -105,7 +105,9 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 		p->on_frame(ev, p->ctx);
 	if (p->o.quiet)
 		return 0;
-	if (p->o.json)
+	if (p->o.json && dev && dev->vm[0] && ev->f.hop == VNO_HOP_RX)
+		json_frame_vm(p->o.out, ev, dev->vm);
+	else if (p->o.json)
 		json_frame(p->o.out, ev);
 	else
 		print_frame(p->o.out, ev, p->o.t0_ns);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One frame as a line: on a terminal, or as JSON with the VM it came from. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
@@ -110,4 +111,13 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 	if (f->flags & VNO_F_ANOMALY)
 		fputs(" ANOMALY", out);
 	fprintf(out, " id=%08" PRIx64 "\n", (uint64_t)(f->pkt_id >> 32));
+}
+
+void json_frame_vm(FILE *out, const struct vno_event *ev, const char *vm)
+{
+	fputs("{\"type\":\"frame\",", out);
+	json_frame_fields(out, ev);
+	fputs(",\"vm\":", out);
+	json_str(out, vm);
+	fputs("}\n", out);
 }

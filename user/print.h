@@ -21,5 +21,8 @@ const char *term_str(char *buf, size_t len, const char *s);
 
 /* One line; times relative to t0_ns. */
 void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns);
+/* The JSON line of a frame with "vm": the VM behind the tap it came in on
+ * (rx hop; json_frame() is the line without it). */
+void json_frame_vm(FILE *out, const struct vno_event *ev, const char *vm);
 
 #endif

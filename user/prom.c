@@ -91,20 +91,21 @@ void prom_label_value(FILE *out, const char *s)
 /*
  * A label set being built: name="value" pairs, comma-separated. Values are
  * cut at LABEL_VALUE_MAX input bytes (ours are device names, hook names,
- * drop reasons: far shorter), so at most 5 labels of at most 3 output
- * bytes per input byte always fit.
+ * drop reasons, VM names: far shorter), so at most 6 labels (device, vm,
+ * netns, hop, gso, state) of at most 3 output bytes per input byte always
+ * fit.
  */
 #define LABEL_VALUE_MAX 128
 
 struct lbuf {
-	char s[5 * (3 * LABEL_VALUE_MAX + 24) + 1];
+	char s[6 * (3 * LABEL_VALUE_MAX + 24) + 1];
 	size_t n;
 };
 
 static void lb_put(struct lbuf *b, const char *p, size_t len)
 {
 	if (b->n + len >= sizeof(b->s))
-		len = sizeof(b->s) - 1 - b->n; /* not reached with <= 5 labels */
+		len = sizeof(b->s) - 1 - b->n; /* not reached with <= 6 labels */
 	memcpy(b->s + b->n, p, len);
 	b->n += len;
 	b->s[b->n] = '\0';
@@ -227,22 +228,29 @@ static const char *nz(const char *s)
 struct dev_key {
 	const char *dev;
 	__u32 netns;
+	const char *vm;
 };
 
 static int dev_cmp(const struct dev_key *a, const struct dev_key *b, bool by_netns)
 {
 	int c = strcmp(nz(a->dev), nz(b->dev));
 
+	if (!c)
+		c = strcmp(nz(a->vm), nz(b->vm));
 	if (c || !by_netns)
 		return c;
 	return a->netns < b->netns ? -1 : a->netns > b->netns;
 }
 
-static void lb_dev(struct lbuf *b, const char *dev, __u32 netns, bool by_netns)
+/* The vm label only where a VM is known: to Prometheus an empty label
+ * value is no label, so vm="" would change no series, only add bytes. */
+static void lb_dev(struct lbuf *b, const struct dev_key *k, bool by_netns)
 {
-	lb_label(b, "device", nz(dev));
+	lb_label(b, "device", nz(k->dev));
+	if (k->vm && k->vm[0])
+		lb_label(b, "vm", k->vm);
 	if (by_netns)
-		lb_label_u(b, "netns", netns);
+		lb_label_u(b, "netns", k->netns);
 }
 
 struct mstat {
@@ -365,7 +373,7 @@ static void write_info(FILE *out, const struct prom_input *in)
 static void lb_stat(struct lbuf *lb, const struct mstat *m, bool by_netns, bool hop)
 {
 	*lb = (struct lbuf){};
-	lb_dev(lb, m->k.dev, m->k.netns, by_netns);
+	lb_dev(lb, &m->k, by_netns);
 	if (hop)
 		lb_label(lb, "hop", vno_hop_name(m->hop));
 	lb_label(lb, "gso", prom_gso_kind_name(m->gk));
@@ -457,13 +465,13 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 	for (size_t i = 0; i < in->n_queues; i++) {
 		const struct prom_queue *q = &in->queues[i];
 
-		r[i] = (struct mrow){ .k = { q->dev, q->netns }, .num = q->queue,
+		r[i] = (struct mrow){ .k = { q->dev, q->netns, q->vm }, .num = q->queue,
 				      .val = q->inflight > 0 ? q->inflight : 0 };
 	}
 	nq = mrow_merge(r, in->n_queues, by_netns);
 	for (size_t i = 0; i < nq; i++) {
 		lb = (struct lbuf){};
-		lb_dev(&lb, r[i].k.dev, r[i].k.netns, by_netns);
+		lb_dev(&lb, &r[i].k, by_netns);
 		lb_label_u(&lb, "queue", r[i].num);
 		sample(out, "vnoffload_frames_in_flight", &lb, r[i].val);
 	}
@@ -474,13 +482,13 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 	for (size_t i = 0; i < in->n_drops; i++) {
 		const struct prom_drop *d = &in->drops[i];
 
-		r[i] = (struct mrow){ .k = { d->dev, d->netns }, .what = nz(d->reason),
+		r[i] = (struct mrow){ .k = { d->dev, d->netns, d->vm }, .what = nz(d->reason),
 				      .val = (long long)d->count };
 	}
 	nd = mrow_merge(r, in->n_drops, by_netns);
 	for (size_t i = 0; i < nd; i++) {
 		lb = (struct lbuf){};
-		lb_dev(&lb, r[i].k.dev, r[i].k.netns, by_netns);
+		lb_dev(&lb, &r[i].k, by_netns);
 		lb_label(&lb, "reason", r[i].what);
 		sample(out, "vnoffload_drops_total", &lb, (unsigned long long)r[i].val);
 	}
@@ -489,7 +497,7 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 	for (size_t i = 0; i < in->n_anomalies; i++) {
 		const struct prom_anomaly *a = &in->anomalies[i];
 
-		r[i] = (struct mrow){ .k = { a->dev, a->netns }, .what = nz(a->rule),
+		r[i] = (struct mrow){ .k = { a->dev, a->netns, a->vm }, .what = nz(a->rule),
 				      .val = (long long)a->count };
 	}
 	na = mrow_merge(r, in->n_anomalies, by_netns);
@@ -500,7 +508,7 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 		if (r[i].what[0])
 			continue;
 		lb = (struct lbuf){};
-		lb_dev(&lb, r[i].k.dev, r[i].k.netns, by_netns);
+		lb_dev(&lb, &r[i].k, by_netns);
 		sample(out, "vnoffload_anomaly_checked_frames_total", &lb,
 		       (unsigned long long)r[i].val);
 	}
@@ -512,7 +520,7 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 		if (!r[i].what[0])
 			continue;
 		lb = (struct lbuf){};
-		lb_dev(&lb, r[i].k.dev, r[i].k.netns, by_netns);
+		lb_dev(&lb, &r[i].k, by_netns);
 		lb_label(&lb, "rule", r[i].what);
 		sample(out, "vnoffload_anomalies_total", &lb, (unsigned long long)r[i].val);
 	}
@@ -565,7 +573,7 @@ int prom_write(FILE *out, const struct prom_input *in)
 	for (size_t i = 0; i < in->n_stats; i++) {
 		const struct prom_stat *s = &in->stats[i];
 
-		m[i].k = (struct dev_key){ s->dev, s->netns };
+		m[i].k = (struct dev_key){ s->dev, s->netns, s->vm };
 		m[i].hop = s->hop;
 		m[i].gk = s->gso_kind;
 		if (s->st)

@@ -43,6 +43,7 @@ struct prom_stat {
 	unsigned gso_kind;	/* enum vno_gso_kind */
 	const struct vno_stats *st;
 	__u64 gso_size_sum;	/* used when prom_input.have_gso_size_sum */
+	const char *vm;		/* the VM behind the device; NULL: none known */
 };
 
 struct prom_queue {
@@ -50,6 +51,7 @@ struct prom_queue {
 	__u32 netns;
 	__u32 queue;
 	__s64 inflight;		/* clamped to 0 when negative */
+	const char *vm;		/* the VM behind the device; NULL: none known */
 };
 
 struct prom_drop {
@@ -57,6 +59,7 @@ struct prom_drop {
 	__u32 netns;
 	const char *reason;	/* the kernel's name, or a number as text */
 	__u64 count;
+	const char *vm;		/* the VM behind the device; NULL: none known */
 };
 
 /* Per device with a flight recorder: frames checked and, per rule, tripped. */
@@ -65,6 +68,7 @@ struct prom_anomaly {
 	__u32 netns;
 	const char *rule;	/* NULL: only @count frames checked */
 	__u64 count;
+	const char *vm;		/* the VM behind the device; NULL: none known */
 };
 
 struct prom_named {

@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "json.h"
 #include "kmsg.h"
+#include "live.h"
 #include "log.h"
 #include "privdrop.h"
 #include "probe.h"
@@ -50,16 +51,30 @@ static void take_flight(struct runner *rc, __u32 netns, __u32 ifindex)
 {
 	if (!rc->no_events || !rc->flight)
 		return;
+	/* The live set grows, and reuses the place of one that went. */
+	if (rc->n_flight < rc->nsel) {
+		void *p = realloc(rc->flight, rc->nsel * sizeof(*rc->flight));
+
+		if (!p)
+			return;
+		rc->flight = p;
+		memset(rc->flight + rc->n_flight, 0,
+		       (rc->nsel - rc->n_flight) * sizeof(*rc->flight));
+		rc->n_flight = rc->nsel;
+	}
 	for (size_t i = 0; i < rc->nsel; i++) {
 		const struct vno_iface *it = &rc->sel[i];
 		struct run_flight *fs = &rc->flight[i];
 		struct vno_frame *fr;
-		__u64 max = fs->last_ts;
+		__u64 max;
 		size_t n;
 
 		if (ifindex && (it->netns != netns || it->ifindex != ifindex))
 			continue;
-		if (loader_flight(rc->l, it->netns, it->ifindex, &fr, &n)) {
+		if (fs->netns != it->netns || fs->ifindex != it->ifindex)
+			*fs = (struct run_flight){ .netns = it->netns, .ifindex = it->ifindex };
+		max = fs->last_ts;
+		if (!it->ifindex || loader_flight(rc->l, it->netns, it->ifindex, &fr, &n)) {
 			fs->has_recorder = false;
 			continue;
 		}
@@ -122,7 +137,8 @@ static int on_kmsg_line(const char *line, void *ctx)
 	int n = 0;
 
 	for (size_t i = 0; i < rc->nsel && n < 256; i++)
-		names[n++] = rc->sel[i].name;
+		if (rc->sel[i].ifindex)
+			names[n++] = rc->sel[i].name;
 	if (kmsg_match(line, names, n, &hit) != 1)
 		return 0;
 	it = sel_by_name(rc, hit.dev);
@@ -197,6 +213,8 @@ static void check_stalls(struct runner *rc)
 void runner_trigger(struct runner *rc, const char *why)
 {
 	for (size_t i = 0; i < rc->nsel; i++) {
+		if (!rc->sel[i].ifindex)
+			continue;
 		struct vno_hang h = { .ts_ns = mono_now_ns(), .netns = rc->sel[i].netns,
 				      .ifindex = rc->sel[i].ifindex, .queue = -1,
 				      .source = VNO_HANG_MANUAL };
@@ -265,9 +283,10 @@ void run_opts_init(struct run_opts *o)
 void run_opts_free(struct run_opts *o)
 {
 	free(o->ifaces);
+	free(o->vms);
 	free(o->hang_patterns);
-	o->ifaces = o->hang_patterns = NULL;
-	o->n_ifaces = o->n_hang_patterns = 0;
+	o->ifaces = o->vms = o->hang_patterns = NULL;
+	o->n_ifaces = o->n_vms = o->n_hang_patterns = 0;
 }
 
 static int push(char ***v, int *n, char *s)
@@ -309,6 +328,8 @@ int run_opt(int c, char *arg, struct run_opts *o, char *err, size_t errlen)
 		return 1;
 	case RUN_OPT_PATTERN:
 		return push(&o->hang_patterns, &o->n_hang_patterns, arg) ?: 1;
+	case RUN_OPT_VM:
+		return push(&o->vms, &o->n_vms, arg) ?: 1;
 	case RUN_OPT_TC_MODE:
 		if (!strcmp(arg, "tcx"))
 			o->tc_mode = TC_TCX;
@@ -438,94 +459,20 @@ static int check_hooks(struct runner *r, const struct run_opts *o, char *err, si
 	return 0;
 }
 
-/* Say an interface event: a sentence on stderr, and a JSON line on stdout
- * in --json mode, where a reader of the stream looks. */
-static void iface_event(struct runner *r, const char *event, const struct vno_iface *it,
-			__u32 old_ifindex)
-{
-	if (r->pipe.o.json) {
-		FILE *out = r->pipe.o.out ? r->pipe.o.out : stdout;
-
-		fprintf(out, "{\"type\":\"iface\",\"event\":\"%s\",\"name\":", event);
-		json_str(out, it->name);
-		fprintf(out, ",\"netns\":%u,\"ifindex\":%u", it->netns, it->ifindex);
-		if (old_ifindex)
-			fprintf(out, ",\"old_ifindex\":%u", old_ifindex);
-		fprintf(out, "}\n");
-		fflush(out);
-	}
-	if (!strcmp(event, "gone"))
-		pr_warn("%s: the interface is gone (ifindex %u); waiting for it to come back\n",
-			it->name, it->ifindex);
-	else
-		pr_warn("%s: the interface is back (ifindex %u, was %u); watching it again\n",
-			it->name, it->ifindex, old_ifindex);
-}
-
-/* An interface named with -i came back: the new ifindex (and what else
- * changed) in the old one's place everywhere. The lists are updated in
- * place, not replaced: export's HTTP thread reads them while it serves. */
-static void iface_back(struct runner *r, size_t i, __u32 new_ifindex)
-{
-	struct vno_iface *all = NULL, *it = &r->sel[i], fresh;
-	const struct vno_iface *now;
-	__u32 old = it->ifindex;
-	size_t nall = 0;
-	int ret;
-
-	pthread_mutex_lock(&r->lock);
-	if (!ifaces_list(&all, &nall) && (now = ifaces_find(all, nall, r->netns, new_ifindex)) &&
-	    !strcmp(now->name, it->name)) {
-		fresh = *now;
-	} else {
-		fresh = *it;
-		fresh.ifindex = new_ifindex;
-	}
-	free(all);
-	/* Its carrier is learnt from its own link messages, which come from
-	 * its creation on: the link coming up is not a carrier loss. */
-	fresh.up = 0;
-	for (size_t j = 0; j < r->nall; j++)
-		if (r->all[j].ifindex == old && !strcmp(r->all[j].name, it->name))
-			r->all[j] = fresh;
-	*it = fresh;
-	diag__set_ifaces(r->pipe.diag, r->all, r->nall);
-	ret = loader_iface_moved(r->l, it->netns, old, it->ifindex);
-	r->gone[i] = 0;
-	pthread_mutex_unlock(&r->lock);
-	iface_event(r, "back", it, old);
-	if (ret)
-		pr_warn("warning: %s: watching its new ifindex failed in part: %s\n", it->name,
-			strerror(-ret));
-}
-
-static int on_link(const struct carrier_link *ev, void *ctx)
-{
-	struct runner *r = ctx;
-
-	if (!r->by_name || !r->gone)
-		return 0;
-	for (size_t i = 0; i < r->nsel; i++) {
-		if (ev->gone && !r->gone[i] && r->sel[i].ifindex == ev->ifindex) {
-			r->gone[i] = 1;
-			iface_event(r, "gone", &r->sel[i], 0);
-			return 0;
-		}
-		if (!ev->gone && r->gone[i] && ev->name[0] && !strcmp(r->sel[i].name, ev->name)) {
-			iface_back(r, i, ev->ifindex);
-			return 0;
-		}
-	}
-	return 0;
-}
-
 int runner_open(struct runner *r, const struct run_opts *o, const struct pipeline_opts *po,
 		char *err, size_t errlen)
 {
+	pthread_mutexattr_t ma;
+	bool dynamic;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	pthread_mutex_init(&r->lock, NULL);
+	/* Recursive: live.c changes the interface set under it and calls
+	 * what takes it again. */
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&r->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
 	r->lock_init = true;
 	r->stall_ms = o->stall_ms;
 	r->no_events = o->no_events;
@@ -544,8 +491,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 			 strerror(-ret));
 		return ret;
 	}
-	ret = ifaces_select(r->all, r->nall, o->ifaces, o->n_ifaces, &r->sel, &r->nsel, err,
-			    errlen);
+	ret = live_open(r, o, o->no_events, &dynamic, err, errlen);
 	if (ret)
 		return ret;
 	/* Whatever this run's mode and interfaces: what killed runs left on
@@ -557,7 +503,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 
 	struct loader_opts lo = {
 		.netns = r->netns,
-		.all_ifaces = o->n_ifaces == 0,
+		.all_ifaces = o->n_ifaces == 0 && o->n_vms == 0,
 		.all_frames = o->all_frames,
 		.snaplen = o->snaplen,
 		.rb_bytes = o->rb_bytes,
@@ -567,6 +513,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		.n_ifaces = r->nsel,
 		.window = o->window,
 		.no_events = o->no_events,
+		.live = dynamic,
 	};
 	r->l = loader__open(&lo, err, errlen);
 	if (!r->l)
@@ -574,15 +521,15 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	ret = check_hooks(r, o, err, errlen);
 	if (ret)
 		return ret;
-	r->by_name = o->n_ifaces > 0;
-	r->gone = calloc(r->nsel ? r->nsel : 1, 1);
 	r->user = o->user;
 	r->uid = o->uid;
 	r->gid = o->gid;
 	r->tc = o->tc_mode != TC_OFF;
-	if (o->no_events)
+	if (o->no_events) {
 		r->flight = calloc(r->nsel ? r->nsel : 1, sizeof(*r->flight));
-	if (!r->gone || (o->no_events && !r->flight)) {
+		r->n_flight = r->flight ? r->nsel : 0;
+	}
+	if (live_ready(r, dynamic) || (o->no_events && !r->flight)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -660,6 +607,10 @@ int runner_poll(struct runner *r, int timeout_ms)
 	 * every turn. */
 	if (epoll_wait(ring_buffer__epoll_fd(r->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
+	/* Interfaces that appeared are known before their first frames. */
+	if (r->cw)
+		live_tick(r, carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, live_on_link,
+						 r) == -ENOBUFS);
 	pthread_mutex_lock(&r->lock);
 	ret = ring_buffer__consume(r->rb);
 	pthread_mutex_unlock(&r->lock);
@@ -669,7 +620,8 @@ int runner_poll(struct runner *r, int timeout_ms)
 	if (r->kw)
 		read_kmsg(r);
 	if (r->cw)
-		carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, on_link, r);
+		live_tick(r, carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, live_on_link,
+						 r) == -ENOBUFS);
 	now = mono_now_ns();
 	if (now >= r->next_stall) {
 		check_stalls(r);
@@ -699,6 +651,7 @@ void runner_close(struct runner *r)
 	free(r->sel);
 	free(r->gone);
 	free(r->flight);
+	live_close(r);
 	if (r->lock_init)
 		pthread_mutex_destroy(&r->lock);
 	memset(r, 0, sizeof(*r));

@@ -22,6 +22,7 @@ enum {
 	RUN_OPT_STALL,
 	RUN_OPT_WINDOW,
 	RUN_OPT_PATTERN,
+	RUN_OPT_VM,
 };
 
 /* The short options the shared long ones have (getopt's optstring). */
@@ -34,11 +35,14 @@ enum {
 	{ "stall-ms", required_argument, NULL, RUN_OPT_STALL },               \
 	{ "window", required_argument, NULL, RUN_OPT_WINDOW },                \
 	{ "hang-pattern", required_argument, NULL, RUN_OPT_PATTERN },         \
+	{ "vm", required_argument, NULL, RUN_OPT_VM },                        \
 	{ "user", required_argument, NULL, 'Z' }
 
 struct run_opts {
 	char **ifaces;		/* patterns; none = every interface of the netns */
 	int n_ifaces;
+	char **vms;		/* --vm: the taps of VMs so named (globs) */
+	int n_vms;
 	bool all_frames;
 	unsigned snaplen;
 	unsigned long long rb_bytes;
@@ -57,11 +61,13 @@ struct run_opts {
 struct kmsg_watch;
 struct carrier_watch;
 struct ring_buffer;
+struct live;
 
 /* Export: a watched device's flight recorder as the pipeline has taken it. */
 struct run_flight {
 	bool has_recorder;	/* the loader gave it one (at most VNO_FLIGHT_MAX_DEVS) */
 	__u64 last_ts;		/* the newest frame fed to the pipeline */
+	__u32 netns, ifindex;	/* whose: a place in sel is reused by the live set */
 };
 
 struct runner {
@@ -75,11 +81,13 @@ struct runner {
 	struct kmsg_watch *kw;
 	struct carrier_watch *cw;
 	struct vno_iface *all, *sel;	/* every interface here, the watched ones */
-	size_t nall, nsel;
+	size_t nall, nsel;		/* a watched one removed leaves a hole (ifindex 0) */
+	struct live *live;		/* how they change (live.c) */
 	__u32 netns;
 	unsigned stall_ms;
 	bool no_events;
 	struct run_flight *flight;	/* no_events: by position in sel */
+	size_t n_flight;
 	__u64 events, next_stall;
 	/* Stall episodes already reported, by queue and first pending xmit. */
 	struct {

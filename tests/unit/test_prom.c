@@ -570,6 +570,41 @@ Test(prom, netns_label)
 	free(text);
 }
 
+/* The VM behind a tap: a vm label on its series only, never vm="" (to
+ * Prometheus an empty value is no label), and two VMs' equal device names
+ * (a tap re-made by the next VM) are two series. */
+Test(prom, vm_label)
+{
+	static struct vno_stats st;
+	struct prom_stat rows[] = {
+		{ .dev = "tap101i0", .netns = 1, .hop = VNO_HOP_RX, .gso_kind = VNO_GK_TCPV4,
+		  .st = &st, .vm = "web-01" },
+		{ .dev = "tap101i0", .netns = 1, .hop = VNO_HOP_RX, .gso_kind = VNO_GK_TCPV4,
+		  .st = &st, .vm = "web-02" },
+		{ .dev = "eno1", .netns = 1, .hop = VNO_HOP_XMIT, .gso_kind = VNO_GK_TCPV4,
+		  .st = &st, .vm = "" },
+	};
+	struct prom_queue q[] = { { .dev = "tap101i0", .netns = 1, .queue = 0, .inflight = 2,
+				    .vm = "web \"1\"" } };
+	struct prom_input in = { .version = "v", .stats = rows, .n_stats = 3, .queues = q,
+				 .n_queues = 1 };
+	char *text;
+
+	st.frames = 4;
+	text = render(&in);
+	assert_unique(text);
+	cr_assert_not_null(strstr(text, "vnoffload_frames_total{device=\"tap101i0\",vm=\"web-01\","
+					"hop=\"rx\",gso=\"tcpv4\"} 4\n"));
+	cr_assert_not_null(strstr(text, "vnoffload_frames_total{device=\"tap101i0\",vm=\"web-02\","
+					"hop=\"rx\",gso=\"tcpv4\"} 4\n"));
+	cr_assert_not_null(strstr(text, "vnoffload_frames_total{device=\"eno1\",hop=\"xmit\","
+					"gso=\"tcpv4\"} 4\n"));
+	cr_assert_null(strstr(text, "vm=\"\""));
+	cr_assert_not_null(strstr(text, "vnoffload_frames_in_flight{device=\"tap101i0\","
+					"vm=\"web \\\"1\\\"\",queue=\"0\"} 2\n"));
+	free(text);
+}
+
 Test(prom, gso_kind_names)
 {
 	cr_assert_str_eq(prom_gso_kind_name(VNO_GK_NONE), "none");

@@ -1,0 +1,231 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The live interface set: started before the guests, as at a host's boot,
+# `export` and `record` follow taps that stand-in VMMs (vno-guest --name
+# guest=NAME, which vnoffload-trace reads as QEMU's -name) create and
+# remove while they run, and name the VM behind each:
+# - export_waits: `export -i 'lvt*'` with no lvt* interface stays up and says
+#   so once; a VMM makes lvt0 and sends super-frames: /metrics has lvt0's
+#   series with vm="web-01"; the VMM exits, the tap goes: so do its series;
+#   a second VMM makes lvt0 again: watched again ("back"), vm="web-02";
+# - record_follows: the same for `record --json -i 'lvt*'`: iface events
+#   with the VM, rx frames of the new tap carrying "vm";
+# - churn: 300 taps created, used and deleted while `export` runs, ten at
+#   a time: every one said new and gone, no error, no series of a deleted
+#   tap left in /metrics, RSS at the end within 2 MiB of RSS after the
+#   first 50 (both printed); VNO_LIVE_TAPS and VNO_LIVE_BATCH (taps at
+#   once) change the 300 and the 10;
+# - vm_follows: `export --vm 'web-*' --tc-mode tcx` started with no VM:
+#   waits; web-07's tap lvt0 is watched (TC programs on it, vm label), a
+#   VMM named db-01 is not; web-07 restarted on another tap (lvt5) is
+#   watched again.
+# Every wait is on a state (an event line, a scrape), never a fixed sleep.
+. "$(dirname "$0")/lib.sh"
+
+tb_need_vno
+tb_need_cmd curl
+tb_up
+
+VMM_PID=
+
+# vmm_start TAP VMNAME [GUEST_ARGS...]: a stand-in VMM that creates TAP on
+# br0 and, once $TB_TMP/TAP.go exists, plants its frames (default: two TSO
+# super-frames) and then holds the tap until SIGTERM (--hold), or exits
+# when told --count N without --hold.
+vmm_start()
+{
+	local tap=$1 name=$2
+	shift 2
+	(($# > 0)) || set -- --hold tcp4-tso tcp4-tso:segs=4
+	rm -f "$TB_TMP/$tap.go" "$TB_TMP/$tap.ready"
+	tb_bg "$TB_H" "$TB_TMP/$tap.out" "$VNO_GUEST" --tap "$tap" --bridge br0 \
+		--name "guest=$name" --src-mac "$TB_GUEST_MAC" --dst-mac "$TB_PEER_MAC" \
+		--src-ip "$TB_GUEST4" --dst-ip "$TB_PEER4" --dport "$TB_UDP_PORT" \
+		--ready-file "$TB_TMP/$tap.ready" --go-file "$TB_TMP/$tap.go" --quiet "$@"
+	VMM_PID=$TB_BG_PID
+}
+
+# The VMM's frames, once the tool has seen its tap (the "new"/"back" event).
+vmm_go() { touch "$TB_TMP/$1.go"; }
+
+_planted() { grep -q '"type":"done"' "$TB_TMP/$1.out" 2>/dev/null || grep -q '"planted"' "$TB_TMP/$1.out" 2>/dev/null; }
+
+scrape() { nscurl -o "$1" "$EXP_URL/metrics"; }
+_series_with() { scrape "$TB_TMP/m" && grep -q -- "$1" "$TB_TMP/m"; }
+_series_without() { scrape "$TB_TMP/m" && ! grep -q -- "$1" "$TB_TMP/m"; }
+_link_gone() { ! ip -n "$TB_H" link show "$1" >/dev/null 2>&1; }
+
+# ---- cases ------------------------------------------------------------------------
+
+case_export_waits()
+{
+	local out=$TB_TMP/exp.jsonl n
+	export_start "$out" -i 'lvt*' --json --stall-ms 0
+	assert_eq "$(grep -c "lvt\*: no interface matches this pattern.*waiting" "$out.err")" 1 \
+		"export -i 'lvt*' with no lvt* interface: up, and says it waits, once"
+
+	vmm_start lvt0 web-01
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "lvt0")' ||
+		tb_fatal "no iface new event for lvt0: $(tail -c 300 "$out.err")"
+	assert_jq "$out" 'any(.[]; .type == "iface" and .name == "lvt0" and .vm == "web-01" and .driver == "tun")' \
+		"the new tap's event names its VM (web-01) and driver (tun)"
+	vmm_go lvt0
+	if tb_wait_until "$TB_TIMEOUT" _series_with 'vnoffload_frames_total{device="lvt0",vm="web-01",hop="rx",gso="tcpv4"} 2'; then
+		tb_pass "/metrics: lvt0's two super-frames at rx, with vm=\"web-01\""
+	else
+		tb_fail "/metrics has no lvt0 rx series with vm=web-01: $(grep lvt0 "$TB_TMP/m" | head -3)"
+	fi
+	tb_kill "$VMM_PID" TERM
+	tb_wait_until "$TB_TIMEOUT" _link_gone lvt0 || tb_fail "lvt0 outlived its VMM"
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "gone" and .name == "lvt0")' &&
+		tb_pass "the VMM exits: iface gone event for lvt0" || tb_fail "no gone event for lvt0"
+	if tb_wait_until "$TB_TIMEOUT" _series_without 'device="lvt0"'; then
+		tb_pass "lvt0's series left /metrics with the tap"
+	else
+		tb_fail "lvt0's series stay in /metrics: $(grep lvt0 "$TB_TMP/m" | head -3)"
+	fi
+
+	vmm_start lvt0 web-02
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "back" and .name == "lvt0" and .vm == "web-02")' &&
+		tb_pass "a second VMM's lvt0: iface back event, vm web-02" ||
+		tb_fail "no back event for the second lvt0: $(grep lvt0 "$out" | tail -2)"
+	vmm_go lvt0
+	if tb_wait_until "$TB_TIMEOUT" _series_with 'vnoffload_frames_total{device="lvt0",vm="web-02",hop="rx",gso="tcpv4"} 2'; then
+		tb_pass "the second lvt0 is watched: its frames counted with vm=\"web-02\""
+	else
+		tb_fail "the second lvt0 is not counted: $(grep lvt0 "$TB_TMP/m" | head -3)"
+	fi
+	n=$(grep -c 'vm="web-01"' "$TB_TMP/m")
+	assert_eq "$n" 0 "nothing of the first VM's lvt0 is left"
+	if promtool_ok=$(command -v promtool); then
+		promtool check metrics <"$TB_TMP/m" >/dev/null 2>&1 &&
+			tb_pass "promtool check metrics passes with the vm label" ||
+			tb_fail "promtool: $(promtool check metrics <"$TB_TMP/m" 2>&1 | head -3)"
+	fi
+	tb_kill "$VMM_PID" TERM
+	export_stop
+	assert_eq "$EXP_RC" 0 "export exits 0 on SIGTERM"
+}
+
+case_record_follows()
+{
+	local out=$TB_TMP/rec.jsonl
+	vno_record_start "$out" -- --json -i 'lvt*' --stall-ms 0
+	assert_eq "$(grep -c "warning: lvt\*: no interface matches this pattern" "$out.err")" 1 \
+		"record -i 'lvt*' with no lvt* interface: a warning, once, and it runs"
+
+	vmm_start lvt0 web-03
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "lvt0" and .vm == "web-03")' ||
+		tb_fatal "no iface new event for lvt0 with vm web-03: $(grep iface "$out" | tail -2)"
+	tb_pass "record: iface new event for lvt0, vm web-03"
+	vmm_go lvt0
+	if tb_wait_jq "$out" '[.[] | select(.type == "frame" and .dev == "lvt0" and .hop == "rx")] | length >= 2'; then
+		tb_pass "record: the new tap's frames at rx"
+	else
+		tb_fail "record: no rx frames of lvt0"
+	fi
+	assert_jq "$out" '[.[] | select(.type == "frame" and .dev == "lvt0" and .hop == "rx")] | all(.vm == "web-03")' \
+		"record: each rx frame of lvt0 carries \"vm\":\"web-03\""
+	tb_kill "$VMM_PID" TERM
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "gone" and .name == "lvt0")' &&
+		tb_pass "record: iface gone event when the VMM exits" || tb_fail "record: no gone event"
+	vno_record_stop
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	assert_jq "$out" 'any(.[]; .type == "summary")' "record: the summary"
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$EXP_PID/status"; }
+_count_ge() { (($(grep -c "\"event\":\"$2\"" "$1") >= $3)); }
+
+case_churn()
+{
+	local out=$TB_TMP/churn.jsonl total=${VNO_LIVE_TAPS:-300} batch=${VNO_LIVE_BATCH:-10} i j
+	local rss50= rss_end pids
+	export_start "$out" -i 'lvt*' --json --stall-ms 0
+	for ((i = 0; i < total; i += batch)); do
+		pids=()
+		for ((j = i; j < i + batch && j < total; j++)); do
+			vmm_start "lvt$j" "vm-$j" --count 1 tcp4-tso udp4-uso
+			pids+=("$VMM_PID")
+		done
+		tb_wait_until "$TB_TIMEOUT" _count_ge "$out" new "$j" ||
+			tb_fatal "taps lvt$i..lvt$((j - 1)): not all said new ($(grep -c '"new"' "$out") of $j)"
+		for ((j = i; j < i + batch && j < total; j++)); do
+			vmm_go "lvt$j"
+		done
+		for j in "${pids[@]}"; do
+			tb_kill "$j" TERM # each exits once it planted; this only waits
+		done
+		tb_wait_until "$TB_TIMEOUT" _count_ge "$out" gone "$((i + ${#pids[@]}))" ||
+			tb_fatal "taps lvt$i..: not all said gone ($(grep -c '"gone"' "$out"))"
+		if ((i + batch >= 50 && i < 50)); then
+			_series_with build_info
+			rss50=$(rss_kib)
+		fi
+	done
+	kill -0 "$EXP_PID" 2>/dev/null && tb_pass "export is still up after $total taps" ||
+		tb_fatal "export died during the churn"
+	assert_eq "$(grep -c '"event":"new"' "$out")" "$total" "$total taps said new"
+	assert_eq "$(grep -c '"event":"gone"' "$out")" "$total" "$total taps said gone"
+	assert_eq "$(grep -c -i 'warning\|error' "$out.err")" 0 "no warning or error on stderr"
+	_series_with build_info
+	assert_eq "$(grep -c 'device="lvt' "$TB_TMP/m")" 0 "no series of a deleted tap in /metrics"
+	rss_end=$(rss_kib)
+	tb_log "VmRSS after the first 50 taps: ${rss50:-?} KiB; after $total: $rss_end KiB"
+	if [[ -n $rss50 ]] && ((rss_end <= rss50 + 2048)); then
+		tb_pass "RSS after $total taps ($rss_end KiB) within 2 MiB of after 50 ($rss50 KiB)"
+	else
+		tb_fail "RSS grew: ${rss50:-?} KiB after 50 taps, $rss_end KiB after $total"
+	fi
+	export_stop
+	assert_eq "$EXP_RC" 0 "export exits 0 after the churn"
+}
+
+# Our TCX programs on a device, "ingress egress" counts.
+tcx_ours()
+{
+	ip netns exec "$TB_H" "$VNO_GUEST" --tcx-show "$1" 2>/dev/null |
+		jq -r '[(.ingress, .egress) | if type == "array" then map(select(.name // "" | startswith("vno"))) | length else -1 end] | "\(.[0]) \(.[1])"'
+}
+
+case_vm_follows()
+{
+	local out=$TB_TMP/vm.jsonl web db
+	export_start "$out" --vm 'web-*' --json --stall-ms 0 --tc-mode tcx
+	assert_eq "$(grep -c -- "--vm web-\*: no VM of that name has a tap here.*waiting" "$out.err")" 1 \
+		"export --vm 'web-*' with no such VM: up, and says it waits, once"
+	vmm_start lvt1 db-01
+	db=$VMM_PID
+	vmm_start lvt0 web-07
+	web=$VMM_PID
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "lvt0" and .vm == "web-07")' &&
+		tb_pass "--vm: web-07's tap lvt0 is watched" || tb_fail "--vm: lvt0 of web-07 not watched"
+	tb_wait_until "$TB_TIMEOUT" test -e "$TB_TMP/lvt1.ready" || tb_fail "db-01's VMM did not start"
+	assert_eq "$(tcx_ours lvt0)" "1 1" "--tc-mode tcx: our TC programs on the new tap lvt0"
+	assert_eq "$(tcx_ours lvt1)" "0 0" "no TC program on db-01's lvt1, which --vm does not choose"
+	vmm_go lvt0
+	vmm_go lvt1
+	if tb_wait_until "$TB_TIMEOUT" _series_with 'vnoffload_frames_total{device="lvt0",vm="web-07",hop="rx",gso="tcpv4"} 2'; then
+		tb_pass "--vm: lvt0's frames counted with vm=\"web-07\""
+	else
+		tb_fail "--vm: lvt0 not counted: $(grep lvt0 "$TB_TMP/m" | head -3)"
+	fi
+	assert_eq "$(grep -c 'device="lvt1"' "$TB_TMP/m")" 0 "--vm: nothing of db-01's lvt1 in /metrics"
+	assert_eq "$(jq -s 'map(select(.type == "iface" and .name == "lvt1")) | length' "$out")" 0 \
+		"--vm: no iface event for lvt1"
+	tb_kill "$web" TERM
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "gone" and .name == "lvt0")' &&
+		tb_pass "web-07 stops: lvt0 gone" || tb_fail "no gone event for lvt0"
+	vmm_start lvt5 web-07
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "lvt5" and .vm == "web-07")' &&
+		tb_pass "web-07 restarted on another tap (lvt5): watched again" ||
+		tb_fail "web-07's new tap lvt5 not watched"
+	assert_eq "$(tcx_ours lvt5)" "1 1" "our TC programs on lvt5"
+	tb_kill "$VMM_PID" TERM
+	tb_kill "$db" TERM
+	export_stop
+	assert_eq "$EXP_RC" 0 "export exits 0"
+}
+
+tb_run_cases "export_waits record_follows vm_follows churn" "$@"

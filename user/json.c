@@ -476,8 +476,11 @@ int json_val_bool(struct json_object *v, bool *out)
 	return 0;
 }
 
-/* A note is a flat object of a few members. */
-#define NOTE_WEIGHT_MAX 4096
+/* A note is an object of a few members, but a hang note carries the
+ * diagnosis' whole window in "frames_before": up to 65536 frames (--window)
+ * of about 45 members each. 1 << 22 holds that; json-c then takes at most a
+ * few hundred MB for a crafted note, which report reads once per member. */
+#define NOTE_WEIGHT_MAX (1u << 22)
 
 /* The member @key of the note @json: parsed whole each time, as notes are
  * few and small. */

@@ -309,3 +309,30 @@ Test(report, hang_past_the_flight_recorder_cap_says_so)
 	free(out);
 	free(c.p);
 }
+
+/* A hang note carries the whole window: its top-level members still read
+ * with a window of 4096 frames of 45 members each. */
+Test(report, hang_note_with_a_full_window)
+{
+	size_t cap = 4096 * 45 * 12 + 256, o = 0;
+	char *j = malloc(cap), dev[16];
+	int64_t v = 0;
+
+	cr_assert_not_null(j);
+	o += (size_t)snprintf(j + o, cap - o, "{\"type\":\"hang\",\"dev\":\"up0\",\"ifindex\":7,"
+					      "\"frames_before\":[");
+	for (int f = 0; f < 4096; f++) {
+		j[o++] = f ? ',' : '{';
+		if (f)
+			j[o++] = '{';
+		for (int m = 0; m < 45; m++)
+			o += (size_t)snprintf(j + o, cap - o, "%s\"m%d\":%d", m ? "," : "", m, f);
+		j[o++] = '}';
+	}
+	snprintf(j + o, cap - o, "]}");
+	cr_assert_eq(json_get_str(j, "dev", dev, sizeof(dev)), 0);
+	cr_assert_str_eq(dev, "up0");
+	cr_assert_eq(json_get_i64(j, "ifindex", &v), 0);
+	cr_assert_eq(v, 7);
+	free(j);
+}

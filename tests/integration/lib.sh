@@ -333,6 +333,8 @@ tb_up()
 
 	# The peer consumes UDP (USO super-frames are then segmented and the
 	# original skb consumed, not dropped) and accepts TCP connections.
+	# (A bed of an earlier case may have left its ready file.)
+	rm -f "$TB_TMP/sink.ready"
 	tb_bg "$TB_P" "$TB_TMP/sink.out" "$VNO_GUEST" --sink --udp "$TB_UDP_PORT" \
 		--tcp "$TB_TCP_PORT" --ready-file "$TB_TMP/sink.ready"
 	tb_wait_until "$TB_TIMEOUT" test -e "$TB_TMP/sink.ready" ||

@@ -59,9 +59,9 @@ for t in "$here"/test_*.sh; do
 		cases[$t]=
 		continue
 	fi
-	want= all=
+	want='' all=''
 	for arg in "$@"; do
-		pat=${arg%%:*} chosen=
+		pat=${arg%%:*} chosen=''
 		[[ $arg == *:* ]] && chosen=${arg#*:}
 		matches "$name" "$pat" "$chosen" || continue
 		want=1

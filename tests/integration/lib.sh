@@ -520,7 +520,7 @@ export_start()
 	tb_wait_until "$TB_TIMEOUT" _export_ready_or_dead "$out" "$EXP_PID" ||
 		tb_fatal "export $* printed no ready line within ${TB_TIMEOUT}s"
 	grep -q '"type":"ready"' "$out" ||
-		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")"
+		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")$(head -c 400 "$out")"
 	EXP_URL=http://$(jq -r 'select(.type == "ready") | .listen' "$out")
 }
 

@@ -17,6 +17,8 @@
 #   export_start OUT ARGS... / export_stop [SIG]   the same for export; then
 #                          nscurl / code talk HTTP to it inside $TB_H
 #   assert_eq / assert_jq / tb_fail / skip / tb_finish
+#   tb_run_cases "DEFAULT CASES" "$@"   run case_NAME functions, each alone
+#                          in a subshell with its own PASS/FAIL/SKIP line
 #
 # Every namespace, process and file made here is removed on exit, failure or
 # signal. Names carry a per-run suffix so parallel or aborted runs never
@@ -83,10 +85,12 @@ tb_fatal()
 	exit 1
 }
 
-# Skip the whole test, saying why (run.sh shows the reason). Never silent.
+# Skip the whole test, or within a case only that case, saying why (run.sh
+# shows the reason). Never silent.
 skip()
 {
 	printf 'SKIP: %s\n' "$*" >&2
+	[[ -z ${TB_CASE:-} ]] || printf '%s\n' "$*" >"$TB_TMP/case-$TB_CASE.skip"
 	exit 77
 }
 
@@ -235,7 +239,9 @@ tb_cleanup()
 	for ns in "${TB_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	if ((rc != 0 && rc != 77)) && [[ -d $TB_TMP ]] && [[ -z ${VNO_KEEP:-} ]]; then
+	# Cases show their own logs when they fail (tb_run_cases).
+	if ((rc != 0 && rc != 77)) && [[ -d $TB_TMP ]] && [[ -z ${VNO_KEEP:-} ]] &&
+		[[ -z ${_TB_CASES_DONE:-} ]]; then
 		_tb_dump_logs
 	fi
 	if [[ -n ${VNO_KEEP:-} ]]; then
@@ -246,12 +252,14 @@ tb_cleanup()
 	exit "$rc"
 }
 
-# On failure, show what the processes said, so the CI log alone explains it.
+# On failure, show what the processes said, so the CI log alone explains it;
+# _tb_dump_logs MARK: only the logs written since the file MARK was.
 _tb_dump_logs()
 {
-	local f
+	local f mark=${1:-}
 	for f in "$TB_TMP"/*.err; do
 		[[ -s $f ]] || continue
+		[[ -z $mark || $f -nt $mark ]] || continue
 		printf '# --- %s\n' "${f#"$TB_TMP"/}" >&2
 		tail -n 20 "$f" | sed 's/^/# /' >&2
 	done
@@ -325,6 +333,8 @@ tb_up()
 
 	# The peer consumes UDP (USO super-frames are then segmented and the
 	# original skb consumed, not dropped) and accepts TCP connections.
+	# (A bed of an earlier case may have left its ready file.)
+	rm -f "$TB_TMP/sink.ready"
 	tb_bg "$TB_P" "$TB_TMP/sink.out" "$VNO_GUEST" --sink --udp "$TB_UDP_PORT" \
 		--tcp "$TB_TCP_PORT" --ready-file "$TB_TMP/sink.ready"
 	tb_wait_until "$TB_TIMEOUT" test -e "$TB_TMP/sink.ready" ||
@@ -510,7 +520,7 @@ export_start()
 	tb_wait_until "$TB_TIMEOUT" _export_ready_or_dead "$out" "$EXP_PID" ||
 		tb_fatal "export $* printed no ready line within ${TB_TIMEOUT}s"
 	grep -q '"type":"ready"' "$out" ||
-		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")"
+		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")$(head -c 400 "$out")"
 	EXP_URL=http://$(jq -r 'select(.type == "ready") | .listen' "$out")
 }
 
@@ -558,20 +568,117 @@ prom_start()
 _prom_ready() { [[ $(nscurl -o /dev/null -w '%{http_code}' "$PROM/-/ready" 2>/dev/null) == 200 ]]; }
 targets() { nscurl "$PROM/api/v1/targets" >"$TB_TMP/targets.json" 2>/dev/null; }
 
+# ---- cases -----------------------------------------------------------------
+#
+# A test made of cases defines case_NAME functions and ends with
+# `tb_run_cases "DEFAULT CASES" "$@"`. Each case runs in a subshell of its
+# own, so a tb_fatal, skip or unexpected exit ends that case only; what the
+# case made (namespaces, background processes, the guest it started) is
+# removed when it ends, whatever ended it, and what the test made before
+# the cases stays for the next. Each prints one line,
+#   PASS  test_x:NAME (3s)   FAIL  test_x:NAME (exit 1, 3s)   SKIP  test_x:NAME reason
+# which run.sh counts. `bash test_x.sh NAME...` or `run.sh x:NAME,NAME` runs
+# chosen cases.
+
 # tb_run_cases "DEFAULT CASES" [CASE...]: run case_NAME for each name given
-# on the test's command line, or else for each default, then tb_finish. One
-# case runs alone with `bash test_x.sh NAME`.
+# (or else for each default), then sum up like tb_finish: exit 0 when no
+# case failed and one passed, 77 when every case skipped, 1 otherwise.
 tb_run_cases()
 {
-	local defaults=$1 c
+	local defaults=$1 c rc secs start passed=0 failed=0 skipped=0 counts
 	shift
 	# shellcheck disable=SC2086 # the defaults are words, split on purpose
 	(($# > 0)) || set -- $defaults
 	for c in "$@"; do
+		if ! declare -F "case_$c" >/dev/null; then
+			printf '  FAIL no case "%s"; the cases: %s\n' "$c" "$(_tb_case_names)" >&2
+			printf 'FAIL  %s:%s (no such case)\n' "$TB_NAME" "$c" >&2
+			TB_FAILED=$((TB_FAILED + 1))
+			failed=$((failed + 1))
+			continue
+		fi
 		tb_log "case $c"
-		"case_$c"
+		start=$SECONDS
+		(_tb_case "$c")
+		rc=$?
+		secs=$((SECONDS - start))
+		counts=(0 0)
+		[[ -s $TB_TMP/case-$c.counts ]] && read -r -a counts <"$TB_TMP/case-$c.counts"
+		TB_PASSED=$((TB_PASSED + counts[0]))
+		TB_FAILED=$((TB_FAILED + counts[1]))
+		case $rc in
+		0)
+			passed=$((passed + 1))
+			printf 'PASS  %s:%s (%ds)\n' "$TB_NAME" "$c" "$secs" >&2
+			;;
+		77)
+			skipped=$((skipped + 1))
+			printf 'SKIP  %s:%s %s\n' "$TB_NAME" "$c" \
+				"$(cat "$TB_TMP/case-$c.skip" 2>/dev/null || echo '(no reason given)')" >&2
+			;;
+		*)
+			failed=$((failed + 1))
+			printf 'FAIL  %s:%s (exit %d, %ds)\n' "$TB_NAME" "$c" "$rc" "$secs" >&2
+			;;
+		esac
 	done
-	tb_finish
+	_TB_CASES_DONE=1
+	printf '%s: %d checks passed, %d failed; cases: %d passed, %d failed, %d skipped\n' \
+		"$TB_NAME" "$TB_PASSED" "$TB_FAILED" "$passed" "$failed" "$skipped" >&2
+	((failed == 0 && passed > 0)) && exit 0
+	if ((failed == 0 && skipped > 0)); then
+		printf 'SKIP: every case skipped (%d)\n' "$skipped" >&2
+		exit 77
+	fi
+	exit 1
+}
+
+_tb_case_names() { declare -F | sed -n 's/^declare -f case_//p' | tr '\n' ' '; }
+
+# In the case's subshell: its own counts, its own cleanup.
+_tb_case()
+{
+	TB_CASE=$1
+	TB_PASSED=0
+	TB_FAILED=0
+	_TB_CASE_PIDS=${#TB_PIDS[@]}
+	_TB_CASE_NETNS=${#TB_NETNS[@]}
+	_TB_CASE_GUEST=$TB_GUEST_PID
+	touch "$TB_TMP/case-$TB_CASE.mark"
+	trap _tb_case_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	"case_$TB_CASE"
+	exit 0
+}
+
+# The case's status: 77 skipped; failed on a non-zero exit, a failed check
+# or no check at all; else passed. Then undo what the case made.
+_tb_case_cleanup()
+{
+	local rc=$? i
+	trap - EXIT INT TERM
+	if ((rc == 0 && TB_FAILED > 0)); then
+		rc=1
+	elif ((rc == 0 && TB_PASSED == 0)); then
+		printf '%s:%s: no checks ran\n' "$TB_NAME" "$TB_CASE" >&2
+		rc=1
+	fi
+	printf '%d %d\n' "$TB_PASSED" "$TB_FAILED" >"$TB_TMP/case-$TB_CASE.counts"
+	# A guest started in the case is the case's: its FIFO goes with it.
+	if [[ -n $TB_GUEST_PID && $TB_GUEST_PID != "$_TB_CASE_GUEST" && -n $TB_GUEST_FD ]]; then
+		exec {TB_GUEST_FD}>&- 2>/dev/null
+	fi
+	for ((i = _TB_CASE_PIDS; i < ${#TB_PIDS[@]}; i++)); do
+		tb_kill "${TB_PIDS[i]}" TERM
+	done
+	for ((i = _TB_CASE_NETNS; i < ${#TB_NETNS[@]}; i++)); do
+		ip netns del "${TB_NETNS[i]}" 2>/dev/null
+	done
+	if ((rc != 0 && rc != 77)) && [[ -z ${VNO_KEEP:-} ]]; then
+		_tb_dump_logs "$TB_TMP/case-$TB_CASE.mark"
+	fi
+	exit "$rc"
 }
 
 # curl inside the bed's host namespace (the exporter listens there).

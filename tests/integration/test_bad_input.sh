@@ -1,11 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# Bad input gets one sentence and a non-zero exit, never a crash: a bad
-# duration, a bad --tc-mode, an unknown option; with --json also an
-# {"error": ...} object on stdout. An interface name or glob that matches
-# nothing yet is a warning naming it and the interfaces there are (it may
-# appear: a guest's tap), and the recording runs.
+# Bad input gets one sentence and a non-zero exit, never a crash:
+#   options      a bad duration, a bad --tc-mode, an unknown option; with --json
+#                also an {"error": ...} object on stdout; an interface name or
+#                glob that matches nothing yet is a warning naming it (it may
+#                appear: a guest's tap), and the recording runs;
+#   capture      an existing file without --force, a path that cannot be
+#                written, rotation without -w;
+#   report       no file, a missing one, a file that is no capture;
+#   export       a listen address that is no address;
+#   unprivileged the same command as an unprivileged user;
+#   iface_list   the unknown interface's warning lists the interfaces there are.
+# Run one case alone: test_bad_input.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
 tb_need_root
@@ -57,41 +64,59 @@ expect_warning()
 	assert_eq "$(grep -c -- "^warning: .*$want" "$err")" 1 "record $*: one warning naming '$want'"
 }
 
-expect_warning 'nosuch0: no such interface' -i nosuch0 -d 1
-expect_warning 'zz\*: no interface matches this pattern' -i 'zz*' -d 1
-expect_error abc -d abc
-expect_error 10x -d 10x
-expect_error bogus --tc-mode bogus
-expect_error frobnicate --frobnicate
-expect_warning 'nosuch0: no such interface' --json -i nosuch0 -d 1
-expect_error abc --json -d abc
+case_options()
+{
+	expect_warning 'nosuch0: no such interface' -i nosuch0 -d 1
+	expect_warning 'zz\*: no interface matches this pattern' -i 'zz*' -d 1
+	expect_error abc -d abc
+	expect_error 10x -d 10x
+	expect_error bogus --tc-mode bogus
+	expect_error frobnicate --frobnicate
+	expect_warning 'nosuch0: no such interface' --json -i nosuch0 -d 1
+	expect_error abc --json -d abc
+}
 
 # Captures: an existing file without --force, a path that cannot be written.
-touch "$TB_TMP/exists.pcapng"
-expect_error 'add --force' -i lo -d 1 -w "$TB_TMP/exists.pcapng"
-expect_error 'cannot write' -i lo -d 1 -w /proc/vno-no/x.pcapng
-expect_error 'need -w FILE' --rotate-size 1M -d 1
+case_capture()
+{
+	touch "$TB_TMP/exists.pcapng"
+	expect_error 'add --force' -i lo -d 1 -w "$TB_TMP/exists.pcapng"
+	expect_error 'cannot write' -i lo -d 1 -w /proc/vno-no/x.pcapng
+	expect_error 'need -w FILE' --rotate-size 1M -d 1
+}
+
 # report: no file, a missing one, a file that is no capture.
-VNO_CMD=report expect_error 'one capture file'
-VNO_CMD=report expect_error 'nosuch.pcapng' "$TB_TMP/nosuch.pcapng"
-printf 'this is not a capture file\n%.0s' {1..20} >"$TB_TMP/text.pcapng"
-VNO_CMD=report expect_error 'text.pcapng' "$TB_TMP/text.pcapng"
+case_report()
+{
+	VNO_CMD=report expect_error 'one capture file'
+	VNO_CMD=report expect_error 'nosuch.pcapng' "$TB_TMP/nosuch.pcapng"
+	printf 'this is not a capture file\n%.0s' {1..20} >"$TB_TMP/text.pcapng"
+	VNO_CMD=report expect_error 'text.pcapng' "$TB_TMP/text.pcapng"
+}
+
 # export: a listen address that is no address.
-VNO_CMD=export expect_error 'listen' --listen nonsense -d 1
+case_export()
+{
+	VNO_CMD=export expect_error 'listen' --listen nonsense -d 1
+}
+
 # No privileges: the same command as an unprivileged user.
-if command -v setpriv >/dev/null; then
+case_unprivileged()
+{
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) missing: the unprivileged run is not checked"
 	VNO_AS="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all" \
 		expect_error 'needs root' -i lo -d 1
-else
-	tb_log "setpriv (util-linux) missing: the unprivileged run is not checked"
-fi
+}
 
 # The unknown interface's warning lists the interfaces there are.
-timeout 20 ip netns exec "$NS" "$VNO_BIN" record -i nosuch0 -d 1 2>"$TB_TMP/err" >/dev/null
-if grep -qw lo "$TB_TMP/err"; then
-	tb_pass "the unknown-interface warning lists the interfaces there are (lo)"
-else
-	tb_fail "the unknown-interface warning does not list lo: $(cat "$TB_TMP/err")"
-fi
+case_iface_list()
+{
+	timeout 20 ip netns exec "$NS" "$VNO_BIN" record -i nosuch0 -d 1 2>"$TB_TMP/err" >/dev/null
+	if grep -qw lo "$TB_TMP/err"; then
+		tb_pass "the unknown-interface warning lists the interfaces there are (lo)"
+	else
+		tb_fail "the unknown-interface warning does not list lo: $(cat "$TB_TMP/err")"
+	fi
+}
 
-tb_finish
+tb_run_cases "options capture report export unprivileged iface_list" "$@"

@@ -2,71 +2,95 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # A capture made on the test bed: `record -w` while planting super-frames
-# and a hang, then tshark and capinfos (independent readers) agree with what
-# record reported, and `report` turns the file into the same summary and
-# the same diagnosis, without the kernel.
+# and a hang (once, by the first case that needs it), then
+#   readers  tshark and capinfos (independent readers) agree with what
+#            record reported;
+#   report   `report` turns the file into the same summary and the same
+#            diagnosis, without the kernel;
+#   cut      a copy cut in the middle is reported as far as it goes, then said.
+# Run one case alone: test_capture_bed.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
 tb_need_vno
 tb_need_cmd tshark capinfos
 [[ -w /dev/kmsg ]] || skip "cannot write /dev/kmsg to plant a hang line"
-tb_up
 
 REC=$TB_TMP/record.jsonl
 CAP=$TB_TMP/bed.pcapng.gz
-vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0 -w "$CAP"
-frames=()
-for i in $(seq 1 12); do frames+=("tcp4-tso:segs=10:mss=1448:sport=$((46000 + i))"); done
-tb_plant "${frames[@]}" udp4-uso:segs=5:mss=1200:sport=46100 tcp6-tso:segs=4:mss=1428:sport=46101
-tb_wait_jq "$REC" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
-	and .sport > 46000)] | length == 14' || tb_fail "the planted frames reached up0's xmit"
-echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
-tb_wait_jq "$REC" 'any(.type == "hang")' || tb_fail "the hang was reported"
-vno_record_stop INT
-assert_eq "$VNO_REC_RC" 0 "record -w exits 0"
 
-n=$(jq -s 'map(select(.type == "frame")) | length' "$REC")
-assert_eq "$(stat -c %a "$CAP")" 600 "the capture is mode 0600"
-tshark -r "$CAP" -Y frame.interface_id >"$TB_TMP/tshark.txt" 2>"$TB_TMP/tshark.err"
-assert_eq "$?" 0 "tshark -r reads the capture ($(head -c 200 "$TB_TMP/tshark.err"))"
-assert_eq "$(wc -l <"$TB_TMP/tshark.txt")" "$n" "tshark lists every frame record reported"
-pk=$(capinfos -c -M "$CAP" 2>/dev/null | awk -F: '/Number of packets/ { gsub(/ /, "", $2); print $2 }')
-assert_eq "$pk" "$n" "capinfos counts the same packets"
-tshark -r "$CAP" -Y frame.interface_id -T fields -e frame.comment >"$TB_TMP/comments.txt" 2>/dev/null
-assert_eq "$(grep -c 'gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=partial@34+16 hop=xmit' \
-	"$TB_TMP/comments.txt")" 12 "tshark shows the comment on each planted TSO frame at xmit"
+# make_capture: record it on a bed of the case's own, unless an earlier case
+# of this run did.
+make_capture()
+{
+	[[ -e $TB_TMP/capture.done ]] && return 0
+	tb_up
+	vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0 -w "$CAP"
+	frames=()
+	for i in $(seq 1 12); do frames+=("tcp4-tso:segs=10:mss=1448:sport=$((46000 + i))"); done
+	tb_plant "${frames[@]}" udp4-uso:segs=5:mss=1200:sport=46100 tcp6-tso:segs=4:mss=1428:sport=46101
+	tb_wait_jq "$REC" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
+		and .sport > 46000)] | length == 14' || tb_fail "the planted frames reached up0's xmit"
+	echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
+	tb_wait_jq "$REC" 'any(.type == "hang")' || tb_fail "the hang was reported"
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record -w exits 0"
+	touch "$TB_TMP/capture.done"
+}
 
-REP=$TB_TMP/report.jsonl
-"$VNO_BIN" report --json "$CAP" >"$REP" 2>"$TB_TMP/report.err"
-assert_eq "$?" 0 "report reads the capture ($(head -c 200 "$TB_TMP/report.err"))"
-assert_jq "$REP" '.[0].type == "capture" and (.[0].hooks.xmit | test("net_dev_start_xmit"))' \
-	"report: the capture's session (hooks) comes first"
-# The same frames through the same aggregator: the same counts per hop.
-jq -c -s '.[-1].devices | map({dev, hop, frames, bytes, gso_frames}) | sort_by(.dev, .hop)' \
-	"$REC" >"$TB_TMP/sum-record.json"
-jq -c -s '.[-1].devices | map({dev, hop, frames, bytes, gso_frames}) | sort_by(.dev, .hop)' \
-	"$REP" >"$TB_TMP/sum-report.json"
-assert_eq "$(cat "$TB_TMP/sum-report.json")" "$(cat "$TB_TMP/sum-record.json")" \
-	"report: the same per-device, per-hop summary as record"
-assert_jq "$REP" '.[-1].type == "summary" and .[-1].lost_events == 0' "report: no events lost"
-# The hang is diagnosed again from the frames before it.
-jq -c -s 'map(select(.type == "hang"))[0] | {dev, source, n: (.frames_before | length),
-	verdict}' "$REC" >"$TB_TMP/hang-record.json"
-jq -c -s 'map(select(.type == "hang"))[0] | {dev, source, n: (.frames_before | length),
-	verdict}' "$REP" >"$TB_TMP/hang-report.json"
-assert_eq "$(cat "$TB_TMP/hang-report.json")" "$(cat "$TB_TMP/hang-record.json")" \
-	"report: the same diagnosis as record"
+case_readers()
+{
+	make_capture
+	n=$(jq -s 'map(select(.type == "frame")) | length' "$REC")
+	assert_eq "$(stat -c %a "$CAP")" 600 "the capture is mode 0600"
+	tshark -r "$CAP" -Y frame.interface_id >"$TB_TMP/tshark.txt" 2>"$TB_TMP/tshark.err"
+	assert_eq "$?" 0 "tshark -r reads the capture ($(head -c 200 "$TB_TMP/tshark.err"))"
+	assert_eq "$(wc -l <"$TB_TMP/tshark.txt")" "$n" "tshark lists every frame record reported"
+	pk=$(capinfos -c -M "$CAP" 2>/dev/null | awk -F: '/Number of packets/ { gsub(/ /, "", $2); print $2 }')
+	assert_eq "$pk" "$n" "capinfos counts the same packets"
+	tshark -r "$CAP" -Y frame.interface_id -T fields -e frame.comment >"$TB_TMP/comments.txt" 2>/dev/null
+	assert_eq "$(grep -c 'gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=partial@34+16 hop=xmit' \
+		"$TB_TMP/comments.txt")" 12 "tshark shows the comment on each planted TSO frame at xmit"
+}
+
+case_report()
+{
+	make_capture
+	REP=$TB_TMP/report.jsonl
+	"$VNO_BIN" report --json "$CAP" >"$REP" 2>"$TB_TMP/report.err"
+	assert_eq "$?" 0 "report reads the capture ($(head -c 200 "$TB_TMP/report.err"))"
+	assert_jq "$REP" '.[0].type == "capture" and (.[0].hooks.xmit | test("net_dev_start_xmit"))' \
+		"report: the capture's session (hooks) comes first"
+	# The same frames through the same aggregator: the same counts per hop.
+	jq -c -s '.[-1].devices | map({dev, hop, frames, bytes, gso_frames}) | sort_by(.dev, .hop)' \
+		"$REC" >"$TB_TMP/sum-record.json"
+	jq -c -s '.[-1].devices | map({dev, hop, frames, bytes, gso_frames}) | sort_by(.dev, .hop)' \
+		"$REP" >"$TB_TMP/sum-report.json"
+	assert_eq "$(cat "$TB_TMP/sum-report.json")" "$(cat "$TB_TMP/sum-record.json")" \
+		"report: the same per-device, per-hop summary as record"
+	assert_jq "$REP" '.[-1].type == "summary" and .[-1].lost_events == 0' "report: no events lost"
+	# The hang is diagnosed again from the frames before it.
+	jq -c -s 'map(select(.type == "hang"))[0] | {dev, source, n: (.frames_before | length),
+		verdict}' "$REC" >"$TB_TMP/hang-record.json"
+	jq -c -s 'map(select(.type == "hang"))[0] | {dev, source, n: (.frames_before | length),
+		verdict}' "$REP" >"$TB_TMP/hang-report.json"
+	assert_eq "$(cat "$TB_TMP/hang-report.json")" "$(cat "$TB_TMP/hang-record.json")" \
+		"report: the same diagnosis as record"
+}
 
 # A copy cut in the middle: reported as far as it goes, then said.
-sz=$(stat -c %s "$CAP")
-head -c $((sz / 2)) "$CAP" >"$TB_TMP/cut.pcapng.gz"
-"$VNO_BIN" report "$TB_TMP/cut.pcapng.gz" >"$TB_TMP/cut.out" 2>"$TB_TMP/cut.err"
-rc=$?
-assert_eq "$rc" 3 "report of a cut file exits 3"
-assert_eq "$(wc -l <"$TB_TMP/cut.err")" 1 "one sentence on stderr ($(cat "$TB_TMP/cut.err"))"
-grep -q 'truncated: read [0-9]* records' "$TB_TMP/cut.err" ||
-	tb_fail "the sentence says truncated and how many records were read"
-grep -q 'DEVICE' "$TB_TMP/cut.out" && tb_pass "the records before the cut are summarised" ||
-	tb_fail "the records before the cut are summarised"
+case_cut()
+{
+	make_capture
+	sz=$(stat -c %s "$CAP")
+	head -c $((sz / 2)) "$CAP" >"$TB_TMP/cut.pcapng.gz"
+	"$VNO_BIN" report "$TB_TMP/cut.pcapng.gz" >"$TB_TMP/cut.out" 2>"$TB_TMP/cut.err"
+	rc=$?
+	assert_eq "$rc" 3 "report of a cut file exits 3"
+	assert_eq "$(wc -l <"$TB_TMP/cut.err")" 1 "one sentence on stderr ($(cat "$TB_TMP/cut.err"))"
+	grep -q 'truncated: read [0-9]* records' "$TB_TMP/cut.err" ||
+		tb_fail "the sentence says truncated and how many records were read"
+	grep -q 'DEVICE' "$TB_TMP/cut.out" && tb_pass "the records before the cut are summarised" ||
+		tb_fail "the records before the cut are summarised"
+}
 
-tb_finish
+tb_run_cases "readers report cut" "$@"

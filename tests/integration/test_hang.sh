@@ -1,164 +1,192 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# Hang triggers and the diagnosis on the test bed:
-#   kmsg     an e1000e hang line naming up0 -> a diagnosis of up0 holding the
-#            planted frames;
-#   suspects a baseline of one kind, then a burst of another just before a
-#            manual trigger -> the burst ranks first; uniform traffic ->
-#            "nothing stands out";
-#   anomaly  frames the kernel lets through that trip a rule are marked, a
-#            clean one is not;
-#   carrier  the uplink losing its carrier -> a diagnosis of the uplink;
-#   stall    traffic toward a guest that never reads its tap -> a stall on
-#            tap0 within 2 x --stall-ms, and tun's drops by reason.
+# Hang triggers and the diagnosis, each case on a test bed of its own:
+#   kmsg       an e1000e hang line naming up0 -> a diagnosis of up0 holding
+#              the planted frames;
+#   kmsg_other a line naming an interface that is not watched -> nothing;
+#   suspects   a baseline of one kind, then a burst of another just before a
+#              manual trigger -> the burst ranks first;
+#   uniform    uniform traffic -> "nothing stands out";
+#   anomaly    frames the kernel lets through that trip a rule are marked, a
+#              clean one is not;
+#   stall      traffic toward a guest that never reads its tap -> a stall on
+#              tap0 within 2 x --stall-ms, and tun's drops by reason;
+#   carrier    the uplink losing its carrier -> a diagnosis of the uplink.
+# Run one case alone: test_hang.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
 tb_need_vno
 [[ -w /dev/kmsg ]] || skip "cannot write /dev/kmsg to plant a hang line"
-tb_up
 
 hangs() { jq -c -s "map(select(.type == \"hang\"))" "$1"; }
 
 # ---- kmsg -------------------------------------------------------------------
-REC=$TB_TMP/kmsg.jsonl
-vno_record_start "$REC" -- -i tap0 -i up0 --json
-tb_plant tcp4-tso:segs=10:mss=1448:sport=42001 tcp4-tso:segs=10:mss=1448:sport=42002 \
-	udp4-uso:segs=5:mss=1200:sport=42003
-# The frames must be read before the line is: wait for their xmit on up0.
-tb_wait_jq "$REC" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
-	and .sport >= 42001 and .sport <= 42003)] | length == 3' ||
-	tb_fail "the planted frames reached up0's xmit"
-echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
-tb_wait_jq "$REC" 'any(.type == "hang")' || tb_fail "a hang was reported after the kmsg line"
-vno_record_stop INT
-assert_jq "$REC" 'map(select(.type == "hang")) | length == 1 and .[0].dev == "up0"
-	and .[0].source == "kmsg"' "kmsg: one hang, on up0, source kmsg"
-assert_jq "$REC" 'map(select(.type == "hang"))[0].frames_before
-	| map(select(.hop == "xmit" and .sport >= 42001 and .sport <= 42003)) | length == 3' \
-	"kmsg: the diagnosis holds the three planted frames"
-assert_jq "$REC" 'map(select(.type == "hang"))[0].frames_before
-	| map(select(.sport == 42001))[0] | .origin == "tap0"' \
-	"kmsg: a planted frame's origin is the guest's tap"
-assert_jq "$REC" 'map(select(.type == "hang"))[0].detail | test("Detected Hardware Unit Hang")' \
-	"kmsg: the detail quotes the kernel line"
-assert_jq "$REC" '.[-1].type == "summary" and .[-1].hangs.kmsg == 1' "kmsg: counted in the summary"
-assert_jq "$REC" 'map(select(.type == "ready"))[0].hooks | (.["tc-egress"] | startswith("none")) and (.["tc-ingress"] | startswith("none"))
-	and .xmit != null' "by default the TC hops are not attached"
-assert_jq "$REC" 'map(select(.type == "frame" and (.hop | startswith("tc-")))) | length == 0' \
-	"by default no TC record"
+case_kmsg()
+{
+	tb_up
+	REC=$TB_TMP/kmsg.jsonl
+	vno_record_start "$REC" -- -i tap0 -i up0 --json
+	tb_plant tcp4-tso:segs=10:mss=1448:sport=42001 tcp4-tso:segs=10:mss=1448:sport=42002 \
+		udp4-uso:segs=5:mss=1200:sport=42003
+	# The frames must be read before the line is: wait for their xmit on up0.
+	tb_wait_jq "$REC" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
+		and .sport >= 42001 and .sport <= 42003)] | length == 3' ||
+		tb_fail "the planted frames reached up0's xmit"
+	echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
+	tb_wait_jq "$REC" 'any(.type == "hang")' || tb_fail "a hang was reported after the kmsg line"
+	vno_record_stop INT
+	assert_jq "$REC" 'map(select(.type == "hang")) | length == 1 and .[0].dev == "up0"
+		and .[0].source == "kmsg"' "kmsg: one hang, on up0, source kmsg"
+	assert_jq "$REC" 'map(select(.type == "hang"))[0].frames_before
+		| map(select(.hop == "xmit" and .sport >= 42001 and .sport <= 42003)) | length == 3' \
+		"kmsg: the diagnosis holds the three planted frames"
+	assert_jq "$REC" 'map(select(.type == "hang"))[0].frames_before
+		| map(select(.sport == 42001))[0] | .origin == "tap0"' \
+		"kmsg: a planted frame's origin is the guest's tap"
+	assert_jq "$REC" 'map(select(.type == "hang"))[0].detail | test("Detected Hardware Unit Hang")' \
+		"kmsg: the detail quotes the kernel line"
+	assert_jq "$REC" '.[-1].type == "summary" and .[-1].hangs.kmsg == 1' "kmsg: counted in the summary"
+	assert_jq "$REC" 'map(select(.type == "ready"))[0].hooks | (.["tc-egress"] | startswith("none")) and (.["tc-ingress"] | startswith("none"))
+		and .xmit != null' "by default the TC hops are not attached"
+	assert_jq "$REC" 'map(select(.type == "frame" and (.hop | startswith("tc-")))) | length == 0' \
+		"by default no TC record"
+}
 
 # A line naming an interface that is not watched fires nothing.
-REC=$TB_TMP/kmsg-other.jsonl
-vno_record_start "$REC" -- -i tap0 -i up0 --json
-echo "<3>e1000e 0000:00:1f.6 eno9: Detected Hardware Unit Hang:" >/dev/kmsg
-tb_plant tcp4-tso:segs=2:mss=1448:sport=42004
-tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 42004 and .hop == "xmit")' || true
-vno_record_stop INT
-assert_jq "$REC" 'map(select(.type == "hang")) | length == 0' "kmsg: a line about another NIC is ignored"
+case_kmsg_other()
+{
+	tb_up
+	REC=$TB_TMP/kmsg-other.jsonl
+	vno_record_start "$REC" -- -i tap0 -i up0 --json
+	echo "<3>e1000e 0000:00:1f.6 eno9: Detected Hardware Unit Hang:" >/dev/kmsg
+	tb_plant tcp4-tso:segs=2:mss=1448:sport=42004
+	tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 42004 and .hop == "xmit")' || true
+	vno_record_stop INT
+	assert_jq "$REC" 'map(select(.type == "hang")) | length == 0' "kmsg: a line about another NIC is ignored"
+}
 
 # ---- suspects ---------------------------------------------------------------
-REC=$TB_TMP/suspects.jsonl
-vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0
-base=()
-for i in $(seq 1 30); do base+=("tcp4-tso:segs=10:mss=1448:sport=$((43000 + i))"); done
-tb_plant "${base[@]}"
-burst=()
-for i in $(seq 1 10); do burst+=("udp4-uso:segs=20:mss=48:sport=$((43100 + i))"); done
-tb_plant "${burst[@]}"
-tb_wait_jq "$REC" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
-	and .sport > 43100)] | length == 10' || tb_fail "the burst reached up0's xmit"
-kill -USR1 "$VNO_REC_PID"
-tb_wait_jq "$REC" '[.[] | select(.type == "hang")] | length >= 2' ||
-	tb_fail "SIGUSR1 diagnosed the watched devices"
-vno_record_stop INT
-UP0='map(select(.type == "hang" and .dev == "up0"))[0]'
-assert_jq "$REC" "$UP0 | .source == \"manual\"" "suspects: SIGUSR1 is a manual trigger"
-assert_jq "$REC" "$UP0 | .suspects[0] as \$s | (\$s.value | test(\"udp_l4|gso_size_tiny|^1-63\$\"))
-	and \$s.window_count >= 10 and \$s.lift >= 2" \
-	"suspects: the burst's kind ranks first" --argjson dummy 0
-assert_jq "$REC" "$UP0 | .suspects | all(.value | test(\"tcpv4\") | not)" \
-	"suspects: the baseline's kind is not a suspect"
-assert_jq "$REC" "$UP0 | .remedy | test(\"ethtool -K\")" "suspects: a remedy is named"
-assert_jq "$REC" "$UP0 | .anomalies | any(.rule == \"gso_size_tiny\" and .count == 10)" \
-	"suspects: the burst's tiny gso_size is counted as an anomaly"
+case_suspects()
+{
+	tb_up
+	REC=$TB_TMP/suspects.jsonl
+	vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0
+	base=()
+	for i in $(seq 1 30); do base+=("tcp4-tso:segs=10:mss=1448:sport=$((43000 + i))"); done
+	tb_plant "${base[@]}"
+	burst=()
+	for i in $(seq 1 10); do burst+=("udp4-uso:segs=20:mss=48:sport=$((43100 + i))"); done
+	tb_plant "${burst[@]}"
+	tb_wait_jq "$REC" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
+		and .sport > 43100)] | length == 10' || tb_fail "the burst reached up0's xmit"
+	kill -USR1 "$VNO_REC_PID"
+	tb_wait_jq "$REC" '[.[] | select(.type == "hang")] | length >= 2' ||
+		tb_fail "SIGUSR1 diagnosed the watched devices"
+	vno_record_stop INT
+	UP0='map(select(.type == "hang" and .dev == "up0"))[0]'
+	assert_jq "$REC" "$UP0 | .source == \"manual\"" "suspects: SIGUSR1 is a manual trigger"
+	assert_jq "$REC" "$UP0 | .suspects[0] as \$s | (\$s.value | test(\"udp_l4|gso_size_tiny|^1-63\$\"))
+		and \$s.window_count >= 10 and \$s.lift >= 2" \
+		"suspects: the burst's kind ranks first" --argjson dummy 0
+	assert_jq "$REC" "$UP0 | .suspects | all(.value | test(\"tcpv4\") | not)" \
+		"suspects: the baseline's kind is not a suspect"
+	assert_jq "$REC" "$UP0 | .remedy | test(\"ethtool -K\")" "suspects: a remedy is named"
+	assert_jq "$REC" "$UP0 | .anomalies | any(.rule == \"gso_size_tiny\" and .count == 10)" \
+		"suspects: the burst's tiny gso_size is counted as an anomaly"
+}
 
-REC=$TB_TMP/uniform.jsonl
-vno_record_start "$REC" -- -i up0 --json --stall-ms 0 --trigger-after 2
-base=()
-for i in $(seq 1 40); do base+=("tcp4-tso:segs=10:mss=1448:sport=$((44000 + i))"); done
-tb_plant "${base[@]}"
-tb_wait_jq "$REC" 'any(.type == "hang")' 6 || tb_fail "--trigger-after fired"
-vno_record_stop INT
-assert_jq "$REC" 'map(select(.type == "hang"))[0] | (.suspects | length) == 0
-	and (.verdict | test("nothing stands out"))' "uniform traffic: nothing stands out"
+case_uniform()
+{
+	tb_up
+	REC=$TB_TMP/uniform.jsonl
+	vno_record_start "$REC" -- -i up0 --json --stall-ms 0 --trigger-after 2
+	base=()
+	for i in $(seq 1 40); do base+=("tcp4-tso:segs=10:mss=1448:sport=$((44000 + i))"); done
+	tb_plant "${base[@]}"
+	tb_wait_jq "$REC" 'any(.type == "hang")' 6 || tb_fail "--trigger-after fired"
+	vno_record_stop INT
+	assert_jq "$REC" 'map(select(.type == "hang"))[0] | (.suspects | length) == 0
+		and (.verdict | test("nothing stands out"))' "uniform traffic: nothing stands out"
+}
 
 # ---- anomaly rules on frames the kernel lets through ---------------------------
-REC=$TB_TMP/anomaly.jsonl
-# With the TC hops: the frame with its checksum in the IP header is seen at
-# up0's qdisc, before validate_xmit_skb() turns it away from the driver.
-vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0 --tc-mode auto
-tb_plant tcp4-tso:segs=10:mss=1448:csum_start=20:sport=45001 \
-	tcp4-tso:segs=4:mss=40:sport=45002 tcp4-tso:segs=2:mss=9000:sport=45004 \
-	tcp6-tso:segs=4:mss=1428:gso_type=1:sport=45005 tcp4-tso:segs=10:mss=1448:sport=45003
-tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 45003 and .hop == "xmit")' ||
-	tb_fail "the clean frame reached up0's xmit"
-vno_record_stop INT
-assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45001 and .hop == "tc-egress"))
-	| length == 1 and all(has("anomaly"))' "anomaly: csum_start in the IP header is marked"
-assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45002 and .hop == "xmit"))
-	| length == 1 and all(has("anomaly"))' "anomaly: a 40-byte gso_size is marked"
-assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45004 and .dev == "tap0" and .hop == "rx"))
-	| length == 1 and all(has("anomaly"))' \
-	"anomaly: gso_size 9000 from a guest on a 1500-byte MTU is marked"
-assert_jq "$REC" '.[-1].devices | any(.dev == "tap0" and .hop == "rx"
-	and .anomaly_rules.gso_size_over_mtu == 1 and .anomaly_rules.gso_type_l3l4_mismatch == 1)' \
-	"anomaly: jumbo segments and tcpv4 on IPv6 counted at the tap's rx"
-assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45003)) | length > 0
-	and all(has("anomaly") | not)' "anomaly: the clean frame is not marked"
-assert_jq "$REC" '.[-1].devices | any(.dev == "up0" and .hop == "tc-egress"
-	and .anomaly_rules.csum_start_not_transport == 1)' "anomaly: counted per device and rule"
+case_anomaly()
+{
+	tb_up
+	REC=$TB_TMP/anomaly.jsonl
+	# With the TC hops: the frame with its checksum in the IP header is seen at
+	# up0's qdisc, before validate_xmit_skb() turns it away from the driver.
+	vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0 --tc-mode auto
+	tb_plant tcp4-tso:segs=10:mss=1448:csum_start=20:sport=45001 \
+		tcp4-tso:segs=4:mss=40:sport=45002 tcp4-tso:segs=2:mss=9000:sport=45004 \
+		tcp6-tso:segs=4:mss=1428:gso_type=1:sport=45005 tcp4-tso:segs=10:mss=1448:sport=45003
+	tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 45003 and .hop == "xmit")' ||
+		tb_fail "the clean frame reached up0's xmit"
+	vno_record_stop INT
+	assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45001 and .hop == "tc-egress"))
+		| length == 1 and all(has("anomaly"))' "anomaly: csum_start in the IP header is marked"
+	assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45002 and .hop == "xmit"))
+		| length == 1 and all(has("anomaly"))' "anomaly: a 40-byte gso_size is marked"
+	assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45004 and .dev == "tap0" and .hop == "rx"))
+		| length == 1 and all(has("anomaly"))' \
+		"anomaly: gso_size 9000 from a guest on a 1500-byte MTU is marked"
+	assert_jq "$REC" '.[-1].devices | any(.dev == "tap0" and .hop == "rx"
+		and .anomaly_rules.gso_size_over_mtu == 1 and .anomaly_rules.gso_type_l3l4_mismatch == 1)' \
+		"anomaly: jumbo segments and tcpv4 on IPv6 counted at the tap's rx"
+	assert_jq "$REC" 'map(select(.type == "frame" and .sport == 45003)) | length > 0
+		and all(has("anomaly") | not)' "anomaly: the clean frame is not marked"
+	assert_jq "$REC" '.[-1].devices | any(.dev == "up0" and .hop == "tc-egress"
+		and .anomaly_rules.csum_start_not_transport == 1)' "anomaly: counted per device and rule"
+}
 
 # ---- stall -------------------------------------------------------------------
 # A guest that never reads its tap: what reaches tap0 piles up in tun's ring.
-tb_guest_start --hold
-REC=$TB_TMP/stall.jsonl
-vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 500
-ip netns exec "$TB_P" bash -c "for i in \$(seq 1 1500); do echo x >/dev/udp/$TB_GUEST4/9; done" ||
-	tb_fail "the peer sent UDP toward the guest"
-tb_wait_jq "$REC" 'any(.type == "hang" and .source == "stall")' 5 ||
-	tb_fail "a stall was reported"
-vno_record_stop INT
-STALL='map(select(.type == "hang" and .source == "stall"))[0]'
-assert_jq "$REC" "$STALL | .dev == \"tap0\"" "stall: on the guest's tap"
-assert_jq "$REC" "$STALL | .detail | test(\"[0-9]+ frames handed to queue\")" \
-	"stall: the detail gives the queue depth"
-assert_jq "$REC" "($STALL.ts_ns) - ([.[] | select(.type == \"frame\" and .dev == \"tap0\"
-	and .hop == \"xmit\")] | map(.ts_ns) | min) <= 1000000000" \
-	"stall: reported within 2 x --stall-ms of the first frame left unread"
-assert_jq "$REC" 'map(select(.type == "hang" and .source == "stall" and .dev == "up0")) | length == 0' \
-	"stall: not on the veth uplink, whose frames are released elsewhere"
-assert_jq "$REC" '.[-1].devices | any(.dev == "tap0" and .hop == "done"
-	and (.drops | keys | any(test("RING|FULL|QUEUE"))))' \
-	"stall: tun's drops are counted by reason once its ring is full"
+case_stall()
+{
+	tb_up --hold
+	REC=$TB_TMP/stall.jsonl
+	vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 500
+	ip netns exec "$TB_P" bash -c "for i in \$(seq 1 1500); do echo x >/dev/udp/$TB_GUEST4/9; done" ||
+		tb_fail "the peer sent UDP toward the guest"
+	tb_wait_jq "$REC" 'any(.type == "hang" and .source == "stall")' 5 ||
+		tb_fail "a stall was reported"
+	vno_record_stop INT
+	STALL='map(select(.type == "hang" and .source == "stall"))[0]'
+	assert_jq "$REC" "$STALL | .dev == \"tap0\"" "stall: on the guest's tap"
+	assert_jq "$REC" "$STALL | .detail | test(\"[0-9]+ frames handed to queue\")" \
+		"stall: the detail gives the queue depth"
+	assert_jq "$REC" "($STALL.ts_ns) - ([.[] | select(.type == \"frame\" and .dev == \"tap0\"
+		and .hop == \"xmit\")] | map(.ts_ns) | min) <= 1000000000" \
+		"stall: reported within 2 x --stall-ms of the first frame left unread"
+	assert_jq "$REC" 'map(select(.type == "hang" and .source == "stall" and .dev == "up0")) | length == 0' \
+		"stall: not on the veth uplink, whose frames are released elsewhere"
+	assert_jq "$REC" '.[-1].devices | any(.dev == "tap0" and .hop == "done"
+		and (.drops | keys | any(test("RING|FULL|QUEUE"))))' \
+		"stall: tun's drops are counted by reason once its ring is full"
+}
 
 # ---- carrier -----------------------------------------------------------------
-# The peer's end going down takes up0's carrier with it (veth). Last: it
-# also flushes the peer's neighbour entries for the guest.
-REC=$TB_TMP/carrier.jsonl
-vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0
-tb_plant tcp4-tso:segs=10:mss=1448:sport=45101
-tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 45101 and .hop == "xmit")' ||
-	tb_fail "the frame reached up0's xmit"
-ip -n "$TB_P" link set pe0 down
-tb_wait_jq "$REC" 'any(.type == "hang" and .source == "carrier")' ||
-	tb_fail "a carrier loss was reported"
-vno_record_stop INT
-ip -n "$TB_P" link set pe0 up
-assert_jq "$REC" 'map(select(.type == "hang" and .source == "carrier")) | length == 1
-	and .[0].dev == "up0" and (.[0].frames_before | any(.sport == 45101))' \
-	"carrier: up0's carrier loss diagnosed with the frame before it"
-assert_jq "$REC" 'map(select(.type == "hang" and .dev == "tap0")) | length == 0' \
-	"carrier: nothing on the tap, whose carrier stayed"
+# The peer's end going down takes up0's carrier with it (veth); the bed is
+# the case's own, so the peer's flushed neighbour entries harm no other.
+case_carrier()
+{
+	tb_up
+	REC=$TB_TMP/carrier.jsonl
+	vno_record_start "$REC" -- -i tap0 -i up0 --json --stall-ms 0
+	tb_plant tcp4-tso:segs=10:mss=1448:sport=45101
+	tb_wait_jq "$REC" 'any(.type == "frame" and .sport == 45101 and .hop == "xmit")' ||
+		tb_fail "the frame reached up0's xmit"
+	ip -n "$TB_P" link set pe0 down
+	tb_wait_jq "$REC" 'any(.type == "hang" and .source == "carrier")' ||
+		tb_fail "a carrier loss was reported"
+	vno_record_stop INT
+	ip -n "$TB_P" link set pe0 up
+	assert_jq "$REC" 'map(select(.type == "hang" and .source == "carrier")) | length == 1
+		and .[0].dev == "up0" and (.[0].frames_before | any(.sport == 45101))' \
+		"carrier: up0's carrier loss diagnosed with the frame before it"
+	assert_jq "$REC" 'map(select(.type == "hang" and .dev == "tap0")) | length == 0' \
+		"carrier: nothing on the tap, whose carrier stayed"
+}
 
-tb_finish
+tb_run_cases "kmsg kmsg_other suspects uniform anomaly stall carrier" "$@"

@@ -1,15 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# No TC attachment of ours outlives record: start it, kill -9, start it
-# again, stop it with SIGINT, and nothing of ours may remain on up0 — for
-# --tc-mode tcx, --tc-mode clsact, and a clsact run killed then followed by a
-# tcx run (the stale clsact filters must still be removed).
-# Then: record and export killed in each TC mode, followed by a default run
-# (no -i, no --tc-mode): no filter, TCX link or BPF program of ours is left
-# anywhere (programs with our names that no process holds); a filter of a
-# running vnoffload-trace is not touched by another run; the clsact qdisc a
-# run created goes with it, one holding another tool's filter stays.
+# No TC attachment of ours outlives record, each case on a test bed of its own:
+#   kill9_tcx, kill9_clsact, kill9_clsact_tcx
+#            start record, kill -9, start it again, stop it with SIGINT, and
+#            nothing of ours may remain on up0 — for --tc-mode tcx, --tc-mode
+#            clsact, and a clsact run killed then followed by a tcx run (the
+#            stale clsact filters must still be removed);
+#   orphans_record_clsact, orphans_record_tcx, orphans_record_off,
+#   orphans_export_clsact
+#            record or export killed in a TC mode, followed by a default run
+#            (no -i, no --tc-mode): no filter, TCX link or BPF program of ours
+#            is left anywhere (programs with our names that no process holds);
+#   live     a filter of a running vnoffload-trace is not touched by another run;
+#   qdisc    the clsact qdisc a run created goes with it, one holding another
+#            tool's filter stays.
+# Run one case alone: test_tc_cleanup.sh CASE.
 #
 # Independent readers: `tc filter show` and `bpftool net show` for clsact
 # filters; `vno-guest --tcx-show` (BPF_PROG_QUERY) for TCX links, which
@@ -18,7 +24,6 @@
 
 tb_need_vno
 tb_need_cmd tc bpftool
-tb_up
 
 # Lines naming one of our clsact filters (prog name vno_*, or our handle).
 clsact_ours()
@@ -137,52 +142,61 @@ killed_then_default()
 
 clsact_qdiscs() { ip netns exec "$TB_H" tc qdisc show dev up0 | grep -c clsact; }
 
-scenario tcx tcx
-scenario clsact clsact
-scenario clsact tcx
+case_kill9_tcx() { tb_up; scenario tcx tcx; }
+case_kill9_clsact() { tb_up; scenario clsact clsact; }
+case_kill9_clsact_tcx() { tb_up; scenario clsact tcx; }
 
-for mode in clsact tcx off; do
-	killed_then_default record "$mode"
-done
-killed_then_default export clsact
+case_orphans_record_clsact() { tb_up; killed_then_default record clsact; }
+case_orphans_record_tcx() { tb_up; killed_then_default record tcx; }
+case_orphans_record_off() { tb_up; killed_then_default record off; }
+case_orphans_export_clsact() { tb_up; killed_then_default export clsact; }
 
 # A live run's filters are not stale: a second run leaves them alone.
-tb_log "--- a running clsact recorder and a second, default run"
-vno_record_start "$TB_TMP/live.jsonl" -- -i up0 --json --tc-mode clsact
-LIVE_PID=$VNO_REC_PID
-tb_bg "$TB_H" "$TB_TMP/second.jsonl" "$VNO_BIN" -v record --json -d 1
-wait "$TB_BG_PID"
-assert_eq "$?" 0 "the second run exits 0"
-attached clsact "the first run's filters after a second run"
-if grep -q "running vnoffload-trace (pid $LIVE_PID) is left alone" "$TB_TMP/second.jsonl.err"; then
-	tb_pass "the second run says it left the live run's filters alone"
-else
-	tb_fail "the second run's stderr: $(head -c 300 "$TB_TMP/second.jsonl.err")"
-fi
-VNO_REC_PID=$LIVE_PID
-vno_record_stop INT
-nothing_left "after the live run's clean exit"
+case_live()
+{
+	tb_up
+	tb_log "--- a running clsact recorder and a second, default run"
+	vno_record_start "$TB_TMP/live.jsonl" -- -i up0 --json --tc-mode clsact
+	LIVE_PID=$VNO_REC_PID
+	tb_bg "$TB_H" "$TB_TMP/second.jsonl" "$VNO_BIN" -v record --json -d 1
+	wait "$TB_BG_PID"
+	assert_eq "$?" 0 "the second run exits 0"
+	attached clsact "the first run's filters after a second run"
+	if grep -q "running vnoffload-trace (pid $LIVE_PID) is left alone" "$TB_TMP/second.jsonl.err"; then
+		tb_pass "the second run says it left the live run's filters alone"
+	else
+		tb_fail "the second run's stderr: $(head -c 300 "$TB_TMP/second.jsonl.err")"
+	fi
+	VNO_REC_PID=$LIVE_PID
+	vno_record_stop INT
+	nothing_left "after the live run's clean exit"
+}
 
 # The clsact qdisc: the one a run made goes with it; one holding another
 # tool's filter stays, with that filter.
-ip netns exec "$TB_H" tc qdisc del dev up0 clsact 2>/dev/null
-assert_eq "$(clsact_qdiscs)" 0 "no clsact qdisc on up0 to begin with"
-vno_record_start "$TB_TMP/q1.jsonl" -- -i up0 --json --tc-mode clsact
-assert_eq "$(clsact_qdiscs)" 1 "a clsact run made the qdisc"
-vno_record_stop INT
-assert_eq "$(clsact_qdiscs)" 0 "and removed it at its end"
+case_qdisc()
+{
+	tb_up
+	ip netns exec "$TB_H" tc qdisc del dev up0 clsact 2>/dev/null
+	assert_eq "$(clsact_qdiscs)" 0 "no clsact qdisc on up0 to begin with"
+	vno_record_start "$TB_TMP/q1.jsonl" -- -i up0 --json --tc-mode clsact
+	assert_eq "$(clsact_qdiscs)" 1 "a clsact run made the qdisc"
+	vno_record_stop INT
+	assert_eq "$(clsact_qdiscs)" 0 "and removed it at its end"
 
-vno_record_start "$TB_TMP/q2.jsonl" -- -i up0 --json --tc-mode clsact
-ip netns exec "$TB_H" "$VNO_GUEST" --tc-foreign up0 >/dev/null 2>&1 ||
-	tb_fail "could not put another tool's filter on up0"
-vno_record_stop INT
-assert_eq "$(clsact_qdiscs)" 1 "a qdisc that got another tool's filter meanwhile stays"
-assert_eq "$(ip netns exec "$TB_H" tc filter show dev up0 egress | grep -c 'other:')" 1 \
-	"with that filter"
-nothing_left "and nothing of ours"
+	vno_record_start "$TB_TMP/q2.jsonl" -- -i up0 --json --tc-mode clsact
+	ip netns exec "$TB_H" "$VNO_GUEST" --tc-foreign up0 >/dev/null 2>&1 ||
+		tb_fail "could not put another tool's filter on up0"
+	vno_record_stop INT
+	assert_eq "$(clsact_qdiscs)" 1 "a qdisc that got another tool's filter meanwhile stays"
+	assert_eq "$(ip netns exec "$TB_H" tc filter show dev up0 egress | grep -c 'other:')" 1 \
+		"with that filter"
+	nothing_left "and nothing of ours"
 
-# Whether our clsact qdisc stays is not ours to decide (others may use it);
-# say what was left, for the record.
-tb_log "qdiscs on up0 at the end: $(ip netns exec "$TB_H" tc qdisc show dev up0 | tr '\n' ';')"
+	# Whether our clsact qdisc stays is not ours to decide (others may use it);
+	# say what was left, for the record.
+	tb_log "qdiscs on up0 at the end: $(ip netns exec "$TB_H" tc qdisc show dev up0 | tr '\n' ';')"
+}
 
-tb_finish
+tb_run_cases "kill9_tcx kill9_clsact kill9_clsact_tcx orphans_record_clsact orphans_record_tcx
+	orphans_record_off orphans_export_clsact live qdisc" "$@"

@@ -5,6 +5,7 @@
  * foreign file gives a sentence, never a crash.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -355,20 +356,27 @@ static void roundtrip(const char *name, unsigned snaplen)
 
 TestSuite(capture, .init = tmp_setup, .fini = tmp_teardown);
 
-Test(capture, roundtrip_plain)
+/* A file name (plain or gzip, by its suffix) and a snaplen. Criterion
+ * copies parameters into each test's own process: arrays, not pointers. */
+struct file_snap {
+	char name[32];
+	unsigned snaplen;
+};
+
+ParameterizedTestParameters(capture, roundtrip_files)
 {
-	roundtrip("rt.pcapng", 0);
-	roundtrip("rt.pcapng", 64);
-	roundtrip("rt.pcapng", 128);
-	roundtrip("rt.pcapng", VNO_SNAP_MAX);
+	static struct file_snap cases[] = {
+		{ "rt.pcapng", 0 },	   { "rt.pcapng", 64 },	      { "rt.pcapng", 128 },
+		{ "rt.pcapng", VNO_SNAP_MAX }, { "rt.pcapng.gz", 0 },   { "rt.pcapng.gz", 64 },
+		{ "rt.pcapng.gz", 128 },   { "rt.pcapng.gz", VNO_SNAP_MAX },
+	};
+
+	return cr_make_param_array(struct file_snap, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-Test(capture, roundtrip_gzip)
+ParameterizedTest(struct file_snap *c, capture, roundtrip_files)
 {
-	roundtrip("rt.pcapng.gz", 0);
-	roundtrip("rt.pcapng.gz", 64);
-	roundtrip("rt.pcapng.gz", 128);
-	roundtrip("rt.pcapng.gz", VNO_SNAP_MAX);
+	roundtrip(c->name, c->snaplen);
 }
 
 /* The layout promise: the record is struct vno_frame, little-endian. On a
@@ -573,14 +581,20 @@ static void killed_writer(const char *name)
 	coll_reset(&c);
 }
 
-Test(capture, killed_plain)
+struct file_name {
+	char name[32];
+};
+
+ParameterizedTestParameters(capture, killed)
 {
-	killed_writer("k.pcapng");
+	static struct file_name names[] = { { "k.pcapng" }, { "k.pcapng.gz" } };
+
+	return cr_make_param_array(struct file_name, names, sizeof(names) / sizeof(names[0]));
 }
 
-Test(capture, killed_gzip)
+ParameterizedTest(struct file_name *f, capture, killed)
 {
-	killed_writer("k.pcapng.gz");
+	killed_writer(f->name);
 }
 
 /* tick flushes only once half a second has passed. */
@@ -1592,14 +1606,24 @@ static void golden(const char *fixture, unsigned version)
 	free(evs);
 }
 
-Test(capture, reads_version_1_files)
+struct fixture {
+	char path[64];
+	unsigned version;
+};
+
+ParameterizedTestParameters(capture, reads_older_versions)
 {
-	golden("tests/fixtures/capture-v1.pcapng", 1);
-	golden("tests/fixtures/capture-v1.pcapng.gz", 1);
+	static struct fixture cases[] = {
+		{ "tests/fixtures/capture-v1.pcapng", 1 },
+		{ "tests/fixtures/capture-v1.pcapng.gz", 1 },
+		{ "tests/fixtures/capture-v2.pcapng", 2 },
+		{ "tests/fixtures/capture-v2.pcapng.gz", 2 },
+	};
+
+	return cr_make_param_array(struct fixture, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-Test(capture, reads_version_2_files)
+ParameterizedTest(struct fixture *c, capture, reads_older_versions)
 {
-	golden("tests/fixtures/capture-v2.pcapng", 2);
-	golden("tests/fixtures/capture-v2.pcapng.gz", 2);
+	golden(c->path, c->version);
 }

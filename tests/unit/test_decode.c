@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include "decode.h"
 #include "json.h"
 #include "frames.h"
@@ -133,18 +134,20 @@ static void gso_truncation(__u32 mask)
 	}
 }
 
-Test(decode, gso_truncation_is_safe)
+ParameterizedTestParameters(decode, gso_truncation_is_safe)
 {
-	gso_truncation(0xFFFFFFFFu);
-	gso_truncation(VNO_GSO_TCPV4 | VNO_GSO_DODGY);
-	gso_truncation(1u << 25);
-	gso_truncation(VNO_GSO_UDP_L4 | (1u << 31));
+	static __u32 masks[] = {
+		0xFFFFFFFFu, VNO_GSO_TCPV4 | VNO_GSO_DODGY, 1u << 25, VNO_GSO_UDP_L4 | (1u << 31),
+		/* The "none" path must keep the same contract as the others. */
+		0,
+	};
+
+	return cr_make_param_array(__u32, masks, sizeof(masks) / sizeof(masks[0]));
 }
 
-Test(decode, gso_none_truncated)
+ParameterizedTest(__u32 *mask, decode, gso_truncation_is_safe)
 {
-	/* The "none" path must keep the same contract as the others. */
-	gso_truncation(0);
+	gso_truncation(*mask);
 }
 
 Test(decode, csum_names)
@@ -847,10 +850,22 @@ static void cut_everywhere(const struct cut_case *c)
 	}
 }
 
-Test(decode, truncated_at_every_length)
+/* By index: Criterion copies parameters into each test's own process, where
+ * the build functions' addresses may differ. */
+#define N_CUT_CASES (sizeof(cut_cases) / sizeof(cut_cases[0]))
+
+ParameterizedTestParameters(decode, truncated_at_every_length)
 {
-	for (size_t i = 0; i < sizeof(cut_cases) / sizeof(cut_cases[0]); i++)
-		cut_everywhere(&cut_cases[i]);
+	static size_t idx[N_CUT_CASES];
+
+	for (size_t i = 0; i < N_CUT_CASES; i++)
+		idx[i] = i;
+	return cr_make_param_array(size_t, idx, N_CUT_CASES);
+}
+
+ParameterizedTest(size_t *i, decode, truncated_at_every_length)
+{
+	cut_everywhere(&cut_cases[*i]);
 }
 
 Test(decode, huge_ext_header_lengths_stay_in_bounds)

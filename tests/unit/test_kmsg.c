@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include "kmsg.h"
 
 static const char *const watched[] = { "eno1", "eth0", "eth1", "enp59s0f0" };
@@ -61,44 +62,46 @@ Test(kmsg, e1000e_hardware_unit_hang)
 	cr_assert_null(strstr(h.msg, "\\x0a"));
 }
 
-Test(kmsg, e1000e_reset_adapter)
+/* One line, one hit: the built-in patterns on the lines each driver logs.
+ * Criterion copies parameters into each test's own process: arrays, not
+ * pointers. */
+struct hit_case {
+	char line[256], dev[16], pattern[32];
+	int queue;
+};
+
+ParameterizedTestParameters(kmsg, builtin_hits)
 {
-	must_hit("3,1190,517000001,-;e1000e 0000:00:19.0 eno1: Reset adapter unexpectedly\n",
-		 "eno1", -1, "e1000e_reset");
+	static struct hit_case cases[] = {
+		{ "3,1190,517000001,-;e1000e 0000:00:19.0 eno1: Reset adapter unexpectedly\n",
+		  "eno1", "e1000e_reset", -1 },
+		/* WARN_ONCE in older dev_watchdog(), with and without "ms". */
+		{ "4,1201,520000000,-;NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out",
+		  "eno1", "netdev_watchdog", 0 },
+		{ "4,1201,520000000,c;NETDEV WATCHDOG: eth1 (virtio_net): transmit queue 3 "
+		  "timed out 5440 ms",
+		  "eth1", "netdev_watchdog", 3 },
+		/* netdev_crit() in newer dev_watchdog(). */
+		{ "2,1300,530000000,-;e1000e 0000:00:19.0 eno1: NETDEV WATCHDOG: CPU: 3: "
+		  "transmit queue 0 timed out 5120 ms",
+		  "eno1", "netdev_watchdog", 0 },
+		{ "3,900,40000000,-;virtio_net virtio0 eth0: TX timeout on queue: 1, sq: output.1, "
+		  "vq: 0x3, name: output.1, 5000000 usecs ago",
+		  "eth0", "virtio_net_tx_timeout", 1 },
+		/* e1000's Tx Unit Hang, with its queue line and without. */
+		{ "3,77,1000,-;e1000 0000:00:03.0 eth1: Detected Tx Unit Hang\\x0a"
+		  "  Tx Queue             <2>\\x0a  TDH                  <5f>\\x0a",
+		  "eth1", "tx_unit_hang", 2 },
+		{ "3,78,1001,-;e1000 0000:00:03.0 eth1: Detected Tx Unit Hang", "eth1",
+		  "tx_unit_hang", -1 },
+	};
+
+	return cr_make_param_array(struct hit_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-Test(kmsg, netdev_watchdog_old_format)
+ParameterizedTest(struct hit_case *c, kmsg, builtin_hits)
 {
-	/* WARN_ONCE in older dev_watchdog(), with and without "ms". */
-	must_hit("4,1201,520000000,-;NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out",
-		 "eno1", 0, "netdev_watchdog");
-	must_hit("4,1201,520000000,c;NETDEV WATCHDOG: eth1 (virtio_net): transmit queue 3 "
-		 "timed out 5440 ms",
-		 "eth1", 3, "netdev_watchdog");
-}
-
-Test(kmsg, netdev_watchdog_new_format)
-{
-	/* netdev_crit() in newer dev_watchdog(). */
-	must_hit("2,1300,530000000,-;e1000e 0000:00:19.0 eno1: NETDEV WATCHDOG: CPU: 3: "
-		 "transmit queue 0 timed out 5120 ms",
-		 "eno1", 0, "netdev_watchdog");
-}
-
-Test(kmsg, virtio_net_tx_timeout)
-{
-	must_hit("3,900,40000000,-;virtio_net virtio0 eth0: TX timeout on queue: 1, sq: output.1, "
-		 "vq: 0x3, name: output.1, 5000000 usecs ago",
-		 "eth0", 1, "virtio_net_tx_timeout");
-}
-
-Test(kmsg, tx_unit_hang_with_queue)
-{
-	must_hit("3,77,1000,-;e1000 0000:00:03.0 eth1: Detected Tx Unit Hang\\x0a"
-		 "  Tx Queue             <2>\\x0a  TDH                  <5f>\\x0a",
-		 "eth1", 2, "tx_unit_hang");
-	must_hit("3,78,1001,-;e1000 0000:00:03.0 eth1: Detected Tx Unit Hang", "eth1", -1,
-		 "tx_unit_hang");
+	must_hit(c->line, c->dev, c->queue, c->pattern);
 }
 
 Test(kmsg, plain_dmesg_lines_match_too)

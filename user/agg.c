@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The aggregator (agg.h): per (netns, ifindex, hop) counters and
+ * distributions for every summary. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>

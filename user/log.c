@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* pr_warn / pr_info / pr_debug with a level raised by each -v, and libbpf's
+ * messages one level below (log.h). */
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "log.h"

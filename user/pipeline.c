@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Everything downstream of the ring buffer (pipeline.h): decode, anomaly
+ * rules, aggregate, diagnose, sinks. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>

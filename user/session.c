@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* What a recording was made with (session.h): kernel, tool, command line,
+ * hooks, interfaces at start. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

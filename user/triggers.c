@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Hang triggers besides the ring buffer (triggers.h): completion stalls and
+ * carrier flaps (rtnetlink). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Small helpers the commands share: the error sentence, durations, sizes,
+ * privilege checks. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>

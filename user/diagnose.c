@@ -16,6 +16,7 @@
 #include "diag_internal.h"
 #include "decode.h"
 #include "ifaces.h"
+#include "sbuf.h"
 #include "vmname.h"
 
 /* Below this many baseline frames there is nothing to compare against:
@@ -365,19 +366,6 @@ out:
 	return err;
 }
 
-/* Append to a string buffer, never past its end. */
-static void add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t o = strnlen(buf, len);
-	va_list ap;
-
-	if (o + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + o, len - o, fmt, ap);
-	va_end(ap);
-}
-
 /* A path no host has: offline, a tap's VM is only what its name says
  * (Proxmox's tapVMIDiN), no file of this machine is read. */
 static const struct vm_roots nowhere = {
@@ -466,13 +454,13 @@ static void make_remedy(const struct diag *d, struct vno_diagnosis *dg)
 	else
 		snprintf(host, sizeof(host), "nothing to switch on the host (%s)", r->host_note);
 	if (dg->tap[0] && (r->guest_linux[0] || r->guest_bsd[0])) {
-		add(guest, sizeof(guest), "in the guest behind %s", dg->tap);
+		str_addf(guest, sizeof(guest), "in the guest behind %s", dg->tap);
 		if (dg->vm[0])
-			add(guest, sizeof(guest), " (%s)", dg->vm);
+			str_addf(guest, sizeof(guest), " (%s)", dg->vm);
 		if (r->guest_linux[0])
-			add(guest, sizeof(guest), ": Linux `%s`", r->guest_linux);
+			str_addf(guest, sizeof(guest), ": Linux `%s`", r->guest_linux);
 		if (r->guest_bsd[0])
-			add(guest, sizeof(guest), "%s FreeBSD `%s`", r->guest_linux[0] ? "," : ":",
+			str_addf(guest, sizeof(guest), "%s FreeBSD `%s`", r->guest_linux[0] ? "," : ":",
 			    r->guest_bsd);
 	}
 	if (!guest[0])

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "remedy.h"
+#include "sbuf.h"
 #include "vno.h"
 
 struct offload_names {
@@ -103,19 +104,6 @@ unsigned remedy_accuse(__u32 gso_type, bool csum, int ip_ver)
 	return m;
 }
 
-/* Append to a string buffer, never past its end. */
-static void add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t o = strnlen(buf, len);
-	va_list ap;
-
-	if (o + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + o, len - o, fmt, ap);
-	va_end(ap);
-}
-
 static bool listed(const char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -150,15 +138,15 @@ static int host(const struct remedy_in *in, struct remedy *r)
 				if (f->active && f->changeable)
 					pick = on->host[k];
 				else if (f->active)
-					add(r->host_note, sizeof(r->host_note),
+					str_addf(r->host_note, sizeof(r->host_note),
 					    "%s%s is fixed on %s", *r->host_note ? "; " : "",
 					    on->host[k], dev);
 			}
 			if (!pick && !present)
-				add(r->host_note, sizeof(r->host_note), "%s%s has no %s feature",
+				str_addf(r->host_note, sizeof(r->host_note), "%s%s has no %s feature",
 				    *r->host_note ? "; " : "", dev, on->host[0]);
 			else if (!pick && !strstr(r->host_note, on->host[0]))
-				add(r->host_note, sizeof(r->host_note), "%s%s is already off on %s",
+				str_addf(r->host_note, sizeof(r->host_note), "%s%s is already off on %s",
 				    *r->host_note ? "; " : "", on->host[0], dev);
 		}
 		if (pick && !listed(picked, n, pick))
@@ -168,9 +156,9 @@ static int host(const struct remedy_in *in, struct remedy *r)
 		return 0;
 	snprintf(r->host, sizeof(r->host), "ethtool -K %s", dev);
 	for (size_t i = 0; i < n; i++)
-		add(r->host, sizeof(r->host), " %s off", picked[i]);
+		str_addf(r->host, sizeof(r->host), " %s off", picked[i]);
 	if (!in->host_feat)
-		add(r->host_note, sizeof(r->host_note), "%snot checked against %s's features",
+		str_addf(r->host_note, sizeof(r->host_note), "%snot checked against %s's features",
 		    *r->host_note ? "; " : "", dev);
 	return (int)n;
 }
@@ -192,14 +180,14 @@ static void persist(const struct remedy_in *in, struct remedy *r)
 		else if (!listed(keys, nk, names[o].link))
 			keys[nk++] = names[o].link;
 	}
-	add(r->persist, sizeof(r->persist), "ifupdown (Debian, Proxmox): `post-up /usr/sbin/%s`",
+	str_addf(r->persist, sizeof(r->persist), "ifupdown (Debian, Proxmox): `post-up /usr/sbin/%s`",
 	    r->host);
-	add(r->persist, sizeof(r->persist), " under `iface %s` in /etc/network/interfaces", dev);
+	str_addf(r->persist, sizeof(r->persist), " under `iface %s` in /etc/network/interfaces", dev);
 	if (all_keys && nk) {
-		add(r->persist, sizeof(r->persist),
+		str_addf(r->persist, sizeof(r->persist),
 		    "; systemd: a .link file with [Match] MACAddress=(%s's address) and [Link]", dev);
 		for (size_t i = 0; i < nk; i++)
-			add(r->persist, sizeof(r->persist), " %s=false", keys[i]);
+			str_addf(r->persist, sizeof(r->persist), " %s=false", keys[i]);
 	}
 }
 
@@ -216,11 +204,11 @@ static void vmm(const struct remedy_in *in, struct remedy *r)
 		if (!(in->accused & REM_BIT(o)) || !on->qemu || listed(done, nd, on->qemu))
 			continue;
 		done[nd++] = on->qemu;
-		add(props, sizeof(props), ",%s=off", on->qemu);
-		add(global, sizeof(global), "%s-global virtio-net-pci.%s=off", *global ? " " : "",
+		str_addf(props, sizeof(props), ",%s=off", on->qemu);
+		str_addf(global, sizeof(global), "%s-global virtio-net-pci.%s=off", *global ? " " : "",
 		    on->qemu);
 		if (on->libvirt)
-			add(attrs, sizeof(attrs), " %s='off'", on->libvirt);
+			str_addf(attrs, sizeof(attrs), " %s='off'", on->libvirt);
 	}
 	if (!*props)
 		return;
@@ -231,7 +219,7 @@ static void vmm(const struct remedy_in *in, struct remedy *r)
 			 "<driver><host%s/></driver> in the <interface> of %s (virsh edit)", attrs,
 			 in->vm && *in->vm ? in->vm : "the domain");
 	if (in->accused & REM_BIT(REM_USO))
-		add(r->libvirt, sizeof(r->libvirt),
+		str_addf(r->libvirt, sizeof(r->libvirt),
 		    "%slibvirt's <host> has no USO attribute: pass %s through <qemu:commandline>",
 		    *r->libvirt ? "; " : "", global);
 	if (in->proxmox_vmid >= 0)
@@ -259,17 +247,17 @@ static void guest(const struct remedy_in *in, struct remedy *r)
 		if (on->in_linux && !listed(done, nd, on->in_linux)) {
 			if (!*r->guest_linux)
 				snprintf(r->guest_linux, sizeof(r->guest_linux), "ethtool -K eth0");
-			add(r->guest_linux, sizeof(r->guest_linux), " %s off", on->in_linux);
+			str_addf(r->guest_linux, sizeof(r->guest_linux), " %s off", on->in_linux);
 			done[nd++] = on->in_linux;
 		}
 		if (on->bsd && !listed(done, nd, on->bsd)) {
 			if (!*r->guest_bsd)
 				snprintf(r->guest_bsd, sizeof(r->guest_bsd), "ifconfig vtnet0");
-			add(r->guest_bsd, sizeof(r->guest_bsd), " %s", on->bsd);
+			str_addf(r->guest_bsd, sizeof(r->guest_bsd), " %s", on->bsd);
 			done[nd++] = on->bsd;
 		}
 		for (int k = 0; k < 2 && on->win[k]; k++)
-			add(r->guest_windows, sizeof(r->guest_windows),
+			str_addf(r->guest_windows, sizeof(r->guest_windows),
 			    "%sSet-NetAdapterAdvancedProperty -Name Ethernet -RegistryKeyword '%s' "
 			    "-RegistryValue %s",
 			    *r->guest_windows ? "; " : "", on->win[k], on->win_off);

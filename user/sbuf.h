@@ -17,6 +17,10 @@ struct sbuf {
 	size_t len, cap; /* len < cap: always terminated */
 };
 
+/* Append printf-style to the string in @buf (@len bytes), never past its
+ * end: for sentences built once, not per record (util.c). */
+void str_addf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #define SBUF_INIT(buf) { .p = (buf), .len = 0, .cap = sizeof(buf) }
 
 static inline void sb_mem(struct sbuf *b, const char *s, size_t n)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cmds.h"
 #include "json.h"
+#include "sbuf.h"
 
 struct global_opts g_opts;
 
@@ -97,4 +98,16 @@ bool have_bpf_privileges(void)
 	fclose(f);
 	/* CAP_SYS_ADMIN (21) or CAP_BPF (39). */
 	return eff & (1ULL << 21 | 1ULL << 39);
+}
+
+void str_addf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t o = strnlen(buf, len);
+	va_list ap;
+
+	if (o + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + o, len - o, fmt, ap);
+	va_end(ap);
 }

@@ -18,6 +18,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
+#include "ethfeatures.h"
 #include "ifaces.h"
 #include "vmname.h"
 
@@ -60,51 +61,17 @@ static int ethtool_value(int fd, const char *name, __u32 cmd)
 	return ev.data ? VNO_OFF_ON : VNO_OFF_OFF;
 }
 
-/* State of one named feature ("tx-udp-segmentation") from ETHTOOL_GFEATURES. */
-static int ethtool_feature(int fd, const char *ifname, const char *feature)
+/* State of one named feature ("tx-udp-segmentation"), from the device's
+ * whole feature list (ethfeatures.c). */
+static int ethtool_feature(const char *ifname, const char *feature)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		__u32 len;
-	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES } };
-	struct ethtool_gstrings *strs = NULL;
-	struct ethtool_gfeatures *feats = NULL;
-	struct ifreq ifr = {};
+	struct vno_features fs;
+	const struct vno_feature *f;
 	int ret = VNO_OFF_UNKNOWN;
-	__u32 n, words, i;
 
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&sset;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) || !sset.hdr.sset_mask)
-		return ret;
-	n = sset.len;
-	if (n == 0 || n > 4096)
-		return ret;
-	strs = calloc(1, sizeof(*strs) + n * ETH_GSTRING_LEN);
-	words = (n + 31) / 32;
-	feats = calloc(1, sizeof(*feats) + words * sizeof(feats->features[0]));
-	if (!strs || !feats)
-		goto out;
-	strs->cmd = ETHTOOL_GSTRINGS;
-	strs->string_set = ETH_SS_FEATURES;
-	strs->len = n;
-	ifr.ifr_data = (void *)strs;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		goto out;
-	feats->cmd = ETHTOOL_GFEATURES;
-	feats->size = words;
-	ifr.ifr_data = (void *)feats;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (strncmp((char *)strs->data + i * ETH_GSTRING_LEN, feature, ETH_GSTRING_LEN))
-			continue;
-		ret = feats->features[i / 32].active & (1u << (i % 32)) ? VNO_OFF_ON : VNO_OFF_OFF;
-		break;
-	}
-out:
-	free(strs);
-	free(feats);
+	if (!vno_features_read(ifname, &fs) && (f = vno_feature_find(&fs, feature)))
+		ret = f->active ? VNO_OFF_ON : VNO_OFF_OFF;
+	vno_features_free(&fs);
 	return ret;
 }
 
@@ -123,7 +90,7 @@ static void ethtool_fill(int fd, struct vno_iface *it)
 	it->offload[VNO_OL_TSO] = ethtool_value(fd, it->name, ETHTOOL_GTSO);
 	it->offload[VNO_OL_GSO] = ethtool_value(fd, it->name, ETHTOOL_GGSO);
 	it->offload[VNO_OL_GRO] = ethtool_value(fd, it->name, ETHTOOL_GGRO);
-	it->offload[VNO_OL_USO] = ethtool_feature(fd, it->name, "tx-udp-segmentation");
+	it->offload[VNO_OL_USO] = ethtool_feature(it->name, "tx-udp-segmentation");
 }
 
 static void parse_linkinfo(struct rtattr *li, int len, struct vno_iface *it)

@@ -8,6 +8,7 @@
 #include "agg.h"
 #include "decode.h"
 #include "json.h"
+#include "json_writer.h"
 #include "print.h"
 
 struct agg *agg__new(void)
@@ -361,66 +362,78 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 	free(s);
 }
 
-static void json_hist(FILE *out, const char *name, const struct agg_hist *h)
+static void json_hist(struct jw *w, const char *name, const struct agg_hist *h)
 {
-	fprintf(out, ",\"%s\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64 ",\"p50\":%" PRIu64
-		     ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 "}",
-		name, (uint64_t)h->count, (uint64_t)h->min, (uint64_t)agg_hist_quantile(h, 0.5),
-		(uint64_t)agg_hist_quantile(h, 0.99), (uint64_t)h->max);
+	jw_kobject(w, name);
+	jw_ku64(w, "count", h->count);
+	jw_ku64(w, "min", h->min);
+	jw_ku64(w, "p50", agg_hist_quantile(h, 0.5));
+	jw_ku64(w, "p99", agg_hist_quantile(h, 0.99));
+	jw_ku64(w, "max", h->max);
+	jw_end(w);
 }
 
 void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, double duration_s)
 {
 	const struct agg_entry **s = sorted(a);
 	char rb[32];
+	struct jw w;
 
 	if (!s)
 		return;
-	fprintf(out, "{\"type\":\"summary\",\"duration_s\":%.3f,\"records\":%" PRIu64
-		     ",\"lost_events\":%" PRIu64 ",\"unmatched_completions\":%" PRIu64
-		     ",\"devices\":[",
-		duration_s, (uint64_t)a->records, (uint64_t)lost, (uint64_t)unmatched);
+	jw_init(&w, out);
+	jw_object(&w);
+	jw_kstr(&w, "type", "summary");
+	jw_kdouble(&w, "duration_s", duration_s, 3);
+	jw_ku64(&w, "records", a->records);
+	jw_ku64(&w, "lost_events", lost);
+	jw_ku64(&w, "unmatched_completions", unmatched);
+	jw_karray(&w, "devices");
 	for (size_t i = 0; i < a->n; i++) {
 		const struct agg_entry *e = s[i];
 
-		fprintf(out, "%s{\"dev\":", i ? "," : "");
-		json_str(out, e->dev);
-		fprintf(out, ",\"netns\":%u,\"ifindex\":%u,\"hop\":\"%s\",\"frames\":%" PRIu64
-			     ",\"bytes\":%" PRIu64 ",\"gso_frames\":%" PRIu64 ",\"gso_share\":%.4f"
-			     ",\"anomalies\":%" PRIu64,
-			e->netns, e->ifindex, vno_hop_name(e->hop), (uint64_t)e->frames,
-			(uint64_t)e->bytes, (uint64_t)e->gso_frames,
-			e->frames ? (double)e->gso_frames / e->frames : 0.0, (uint64_t)e->anomalies);
-		json_hist(out, "gso_size", &e->gso_size);
-		json_hist(out, "gso_segs", &e->gso_segs);
-		json_hist(out, "latency_ns", &e->latency);
-		fputs(",\"ip_summed\":{", out);
+		jw_object(&w);
+		jw_kstr(&w, "dev", e->dev);
+		jw_ku64(&w, "netns", e->netns);
+		jw_ku64(&w, "ifindex", e->ifindex);
+		jw_kstr(&w, "hop", vno_hop_name(e->hop));
+		jw_ku64(&w, "frames", e->frames);
+		jw_ku64(&w, "bytes", e->bytes);
+		jw_ku64(&w, "gso_frames", e->gso_frames);
+		jw_kdouble(&w, "gso_share", e->frames ? (double)e->gso_frames / e->frames : 0.0, 4);
+		jw_ku64(&w, "anomalies", e->anomalies);
+		json_hist(&w, "gso_size", &e->gso_size);
+		json_hist(&w, "gso_segs", &e->gso_segs);
+		json_hist(&w, "latency_ns", &e->latency);
+		jw_kobject(&w, "ip_summed");
 		for (int c = 0; c < VNO_CSUM__MAX; c++)
-			fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", vno_csum_name(c),
-				(uint64_t)e->csum[c]);
-		fputs("},\"anomaly_rules\":{", out);
-		for (unsigned r = 0, k = 0; r < ANOMALY__MAX; r++)
+			jw_ku64(&w, vno_csum_name(c), e->csum[c]);
+		jw_end(&w);
+		jw_kobject(&w, "anomaly_rules");
+		for (unsigned r = 0; r < ANOMALY__MAX; r++)
 			if (e->rules[r])
-				fprintf(out, "%s\"%s\":%" PRIu64, k++ ? "," : "", anomaly_name(r),
-					(uint64_t)e->rules[r]);
-		fputs("},\"drops\":{", out);
-		for (int r = 0; r < AGG_MAX_REASONS && e->drops[r].count; r++) {
-			fprintf(out, "%s", r ? "," : "");
-			json_str(out, reason_str(e->drops[r].reason, rb, sizeof(rb)));
-			fprintf(out, ":%" PRIu64, (uint64_t)e->drops[r].count);
-		}
+				jw_ku64(&w, anomaly_name(r), e->rules[r]);
+		jw_end(&w);
+		jw_kobject(&w, "drops");
+		for (int r = 0; r < AGG_MAX_REASONS && e->drops[r].count; r++)
+			jw_ku64(&w, reason_str(e->drops[r].reason, rb, sizeof(rb)), e->drops[r].count);
 		if (e->drops_other)
-			fprintf(out, "%s\"other\":%" PRIu64, e->drops[0].count ? "," : "",
-				(uint64_t)e->drops_other);
-		fputs("}}", out);
+			jw_ku64(&w, "other", e->drops_other);
+		jw_end(&w);
+		jw_end(&w);
 	}
+	jw_end(&w);
 	/* What the cap left out: counted, never silently dropped. */
-	fprintf(out, "],\"devices_more\":{\"pairs\":%u,\"at_least\":%s,\"frames\":%" PRIu64
-		     "},\"hangs\":{", a->n_more, a->more_full ? "true" : "false",
-		(uint64_t)a->more_frames);
+	jw_kobject(&w, "devices_more");
+	jw_ku64(&w, "pairs", a->n_more);
+	jw_kbool(&w, "at_least", a->more_full);
+	jw_ku64(&w, "frames", a->more_frames);
+	jw_end(&w);
+	jw_kobject(&w, "hangs");
 	for (int h = 0; h < VNO_HANG__MAX; h++)
-		fprintf(out, "%s\"%s\":%" PRIu64, h ? "," : "", diag_source_name(h),
-			(uint64_t)a->hangs[h]);
-	fprintf(out, "},\"hangs_not_diagnosed\":%" PRIu64 "}\n", (uint64_t)a->hangs_untold);
+		jw_ku64(&w, diag_source_name(h), a->hangs[h]);
+	jw_end(&w);
+	jw_ku64(&w, "hangs_not_diagnosed", a->hangs_untold);
+	jw_end(&w);
 	free(s);
 }

@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "ifaces.h"
 #include "json.h"
+#include "json_writer.h"
 #include "loader.h"
 #include "print.h"
 #include "probe.h"
@@ -116,52 +117,63 @@ int do_doctor(int argc, char **argv)
 	r = ifaces_list(&ifs, &n);
 
 	if (json) {
-		printf("{\"type\":\"doctor\",\"version\":\"%s\",\"kernel\":", VNO_VERSION);
-		json_str(stdout, u.release);
-		printf(",\"machine\":");
-		json_str(stdout, u.machine);
-		printf(",\"privileged\":%s,\"btf\":%s,\"tracefs\":%s,\"bpffs\":%s,\"netns\":%u",
-		       priv ? "true" : "false", btf ? "true" : "false", tracefs ? "true" : "false",
-		       bpffs ? "true" : "false", ifaces_netns_self());
-		printf(",\"program_kinds\":{");
+		struct jw w;
+
+		jw_init(&w, stdout);
+		jw_object(&w);
+		jw_kstr(&w, "type", "doctor");
+		jw_kstr(&w, "version", VNO_VERSION);
+		jw_kstr(&w, "kernel", u.release);
+		jw_kstr(&w, "machine", u.machine);
+		jw_kbool(&w, "privileged", priv);
+		jw_kbool(&w, "btf", btf);
+		jw_kbool(&w, "tracefs", tracefs);
+		jw_kbool(&w, "bpffs", bpffs);
+		jw_ku64(&w, "netns", ifaces_netns_self());
+		jw_kobject(&w, "program_kinds");
 		for (int k = 0; priv && k < PROBE__MAX; k++) {
 			const struct probe_result *p = probe_kind(k);
 
-			printf("%s\"%s\":{\"ok\":%s,\"why\":", k ? "," : "", probe_kind_name(k),
-			       p->ok ? "true" : "false");
-			json_str(stdout, p->why);
-			printf("}");
+			jw_kobject(&w, probe_kind_name(k));
+			jw_kbool(&w, "ok", p->ok);
+			jw_kstr(&w, "why", p->why);
+			jw_end(&w);
 		}
-		printf("},\"hops\":{");
-		for (int h = 0; priv && h < VNO_HOP__MAX; h++) {
-			printf("%s\"%s\":", h ? "," : "", vno_hop_name(h));
-			json_str(stdout, hooks[h]);
-		}
-		printf("},\"drivers\":[");
+		jw_end(&w);
+		jw_kobject(&w, "hops");
+		for (int h = 0; priv && h < VNO_HOP__MAX; h++)
+			jw_kstr(&w, vno_hop_name(h), hooks[h]);
+		jw_end(&w);
+		jw_karray(&w, "drivers");
 		for (int i = 0; i < nd; i++) {
-			printf("%s{\"function\":\"%s\",\"driver\":\"%s\",\"use\":", i ? "," : "",
-			       drv[i].func, drv[i].driver);
-			json_str(stdout, drv[i].use);
-			printf(",\"what\":");
-			json_str(stdout, drv[i].what);
-			printf("}");
+			jw_object(&w);
+			jw_kstr(&w, "function", drv[i].func);
+			jw_kstr(&w, "driver", drv[i].driver);
+			jw_kstr(&w, "use", drv[i].use);
+			jw_kstr(&w, "what", drv[i].what);
+			jw_end(&w);
 		}
-		printf("],\"interfaces\":[");
+		jw_end(&w);
+		jw_karray(&w, "interfaces");
 		for (size_t i = 0; i < n; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(stdout, ifs[i].name);
-			printf(",\"ifindex\":%u,\"driver\":", ifs[i].ifindex);
-			json_str(stdout, ifs[i].driver);
-			printf(",\"up\":%s,\"mtu\":%u,\"gso_max_size\":%u,\"gso_max_segs\":%u,"
-			       "\"tso_max_size\":%u,\"tso_max_segs\":%u,\"offloads\":{",
-			       ifs[i].up ? "true" : "false", ifs[i].mtu, ifs[i].gso_max_size,
-			       ifs[i].gso_max_segs, ifs[i].tso_max_size, ifs[i].tso_max_segs);
+			jw_object(&w);
+			jw_kstr(&w, "name", ifs[i].name);
+			jw_ku64(&w, "ifindex", ifs[i].ifindex);
+			jw_kstr(&w, "driver", ifs[i].driver);
+			jw_kbool(&w, "up", ifs[i].up);
+			jw_ku64(&w, "mtu", ifs[i].mtu);
+			jw_ku64(&w, "gso_max_size", ifs[i].gso_max_size);
+			jw_ku64(&w, "gso_max_segs", ifs[i].gso_max_segs);
+			jw_ku64(&w, "tso_max_size", ifs[i].tso_max_size);
+			jw_ku64(&w, "tso_max_segs", ifs[i].tso_max_segs);
+			jw_kobject(&w, "offloads");
 			for (int k = 0; k < VNO_OL__MAX; k++)
-				printf("%s\"%s\":\"%s\"", k ? "," : "", vno_offload_name(k),
-				       ol_state(ifs[i].offload[k]));
-			printf("}}");
+				jw_kstr(&w, vno_offload_name(k), ol_state(ifs[i].offload[k]));
+			jw_end(&w);
+			jw_end(&w);
 		}
-		printf("]}\n");
+		jw_end(&w);
+		jw_end(&w);
 	} else {
 		printf("kernel          %s (%s)\n", u.release, u.machine);
 		printf("privileges      %s\n", priv ? "yes" : "no: run as root to probe and record");

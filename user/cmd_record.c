@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "hang_capture.h"
 #include "header.h"
+#include "json_writer.h"
 #include "json.h"
 #include "loader.h"
 #include "log.h"
@@ -319,13 +320,20 @@ static void print_kmsg_losses(const struct record_opts *o, const struct runner *
 
 	if (!klost && !r->kmsg_errors)
 		return;
-	if (o->json)
-		printf("{\"type\":\"kmsg\",\"lines_lost\":%llu,\"read_errors\":%llu,"
-		       "\"last_error\":%s%s%s}\n", (unsigned long long)klost,
-		       (unsigned long long)r->kmsg_errors, r->kmsg_last_err ? "\"" : "",
-		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "null",
-		       r->kmsg_last_err ? "\"" : "");
-	else
+	if (o->json) {
+		struct jw w;
+
+		jw_init(&w, stdout);
+		jw_object(&w);
+		jw_kstr(&w, "type", "kmsg");
+		jw_ku64(&w, "lines_lost", klost);
+		jw_ku64(&w, "read_errors", r->kmsg_errors);
+		if (r->kmsg_last_err)
+			jw_kstr(&w, "last_error", strerror(r->kmsg_last_err));
+		else
+			jw_knull(&w, "last_error");
+		jw_end(&w);
+	} else
 		printf("kernel log: %llu lines lost (overwritten before they were read), %llu "
 		       "read errors%s%s\n", (unsigned long long)klost,
 		       (unsigned long long)r->kmsg_errors, r->kmsg_last_err ? "; last: " : "",

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "json.h"
+#include "json_writer.h"
 #include "live.h"
 #include "log.h"
 #include "run.h"
@@ -214,20 +215,23 @@ static void iface_event(struct runner *r, const char *event, const struct vno_if
 
 	if (r->pipe.o.json) {
 		FILE *out = r->pipe.o.out ? r->pipe.o.out : stdout;
+		struct jw w;
 
-		fprintf(out, "{\"type\":\"iface\",\"event\":\"%s\",\"name\":", event);
-		json_str(out, it->name);
-		fprintf(out, ",\"netns\":%u,\"ifindex\":%u", it->netns, it->ifindex);
+		jw_init(&w, out);
+		jw_object(&w);
+		jw_kstr(&w, "type", "iface");
+		jw_kstr(&w, "event", event);
+		jw_kstr(&w, "name", it->name);
+		jw_ku64(&w, "netns", it->netns);
+		jw_ku64(&w, "ifindex", it->ifindex);
 		if (old_ifindex)
-			fprintf(out, ",\"old_ifindex\":%u", old_ifindex);
-		fprintf(out, ",\"driver\":");
-		json_str(out, it->driver);
-		fprintf(out, ",\"vm\":");
+			jw_ku64(&w, "old_ifindex", old_ifindex);
+		jw_kstr(&w, "driver", it->driver);
 		if (it->vm[0])
-			json_str(out, it->vm);
+			jw_kstr(&w, "vm", it->vm);
 		else
-			fprintf(out, "null");
-		fprintf(out, "}\n");
+			jw_knull(&w, "vm");
+		jw_end(&w);
 		fflush(out);
 	}
 	/* Every interface of a host coming and going is news only at -v

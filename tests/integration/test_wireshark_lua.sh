@@ -96,8 +96,11 @@ EOF
 	# The capture code as `make` built it: its objects in an archive, so the
 	# linker takes the ones the writer needs, however user/ splits them.
 	local objs=() o
+	# Only objects of sources there are: an object left from a file since
+	# split or removed would shadow its successor in the archive.
 	for o in "$TB_ROOT"/.output/user/*.o; do
-		[[ $o == */main.o ]] || objs+=("$o")
+		local src=$TB_ROOT/user/$(basename "$o" .o).c
+		[[ $o == */main.o || ! -e $src ]] || objs+=("$o")
 	done
 	((${#objs[@]})) || skip "$TB_ROOT/.output/user is not built (make)"
 	rm -f "$TB_TMP/libvno.a"

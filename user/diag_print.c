@@ -269,7 +269,7 @@ static void json_remedies(struct jw *w, const struct vno_diagnosis *dg)
 	kstr_or_null(w, "guest_windows", r->guest_windows);
 	kstr_or_null(w, "persist", r->persist);
 	kstr_or_null(w, "tap", dg->tap);
-	kstr_or_null(w, "vm", dg->vm);
+	kstr_or_null(w, "vm", dg->vm_name);
 	jw_karray(w, "accused");
 	for (int o = 0; o < REM__MAX; o++)
 		if (dg->accused & REM_BIT(o))

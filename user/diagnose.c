@@ -384,8 +384,13 @@ static int name_vm(const struct diag *d, struct vno_diagnosis *dg)
 		return -1;
 	snprintf(num, sizeof(num), "%d", id.vmid);
 	/* A bare VMID is not a name: the Proxmox line says it already. */
-	if (strcmp(id.source, "proxmox") || strcmp(id.name, num))
+	if (strcmp(id.source, "proxmox") || strcmp(id.name, num)) {
 		vm_ident_str(&id, dg->vm, sizeof(dg->vm));
+		/* A process's own name is no VM's name (every plain QEMU
+		 * is qemu-system-x86): only what a VMM names its guest. */
+		if (strcmp(id.source, "process"))
+			snprintf(dg->vm_name, sizeof(dg->vm_name), "%s", id.name);
+	}
 	return id.vmid;
 }
 

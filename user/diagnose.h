@@ -120,6 +120,7 @@ struct vno_diagnosis {
 	struct remedy rem;		/* each place's command for them (remedy.h) */
 	char tap[VNO_IFNAMSIZ];		/* the guest's tap the suspect came from, or "" */
 	char vm[64];			/* the VM behind it, "" when not known */
+	char vm_name[64];		/* its name alone (JSON), "" unless its VMM gave one */
 	/* No offload accused: causes of hangs known for the driver's NIC
 	 * family that are not offloads, each with how to check it. */
 	char causes[DIAG_MAX_CAUSES][320];

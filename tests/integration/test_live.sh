@@ -16,6 +16,10 @@
 #   tap left in /metrics, RSS at the end within 2 MiB of RSS after the
 #   first 50 (both printed); VNO_LIVE_TAPS and VNO_LIVE_BATCH (taps at
 #   once) change the 300 and the 10;
+# - two_guests: two VMs started after `record` (no -i) on one bridge, both
+#   sending ordinary TSO; then web-b sends a burst of tiny-MSS USO frames
+#   before a planted hang on the uplink: the top suspect is the burst, from
+#   web-b's tap, and the remedy names that tap and VM, not web-a's;
 # - vm_follows: `export --vm 'web-*' --tc-mode tcx` started with no VM:
 #   waits; web-07's tap lvt0 is watched (TC programs on it, vm label), a
 #   VMM named db-01 is not; web-07 restarted on another tap (lvt5) is
@@ -228,4 +232,42 @@ case_vm_follows()
 	assert_eq "$EXP_RC" 0 "export exits 0"
 }
 
-tb_run_cases "export_waits record_follows vm_follows churn" "$@"
+case_two_guests()
+{
+	local out=$TB_TMP/two.jsonl base=() burst=() i up0
+	vno_record_start "$out" -- --json --stall-ms 0
+	for i in $(seq 1 20); do base+=("tcp4-tso:segs=10:mss=1448:sport=$((47000 + i))"); done
+	for i in $(seq 1 10); do burst+=("udp4-uso:segs=20:mss=48:sport=$((47100 + i))"); done
+	vmm_start lvt20 web-a --hold "${base[@]}"
+	local pid_a=$VMM_PID
+	vmm_start lvt21 web-b --hold "${base[@]}" "${burst[@]}"
+	local pid_b=$VMM_PID
+	for i in lvt20:web-a lvt21:web-b; do
+		tb_wait_jq "$out" "any(.[]; .type == \"iface\" and .event == \"new\" and .name == \"${i%%:*}\"
+			and .vm == \"${i#*:}\")" || tb_fatal "no iface new event for ${i%%:*} (${i#*:})"
+	done
+	tb_pass "record: both guests' taps said new with their VMs"
+	vmm_go lvt20
+	tb_wait_jq "$out" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
+		and .sport > 47000 and .sport <= 47020)] | length >= 20' ||
+		tb_fatal "web-a's frames did not reach up0's xmit"
+	vmm_go lvt21
+	tb_wait_jq "$out" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
+		and .sport > 47100)] | length == 10' || tb_fatal "web-b's burst did not reach up0's xmit"
+	echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
+	tb_wait_jq "$out" 'any(.[]; .type == "hang" and .dev == "up0")' || tb_fatal "no hang on up0"
+	tb_kill "$pid_a" TERM
+	tb_kill "$pid_b" TERM
+	vno_record_stop INT
+	up0='map(select(.type == "hang" and .dev == "up0"))[0]'
+	assert_jq "$out" "$up0 | .suspects[0] | (.value | test(\"udp_l4|gso_size_tiny|^1-63\$\"))
+		and .origin == \"lvt21\"" "two guests: the top suspect is web-b's burst, from lvt21"
+	assert_jq "$out" "$up0 | .remedies.tap == \"lvt21\" and .remedies.vm == \"web-b\"
+		and (.remedies.accused | index(\"tx-udp-segmentation\") != null)" \
+		"two guests: the remedy names lvt21 and web-b, and switches USO off"
+	assert_jq "$out" "$up0 | [.remedy, .remedies.qemu, .remedies.guest_linux, .remedies.proxmox]
+		| map(. // \"\") | all(test(\"lvt20|web-a\") | not)" \
+		"two guests: nothing in the remedy names web-a or its tap"
+}
+
+tb_run_cases "export_waits record_follows two_guests vm_follows churn" "$@"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "capture.h"
 #include "cmds.h"
 #include "decode.h"
@@ -196,7 +197,8 @@ int do_report(int argc, char **argv)
 			printf("usage: vnoffload-trace report FILE [--json] [--frames] [--window N]\n"
 			       "  the summary and every hang's diagnosis from a capture file (the\n"
 			       "  first %d hangs in full, the others counted); --frames also prints\n"
-			       "  every frame\n", REPORT_HANGS_MAX);
+			       "  every frame. FILE - reads the capture (gzip or not) from stdin\n",
+			       REPORT_HANGS_MAX);
 			return 0;
 		case ':':
 			cmd_error("%s needs an argument", argv[optind - 1]);
@@ -211,7 +213,11 @@ int do_report(int argc, char **argv)
 		cmd_error("report takes one capture file: vnoffload-trace report FILE");
 		return 2;
 	}
-	ret = report_run(argv[optind], -1, &o, stdout, err, sizeof(err));
+	/* "-": standard input, as `… | vnoffload-trace report -`. */
+	if (!strcmp(argv[optind], "-"))
+		ret = report_run("stdin", STDIN_FILENO, &o, stdout, err, sizeof(err));
+	else
+		ret = report_run(argv[optind], -1, &o, stdout, err, sizeof(err));
 	if (err[0])
 		cmd_error("%s", term_str(t, sizeof(t), err));
 	return ret;

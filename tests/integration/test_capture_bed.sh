@@ -75,6 +75,14 @@ case_report()
 		verdict}' "$REP" >"$TB_TMP/hang-report.json"
 	assert_eq "$(cat "$TB_TMP/hang-report.json")" "$(cat "$TB_TMP/hang-record.json")" \
 		"report: the same diagnosis as record"
+	# The same capture through a pipe: report - reads stdin, gzip or not.
+	"$VNO_BIN" report --json - <"$CAP" >"$TB_TMP/report-stdin.jsonl" 2>"$TB_TMP/report-stdin.err"
+	assert_eq "$?" 0 "report - reads the capture from stdin ($(head -c 200 "$TB_TMP/report-stdin.err"))"
+	assert_eq "$(tail -n +2 "$TB_TMP/report-stdin.jsonl" | md5sum)" "$(tail -n +2 "$REP" | md5sum)" \
+		"report -: the same lines as report FILE after the header"
+	gzip -dc "$CAP" | "$VNO_BIN" report --json - >"$TB_TMP/report-plain.jsonl" 2>/dev/null
+	assert_eq "$(tail -n +2 "$TB_TMP/report-plain.jsonl" | md5sum)" "$(tail -n +2 "$REP" | md5sum)" \
+		"report -: a plain (gunzipped) capture on stdin, the same lines"
 }
 
 # A copy cut in the middle: reported as far as it goes, then said.

@@ -5,8 +5,9 @@
 #include <string.h>
 #include <criterion/criterion.h>
 #include "diagnose.h"
+#include "fake_ifaces.h"
 
-#define NETNS 4026531840u
+#define NETNS FAKE_NETNS
 #define NIC_IFX 2
 #define TAP_IFX 10
 
@@ -14,23 +15,9 @@ static struct vno_iface ifs[2];
 
 static void setup(void)
 {
-	memset(ifs, 0, sizeof(ifs));
-	strcpy(ifs[0].name, "eno1");
-	strcpy(ifs[0].driver, "e1000e");
-	ifs[0].ifindex = NIC_IFX;
+	fake_iface(&ifs[0], "eno1", "e1000e", NIC_IFX);
 	/* Proxmox's name for VM 101's first NIC. */
-	strcpy(ifs[1].name, "tap101i0");
-	strcpy(ifs[1].driver, "tun");
-	ifs[1].ifindex = TAP_IFX;
-	for (int i = 0; i < 2; i++) {
-		ifs[i].netns = NETNS;
-		ifs[i].mtu = 1500;
-		ifs[i].gso_max_size = 65536;
-		ifs[i].gso_max_segs = 65535;
-		ifs[i].tso_max_size = 65536;
-		ifs[i].tso_max_segs = 65535;
-		memset(ifs[i].offload, VNO_OFF_ON, sizeof(ifs[i].offload));
-	}
+	fake_iface(&ifs[1], "tap101i0", "tun", TAP_IFX);
 }
 
 TestSuite(diag_remedy, .init = setup);

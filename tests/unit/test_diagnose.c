@@ -6,8 +6,9 @@
 #include <string.h>
 #include <criterion/criterion.h>
 #include "diagnose.h"
+#include "fake_ifaces.h"
 
-#define NETNS 4026531840u
+#define NETNS FAKE_NETNS
 #define NIC_IFX 2
 #define TAP0_IFX 10
 #define TAP1_IFX 11
@@ -17,28 +18,10 @@ static struct vno_iface ifs[4];
 
 static void setup(void)
 {
-	memset(ifs, 0, sizeof(ifs));
-	strcpy(ifs[0].name, "eno1");
-	strcpy(ifs[0].driver, "e1000e");
-	ifs[0].ifindex = NIC_IFX;
-	strcpy(ifs[1].name, "tap0");
-	strcpy(ifs[1].driver, "tun");
-	ifs[1].ifindex = TAP0_IFX;
-	strcpy(ifs[2].name, "tap1");
-	strcpy(ifs[2].driver, "tun");
-	ifs[2].ifindex = TAP1_IFX;
-	strcpy(ifs[3].name, "fwpr0p0");
-	strcpy(ifs[3].driver, "veth");
-	ifs[3].ifindex = VETH_IFX;
-	for (int i = 0; i < 4; i++) {
-		ifs[i].netns = NETNS;
-		ifs[i].mtu = 1500;
-		ifs[i].gso_max_size = 65536;
-		ifs[i].gso_max_segs = 65535;
-		ifs[i].tso_max_size = 65536;
-		ifs[i].tso_max_segs = 65535;
-		memset(ifs[i].offload, VNO_OFF_ON, sizeof(ifs[i].offload));
-	}
+	fake_iface(&ifs[0], "eno1", "e1000e", NIC_IFX);
+	fake_iface(&ifs[1], "tap0", "tun", TAP0_IFX);
+	fake_iface(&ifs[2], "tap1", "tun", TAP1_IFX);
+	fake_iface(&ifs[3], "fwpr0p0", "veth", VETH_IFX);
 }
 
 TestSuite(diagnose, .init = setup);

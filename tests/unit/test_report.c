@@ -316,7 +316,7 @@ Test(report, hang_note_with_a_full_window)
 {
 	size_t cap = 4096 * 45 * 12 + 256, o = 0;
 	char *j = malloc(cap), dev[16];
-	int64_t v = 0;
+	long long v = 0;
 
 	cr_assert_not_null(j);
 	o += (size_t)snprintf(j + o, cap - o, "{\"type\":\"hang\",\"dev\":\"up0\",\"ifindex\":7,"

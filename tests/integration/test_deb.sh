@@ -25,14 +25,16 @@ PKG=vnoffload-trace
 VERSION=$(sed -n 's/^VERSION := //p' "$TB_ROOT/Makefile")
 DEB=$TB_ROOT/.output/${PKG}_${VERSION}_$(dpkg --print-architecture).deb
 BUILT=
-INSTALLED_BY_US=
+# A file, not a variable: each case runs in a subshell of its own, and the
+# install of one case is the next one's to remove and this script's to purge.
+MINE=$TB_TMP/deb.installed-by-us
 
 # Purge what this test installed, whatever way it ends.
 deb_cleanup()
 {
-	[[ -n $INSTALLED_BY_US ]] || return 0
+	[[ -e $MINE ]] || return 0
 	dpkg --purge "$PKG" >/dev/null 2>&1
-	INSTALLED_BY_US=
+	rm -f "$MINE"
 }
 # shellcheck disable=SC2154 # _rc is set by the trap itself
 trap '_rc=$?; deb_cleanup; (exit $_rc); tb_cleanup' EXIT
@@ -126,7 +128,7 @@ install_deb()
 {
 	need_deb
 	need_clean_machine
-	INSTALLED_BY_US=1
+	touch "$MINE"
 	if command -v apt-get >/dev/null; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 			-o DPkg::Lock::Timeout=60 "$DEB" >"$TB_TMP/apt.out" 2>&1
@@ -173,7 +175,7 @@ case_install()
 
 case_remove()
 {
-	[[ -n $INSTALLED_BY_US ]] || install_deb
+	[[ -e $MINE ]] || install_deb
 	echo 'VNO_EXPORT_ARGS="-i tap*"' >>/etc/default/$PKG
 	dpkg --remove "$PKG" >"$TB_TMP/dpkg.out" 2>&1 || tb_fail "dpkg --remove: $(tail -c 300 "$TB_TMP/dpkg.out")"
 	assert_eq "$(grep -c '^VNO_EXPORT_ARGS="-i tap\*"' /etc/default/$PKG 2>/dev/null)" 1 \
@@ -181,7 +183,7 @@ case_remove()
 	assert_eq "$(dpkg-query -W -f '${Status}' "$PKG")" "deinstall ok config-files" "removed, configuration kept"
 	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q -o DPkg::Lock::Timeout=60 "$PKG" \
 		>"$TB_TMP/apt.out" 2>&1 || tb_fail "apt-get purge: $(tail -c 300 "$TB_TMP/apt.out")"
-	INSTALLED_BY_US=
+	rm -f "$MINE"
 	assert_eq "$(dpkg-query -W -f '${Status}' "$PKG" 2>/dev/null)" "" "purged: dpkg knows no $PKG"
 	local f left=
 	while read -r f; do

@@ -129,8 +129,10 @@ static double pattern_size(const char *re)
 
 			cur = stack[--depth] + inner;
 			prev = inner;
-		} else if (c == '{' && isdigit((unsigned char)*p)) {
-			unsigned long m = strtoul(p, (char **)&p, 10), n = m;
+		} else if (c == '{' && (isdigit((unsigned char)*p) || *p == ',')) {
+			/* "{,n}" is glibc's {0,n}: a bound all the same. */
+			unsigned long m = isdigit((unsigned char)*p) ? strtoul(p, (char **)&p, 10) : 0,
+				      n = m;
 
 			if (*p == ',')
 				n = isdigit((unsigned char)*++p) ? strtoul(p, (char **)&p, 10) : m + 1;

@@ -39,6 +39,12 @@ struct capture_opts {
 	 * until the next flush, so a file can pass it by that much. */
 	unsigned long long rotate_size;
 	unsigned rotate_count;		/* with rotate_size: files kept, oldest deleted; 0 = all */
+	/* A stream (record -w -): write plain pcapng to stream_fd, which the
+	 * writer then owns, each block as it is made (a reader of the pipe
+	 * sees every frame at once); the path only names it in messages. No
+	 * rotation, no gzip, no fdatasync. */
+	bool stream;
+	int stream_fd;
 };
 
 struct capture_writer;

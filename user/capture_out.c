@@ -318,6 +318,16 @@ int cout_open(struct cout *c, const char *path, bool force, bool gz)
 	return 0;
 }
 
+int cout_open_fd(struct cout *c, int fd)
+{
+	c->fd = fd;
+	c->gz = false;
+	c->file_bytes = 0;
+	c->stage_len = 0;
+	c->out_len = 0;
+	return fd < 0 ? -EBADF : 0;
+}
+
 int cout_close(struct cout *c, int err)
 {
 	if (c->fd >= 0 && close(c->fd) && !err && errno != EINTR)

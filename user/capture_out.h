@@ -40,6 +40,9 @@ int cout_init(struct cout *c);
  * file, compressed when @gz. 0 or -errno; c->fd stays -1 when the file
  * could not be opened. */
 int cout_open(struct cout *c, const char *path, bool force, bool gz);
+/* Start a plain file on @fd, already open (a pipe, a terminal's
+ * redirection): the cout owns it from here on, even when this fails. */
+int cout_open_fd(struct cout *c, int fd);
 /*
  * Room for a block of up to @n bytes (at most OUT_CAP) at the end of the
  * staged ones, to be built in place and then taken with cout_commit(); NULL

@@ -417,7 +417,12 @@ static int file_start(struct capture_writer *w)
 {
 	int err;
 
-	err = cout_open(&w->out, w->path, w->o.force, capture_name_gz(w->base));
+	if (w->o.stream) {
+		err = cout_open_fd(&w->out, w->o.stream_fd);
+		w->o.stream_fd = -1;
+	} else {
+		err = cout_open(&w->out, w->path, w->o.force, capture_name_gz(w->base));
+	}
 	if (err)
 		return err;
 	w->n_idb = 0;
@@ -487,6 +492,8 @@ static int rotate(struct capture_writer *w)
 
 static void writer_free(struct capture_writer *w)
 {
+	if (w->o.stream && w->o.stream_fd >= 0)
+		close(w->o.stream_fd);
 	cout_free(&w->out);
 	free(w->base);
 	free(w->path);
@@ -512,12 +519,19 @@ struct capture_writer *capture_writer__new(const char *path, const struct vno_se
 		return NULL;
 	}
 	w = calloc(1, sizeof(*w));
-	if (!w)
+	if (!w) {
+		if (o && o->stream && o->stream_fd >= 0)
+			close(o->stream_fd);
 		return NULL;
+	}
 	if (o)
 		w->o = *o;
 	else
 		w->o.snaplen = CAPTURE_SNAPLEN_DEFAULT;
+	if (w->o.stream) {
+		w->o.rotate_size = 0;
+		w->o.rotate_count = 0;
+	}
 	if (w->o.snaplen > VNO_SNAP_MAX)
 		w->o.snaplen = VNO_SNAP_MAX;
 	w->base = strdup(path);
@@ -582,7 +596,8 @@ struct capture_writer *capture_writer__new(const char *path, const struct vno_se
 	if (err) {
 		/* A file with no complete header is of no use and would make the
 		 * retry fail with EEXIST. Devices (/dev/full) stay, of course. */
-		if (w->out.fd >= 0 && !fstat(w->out.fd, &st) && S_ISREG(st.st_mode))
+		if (!w->o.stream && w->out.fd >= 0 && !fstat(w->out.fd, &st) &&
+		    S_ISREG(st.st_mode))
 			unlink(w->path);
 		goto fail;
 	}
@@ -620,6 +635,8 @@ int capture_writer__frame(struct capture_writer *w, const struct vno_event *ev)
 		err = write_epb(w, ev, id);
 	if (!err)
 		w->frames++;
+	if (!err && w->o.stream)
+		err = cout_flush(&w->out, GZ_NONE, false);
 	return err;
 }
 
@@ -644,6 +661,8 @@ int capture_writer__note(struct capture_writer *w, const char *kind, const char 
 			   comment);
 	if (!err)
 		w->notes++;
+	if (!err && w->o.stream)
+		err = cout_flush(&w->out, GZ_NONE, false);
 	return err;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "cmds.h"
@@ -51,7 +53,10 @@ static void usage(FILE *out)
 		"                         or tp (tracepoints and TC only)\n"
 		"  -q, --quiet            no per-frame lines, only hangs and the summary\n"
 		"  -w, --write FILE       also write a capture file (pcapng; gzip when FILE ends\n"
-		"                         in .gz) for a bug report; read it with `report`\n"
+		"                         in .gz) for a bug report; read it with `report`.\n"
+		"                         -w - streams plain pcapng to standard output, each\n"
+		"                         block as it is made (| tshark -r -), and what record\n"
+		"                         prints goes to standard error\n"
 		"      --force            overwrite FILE\n"
 		"      --rotate-size SIZE past SIZE (e.g. 100M) go on in a new file, numbered\n"
 		"                         before the extension: x.pcapng.gz, x.1.pcapng.gz,\n"
@@ -184,6 +189,11 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		snprintf(err, errlen, "--rotate-size and --rotate-count need -w FILE");
 		return -EINVAL;
 	}
+	if (o->rotate_size && !strcmp(o->write_path, "-")) {
+		snprintf(err, errlen, "--rotate-size cannot split standard output (-w -); "
+				      "write to a file to rotate");
+		return -EINVAL;
+	}
 	if (o->rotate_count && !o->rotate_size) {
 		snprintf(err, errlen, "--rotate-count needs --rotate-size");
 		return -EINVAL;
@@ -196,6 +206,8 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
  * readable. */
 struct capture_sink {
 	struct capture_writer *w;
+	bool stream;		/* -w -: standard output */
+	bool reader_gone;	/* -w -: the pipe's reader closed it, a normal end */
 	int err;
 	__u64 lost_noted;	/* the lost-event count in the last "lost" note */
 	__u64 next_note_ns;
@@ -207,7 +219,15 @@ static void cap_failed(struct capture_sink *cs, int err)
 		return;
 	cs->err = err;
 	run_stop = 1;
-	cmd_error("writing %s: %s", capture_writer__path(cs->w), strerror(-err));
+	if (cs->stream && err == -EPIPE) {
+		/* `record -w - | tshark -c 100 -r -`: the reader had what it
+		 * wanted. Nothing more can reach it; the rest is said as usual. */
+		cs->reader_gone = true;
+		pr_warn("the reader of standard output closed it: recording stopped\n");
+		return;
+	}
+	cmd_error("writing %s: %s", cs->stream ? "standard output" : capture_writer__path(cs->w),
+		  strerror(-err));
 }
 
 static int cap_frame(const struct vno_event *ev, void *ctx)
@@ -362,7 +382,7 @@ int do_record(int argc, char **argv)
 	struct pipeline_opts po = { .out = stdout };
 	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0;
 	char err[1024] = "";
-	int ret = 1;
+	int ret = 1, cap_fd = -1;
 
 	ret = record_parse_args(argc, argv, &o, err, sizeof(err));
 	if (o.json)
@@ -377,6 +397,26 @@ int do_record(int argc, char **argv)
 		usage(stdout);
 		record_opts_free(&o);
 		return 0;
+	}
+	if (o.write_path && !strcmp(o.write_path, "-")) {
+		/* The capture gets standard output to itself: its descriptor
+		 * moves to the writer, and fd 1 becomes standard error, where
+		 * the ready line, frames, diagnoses and summary then go. */
+		if (isatty(STDOUT_FILENO)) {
+			cmd_error("-w - writes a binary capture to standard output, which is a "
+				  "terminal: pipe it (| tshark -r -) or redirect it (> FILE)");
+			goto out;
+		}
+		fflush(stdout);
+		cap_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (cap_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			cmd_error("-w -: standard output cannot be taken over: %s",
+				  strerror(errno));
+			goto out;
+		}
+		/* A reader that goes away is an EPIPE to handle, not a death. */
+		signal(SIGPIPE, SIG_IGN);
+		cs.stream = true;
 	}
 	if (!have_bpf_privileges()) {
 		cmd_error("record needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN): "
@@ -393,7 +433,8 @@ int do_record(int argc, char **argv)
 	if (o.write_path) {
 		struct capture_opts co = { .snaplen = o.run.snaplen, .force = o.force,
 					   .rotate_size = o.rotate_size,
-					   .rotate_count = o.rotate_count };
+					   .rotate_count = o.rotate_count,
+					   .stream = cs.stream, .stream_fd = cap_fd };
 		char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], *reasons;
 
 		for (int h = 0; h < VNO_HOP__MAX; h++)
@@ -403,6 +444,7 @@ int do_record(int argc, char **argv)
 			goto out;
 		}
 		cs.w = capture_writer__new(o.write_path, &sess, &co);
+		cap_fd = -1; /* the writer's now, whether it was made or not */
 		if (!cs.w) {
 			if (errno == EEXIST)
 				cmd_error("%s exists; add --force to overwrite it", o.write_path);
@@ -412,6 +454,9 @@ int do_record(int argc, char **argv)
 			else if (errno == CAPTURE_E_NOT_OWNER)
 				cmd_error("%s belongs to another user; --force overwrites only a "
 					  "file of your own: remove it first", o.write_path);
+			else if (cs.stream && errno == EPIPE)
+				cmd_error("-w -: standard output was closed before the capture's "
+					  "header could be written");
 			else
 				cmd_error("cannot write %s: %s", o.write_path, strerror(errno));
 			goto out;
@@ -505,7 +550,10 @@ int do_record(int argc, char **argv)
 			/* The name is the writer's (a rotation's last file). */
 			snprintf(path, sizeof(path), "%s", capture_writer__path(cs.w));
 			e = capture_writer__close(cs.w);
-			if (e) {
+			cs.w = NULL;
+			if (e && cs.stream) {
+				cap_failed(&cs, e);
+			} else if (e) {
 				cs.err = e;
 				cmd_error("writing %s: %s", path, strerror(-e));
 			}
@@ -515,13 +563,15 @@ int do_record(int argc, char **argv)
 		cs.w = NULL;
 	}
 	print_kmsg_losses(&o, &r);
-	if (cs.err)
+	if (cs.err && !cs.reader_gone)
 		goto out;
 	if (cnt[VNO_CNT_RB_LOST] && !o.json)
 		pr_warn("warning: %llu events were lost because the ring buffer was full; "
 			"try --buffer 64M\n", (unsigned long long)cnt[VNO_CNT_RB_LOST]);
 	ret = 0;
 out:
+	if (cap_fd >= 0)
+		close(cap_fd);
 	capture_writer__close(cs.w);
 	session_free(&sess);
 	runner_close(&r);

@@ -7,7 +7,8 @@
 #            record reported;
 #   report   `report` turns the file into the same summary and the same
 #            diagnosis, without the kernel;
-#   cut      a copy cut in the middle is reported as far as it goes, then said.
+#   cut      a copy cut in the middle is reported as far as it goes, then said;
+#   stream   record -w - piped to tshark and to tcpdump, read as it is made.
 # Run one case alone: test_capture_bed.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -101,4 +102,65 @@ case_cut()
 		tb_fail "the records before the cut are summarised"
 }
 
-tb_run_cases "readers report cut" "$@"
+_stream_gone() { ! kill -0 "$1" 2>/dev/null; }
+_stream_lines() { (($(wc -l <"$1") >= $2)); }
+
+# record -w - into a pipe: tshark, reading the pipe, has the planted frames
+# while record still runs (each block is written as it is made); the JSON
+# lines go to stderr; a reader that goes away stops record cleanly; tcpdump
+# reads a whole stream and counts every frame record reported.
+case_stream()
+{
+	tb_need_cmd tcpdump
+	tb_up
+	local fifo=$TB_TMP/stream.fifo ts rec n
+	mkfifo "$fifo" "$fifo.2" || tb_fatal "mkfifo"
+	tshark -l -r - -T fields -e frame.comment \
+		-Y 'frame.comment contains "gso_size=1448 gso_segs=10 " and frame.comment contains "hop=xmit"' \
+		<"$fifo" >"$TB_TMP/stream.tshark" 2>"$TB_TMP/stream.tshark.err" &
+	ts=$!
+	TB_PIDS+=("$ts")
+	tb_bg "$TB_H" "$fifo" "$VNO_BIN" record -i tap0 -i up0 --json --stall-ms 0 -w -
+	rec=$TB_BG_PID
+	tb_wait_until "$TB_TIMEOUT" _tb_record_ready_or_dead "$fifo.err" "$rec"
+	_tb_has_ready "$fifo.err" || tb_fatal "record -w - printed no ready line on stderr: $(head -c 300 "$fifo.err")"
+	tb_plant tcp4-tso:segs=10:mss=1448:sport=46201 tcp4-tso:segs=10:mss=1448:sport=46202 \
+		tcp4-tso:segs=10:mss=1448:sport=46203 tcp4-tso:segs=10:mss=1448:sport=46204
+	tb_wait_until "$TB_TIMEOUT" _stream_lines "$TB_TMP/stream.tshark" 4 ||
+		tb_fail "tshark read 4 planted frames from the pipe ($(head -c 200 "$TB_TMP/stream.tshark.err"))"
+	kill -0 "$rec" 2>/dev/null && tb_pass "tshark had them while record still ran: blocks are not held back" ||
+		tb_fail "record still ran when tshark had the frames (exited early: $(tail -c 300 "$fifo.err"))"
+	assert_eq "$(grep -c 'hop=xmit' "$TB_TMP/stream.tshark")" 4 "tshark shows the 4 planted frames' comments"
+	# Nobody reads the pipe now: the next block stops record, exit 0.
+	tb_kill "$ts"
+	tb_plant tcp4-tso:segs=10:mss=1448:sport=46205
+	tb_wait_until "$TB_TIMEOUT" _stream_gone "$rec" || tb_fail "record stopped once its reader left"
+	wait "$rec"
+	assert_eq "$?" 0 "record -w - exits 0 when its reader went away"
+	grep -q 'reader of standard output closed it' "$fifo.err" ||
+		tb_fail "record says its reader went away: $(grep -v '^{' "$fifo.err" | head -c 300)"
+	assert_eq "$(grep '^{' "$fifo.err" | tail -n 1 | jq -r .type)" summary \
+		"the summary still comes, on stderr"
+
+	# A whole stream through tcpdump: every frame record, then a clean end.
+	tcpdump -n -r - <"$fifo.2" >"$TB_TMP/stream.tcpdump" 2>"$TB_TMP/stream.tcpdump.err" &
+	ts=$!
+	TB_PIDS+=("$ts")
+	tb_bg "$TB_H" "$fifo.2" "$VNO_BIN" record -i tap0 -i up0 --json --stall-ms 0 -w -
+	rec=$TB_BG_PID
+	tb_wait_until "$TB_TIMEOUT" _tb_record_ready_or_dead "$fifo.2.err" "$rec"
+	_tb_has_ready "$fifo.2.err" || tb_fatal "record -w - (tcpdump) printed no ready line"
+	tb_plant tcp4-tso:segs=10:mss=1448:sport=46211 udp4-uso:segs=5:mss=1200:sport=46212
+	tb_wait_jq "$fifo.2.err" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
+		and .sport > 46210)] | length == 2' || tb_fail "the planted frames reached up0's xmit"
+	kill -INT "$rec"
+	wait "$rec"
+	assert_eq "$?" 0 "record -w - exits 0 on Ctrl-C"
+	wait "$ts"
+	assert_eq "$?" 0 "tcpdump -r - reads the stream to its end ($(head -c 200 "$TB_TMP/stream.tcpdump.err"))"
+	n=$(jq -s 'map(select(.type == "frame")) | length' "$fifo.2.err")
+	assert_eq "$(wc -l <"$TB_TMP/stream.tcpdump")" "$n" "tcpdump lists every frame record reported"
+	assert_ne "$n" 0 "frames were reported"
+}
+
+tb_run_cases "readers report cut stream" "$@"

@@ -628,6 +628,79 @@ Test(capture, tick_flushes_every_half_second)
 	cr_assert(!st.truncated);
 }
 
+/* Bytes waiting in a pipe, read out now without blocking. */
+static size_t pipe_take(int fd, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < cap && (r = read(fd, buf + n, cap - n)) > 0)
+		n += (size_t)r;
+	return n;
+}
+
+/* record -w -: every block is in the pipe when the call that made it
+ * returns (no tick needed), the stream reads back whole, a path of "-" is
+ * never created, and a reader that went away is EPIPE, not a signal. */
+Test(capture, stream_writes_each_block)
+{
+	struct capture_opts o = { .snaplen = 64, .stream = true, .rotate_size = 1000 };
+	struct capture_stats st;
+	struct capture_writer *w;
+	struct coll c = { 0 };
+	struct vno_event evs[3];
+	struct vno_session s;
+	struct walk wk;
+	static uint8_t buf[1 << 16];
+	size_t len = 0, got;
+	int fds[2], rfd;
+
+	cr_assert_eq(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+	o.stream_fd = fds[1];
+	make_session(&s);
+	w = capture_writer__new("-", &s, &o);
+	cr_assert_not_null(w, "%s", strerror(errno));
+	len += pipe_take(fds[0], buf + len, sizeof(buf) - len);
+	cr_assert_gt(len, 0, "the section header and session are out at once");
+	rng = 7;
+	for (int i = 0; i < 3; i++) {
+		make_event(&evs[i], (unsigned)i);
+		cr_assert_eq(capture_writer__frame(w, &evs[i]), 0);
+		got = pipe_take(fds[0], buf + len, sizeof(buf) - len);
+		cr_assert_gt(got, 0, "frame %d is in the pipe before any tick", i);
+		len += got;
+		walk_blocks(buf, len, &wk); /* whole blocks only */
+	}
+	cr_assert_eq(capture_writer__note(w, "hang", "{\"dev\":\"eno1\"}", NULL), 0);
+	cr_assert_gt(got = pipe_take(fds[0], buf + len, sizeof(buf) - len), 0, "the note too");
+	len += got;
+	cr_assert_eq(capture_writer__close(w), 0);
+	len += pipe_take(fds[0], buf + len, sizeof(buf) - len);
+	cr_assert_eq(fcntl(fds[1], F_GETFD), -1, "the writer closed the descriptor it owned");
+	cr_assert_eq(access("-", F_OK), -1, "no file named -");
+	walk_blocks(buf, len, &wk);
+	cr_assert_eq(read_mem(buf, len, NULL, &c, &st), 0, "%s", st.error);
+	cr_assert(!st.truncated);
+	cr_assert(!st.compressed);
+	check_frames(&c, evs, 3, 64);
+	coll_reset(&c);
+	close(fds[0]);
+
+	/* The reader goes away: the next block is EPIPE (SIGPIPE ignored, as
+	 * record does), sticky. */
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+	signal(SIGPIPE, SIG_IGN);
+	o.stream_fd = fds[1];
+	w = capture_writer__new("-", &s, &o);
+	cr_assert_not_null(w);
+	rfd = fds[0];
+	close(rfd);
+	cr_assert_eq(capture_writer__frame(w, &evs[0]), -EPIPE);
+	cr_assert_eq(capture_writer__frame(w, &evs[1]), -EPIPE);
+	capture_writer__close(w);
+	signal(SIGPIPE, SIG_DFL);
+}
+
 Test(capture, refuses_to_overwrite)
 {
 	struct capture_opts o = { .snaplen = 64 }, of = { .snaplen = 64, .force = true };

@@ -103,7 +103,7 @@ static int builtin_compile(void)
 
 /*
  * An upper bound on the positions glibc's regcomp() builds for an ERE:
- * each atom counts 1, a group the sum of what it holds, and a bound
+ * each atom counts 1, a group one more than what it holds, and a bound
  * {m,n} multiplies the item before it by its largest count, '+' by two
  * (glibc compiles x+ as x x*; '*' and '?' copy nothing). Nested
  * bounds multiply ("((.{99}){99}){99}" is a million positions and
@@ -125,7 +125,9 @@ static double pattern_size(const char *re)
 			stack[depth++] = cur;
 			cur = prev = 0;
 		} else if (c == ')' && depth) {
-			double inner = cur;
+			/* The group is a node of its own: "()" is one
+			 * position, and "()+++…" doubles it as any atom. */
+			double inner = cur + 1;
 
 			cur = stack[--depth] + inner;
 			prev = inner;

@@ -104,8 +104,9 @@ static int builtin_compile(void)
 /*
  * An upper bound on the positions glibc's regcomp() builds for an ERE:
  * each atom counts 1, a group one more than what it holds, and a bound
- * {m,n} multiplies the item before it by its largest count, '+' by two
- * (glibc compiles x+ as x x*; '*' and '?' copy nothing). Nested
+ * {m,n} multiplies the item before it by its largest count (the n - m
+ * optional copies twice), '+', '*' and '?' by two (glibc compiles x+ as
+ * x x*; an item that may match empty costs its epsilon closures more). Nested
  * bounds multiply ("((.{99}){99}){99}" is a million positions and
  * hundreds of MB), so a pattern past KMSG_PATTERN_SIZE_MAX is refused
  * before it is compiled. Written here: no library answers this.
@@ -142,11 +143,17 @@ static double pattern_size(const char *re)
 				p++;
 			if (n < m)
 				n = m;
-			cur += prev * ((double)n - 1);
-			prev *= (double)n;
-		} else if (c == '+') {
+			/* The optional copies (n - m of them) count twice,
+			 * as '?' does. */
+			cur += prev * ((double)(2 * n - m) - 1);
+			prev *= (double)(2 * n - m);
+		} else if (c == '+' || c == '*' || c == '?') {
 			/* x+ is compiled as x x*: each '+' doubles what it
-			 * repeats, so "a++++…" grows as 2^n. */
+			 * repeats, so "a++++…" grows as 2^n. '*' and '?'
+			 * copy nothing but make x match empty, and a run of
+			 * such items costs regcomp's epsilon closures the
+			 * square of its length ("(a*){2000}" took 1.2 s):
+			 * they count twice too. */
 			cur += prev;
 			prev *= 2;
 		} else if (c == '[') {

@@ -17,7 +17,7 @@
 #include "decode.h"
 #include "ifaces.h"
 #include "sbuf.h"
-#include "vmname.h"
+#include "vmhelper.h"
 
 /* Below this many baseline frames there is nothing to compare against:
  * compare the older half of the window with the newer one instead. */
@@ -380,7 +380,8 @@ static int name_vm(const struct diag *d, struct vno_diagnosis *dg)
 	struct vm_ident id;
 	char num[16];
 
-	if (vm_ident_of_tap(dg->tap, d->o.read_features ? NULL : &nowhere, &id))
+	if (d->o.read_features ? vm_ident_lookup(dg->tap, &id, NULL)
+			       : vm_ident_of_tap(dg->tap, &nowhere, &id))
 		return -1;
 	snprintf(num, sizeof(num), "%d", id.vmid);
 	/* A bare VMID is not a name: the Proxmox line says it already. */

@@ -20,7 +20,7 @@
 #include <linux/sockios.h>
 #include "ethfeatures.h"
 #include "ifaces.h"
-#include "vmname.h"
+#include "vmhelper.h"
 
 /* Newer than the uapi headers Debian 12 ships (6.2: commit 89527be8d8d6). */
 #ifndef IFLA_TSO_MAX_SIZE
@@ -223,24 +223,19 @@ out:
 bool ifaces_learn_vm(struct vno_iface *it)
 {
 	struct vm_ident id;
+	unsigned holder_ns;
 
 	/* ethtool -i says "tun" for tun and tap devices alike. */
 	if (strcmp(it->driver, "tun"))
 		return false;
 	/* A VM's name only: the comm of a process holding a tap (every plain
 	 * QEMU is "qemu-system-x86") tells no VM from another. */
-	if (vm_ident_of_tap(it->name, NULL, &id))
+	if (vm_ident_lookup(it->name, &id, &holder_ns))
 		return true;
 	/* Tap names repeat across network namespaces, and the holder is
 	 * found by name: one living in another namespace holds another tap. */
-	if (id.pid) {
-		char path[64];
-		struct stat st;
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", id.pid);
-		if (!stat(path, &st) && (__u32)st.st_ino != it->netns && it->netns)
-			return true;
-	}
+	if (id.pid && holder_ns && holder_ns != it->netns && it->netns)
+		return true;
 	if (strcmp(id.source, "process"))
 		snprintf(it->vm, sizeof(it->vm), "%s", id.name);
 	it->vm_pid = id.pid;

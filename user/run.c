@@ -22,6 +22,7 @@
 #include "run.h"
 #include "tcclean.h"
 #include "triggers.h"
+#include "vmhelper.h"
 
 __u64 mono_now_ns(void)
 {
@@ -484,6 +485,11 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 			return -EINVAL;
 		}
 	}
+	/* -Z USER: the VMs behind taps that come later are still named,
+	 * by a helper forked now, before anything else is open. */
+	if (o->user && (ret = vmhelper_start()))
+		pr_warn("warning: -Z %s: no helper to name the VMs of taps that appear later "
+			"(%s)\n", o->user, strerror(-ret));
 	r->netns = ifaces_netns_self();
 	ret = ifaces_list(&r->all, &r->nall);
 	if (ret) {
@@ -641,6 +647,7 @@ void runner_drain(struct runner *r)
 
 void runner_close(struct runner *r)
 {
+	vmhelper_stop();
 	kmsg_watch__free(r->kw);
 	carrier_watch__free(r->cw);
 	kmsg_patterns_free();

@@ -139,6 +139,29 @@ case_record_follows()
 	assert_jq "$out" 'any(.[]; .type == "summary")' "record: the summary"
 }
 
+# record -Z nobody: after the privilege drop (CAP_BPF only) a VM started
+# later is still named, though its VMM's /proc entries are root's.
+case_user_names()
+{
+	local out=$TB_TMP/rec-user.jsonl
+	id nobody >/dev/null 2>&1 || skip "no user nobody to run as"
+	vno_record_start "$out" -- --json -i 'lvt*' --stall-ms 0 -Z nobody
+	vmm_start lvt1 web-04
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "lvt1")' ||
+		tb_fatal "no iface new event for lvt1: $(tail -c 300 "$out.err")"
+	assert_jq "$out" 'any(.[]; .type == "iface" and .name == "lvt1" and .vm == "web-04")' \
+		"record -Z nobody: the tap of a VM started after the drop is named web-04"
+	vmm_go lvt1
+	tb_wait_jq "$out" '[.[] | select(.type == "frame" and .dev == "lvt1" and .hop == "rx")] | length >= 2' ||
+		tb_fail "record -Z nobody: no rx frames of lvt1"
+	assert_jq "$out" '[.[] | select(.type == "frame" and .dev == "lvt1" and .hop == "rx")] | all(.vm == "web-04")' \
+		"record -Z nobody: its frames carry \"vm\":\"web-04\""
+	assert_eq "$(awk '/^Uid:/ { print $2 }' "/proc/$VNO_REC_PID/status")" "$(id -u nobody)" \
+		"record runs as nobody meanwhile"
+	vno_record_stop
+	assert_eq "$VNO_REC_RC" 0 "record -Z nobody exits 0"
+}
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$EXP_PID/status"; }
 _count_ge() { (($(grep -c "\"event\":\"$2\"" "$1") >= $3)); }
 
@@ -270,4 +293,4 @@ case_two_guests()
 		"two guests: nothing in the remedy names web-a or its tap"
 }
 
-tb_run_cases "export_waits record_follows two_guests vm_follows churn" "$@"
+tb_run_cases "export_waits record_follows user_names two_guests vm_follows churn" "$@"

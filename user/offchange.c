@@ -40,15 +40,13 @@ void offload_change_json(FILE *out, const struct offload_change *oc)
 	jw_end(&w);
 }
 
-void offload_change_print(FILE *out, const struct offload_change *oc, __u64 t0_ns)
+void offload_change_print(FILE *out, const struct offload_change *oc)
 {
 	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], drv[TERM_STR_LEN(32)], vm[TERM_STR_LEN(64)];
 	char name[TERM_STR_LEN(VNO_FEATURE_NAME_LEN)];
-	double t = oc->ts_ns >= t0_ns ? (oc->ts_ns - t0_ns) / 1e9 : 0;
-
-	fprintf(out, "OFFLOAD %s (%s%s%s) at %.3f s:", term_str(dev, sizeof(dev), oc->dev),
+	fprintf(out, "OFFLOAD %s (%s%s%s) at %.6f s:", term_str(dev, sizeof(dev), oc->dev),
 		oc->driver[0] ? term_str(drv, sizeof(drv), oc->driver) : "?",
-		oc->vm[0] ? ", vm " : "", oc->vm[0] ? term_str(vm, sizeof(vm), oc->vm) : "", t);
+		oc->vm[0] ? ", vm " : "", oc->vm[0] ? term_str(vm, sizeof(vm), oc->vm) : "", oc->ts_ns / 1e9);
 	for (unsigned i = 0; i < oc->n && i < OFFLOAD_CHANGE_MAX; i++)
 		fprintf(out, "%s %s %s -> %s", i ? "," : "",
 			term_str(name, sizeof(name), oc->c[i].name), oc->c[i].from ? "on" : "off",

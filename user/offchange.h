@@ -29,8 +29,9 @@ struct offload_change {
 /* {"type":"offload_change",…}\n (also the capture note's text, without
  * the newline). */
 void offload_change_json(FILE *out, const struct offload_change *oc);
-/* "OFFLOAD up0 (veth) at 1.204 s: tx-generic-segmentation on -> off" */
-void offload_change_print(FILE *out, const struct offload_change *oc, __u64 t0_ns);
+/* "OFFLOAD up0 (veth) at 1458.409314 s: tx-generic-segmentation on -> off"
+ * (CLOCK_MONOTONIC, as the HANG line says its time). */
+void offload_change_print(FILE *out, const struct offload_change *oc);
 /* A capture note's JSON (@len bytes, NUL after) back into @oc: 0, or
  * -EINVAL when it is not one (a device, at least one change). */
 int offload_change_from_json(const char *json, size_t len, struct offload_change *oc);

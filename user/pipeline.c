@@ -121,7 +121,7 @@ void pipeline_offload_change(struct pipeline *p, const struct offload_change *oc
 	if (p->o.json)
 		offload_change_json(p->o.out, oc);
 	else
-		offload_change_print(p->o.out, oc, p->o.t0_ns);
+		offload_change_print(p->o.out, oc);
 	fflush(p->o.out);
 	if (p->on_offload)
 		p->on_offload(oc, p->ctx);

@@ -7,7 +7,8 @@
 #   fixtures  report --json and --json --frames of tests/fixtures captures;
 #   doctor    doctor --json, and error lines;
 #   record    record on the bed: planted super-frames, a kmsg hang, an
-#             interface gone and back; then report of what it wrote;
+#             offload switched, an interface gone and back; then report of
+#             what it wrote;
 #   export    export --hang-dir: ready, a kmsg hang, its hang_capture line.
 # One case alone: test_schema.sh CASE.
 . "$(dirname "$0")/lib.sh"
@@ -83,15 +84,17 @@ case_record()
 		tb_fail "the planted frames reached up0's xmit"
 	echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
 	tb_wait_jq "$rec" 'any(.type == "hang")' || tb_fail "a hang after the kmsg line"
+	ip netns exec "$TB_H" ethtool -K vx0 gso off
+	tb_wait_jq "$rec" 'any(.type == "offload_change")' || tb_fail "gso off on vx0: an offload_change line"
 	ip -n "$TB_H" link del vx0
 	tb_wait_until "$TB_TIMEOUT" _iface_event "$rec" gone || tb_fail "vx0 gone: an iface line"
 	ip -n "$TB_H" link add vx0 type veth peer name vx0p && ip -n "$TB_H" link set vx0 up
 	tb_wait_until "$TB_TIMEOUT" _iface_event "$rec" back || tb_fail "vx0 back: an iface line"
 	vno_record_stop INT
-	valid "record --json" ready,frame,hang,iface,summary "$rec"
+	valid "record --json" ready,frame,hang,iface,offload_change,summary "$rec"
 	"$VNO_BIN" report --json --frames "$cap" >"$TB_TMP/report.jsonl" 2>"$TB_TMP/report.err" ||
 		tb_fail "report of the recording: $(head -c 300 "$TB_TMP/report.err")"
-	valid "report --json --frames of the recording" capture,frame,hang,summary "$TB_TMP/report.jsonl"
+	valid "report --json --frames of the recording" capture,frame,hang,offload_change,summary "$TB_TMP/report.jsonl"
 }
 
 case_export()

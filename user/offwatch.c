@@ -116,9 +116,11 @@ void offwatch_check(struct offwatch *ow, __u64 now,
 {
 	bool all;
 
-	if (!ow || !ow->n)
+	if (!ow)
 		return;
 	if (ow->mon) {
+		/* Read also with no device kept: a queue left to fill would
+		 * lose the first notification of a device watched later. */
 		if (ethmon_read(ow->mon, mark, ow) == -ENOBUFS)
 			ow->all_dirty = true;
 		all = ow->all_dirty;

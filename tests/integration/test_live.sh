@@ -85,6 +85,9 @@ case_export_waits()
 	else
 		tb_fail "/metrics has no lvt0 rx series with vm=web-01: $(grep lvt0 "$TB_TMP/m" | head -3)"
 	fi
+	grep -q '^vnoffload_offload_enabled{device="lvt0",vm="web-01",feature="tx-tcp-segmentation"} [01]$' "$TB_TMP/m" &&
+		tb_pass "/metrics: lvt0's offload features, with vm=\"web-01\"" ||
+		tb_fail "no offload_enabled series of lvt0 with its vm: $(grep 'offload_enabled{device="lvt0"' "$TB_TMP/m" | head -2)"
 	tb_kill "$VMM_PID" TERM
 	tb_wait_until "$TB_TIMEOUT" _link_gone lvt0 || tb_fail "lvt0 outlived its VMM"
 	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "gone" and .name == "lvt0")' &&

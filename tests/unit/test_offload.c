@@ -2,13 +2,15 @@
 /*
  * Offload state as data: two feature lists compared (what switched, in the
  * newer list's order, by name), and an offload_change written as a JSON
- * line and read back as report reads the capture note, strictly.
+ * line and read back as report reads the capture note, strictly; and the
+ * kept features read again on a poll, a difference said once.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <criterion/criterion.h>
 #include "offchange.h"
+#include "offwatch.h"
 
 static struct vno_feature before_f[] = {
 	{ "tx-checksum-ip-generic", true, true },
@@ -123,4 +125,55 @@ Test(offload, change_terminal_line)
 	/* A name from a capture cannot steer the terminal. */
 	cr_assert_str_eq(buf, "OFFLOAD up\\x1b[0m (veth) at 2.500000 s: tx-generic-segmentation on -> off\n");
 	free(buf);
+}
+
+/* Without ethtool notifications (a kernel before 5.6) every kept device is
+ * read again each OFFWATCH_POLL_NS, and what differs from what was kept is
+ * one change. On "lo", which every namespace has and anyone may read. */
+static struct offload_change seen;
+static unsigned n_seen;
+
+static void on_change(struct offload_change *oc, void *ctx)
+{
+	(void)ctx;
+	seen = *oc;
+	n_seen++;
+}
+
+Test(offload, watch_reads_again_when_polling)
+{
+	struct offwatch *ow = offwatch__new(false);
+	struct vno_iface lo = { .name = "lo", .ifindex = 1, .netns = 7 };
+	struct offwatch_dev *d;
+	__u64 t = 5 * OFFWATCH_POLL_NS;
+
+	cr_assert_not_null(ow);
+	cr_assert_str_eq(offwatch_how(ow), "a read every second");
+	offwatch_sync(ow, &lo, NULL, 1);
+	d = (struct offwatch_dev *)offwatch_find(ow, 7, 1);
+	cr_assert_not_null(d);
+	if (!d->fs.n) {
+		offwatch__free(ow);
+		cr_skip_test("lo answers no ETHTOOL_GFEATURES here");
+	}
+	n_seen = 0;
+	offwatch_check(ow, t, on_change, NULL);
+	cr_assert_eq(n_seen, 0, "read again unchanged: nothing said");
+	/* Pretend the kept state was another: the next read disagrees. */
+	d->fs.f[0].active = !d->fs.f[0].active;
+	offwatch_check(ow, t + OFFWATCH_POLL_NS / 2, on_change, NULL);
+	cr_assert_eq(n_seen, 0, "not read again before the period");
+	offwatch_check(ow, t + OFFWATCH_POLL_NS, on_change, NULL);
+	cr_assert_eq(n_seen, 1);
+	cr_assert_str_eq(seen.dev, "lo");
+	cr_assert_eq(seen.ifindex, 1);
+	cr_assert_eq(seen.netns, 7);
+	cr_assert_eq(seen.n, 1);
+	cr_assert_str_eq(seen.c[0].name, d->fs.f[0].name);
+	cr_assert_eq(seen.c[0].to, d->fs.f[0].active);
+	cr_assert_neq(seen.c[0].from, seen.c[0].to);
+	/* Gone from the set: forgotten. */
+	offwatch_sync(ow, &lo, (const unsigned char *)"\1", 1);
+	cr_assert_null(offwatch_find(ow, 7, 1));
+	offwatch__free(ow);
 }

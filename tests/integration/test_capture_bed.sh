@@ -79,6 +79,9 @@ case_report()
 		verdict}' "$REP" >"$TB_TMP/hang-report.json"
 	assert_eq "$(cat "$TB_TMP/hang-report.json")" "$(cat "$TB_TMP/hang-record.json")" \
 		"report: the same diagnosis as record"
+	# The path from the bridge relations the capture keeps (master).
+	assert_eq "$(jq -c -s 'map(select(.type == "hang"))[0].path | [.hops[] | .name + ":" + .role]' "$REP")" \
+		'["tap0:tap","br0:bridge","up0:uplink"]' "report: the path tap0 -> br0 -> up0 from the capture"
 	# The same capture through a pipe: report - reads stdin, gzip or not.
 	"$VNO_BIN" report --json - <"$CAP" >"$TB_TMP/report-stdin.jsonl" 2>"$TB_TMP/report-stdin.err"
 	assert_eq "$?" 0 "report - reads the capture from stdin ($(head -c 200 "$TB_TMP/report-stdin.err"))"

@@ -59,6 +59,15 @@ case_doctor()
 	local out=$TB_TMP/doctor.jsonl
 	"$VNO_BIN" doctor --json >"$out" 2>/dev/null
 	"$VNO_BIN" --json doctor >>"$out" 2>/dev/null
+	# And where a bridge joins a tap to a veth: a path.
+	tb_netns_add "vnos-$TB_SFX"
+	ip -n "vnos-$TB_SFX" link add brs0 type bridge &&
+		ip -n "vnos-$TB_SFX" tuntap add dev stap0 mode tap &&
+		ip -n "vnos-$TB_SFX" link add sup0 type veth peer name sup1 &&
+		ip -n "vnos-$TB_SFX" link set stap0 master brs0 &&
+		ip -n "vnos-$TB_SFX" link set sup0 master brs0 || tb_fatal "cannot build the path bed"
+	ip netns exec "vnos-$TB_SFX" "$VNO_BIN" doctor --json >>"$out" 2>/dev/null
+	assert_jq "$out" '.[-1].paths | length == 1' "doctor --json in the path bed: one path"
 	valid "doctor --json" doctor "$out"
 	"$VNO_BIN" --json report /nonexistent/x.pcapng >"$TB_TMP/err.jsonl" 2>/dev/null
 	"$VNO_BIN" --json record --duration bogus >>"$TB_TMP/err.jsonl" 2>/dev/null

@@ -72,6 +72,12 @@ void capture_meta_json(struct pbuf *b, const struct capture_meta *m)
 		jw_ku64(&w, "gso_max_segs", it->gso_max_segs);
 		jw_ku64(&w, "tso_max_size", it->tso_max_size);
 		jw_ku64(&w, "tso_max_segs", it->tso_max_segs);
+		/* Its bridge or bond, and a VLAN's lower device: report
+		 * shows the path a guest's frames take from them. */
+		if (it->master)
+			jw_ku64(&w, "master", it->master);
+		if (it->link && it->link != it->ifindex)
+			jw_ku64(&w, "link", it->link);
 		jw_kobject(&w, "offloads");
 		for (int ol = 0; ol < VNO_OL__MAX; ol++)
 			jw_kstr(&w, vno_offload_name(ol), ol_state(it->offload[ol]));
@@ -134,6 +140,8 @@ static int meta_iface(struct json_object *o, struct vno_iface *it, size_t i,
 		{ "gso_max_segs", offsetof(struct vno_iface, gso_max_segs) },
 		{ "tso_max_size", offsetof(struct vno_iface, tso_max_size) },
 		{ "tso_max_segs", offsetof(struct vno_iface, tso_max_segs) },
+		{ "master", offsetof(struct vno_iface, master) },
+		{ "link", offsetof(struct vno_iface, link) },
 	};
 	struct json_object *v, *offl;
 	char state[16];

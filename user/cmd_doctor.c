@@ -11,8 +11,10 @@
 #include "json.h"
 #include "json_writer.h"
 #include "loader.h"
+#include "offpath.h"
 #include "print.h"
 #include "probe.h"
+#include "remedy.h"
 
 static const char *ol_state(signed char s)
 {
@@ -75,6 +77,47 @@ static void print_ifaces(const struct vno_iface *ifs, size_t n)
 	}
 }
 
+/* Every offload of a path device, read now (ethtool -k), for its columns. */
+static void live_cols(const struct vno_iface *it, signed char col[PC__MAX], void *ctx)
+{
+	struct vno_features fs;
+
+	(void)ctx;
+	if (vno_features_read(it->name, &fs)) {
+		path_cols_from_iface(it, col);
+		return;
+	}
+	path_cols_from_features(&fs, col);
+	vno_features_free(&fs);
+}
+
+/* The frames a guest hands its tap: TCP of both versions and UDP
+ * super-frames, with their checksums left to the host. */
+#define GUEST_KINDS                                                                 \
+	(REM_BIT(REM_TSO4) | REM_BIT(REM_TSO6) | REM_BIT(REM_USO) | REM_BIT(REM_CSUM4) | \
+	 REM_BIT(REM_CSUM6))
+
+/* One path per bridge that has ports: its taps, itself, its uplinks.
+ * Returns how many went into @paths (malloc'd). */
+static size_t bridge_paths(const struct vno_iface *ifs, size_t n, struct vno_path **paths)
+{
+	size_t k = 0;
+
+	*paths = calloc(n ? n : 1, sizeof(**paths));
+	for (size_t i = 0; *paths && i < n; i++) {
+		bool ports = false;
+
+		if (strcmp(ifs[i].driver, "bridge"))
+			continue;
+		for (size_t j = 0; j < n && !ports; j++)
+			ports = ifs[j].master == ifs[i].ifindex;
+		if (ports && !path_build(&(*paths)[k], ifs, n, NULL, ifs[i].name, GUEST_KINDS,
+					 live_cols, NULL))
+			k++;
+	}
+	return k;
+}
+
 int do_doctor(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -84,7 +127,8 @@ int do_doctor(int argc, char **argv)
 	};
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], tfwhy[256] = "";
 	struct vno_iface *ifs = NULL;
-	size_t n = 0;
+	struct vno_path *paths = NULL;
+	size_t n = 0, np = 0;
 	struct utsname u;
 	bool json = g_opts.json, priv, btf, tracefs, bpffs;
 	const struct loader_drv *drv = NULL;
@@ -115,6 +159,7 @@ int do_doctor(int argc, char **argv)
 		nd = loader_drivers(NULL, ATTACH_AUTO, &drv);
 	}
 	r = ifaces_list(&ifs, &n);
+	np = bridge_paths(ifs, n, &paths);
 
 	if (json) {
 		struct jw w;
@@ -173,6 +218,10 @@ int do_doctor(int argc, char **argv)
 			jw_end(&w);
 		}
 		jw_end(&w);
+		jw_karray(&w, "paths");
+		for (size_t i = 0; i < np; i++)
+			path_json(&w, &paths[i]);
+		jw_end(&w);
 		jw_end(&w);
 	} else {
 		printf("kernel          %s (%s)\n", u.release, u.machine);
@@ -200,7 +249,16 @@ int do_doctor(int argc, char **argv)
 		}
 		printf("\ninterfaces (netns %u):\n", ifaces_netns_self());
 		print_ifaces(ifs, n);
+		if (np)
+			printf("\npaths from the guests' taps to the uplinks (what each device does "
+			       "with a guest's super-frame):\n");
+		for (size_t i = 0; i < np; i++) {
+			if (i)
+				printf("\n");
+			path_print(stdout, &paths[i], "  ");
+		}
 	}
+	free(paths);
 	free(ifs);
 	if (r) {
 		cmd_error("listing interfaces failed: %s", strerror(-r));

@@ -279,6 +279,23 @@ static void cap_hang(const struct vno_diagnosis *dg, void *ctx)
 		cap_failed(cs, r);
 }
 
+static void offload_json_fn(FILE *f, const void *p)
+{
+	offload_change_json(f, p);
+}
+
+/* An offload change into the capture: the note holds its JSON line. */
+static void cap_offload(const struct offload_change *oc, void *ctx)
+{
+	struct capture_sink *cs = ctx;
+	char comment[160];
+
+	snprintf(comment, sizeof(comment), "offload change on %s: %s %s -> %s%s", oc->dev,
+		 oc->c[0].name, oc->c[0].from ? "on" : "off", oc->c[0].to ? "on" : "off",
+		 oc->n > 1 ? ", …" : "");
+	cap_note_stream(cs, "offload_change", comment, offload_json_fn, oc);
+}
+
 struct summary_arg {
 	const struct agg *a;
 	__u64 lost, unmatched;
@@ -468,6 +485,7 @@ int do_record(int argc, char **argv)
 		free(reasons);
 		r.pipe.on_frame = cap_frame;
 		r.pipe.on_hang = cap_hang;
+		r.pipe.on_offload = cap_offload;
 		r.pipe.ctx = &cs;
 	}
 	if (o.run.user) {

@@ -93,6 +93,15 @@ static int on_note(const char *kind, const char *json, void *ctx)
 			rc->duration_s = v;
 		return 0;
 	}
+	if (!strcmp(kind, "offload_change")) {
+		struct offload_change oc;
+
+		/* One that does not parse is left out, as an unknown note. */
+		if (start(rc) || offload_change_from_json(json, strlen(json), &oc))
+			return rc->err;
+		pipeline_offload_change(&rc->pipe, &oc);
+		return 0;
+	}
 	if (strcmp(kind, "hang"))
 		return 0;
 	if (start(rc))

@@ -179,6 +179,12 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 			fputc('\n', out);
 		}
 	}
+	/* Where the frames meet hardware, before what to switch off there. */
+	if (dg->path.n) {
+		fprintf(out, "  path (the guest's tap to the uplink, offloads that decide a "
+			     "super-frame's fate):\n");
+		path_print(out, &dg->path, "    ");
+	}
 	if (dg->remedy[0])
 		fprintf(out, "  remedy: %s\n", term_str(t, sizeof(t), dg->remedy));
 	print_remedies(out, dg);
@@ -350,6 +356,11 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 		jw_end(&w);
 	}
 	jw_end(&w);
+	jw_key(&w, "path");
+	if (dg->path.n)
+		path_json(&w, &dg->path);
+	else
+		jw_null(&w);
 	kstr_or_null(&w, "remedy", dg->remedy);
 	json_remedies(&w, dg);
 	jw_karray(&w, "other_causes");

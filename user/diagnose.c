@@ -508,6 +508,52 @@ static void name_causes(struct vno_diagnosis *dg)
 				 nic_causes[i].text, dev);
 }
 
+/* What the window's frames ask of a device: the top suspect's accusation,
+ * else the segmentation of every super-frame's kind and the checksum of
+ * checksum-partial frames. */
+static unsigned window_kinds(const struct vno_diagnosis *dg)
+{
+	unsigned k = 0;
+
+	if (dg->accused)
+		return dg->accused;
+	for (size_t i = 0; i < dg->n_frames; i++) {
+		const struct vno_frame *f = &dg->frames[i].ev.f;
+
+		if (f->gso_size)
+			k |= remedy_accuse(f->gso_type, false, f->ip_ver);
+		else if (f->ip_summed == VNO_CSUM_PARTIAL)
+			k |= remedy_accuse(0, true, f->ip_ver);
+	}
+	return k;
+}
+
+/* A path device's columns: given features (diag__set_features), else read
+ * live on this host, else the states the interface list keeps. */
+static void path_cols(const struct vno_iface *it, signed char col[PC__MAX], void *ctx)
+{
+	const struct diag *d = ctx;
+	struct vno_features fs;
+
+	if (d->feat_dev[0] && !strncmp(d->feat_dev, it->name, VNO_IFNAMSIZ)) {
+		path_cols_from_features(&d->feat, col);
+		return;
+	}
+	if (d->o.read_features && it->netns == ifaces_netns_self() &&
+	    !vno_features_read(it->name, &fs)) {
+		path_cols_from_features(&fs, col);
+		vno_features_free(&fs);
+		return;
+	}
+	path_cols_from_iface(it, col);
+}
+
+static void make_path(const struct diag *d, struct vno_diagnosis *dg)
+{
+	path_build(&dg->path, d->ifs, d->n_ifs, dg->tap, dg->hang.dev, window_kinds(dg), path_cols,
+		   (void *)d);
+}
+
 static void make_verdict(const struct diag *d, struct vno_diagnosis *dg, __u32 n_anom,
 			 bool tracked)
 {
@@ -607,6 +653,7 @@ int diag__hang(struct diag *d, const struct vno_hang *h, struct vno_diagnosis *o
 		out->baseline_total = v->base_total;
 	}
 	make_remedy(d, out);
+	make_path(d, out);
 	name_causes(out);
 	make_verdict(d, out, n_anom, v != NULL);
 	return 0;

@@ -21,6 +21,7 @@
 #include "ifaces.h"
 #include "anomaly.h"
 #include "ethfeatures.h"
+#include "offpath.h"
 #include "remedy.h"
 
 enum vno_hang_source {
@@ -125,6 +126,11 @@ struct vno_diagnosis {
 	 * family that are not offloads, each with how to check it. */
 	char causes[DIAG_MAX_CAUSES][320];
 	int n_causes;
+	/* The guest's tap (or every tap on the hung device's bridge) through
+	 * the bridge to the hung device, with the offloads that matter and
+	 * where the frames of the window meet hardware offload; n 0 when no
+	 * bridge joins them (offpath.h). */
+	struct vno_path path;
 	char verdict[256];
 };
 

@@ -115,3 +115,26 @@ const struct vno_feature *vno_feature_find(const struct vno_features *fs, const 
 			return &fs->f[i];
 	return NULL;
 }
+
+unsigned vno_features_diff(const struct vno_features *old, const struct vno_features *now,
+			   struct vno_feature_change *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; now && i < now->n; i++) {
+		const struct vno_feature *f = &now->f[i], *o;
+
+		/* Both lists come from one kernel table: same place, mostly. */
+		o = old && i < old->n && !strcmp(old->f[i].name, f->name) ? &old->f[i]
+									 : vno_feature_find(old, f->name);
+		if (!o || o->active == f->active)
+			continue;
+		if (n < max) {
+			memcpy(out[n].name, f->name, sizeof(out[n].name));
+			out[n].from = o->active;
+			out[n].to = f->active;
+		}
+		n++;
+	}
+	return n;
+}

@@ -29,4 +29,18 @@ void vno_features_free(struct vno_features *fs);
 /* The feature named @name, or NULL when the kernel has no such name. */
 const struct vno_feature *vno_feature_find(const struct vno_features *fs, const char *name);
 
+/* One feature switched on or off. */
+struct vno_feature_change {
+	char name[VNO_FEATURE_NAME_LEN];
+	bool from, to;
+};
+
+/*
+ * The features whose state differs from @old to @now, by name, in @now's
+ * order (a name in one list only is no change: the kernel's table is the
+ * same for both). At most @max go into @out; returns how many differ.
+ */
+unsigned vno_features_diff(const struct vno_features *old, const struct vno_features *now,
+			   struct vno_feature_change *out, unsigned max);
+
 #endif

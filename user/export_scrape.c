@@ -16,6 +16,7 @@
 #include "export.h"
 #include "json.h"
 #include "live.h"
+#include "offwatch.h"
 #include "prom.h"
 
 /* The device's name now, or the last one it had, or "ifN". */
@@ -125,6 +126,35 @@ static void scrape_pipeline(const struct runner *r, void *ctx)
 		sp->hangs[s] = (struct prom_named){ diag_source_name(s), a->hangs[s] };
 }
 
+/* Every feature of every watched device whose features are kept. */
+static int offload_rows(struct exporter *ex, struct prom_offload **out, size_t *n)
+{
+	const struct offwatch *ow = ex->r.ow;
+	size_t total = 0, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; ow && i < ow->n; i++)
+		total += ow->d[i].fs.n;
+	if (!total)
+		return 0;
+	*out = calloc(total, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < ow->n; i++) {
+		const struct offwatch_dev *d = &ow->d[i];
+		const char *dev = dev_name(ex, d->netns, d->ifindex);
+		const char *vm = live_vm(&ex->r, d->netns, d->ifindex);
+
+		for (unsigned f = 0; f < d->fs.n; f++)
+			(*out)[k++] = (struct prom_offload){ .dev = dev, .netns = d->netns,
+							     .feature = d->fs.f[f].name,
+							     .on = d->fs.f[f].active, .vm = vm };
+	}
+	*n = k;
+	return 0;
+}
+
 /* One exposition, with the interface set held still (live.c changes it as
  * guests come and go; the lock is the runner's, taken again inside). */
 static char *scrape(struct exporter *ex, size_t *len);
@@ -148,6 +178,8 @@ static char *scrape(struct exporter *ex, size_t *len)
 	struct prom_stat *ps = NULL;
 	struct prom_queue *pq = NULL;
 	struct prom_drop *pd = NULL;
+	struct prom_offload *po = NULL;
+	size_t npo = 0;
 	struct scrape_pipe sp = { .ex = ex };
 	struct prom_hook hooks[VNO_HOP__MAX];
 	char (*reasons)[16] = NULL;
@@ -203,6 +235,12 @@ static char *scrape(struct exporter *ex, size_t *len)
 		};
 	}
 	runner_read(&ex->r, scrape_pipeline, &sp);
+	/* Kept by the main thread (offwatch.c), read under the set's lock
+	 * held here: no ethtool query per scrape. */
+	ret = offload_rows(ex, &po, &npo);
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
 	for (int h = 0; h < VNO_HOP__MAX; h++)
 		hooks[h] = (struct prom_hook){ vno_hop_name(h), ex->hooks[h] };
 
@@ -218,6 +256,8 @@ static char *scrape(struct exporter *ex, size_t *len)
 		.n_drops = nd,
 		.anomalies = sp.pa,
 		.n_anomalies = sp.na,
+		.offloads = po,
+		.n_offloads = npo,
 		.hangs = sp.hangs,
 		.n_hangs = VNO_HANG__MAX,
 		.have_gso_size_sum = true,
@@ -239,6 +279,7 @@ out:
 	free(pd);
 	free(reasons);
 	free(sp.pa);
+	free(po);
 	if (ret) {
 		free(buf);
 		errno = -ret;

@@ -105,6 +105,7 @@ static void parse_link(struct nlmsghdr *h, struct vno_iface *it)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(h);
 	int len = IFLA_PAYLOAD(h);
+	bool link_elsewhere = false;
 
 	memset(it, 0, sizeof(*it));
 	memset(it->offload, VNO_OFF_UNKNOWN, sizeof(it->offload));
@@ -118,6 +119,9 @@ static void parse_link(struct nlmsghdr *h, struct vno_iface *it)
 			snprintf(it->name, sizeof(it->name), "%s", (char *)RTA_DATA(a));
 			break;
 		case IFLA_MTU: it->mtu = v; break;
+		case IFLA_MASTER: it->master = v; break;
+		case IFLA_LINK: it->link = v; break;
+		case IFLA_LINK_NETNSID: link_elsewhere = true; break;
 		case IFLA_GSO_MAX_SIZE: it->gso_max_size = v; break;
 		case IFLA_GSO_MAX_SEGS: it->gso_max_segs = v; break;
 		case IFLA_TSO_MAX_SIZE: it->tso_max_size = v; break;
@@ -127,6 +131,10 @@ static void parse_link(struct nlmsghdr *h, struct vno_iface *it)
 			break;
 		}
 	}
+	/* An ifindex of another namespace (a veth's peer there) names
+	 * nothing here. */
+	if (link_elsewhere)
+		it->link = 0;
 }
 
 static int iface_cmp(const void *a, const void *b)

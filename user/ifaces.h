@@ -32,6 +32,9 @@ struct vno_iface {
 	__u32 tso_max_size;
 	__u32 tso_max_segs;
 	int up;
+	__u32 master;	     /* ifindex of its bridge or bond (IFLA_MASTER), 0 none */
+	__u32 link;	     /* a VLAN's or macvlan's lower device (IFLA_LINK), else 0
+			      * or its own ifindex */
 	char driver[32];     /* ethtool driver name, or the link kind */
 	signed char offload[VNO_OL__MAX];
 	char vm[64];	     /* the VM behind a tun/tap device as its VMM names it

@@ -256,6 +256,7 @@ static void iface_event(struct runner *r, const char *event, const struct vno_if
 /* The pipeline and the diagnosis see the list as it is now. */
 static void ifaces_changed(struct runner *r)
 {
+	r->set_gen++;
 	r->pipe.ifaces = r->all;
 	r->pipe.n_ifaces = r->nall;
 	if (r->pipe.diag && diag__set_ifaces(r->pipe.diag, r->all, r->nall))
@@ -463,6 +464,7 @@ static void fixed_link(struct runner *r, const struct carrier_link *ev)
 	for (size_t i = 0; i < r->nsel; i++) {
 		if (ev->gone && !r->gone[i] && r->sel[i].ifindex == ev->ifindex) {
 			r->gone[i] = 1;
+			r->set_gen++;
 			iface_event(r, "gone", &r->sel[i], 0);
 			return;
 		}

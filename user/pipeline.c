@@ -116,6 +116,17 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 	return 0;
 }
 
+void pipeline_offload_change(struct pipeline *p, const struct offload_change *oc)
+{
+	if (p->o.json)
+		offload_change_json(p->o.out, oc);
+	else
+		offload_change_print(p->o.out, oc);
+	fflush(p->o.out);
+	if (p->on_offload)
+		p->on_offload(oc, p->ctx);
+}
+
 void pipeline_summary(struct pipeline *p, __u64 lost, __u64 unmatched, double duration_s)
 {
 	if (p->o.json)

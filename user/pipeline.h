@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "agg.h"
 #include "diagnose.h"
+#include "offchange.h"
 #include "session.h"
 
 struct pipeline_opts {
@@ -32,6 +33,8 @@ struct pipeline {
 	void (*on_hang)(const struct vno_diagnosis *dg, void *ctx);
 	/* Called with each record after decoding (capture file); may be NULL. */
 	int (*on_frame)(const struct vno_event *ev, void *ctx);
+	/* Called with each offload change (capture file); may be NULL. */
+	void (*on_offload)(const struct offload_change *oc, void *ctx);
 	void *ctx;
 };
 
@@ -43,6 +46,9 @@ void pipeline_fini(struct pipeline *p);
 int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw);
 /* Diagnose a hang and print it. */
 int pipeline_hang(struct pipeline *p, const struct vno_hang *h);
+/* A watched device's offload features changed: said in every mode (also
+ * -q: it is rare and may explain what follows), and to on_offload. */
+void pipeline_offload_change(struct pipeline *p, const struct offload_change *oc);
 /* The closing summary in the chosen format. */
 void pipeline_summary(struct pipeline *p, __u64 lost, __u64 unmatched, double duration_s);
 

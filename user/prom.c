@@ -339,6 +339,8 @@ static bool many_netns(const struct prom_input *in)
 		SEEN(in->drops[i].netns);
 	for (size_t i = 0; i < in->n_anomalies; i++)
 		SEEN(in->anomalies[i].netns);
+	for (size_t i = 0; i < in->n_offloads; i++)
+		SEEN(in->offloads[i].netns);
 #undef SEEN
 	return false;
 }
@@ -455,6 +457,8 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 		n = in->n_drops;
 	if (in->n_anomalies > n)
 		n = in->n_anomalies;
+	if (in->n_offloads > n)
+		n = in->n_offloads;
 	r = calloc(n ? n : 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -523,6 +527,25 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 		lb_dev(&lb, &r[i].k, by_netns);
 		lb_label(&lb, "rule", r[i].what);
 		sample(out, "vnoffload_anomalies_total", &lb, (unsigned long long)r[i].val);
+	}
+
+	family(out, "vnoffload_offload_enabled", "gauge",
+	       "An offload feature of a watched device as ethtool -k names it: 1 on, 0 off; "
+	       "every feature the device has, read when it appears and when ethtool says it "
+	       "changed.");
+	for (size_t i = 0; i < in->n_offloads; i++) {
+		const struct prom_offload *o = &in->offloads[i];
+
+		r[i] = (struct mrow){ .k = { o->dev, o->netns, o->vm }, .what = nz(o->feature),
+				      .val = o->on };
+	}
+	na = mrow_merge(r, in->n_offloads, by_netns);
+	for (size_t i = 0; i < na; i++) {
+		lb = (struct lbuf){};
+		lb_dev(&lb, &r[i].k, by_netns);
+		lb_label(&lb, "feature", r[i].what);
+		/* One device per name at a time: a sum above 1 is not reached. */
+		sample(out, "vnoffload_offload_enabled", &lb, r[i].val > 0);
 	}
 	free(r);
 	return 0;

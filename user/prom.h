@@ -71,6 +71,15 @@ struct prom_anomaly {
 	const char *vm;		/* the VM behind the device; NULL: none known */
 };
 
+/* One offload feature of a watched device, as ethtool -k names it. */
+struct prom_offload {
+	const char *dev;
+	__u32 netns;
+	const char *feature;
+	bool on;
+	const char *vm;		/* the VM behind the device; NULL: none known */
+};
+
 struct prom_named {
 	const char *name;
 	__u64 count;
@@ -96,6 +105,8 @@ struct prom_input {
 	size_t n_drops;
 	const struct prom_anomaly *anomalies;
 	size_t n_anomalies;
+	const struct prom_offload *offloads;
+	size_t n_offloads;
 	const struct prom_named *hangs;	/* by source */
 	size_t n_hangs;
 	__u64 events_lost;

@@ -17,6 +17,7 @@
 #include "kmsg.h"
 #include "live.h"
 #include "log.h"
+#include "offwatch.h"
 #include "privdrop.h"
 #include "probe.h"
 #include "run.h"
@@ -539,6 +540,14 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	/* Subscribed before -Z drops privileges; reads need none. */
+	r->ow = offwatch__new(true);
+	if (!r->ow) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	offwatch_sync(r->ow, r->sel, r->gone, r->nsel);
+	pr_debug("offload changes: noticed by %s\n", offwatch_how(r->ow));
 	r->rb = ring_buffer__new(loader_events_map_fd(r->l), on_sample, r, NULL);
 	if (!r->rb) {
 		ret = -errno;
@@ -592,6 +601,31 @@ int runner_drop_privileges(struct runner *r, char *err, size_t errlen)
 	return ret;
 }
 
+static void on_offload_change(struct offload_change *oc, void *ctx)
+{
+	struct runner *r = ctx;
+	const struct vno_iface *it = ifaces_find(r->all, r->nall, oc->netns, oc->ifindex);
+
+	if (it) {
+		snprintf(oc->driver, sizeof(oc->driver), "%s", it->driver);
+		snprintf(oc->vm, sizeof(oc->vm), "%s", it->vm);
+	}
+	pipeline_offload_change(&r->pipe, oc);
+}
+
+/* The offload features follow the set, and changes go to the pipeline;
+ * under the lock, which export's scrapes read them with. */
+static void offload_turn(struct runner *r, __u64 now)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->ow_gen != r->set_gen) {
+		offwatch_sync(r->ow, r->sel, r->gone, r->nsel);
+		r->ow_gen = r->set_gen;
+	}
+	offwatch_check(r->ow, now, on_offload_change, r);
+	pthread_mutex_unlock(&r->lock);
+}
+
 int runner_poll(struct runner *r, int timeout_ms)
 {
 	struct epoll_event ev;
@@ -629,6 +663,7 @@ int runner_poll(struct runner *r, int timeout_ms)
 		live_tick(r, carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, live_on_link,
 						 r) == -ENOBUFS);
 	now = mono_now_ns();
+	offload_turn(r, now);
 	if (now >= r->next_stall) {
 		check_stalls(r);
 		r->next_stall = now + 250000000ULL;
@@ -650,6 +685,7 @@ void runner_close(struct runner *r)
 	vmhelper_stop();
 	kmsg_watch__free(r->kw);
 	carrier_watch__free(r->cw);
+	offwatch__free(r->ow);
 	kmsg_patterns_free();
 	ring_buffer__free(r->rb);
 	loader__close(r->l);

@@ -62,6 +62,7 @@ struct kmsg_watch;
 struct carrier_watch;
 struct ring_buffer;
 struct live;
+struct offwatch;
 
 /* Export: a watched device's flight recorder as the pipeline has taken it. */
 struct run_flight {
@@ -83,6 +84,9 @@ struct runner {
 	struct vno_iface *all, *sel;	/* every interface here, the watched ones */
 	size_t nall, nsel;		/* a watched one removed leaves a hole (ifindex 0) */
 	struct live *live;		/* how they change (live.c) */
+	unsigned set_gen;		/* bumped by live.c at each change of the set */
+	struct offwatch *ow;		/* the watched devices' offload features */
+	unsigned ow_gen;		/* the set_gen ow last followed */
 	__u32 netns;
 	unsigned stall_ms;
 	bool no_events;

@@ -54,7 +54,7 @@ F.drop_reason = ProtoField.uint32("vno.drop_reason", "Drop reason (enum skb_drop
 F.refused_errno = ProtoField.uint32("vno.refused_errno", "errno of the guest's refused write")
 F.anomaly = ProtoField.string("vno.anomaly", "Anomaly rule")
 F.hang = ProtoField.bool("vno.hang", "TX watchdog fired")
-F.block_kind = ProtoField.string("vno.block.kind", "Block kind (session, hang, lost, end, …)")
+F.block_kind = ProtoField.string("vno.block.kind", "Block kind (session, hang, lost, offload_change, end, …)")
 F.block_layout = ProtoField.uint16("vno.block.layout", "Block layout")
 F.block_data = ProtoField.string("vno.block.data", "Block data (JSON)")
 

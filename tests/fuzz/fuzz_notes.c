@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the parsers of a capture's notes: the drop-reason
  * table (probe.c, drop_reasons_from_json), the flat-JSON field readers the
- * hang and summary notes go through (json.c, json_get_*), and the session
+ * hang and summary notes go through (json.c, json_get_*), the
+ * offload_change note (offchange.c), and the session
  * metadata (capture_meta.c) in a capture built around the input. Each must
  * refuse what it cannot read without leaking, and what it accepts must be
  * sound: names and fields terminated, numbers in range.
@@ -17,6 +18,7 @@
 
 #include "craft.h"
 #include "json.h"
+#include "offchange.h"
 #include "probe.h"
 
 static const char *const keys[] = {
@@ -52,6 +54,25 @@ static void reasons(const char *s)
 			abort();
 	}
 	drop_reasons_free();
+}
+
+static void offload_change(const char *s, size_t n)
+{
+	struct offload_change oc;
+
+	if (offload_change_from_json(s, n, &oc))
+		return;
+	/* Accepted: a device, its changes counted within the array, every
+	 * name terminated. */
+	if (!oc.dev[0] || !oc.n || oc.n > OFFLOAD_CHANGE_MAX ||
+	    strnlen(oc.dev, sizeof(oc.dev)) == sizeof(oc.dev) ||
+	    strnlen(oc.driver, sizeof(oc.driver)) == sizeof(oc.driver) ||
+	    strnlen(oc.vm, sizeof(oc.vm)) == sizeof(oc.vm))
+		abort();
+	for (unsigned i = 0; i < oc.n; i++)
+		if (!oc.c[i].name[0] || strnlen(oc.c[i].name, sizeof(oc.c[i].name)) ==
+						sizeof(oc.c[i].name))
+			abort();
 }
 
 static void session(const uint8_t *d, size_t n)
@@ -96,6 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	reasons(s);
 	fields(s);
+	if (!memchr(data, 0, size))
+		offload_change(s, size);
 	session(data, size);
 	free(s);
 	return 0;

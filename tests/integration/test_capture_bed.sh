@@ -8,7 +8,11 @@
 #   report   `report` turns the file into the same summary and the same
 #            diagnosis, without the kernel;
 #   cut      a copy cut in the middle is reported as far as it goes, then said;
-#   stream   record -w - piped to tshark and to tcpdump, read as it is made.
+#   stream   record -w - piped to tshark and to tcpdump, read as it is made;
+#   offload_change  a recording of its own on a veth (no guest): `ethtool -K
+#            DEV gso off` while it runs is an offload_change line, a note in
+#            the capture that tshark with our dissector selects, and a line of `report` (terminal
+#            and --json); the same switch back, a second one.
 # Run one case alone: test_capture_bed.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -76,6 +80,9 @@ case_report()
 		verdict}' "$REP" >"$TB_TMP/hang-report.json"
 	assert_eq "$(cat "$TB_TMP/hang-report.json")" "$(cat "$TB_TMP/hang-record.json")" \
 		"report: the same diagnosis as record"
+	# The path from the bridge relations the capture keeps (master).
+	assert_eq "$(jq -c -s 'map(select(.type == "hang"))[0].path | [.hops[] | .name + ":" + .role]' "$REP")" \
+		'["tap0:tap","br0:bridge","up0:uplink"]' "report: the path tap0 -> br0 -> up0 from the capture"
 	# The same capture through a pipe: report - reads stdin, gzip or not.
 	"$VNO_BIN" report --json - <"$CAP" >"$TB_TMP/report-stdin.jsonl" 2>"$TB_TMP/report-stdin.err"
 	assert_eq "$?" 0 "report - reads the capture from stdin ($(head -c 200 "$TB_TMP/report-stdin.err"))"
@@ -163,4 +170,37 @@ case_stream()
 	assert_ne "$n" 0 "frames were reported"
 }
 
-tb_run_cases "readers report cut stream" "$@"
+case_offload_change()
+{
+	local ns=vnoc$$ out=$TB_TMP/oc.jsonl cap=$TB_TMP/oc.pcapng.gz want
+	tb_netns_add "$ns"
+	ip -n "$ns" link add ocv0 type veth peer name ocv1 || tb_fatal "cannot create veth ocv0"
+	ip -n "$ns" link set ocv0 up
+	[[ $(ip netns exec "$ns" ethtool -k ocv0 | awk '$1 == "generic-segmentation-offload:" { print $2 }') == on ]] ||
+		ip netns exec "$ns" ethtool -K ocv0 gso on
+	vno_record_start "$out" "$ns" -- -i ocv0 --json -w "$cap"
+	ip netns exec "$ns" ethtool -K ocv0 gso off || tb_fatal "ethtool -K ocv0 gso off failed"
+	want='any(.[]; .type == "offload_change" and .dev == "ocv0" and .driver == "veth" and .vm == null
+		and .changed == [{"feature": "tx-generic-segmentation", "from": true, "to": false}])'
+	tb_wait_jq "$out" "$want" && tb_pass "record --json: gso off on ocv0 is an offload_change line" ||
+		tb_fail "no offload_change line for ocv0: $(grep offload_change "$out" | head -2)"
+	ip netns exec "$ns" ethtool -K ocv0 gso on
+	tb_wait_jq "$out" '[.[] | select(.type == "offload_change" and .dev == "ocv0")] | length == 2' &&
+		tb_pass "gso on again: a second line" || tb_fail "no second offload_change line"
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	assert_eq "$(tshark -X "lua_script:$TB_ROOT/contrib/wireshark/vnoffload.lua" -r "$cap" \
+		-Y 'vno.block.kind == "offload_change"' 2>/dev/null | wc -l)" 2 \
+		"tshark with the dissector: vno.block.kind == \"offload_change\" selects the two notes"
+	"$VNO_BIN" report --json "$cap" >"$TB_TMP/oc-report.jsonl" 2>"$TB_TMP/oc-report.err"
+	assert_eq "$?" 0 "report --json reads it ($(head -c 200 "$TB_TMP/oc-report.err"))"
+	assert_eq "$(jq -c 'select(.type == "offload_change") | del(.ts_ns)' "$TB_TMP/oc-report.jsonl")" \
+		"$(jq -c 'select(.type == "offload_change") | del(.ts_ns)' "$out")" \
+		"report --json: the same two offload_change lines as record"
+	"$VNO_BIN" report "$cap" >"$TB_TMP/oc-report.txt" 2>&1
+	grep -q '^OFFLOAD ocv0 (veth) at [0-9.]* s: tx-generic-segmentation on -> off$' "$TB_TMP/oc-report.txt" &&
+		tb_pass "report: OFFLOAD ocv0 (veth) … tx-generic-segmentation on -> off" ||
+		tb_fail "report's terminal output: $(grep -i offload "$TB_TMP/oc-report.txt" | head -2)"
+}
+
+tb_run_cases "readers report cut stream offload_change" "$@"

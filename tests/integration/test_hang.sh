@@ -94,6 +94,9 @@ case_suspects()
 	assert_jq "$REC" "$UP0 | .remedy | test(\"ethtool -K\")" "suspects: a remedy is named"
 	assert_jq "$REC" "$UP0 | .anomalies | any(.rule == \"gso_size_tiny\" and .count == 10)" \
 		"suspects: the burst's tiny gso_size is counted as an anomaly"
+	assert_jq "$REC" "$UP0 | .path | ([.hops[] | \"\\(.name):\\(.role)\"] == [\"tap0:tap\", \"br0:bridge\", \"up0:uplink\"])
+		and .meets == null and (.note | test(\"no NIC on this path\"))" \
+		"suspects: the path tap0 -> br0 -> up0, no NIC on it"
 }
 
 case_uniform()

@@ -23,7 +23,12 @@
 # - vm_follows: `export --vm 'web-*' --tc-mode tcx` started with no VM:
 #   waits; web-07's tap lvt0 is watched (TC programs on it, vm label), a
 #   VMM named db-01 is not; web-07 restarted on another tap (lvt5) is
-#   watched again.
+#   watched again;
+# - offload_gauge: `export -i up0 -i 'lvo*'`: vnoffload_offload_enabled has
+#   every feature `ethtool -k` lists for up0 (a veth), with its state; a veth
+#   lvo0 made later has its features too; `ethtool -K lvo0 tso off` turns
+#   its tx-tcp-segmentation to 0 at the next scrape and is said as an
+#   offload_change line; lvo0 deleted: its series go.
 # Every wait is on a state (an event line, a scrape), never a fixed sleep.
 . "$(dirname "$0")/lib.sh"
 
@@ -80,6 +85,9 @@ case_export_waits()
 	else
 		tb_fail "/metrics has no lvt0 rx series with vm=web-01: $(grep lvt0 "$TB_TMP/m" | head -3)"
 	fi
+	grep -q '^vnoffload_offload_enabled{device="lvt0",vm="web-01",feature="tx-tcp-segmentation"} [01]$' "$TB_TMP/m" &&
+		tb_pass "/metrics: lvt0's offload features, with vm=\"web-01\"" ||
+		tb_fail "no offload_enabled series of lvt0 with its vm: $(grep 'offload_enabled{device="lvt0"' "$TB_TMP/m" | head -2)"
 	tb_kill "$VMM_PID" TERM
 	tb_wait_until "$TB_TIMEOUT" _link_gone lvt0 || tb_fail "lvt0 outlived its VMM"
 	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "gone" and .name == "lvt0")' &&
@@ -293,4 +301,87 @@ case_two_guests()
 		"two guests: nothing in the remedy names web-a or its tap"
 }
 
-tb_run_cases "export_waits record_follows user_names two_guests vm_follows churn" "$@"
+# ethtool_state NETNS DEV FEATURE: "on" or "off" as `ethtool -k` says.
+ethtool_state()
+{
+	ip netns exec "$1" ethtool -k "$2" | awk -v f="$3:" '$1 == f { print $2 }'
+}
+
+# The features `ethtool -k DEV` lists, by their kernel names, one per
+# line: name state (1/0). ethtool shows a few under older names, and three
+# groups of others (tx-checksumming, scatter-gather,
+# tcp-segmentation-offload) that are no feature of their own.
+ethtool_features()
+{
+	ip netns exec "$TB_H" ethtool -k "$1" | awk -F': ' '
+	BEGIN {
+		k["rx-checksumming"] = "rx-checksum"; k["generic-segmentation-offload"] = "tx-generic-segmentation"
+		k["generic-receive-offload"] = "rx-gro"; k["large-receive-offload"] = "rx-lro"
+		k["rx-vlan-offload"] = "rx-vlan-hw-parse"; k["tx-vlan-offload"] = "tx-vlan-hw-insert"
+		k["ntuple-filters"] = "rx-ntuple-filter"; k["receive-hashing"] = "rx-hashing"
+	}
+	NR > 1 {
+		name = $1; sub(/^\t/, "", name); st = $2; sub(/ .*/, "", st)
+		if (name ~ /^(tx-checksumming|scatter-gather|tcp-segmentation-offload)$/) next
+		if (name in k) name = k[name]
+		print name, (st == "on" ? 1 : 0)
+	}' | sort
+}
+
+# Our gauge's features of DEV from the last scrape, as name state.
+gauge_features()
+{
+	grep "^vnoffload_offload_enabled{device=\"$1\"" "$TB_TMP/m" |
+		sed -E 's/.*feature="([^"]*)"} ([01])$/\1 \2/' | sort
+}
+
+case_offload_gauge()
+{
+	local out=$TB_TMP/off.jsonl want got n
+	ip -n "$TB_H" link del lvo0 2>/dev/null
+	export_start "$out" -i up0 -i 'lvo*' --json --stall-ms 0
+	_series_with 'vnoffload_offload_enabled{device="up0"' ||
+		tb_fatal "no vnoffload_offload_enabled series of up0: $(grep offload_enabled "$TB_TMP/m" | head -3)"
+	want=$(ethtool_features up0)
+	got=$(gauge_features up0)
+	n=$(wc -l <<<"$want")
+	if [[ $got == "$want" ]] && ((n >= 30)); then
+		tb_pass "up0: the gauge has all $n features ethtool -k lists, each with its state"
+	else
+		tb_fail "up0: gauge and ethtool -k differ: $(diff <(echo "$want") <(echo "$got") | head -6)"
+	fi
+
+	ip -n "$TB_H" link add lvo0 type veth peer name lvo1 || tb_fatal "cannot create veth lvo0"
+	tb_wait_jq "$out" 'any(.[]; .type == "iface" and .event == "new" and .name == "lvo0")' ||
+		tb_fatal "lvo0 not watched: $(tail -c 300 "$out.err")"
+	[[ $(ethtool_state "$TB_H" lvo0 tx-tcp-segmentation) == on ]] ||
+		ip netns exec "$TB_H" ethtool -K lvo0 tso on
+	if tb_wait_until "$TB_TIMEOUT" _series_with 'vnoffload_offload_enabled{device="lvo0",feature="tx-tcp-segmentation"} 1'; then
+		tb_pass "a veth made later (lvo0): its features appear, tx-tcp-segmentation 1"
+	else
+		tb_fail "lvo0's tx-tcp-segmentation: $(grep 'lvo0.*tx-tcp-segmentation' "$TB_TMP/m")"
+	fi
+	ip netns exec "$TB_H" ethtool -K lvo0 tso off || tb_fatal "ethtool -K lvo0 tso off failed"
+	if tb_wait_until "$TB_TIMEOUT" _series_with 'vnoffload_offload_enabled{device="lvo0",feature="tx-tcp-segmentation"} 0'; then
+		tb_pass "ethtool -K lvo0 tso off while export runs: the gauge says 0"
+	else
+		tb_fail "after tso off: $(grep 'lvo0.*tx-tcp-segmentation' "$TB_TMP/m")"
+	fi
+	assert_eq "$(gauge_features lvo0)" "$(ethtool_features lvo0)" "lvo0: the gauge agrees with ethtool -k after the change"
+	tb_wait_jq "$out" 'any(.[]; .type == "offload_change" and .dev == "lvo0"
+		and any(.changed[]; .feature == "tx-tcp-segmentation" and .from == true and .to == false))' &&
+		tb_pass "export --json: an offload_change line for lvo0's tx-tcp-segmentation" ||
+		tb_fail "no offload_change line for lvo0: $(grep offload_change "$out" | tail -2)"
+	ip -n "$TB_H" link del lvo0
+	if tb_wait_until "$TB_TIMEOUT" _series_without 'device="lvo0"'; then
+		tb_pass "lvo0 deleted: its offload series left /metrics"
+	else
+		tb_fail "lvo0's series stay: $(grep -c 'device="lvo0"' "$TB_TMP/m")"
+	fi
+	_series_with 'vnoffload_offload_enabled{device="up0"' &&
+		tb_pass "up0's stay" || tb_fail "up0's offload series went too"
+	export_stop
+	assert_eq "$EXP_RC" 0 "export exits 0"
+}
+
+tb_run_cases "export_waits record_follows user_names two_guests vm_follows churn offload_gauge" "$@"

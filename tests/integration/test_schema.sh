@@ -7,7 +7,8 @@
 #   fixtures  report --json and --json --frames of tests/fixtures captures;
 #   doctor    doctor --json, and error lines;
 #   record    record on the bed: planted super-frames, a kmsg hang, an
-#             interface gone and back; then report of what it wrote;
+#             offload switched, an interface gone and back; then report of
+#             what it wrote;
 #   export    export --hang-dir: ready, a kmsg hang, its hang_capture line.
 # One case alone: test_schema.sh CASE.
 . "$(dirname "$0")/lib.sh"
@@ -58,6 +59,15 @@ case_doctor()
 	local out=$TB_TMP/doctor.jsonl
 	"$VNO_BIN" doctor --json >"$out" 2>/dev/null
 	"$VNO_BIN" --json doctor >>"$out" 2>/dev/null
+	# And where a bridge joins a tap to a veth: a path.
+	tb_netns_add "vnos-$TB_SFX"
+	ip -n "vnos-$TB_SFX" link add brs0 type bridge &&
+		ip -n "vnos-$TB_SFX" tuntap add dev stap0 mode tap &&
+		ip -n "vnos-$TB_SFX" link add sup0 type veth peer name sup1 &&
+		ip -n "vnos-$TB_SFX" link set stap0 master brs0 &&
+		ip -n "vnos-$TB_SFX" link set sup0 master brs0 || tb_fatal "cannot build the path bed"
+	ip netns exec "vnos-$TB_SFX" "$VNO_BIN" doctor --json >>"$out" 2>/dev/null
+	assert_jq "$out" '.[-1].paths | length == 1' "doctor --json in the path bed: one path"
 	valid "doctor --json" doctor "$out"
 	"$VNO_BIN" --json report /nonexistent/x.pcapng >"$TB_TMP/err.jsonl" 2>/dev/null
 	"$VNO_BIN" --json record --duration bogus >>"$TB_TMP/err.jsonl" 2>/dev/null
@@ -83,15 +93,17 @@ case_record()
 		tb_fail "the planted frames reached up0's xmit"
 	echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
 	tb_wait_jq "$rec" 'any(.type == "hang")' || tb_fail "a hang after the kmsg line"
+	ip netns exec "$TB_H" ethtool -K vx0 gso off
+	tb_wait_jq "$rec" 'any(.type == "offload_change")' || tb_fail "gso off on vx0: an offload_change line"
 	ip -n "$TB_H" link del vx0
 	tb_wait_until "$TB_TIMEOUT" _iface_event "$rec" gone || tb_fail "vx0 gone: an iface line"
 	ip -n "$TB_H" link add vx0 type veth peer name vx0p && ip -n "$TB_H" link set vx0 up
 	tb_wait_until "$TB_TIMEOUT" _iface_event "$rec" back || tb_fail "vx0 back: an iface line"
 	vno_record_stop INT
-	valid "record --json" ready,frame,hang,iface,summary "$rec"
+	valid "record --json" ready,frame,hang,iface,offload_change,summary "$rec"
 	"$VNO_BIN" report --json --frames "$cap" >"$TB_TMP/report.jsonl" 2>"$TB_TMP/report.err" ||
 		tb_fail "report of the recording: $(head -c 300 "$TB_TMP/report.err")"
-	valid "report --json --frames of the recording" capture,frame,hang,summary "$TB_TMP/report.jsonl"
+	valid "report --json --frames of the recording" capture,frame,hang,offload_change,summary "$TB_TMP/report.jsonl"
 }
 
 case_export()

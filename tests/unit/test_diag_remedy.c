@@ -10,14 +10,18 @@
 #define NETNS FAKE_NETNS
 #define NIC_IFX 2
 #define TAP_IFX 10
+#define BR_IFX 3
 
-static struct vno_iface ifs[2];
+static struct vno_iface ifs[3];
 
 static void setup(void)
 {
 	fake_iface(&ifs[0], "eno1", "e1000e", NIC_IFX);
 	/* Proxmox's name for VM 101's first NIC. */
 	fake_iface(&ifs[1], "tap101i0", "tun", TAP_IFX);
+	/* Both ports of Proxmox's bridge. */
+	fake_iface(&ifs[2], "vmbr0", "bridge", BR_IFX);
+	ifs[0].master = ifs[1].master = BR_IFX;
 }
 
 TestSuite(diag_remedy, .init = setup);
@@ -85,7 +89,7 @@ static void diagnose_burst(const struct kind *k, const struct vno_features *fs,
 	__u64 pkt = 0;
 
 	cr_assert_not_null(d);
-	cr_assert_eq(diag__set_ifaces(d, ifs, 2), 0);
+	cr_assert_eq(diag__set_ifaces(d, ifs, 3), 0);
 	if (fs)
 		cr_assert_eq(diag__set_features(d, "eno1", fs), 0);
 	for (int i = 0; i < 500; i++)
@@ -325,4 +329,77 @@ Test(diag_remedy, no_offload_names_the_nic_family_causes)
 	cr_assert_eq(dg.n_causes, 0);
 	diagnosis_free(&dg);
 	diag__free(d);
+}
+
+/* The path view: the VM's tap, Proxmox's bridge, the e1000e uplink; the
+ * burst's USO super-frames meet the NIC's hardware segmentation there. */
+Test(diag_remedy, path_marks_where_the_burst_meets_hardware)
+{
+	struct vno_features all = { N_ALL, (struct vno_feature *)all_f };
+	struct vno_diagnosis dg;
+	char *text = NULL, *json = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	diagnose_burst(&USO, &all, &dg);
+	cr_assert_eq(dg.path.n, 3);
+	cr_assert_str_eq(dg.path.hop[0].name, "tap101i0");
+	cr_assert_str_eq(dg.path.hop[0].role, "tap");
+	cr_assert_str_eq(dg.path.hop[1].name, "vmbr0");
+	cr_assert_str_eq(dg.path.hop[2].name, "eno1");
+	cr_assert_str_eq(dg.path.hop[2].role, "uplink");
+	cr_assert(dg.path.hop[2].hw && !dg.path.hop[0].hw && !dg.path.hop[1].hw);
+	cr_assert_eq(dg.path.meet, 2);
+	cr_assert(dg.path.meet_segments);
+	cr_assert_str_eq(dg.path.note, "UDP super-frames (USO) from tap101i0 reach eno1 (e1000e), "
+				       "which segments them in hardware (tx-udp-segmentation on)");
+	f = open_memstream(&text, &len);
+	diag_print(f, &dg);
+	fclose(f);
+	cr_assert_not_null(strstr(text, "  path (the guest's tap to the uplink"), "%s", text);
+	cr_assert_not_null(strstr(text, "    eno1     uplink e1000e on   on   on   ?    on  "
+					"<- segmented in hardware here\n"), "%s", text);
+	/* The path comes before the remedy that switches it off. */
+	cr_assert(strstr(text, "  path (") < strstr(text, "  remedy:"));
+	free(text);
+	f = open_memstream(&json, &len);
+	diag_json(f, &dg);
+	fclose(f);
+	cr_assert_not_null(strstr(json, "\"path\":{\"hops\":[{\"name\":\"tap101i0\",\"role\":\"tap\","
+					"\"driver\":\"tun\",\"hw\":false,"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"meets\":\"eno1\",\"segments\":true,\"note\":\"UDP super-frames"),
+			   "%s", json);
+	free(json);
+	diagnosis_free(&dg);
+}
+
+/* The NIC without USO: the kernel segments the burst in software, and the
+ * NIC checksums the segments; without TX checksumming either, nothing on
+ * the path does it in hardware. */
+Test(diag_remedy, path_without_the_nic_offload)
+{
+	struct vno_feature buf[N_ALL];
+	struct vno_features fs = { 0, buf };
+	struct vno_diagnosis dg;
+
+	for (size_t i = 0; i < N_ALL; i++) {
+		buf[fs.n] = all_f[i];
+		if (!strcmp(buf[fs.n].name, "tx-udp-segmentation"))
+			buf[fs.n].active = false;
+		fs.n++;
+	}
+	diagnose_burst(&USO, &fs, &dg);
+	cr_assert_eq(dg.path.meet, 2);
+	cr_assert(!dg.path.meet_segments);
+	cr_assert_not_null(strstr(dg.path.note, "are segmented in software before eno1 (e1000e), "
+						"which checksums them in hardware"), "%s", dg.path.note);
+	diagnosis_free(&dg);
+	for (size_t i = 0; i < fs.n; i++)
+		if (!strncmp(buf[i].name, "tx-checksum", 11))
+			buf[i].active = false;
+	diagnose_burst(&USO, &fs, &dg);
+	cr_assert_eq(dg.path.meet, -1);
+	cr_assert_str_eq(dg.path.note, "eno1 (e1000e) has these offloads off: the kernel segments "
+				       "and checksums UDP super-frames (USO) in software before it");
+	diagnosis_free(&dg);
 }

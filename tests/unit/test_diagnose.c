@@ -305,7 +305,7 @@ Test(diagnose, no_super_frames_means_offloads_are_unlikely)
 	cr_assert_str_eq(dg.verdict,
 			 "no super-frames before the hang: offloads are unlikely to be the cause");
 	json = render(diag_json, &dg);
-	cr_assert_not_null(strstr(json, "\"suspects\":[],\"remedy\":null,\"remedies\":null,"
+	cr_assert_not_null(strstr(json, "\"suspects\":[],\"path\":null,\"remedy\":null,\"remedies\":null,"
 				       "\"other_causes\":[\"PCIe ASPM"), "%s", json);
 	cr_assert_not_null(strstr(json, "\"],\"verdict\":\"no super-frames"), "%s", json);
 	free(json);

@@ -261,6 +261,13 @@ static const struct prom_anomaly anomalies[] = {
 	{ "up0", 4026531840u, "gso_csum_offset", 0 },
 };
 
+/* Unsorted, a tap's with its VM: sorted by device, vm, then feature. */
+static const struct prom_offload offloads[] = {
+	{ "up0", 4026531840u, "tx-tcp-segmentation", true },
+	{ "up0", 4026531840u, "rx-gro-hw", false },
+	{ "tap0", 4026531840u, "tx-udp-segmentation", false, "web-01" },
+};
+
 static struct prom_input known_input(struct prom_stat *rows)
 {
 	fill_stats();
@@ -280,6 +287,8 @@ static struct prom_input known_input(struct prom_stat *rows)
 		.n_drops = 3,
 		.anomalies = anomalies,
 		.n_anomalies = 3,
+		.offloads = offloads,
+		.n_offloads = 3,
 		.hangs = hangs,
 		.n_hangs = 4,
 		.events_lost = 0,
@@ -297,6 +306,12 @@ Test(prom, golden_host)
 
 	golden("host.prom", text);
 	assert_unique(text);
+	cr_assert_not_null(strstr(text, "# TYPE vnoffload_offload_enabled gauge\n"
+					"vnoffload_offload_enabled{device=\"tap0\",vm=\"web-01\","
+					"feature=\"tx-udp-segmentation\"} 0\n"
+					"vnoffload_offload_enabled{device=\"up0\",feature=\"rx-gro-hw\"} 0\n"
+					"vnoffload_offload_enabled{device=\"up0\","
+					"feature=\"tx-tcp-segmentation\"} 1\n"));
 	free(text);
 }
 

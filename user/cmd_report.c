@@ -141,18 +141,22 @@ static int on_note(const char *kind, const char *json, void *ctx)
 
 /* --html: the page, whatever happened; a problem reading the capture is
  * said at its top. */
-static int write_html(struct report_ctx *rc, const struct report_opts *o, const char *problem,
+static int write_html(struct report_ctx *rc, const struct report_opts *o, int code,
 		      const struct capture_stats *st, char *err, size_t errlen)
 {
-	char source[600], e[1024];
+	char source[600], e[1024], problem[2200];
 	struct html_page pg = {
 		.source = source, .sess = rc->started ? &rc->sess : NULL,
 		.agg = rc->started ? rc->pipe.agg : NULL, .lost = rc->lost,
-		.unmatched = rc->unmatched, .duration_s = rc->duration_s, .problem = problem,
+		.unmatched = rc->unmatched, .duration_s = rc->duration_s,
+		.problem = code ? problem : NULL,
 		.written_by = o->cmdline,
 	};
 
 	snprintf(source, sizeof(source), "capture %s (%llu records read)", rc->path, st->frames);
+	snprintf(problem, sizeof(problem), "%s: %s",
+		 code == 3 ? "This page covers only the part of the capture before the cut"
+			   : "The capture could not be read", err);
 	if (!html_report__write_file(rc->html, o->html, &pg, e, sizeof(e)))
 		return 0;
 	snprintf(err, errlen, "%s", e);
@@ -204,7 +208,7 @@ int report_run(const char *path, int fd, const struct report_opts *o, FILE *out,
 	}
 html:
 	/* A page that cannot be written outweighs a cut capture. */
-	if (rc.html && write_html(&rc, o, err[0] ? err : NULL, &st, err, errlen))
+	if (rc.html && write_html(&rc, o, code, &st, err, errlen))
 		code = 1;
 	if (rc.started)
 		pipeline_fini(&rc.pipe);

@@ -1029,7 +1029,7 @@ static void overview(FILE *out, const struct html_report *h, const struct html_p
 		for (int s = 0; s < VNO_HANG__MAX; s++)
 			hangs += a->hangs[s];
 	if (p->problem) {
-		fputs("<p class=\"problem\"><b>The capture was not read whole.</b> ", out);
+		fputs("<p class=\"problem\">", out);
 		html_str(out, p->problem);
 		fputs("</p>\n", out);
 	}

@@ -281,6 +281,7 @@ struct mark {
 	__u64 anomalies;
 	bool open;	/* handed to the driver, never completed */
 	int lane;
+	int col;	/* column of the order zoom, -1: not in it */
 };
 
 struct timeline {
@@ -400,15 +401,52 @@ static void mark_title(FILE *out, const struct mark *m, const struct lane *ln, d
 	fputs("</title>", out);
 }
 
+/* The lanes of one panel: lines and their names. */
+static void lanes_svg(FILE *out, const struct timeline *t, int y0)
+{
+	for (int l = 0; l < t->n_lanes; l++) {
+		int y = y0 + l * TL_LANE + TL_LANE / 2;
+
+		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"lane\"/>"
+			"<text x=\"%d\" y=\"%d\" class=\"ll\">", TL_LEFT, y, TL_W - TL_RIGHT, y,
+			TL_LEFT - 8, y + 4);
+		html_str(out, t->lanes[l].dev);
+		fprintf(out, " %s</text>\n", vno_hop_name(t->lanes[l].hop));
+	}
+}
+
+static void mark_svg(FILE *out, struct timeline *t, const struct mark *m, int lane, double x,
+		     int y0, double before, double rmax)
+{
+	const char *cls = m->anomalies ? (m->open ? "m an op" : "m an") : m->open ? "m op" : "m";
+	double r = mark_radius(m->f);
+
+	fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%d\" r=\"%.1f\" fill=\"%s\">", cls, x,
+		y0 + lane * TL_LANE + TL_LANE / 2, r < rmax ? r : rmax, colour_of(t, m->f));
+	mark_title(out, m, &t->lanes[lane], before);
+	fputs("</circle>\n", out);
+}
+
+/* Frames in the order zoom: one column per frame, its hops under it. */
+#define TL_COLS 48
+
+/*
+ * Two panels, one per question. Above, time before the hang on a log
+ * scale: the whole window, the last second spread out. Below, the newest
+ * frames in their order, one column each with every hop it was seen at:
+ * the frames of a burst microseconds apart, which no time axis separates,
+ * and which of them never completed.
+ */
 static void draw_timeline(FILE *out, const struct html_hang *hh)
 {
 	const struct vno_diagnosis *dg = &hh->dg;
 	struct timeline t = {};
 	struct mark *marks;
-	size_t n = 0, i;
+	size_t n = 0, i, ncols = hh->n_last < TL_COLS ? hh->n_last : TL_COLS;
+	size_t col0 = hh->n_last - ncols;
 	__u64 ref = ref_ts(dg, hh->last, hh->n_last);
-	double tmax = 1e-3, span, x;
-	int perm[HTML_LANES], h;
+	double tmax = 1e-3, span, x, colw;
+	int perm[HTML_LANES], h1, h2, y2;
 	char lab[32];
 
 	marks = calloc(hh->n_last + hh->n_path + 1, sizeof(*marks));
@@ -419,21 +457,33 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 
 		marks[n] = (struct mark){ .f = &df->ev.f, .anomalies = df->anomalies,
 					  .open = df->ev.f.hop == VNO_HOP_XMIT &&
-						  dg->completions_known && !df->completed };
+						  dg->completions_known && !df->completed,
+					  .col = i >= col0 ? (int)(i - col0) : -1 };
 		if ((marks[n].lane = lane_of(&t, &df->ev.f)) >= 0)
 			n++;
 	}
 	for (i = 0; i < hh->n_path; i++) {
 		const struct vno_frame *f = &hh->path[i];
 		bool dup = false;
+		double best = -1;
+		int col = -1;
 
-		/* The window's own records are drawn from the window. */
-		for (size_t j = 0; j < hh->n_last && !dup; j++)
-			dup = hh->last[j].ev.f.ts_ns == f->ts_ns && hh->last[j].ev.f.hop == f->hop &&
-			      hh->last[j].ev.f.ifindex == f->ifindex && hh->last[j].ev.f.pkt_id == f->pkt_id;
+		/* The window's own records are drawn from the window; another
+		 * hop goes under the frame of its packet id nearest in time. */
+		for (size_t j = 0; j < hh->n_last && !dup; j++) {
+			const struct vno_frame *w = &hh->last[j].ev.f;
+			double d = fabs((double)w->ts_ns - (double)f->ts_ns);
+
+			dup = w->ts_ns == f->ts_ns && w->hop == f->hop && w->ifindex == f->ifindex &&
+			      w->pkt_id == f->pkt_id;
+			if (j >= col0 && w->pkt_id == f->pkt_id && (best < 0 || d < best)) {
+				best = d;
+				col = (int)(j - col0);
+			}
+		}
 		if (dup)
 			continue;
-		marks[n] = (struct mark){ .f = f,
+		marks[n] = (struct mark){ .f = f, .col = col,
 					  .anomalies = f->anomaly && f->anomaly <= ANOMALY__MAX
 							       ? 1ULL << (f->anomaly - 1) : 0 };
 		if ((marks[n].lane = lane_of(&t, f)) >= 0)
@@ -456,45 +506,63 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 					perm[a] = b;
 		memcpy(t.lanes, sorted, sizeof(sorted));
 	}
-	h = TL_TOP + (t.n_lanes ? t.n_lanes : 1) * TL_LANE + 36;
+	h1 = TL_TOP + (t.n_lanes ? t.n_lanes : 1) * TL_LANE + 36;
+	y2 = h1 + 34;
+	h2 = y2 + (t.n_lanes ? t.n_lanes : 1) * TL_LANE + 36;
 	fprintf(out, "<svg class=\"tl\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-		"width=\"%d\" height=\"%d\" role=\"img\">\n", TL_W, h, TL_W, h);
-	for (int l = 0; l < t.n_lanes; l++) {
-		int y = TL_TOP + l * TL_LANE + TL_LANE / 2;
+		"width=\"%d\" height=\"%d\" role=\"img\">\n", TL_W, h2, TL_W, h2);
 
-		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"lane\"/>"
-			"<text x=\"%d\" y=\"%d\" class=\"ll\">", TL_LEFT, y, TL_W - TL_RIGHT, y,
-			TL_LEFT - 8, y + 4);
-		html_str(out, t.lanes[l].dev);
-		fprintf(out, " %s</text>\n", vno_hop_name(t.lanes[l].hop));
-	}
-	/* Axis: decades of time before the reference. */
+	/* Panel 1: log time. */
+	lanes_svg(out, &t, TL_TOP);
 	for (double d = TL_TMIN; d <= tmax * 1.0001; d *= 10) {
 		x = tl_x(d, tmax);
 		fmt_dur(lab, sizeof(lab), d);
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>"
 			"<text x=\"%.1f\" y=\"%d\" class=\"tick\">%s</text>\n", x, TL_TOP - 4, x,
-			h - 30, x, h - 16, lab);
+			h1 - 30, x, h1 - 16, lab);
 	}
-	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"tick\">time before %s (log scale) &#8594;</text>\n",
-		TL_LEFT, h - 2, ref == dg->hang.ts_ns ? "the hang" : "the last frame");
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"ax\">time before %s, log scale: the whole "
+		"window</text>\n", TL_LEFT, h1 - 2,
+		ref == dg->hang.ts_ns ? "the hang" : "the last frame");
 	/* Oldest first, so the newest lie on top. */
 	for (i = 0; i < n; i++) {
 		const struct mark *m = &marks[i];
-		int l = perm[m->lane];
 		double before = ref >= m->f->ts_ns ? (double)(ref - m->f->ts_ns) / 1e9 : 0;
-		const char *cls = m->anomalies ? (m->open ? "m an op" : "m an") : m->open ? "m op" : "m";
 
-		fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%d\" r=\"%.1f\" fill=\"%s\">", cls,
-			tl_x(before, tmax), TL_TOP + l * TL_LANE + TL_LANE / 2, mark_radius(m->f),
-			colour_of(&t, m->f));
-		mark_title(out, m, &t.lanes[l], before);
-		fputs("</circle>\n", out);
+		mark_svg(out, &t, m, perm[m->lane], tl_x(before, tmax), TL_TOP, before, 9);
 	}
 	x = tl_x(0, tmax);
 	fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"hang\"/>"
-		"<text x=\"%.1f\" y=\"%d\" class=\"hl\">HANG (%s)</text>\n", x + 8, 14, x + 8, h - 30,
+		"<text x=\"%.1f\" y=\"%d\" class=\"hl\">HANG (%s)</text>\n", x + 8, 14, x + 8, h1 - 30,
 		x + 4, 12, diag_source_name(dg->hang.source));
+
+	/* Panel 2: the newest frames in order. */
+	colw = (double)(TL_W - TL_LEFT - TL_RIGHT) / (double)(ncols ? ncols : 1);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"ax\">the last %zu frames in order, one "
+		"column each with its hops (ms before %s under some)</text>\n", TL_LEFT, y2 - 10,
+		ncols, ref == dg->hang.ts_ns ? "the hang" : "the last frame");
+	lanes_svg(out, &t, y2);
+	for (size_t c = 0; c < ncols; c += (ncols + 7) / 8) {
+		const struct vno_frame *f = &hh->last[col0 + c].ev.f;
+
+		x = TL_LEFT + (c + 0.5) * colw;
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>"
+			"<text x=\"%.1f\" y=\"%d\" class=\"tick\">%.3f</text>\n", x, y2, x,
+			h2 - 30, x, h2 - 16,
+			ref >= f->ts_ns ? (double)(ref - f->ts_ns) / 1e6 : 0.0);
+	}
+	for (i = 0; i < n; i++) {
+		const struct mark *m = &marks[i];
+		double before = ref >= m->f->ts_ns ? (double)(ref - m->f->ts_ns) / 1e9 : 0;
+
+		if (m->col < 0)
+			continue;
+		mark_svg(out, &t, m, perm[m->lane], TL_LEFT + (m->col + 0.5) * colw, y2, before,
+			 colw / 2 > 2.5 ? colw / 2 : 2.5);
+	}
+	x = TL_W - TL_RIGHT + 8;
+	fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"hang\"/>\n", x, y2,
+		x, h2 - 30);
 	fputs("</svg>\n<p class=\"legend\">", out);
 	for (int c = 0; c < t.n_types; c++) {
 		char gso[64];
@@ -507,7 +575,7 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 	fputs("<span class=\"sw\" style=\"background:#9a9a9a\"></span>not GSO &nbsp; "
 	      "size: gso_size (small 40, large &#8805; 8 K) &nbsp; "
 	      "<span class=\"ring an\"></span>tripped an anomaly rule &nbsp; "
-	      "<span class=\"ring op\"></span>never completed", out);
+	      "<span class=\"ring op\"></span>never completed &nbsp; hover a mark for its fields", out);
 	if (t.lanes_more)
 		fprintf(out, " &nbsp; (%" PRIu64 " records on further lanes not drawn)",
 			(uint64_t)t.lanes_more);
@@ -586,7 +654,7 @@ static void suspects(FILE *out, const struct vno_diagnosis *dg)
 		html_str(out, x->value);
 		fprintf(out, "</b><br><small>lift %.1f", x->lift);
 		if (x->origin[0]) {
-			fputs(", mostly from tap ", out);
+			fputs(", mostly from ", out);
 			html_name(out, x->origin, VNO_IFNAMSIZ);
 			if (dg->vm[0] && !strncmp(x->origin, dg->tap, VNO_IFNAMSIZ)) {
 				fputs(" (VM ", out);
@@ -778,6 +846,9 @@ static void hist_svg(FILE *out, const char *title, const struct agg_hist *hs, bo
 		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"hb\">"
 			"<title>from %s: %" PRIu64 "</title></rect>", x + 1, H - 20 - bh, bw - 2, bh,
 			lab, (uint64_t)g[i]);
+		if (g[i] && n <= 16)
+			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%" PRIu64 "</text>",
+				x + bw / 2, H - 23 - bh, (uint64_t)g[i]);
 		if (n <= 12 || (i - lo) % ((n + 11) / 12) == 0)
 			fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"tick\">%s</text>", x + bw / 2,
 				H - 6, lab);
@@ -892,7 +963,7 @@ static void devices(FILE *out, const struct agg *a, const struct vno_session *se
 {
 	size_t shown = 0, more = 0;
 
-	fputs("<h2>Devices</h2>\n", out);
+	fputs("<h2 id=\"devices\">Devices</h2>\n", out);
 	if (!a || !a->n) {
 		fputs("<p>No frames were read.</p>\n", out);
 		return;
@@ -922,7 +993,7 @@ static void devices(FILE *out, const struct agg *a, const struct vno_session *se
 
 static void session(FILE *out, const struct vno_session *s, const struct html_page *p)
 {
-	fputs("<h2>Session</h2>\n<table class=\"kv\">", out);
+	fputs("<h2 id=\"session\">Session</h2>\n<table class=\"kv\">", out);
 	if (s) {
 		fputs("<tr><th>kernel</th><td>", out);
 		html_str(out, s->kernel);
@@ -993,7 +1064,7 @@ static const char css[] =
 	"word-break:break-all;user-select:all;margin:.2em 0 .6em}"
 	".place{font-size:.9em;color:#555;margin-top:.4em}.note{color:#555;font-size:.9em}"
 	"svg{display:block;max-width:100%;height:auto}svg text{font:11px sans-serif;fill:#333}"
-	"svg .ll{text-anchor:end;font-size:12px}svg .tick{text-anchor:middle;fill:#666}"
+	"svg .ll{text-anchor:end;font-size:12px}svg .ax{font-size:12px;fill:#444}svg .tick{text-anchor:middle;fill:#666}"
 	"svg .lane{stroke:#ddd}svg .grid{stroke:#eee}svg .hang{stroke:#d00;stroke-width:2}"
 	"svg .hl{fill:#d00;text-anchor:end;font-weight:bold}"
 	"svg .m{fill-opacity:.8;stroke:none}svg .an{stroke:#d00;stroke-width:2}"

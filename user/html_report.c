@@ -416,13 +416,16 @@ static void lanes_svg(FILE *out, const struct timeline *t, int y0)
 }
 
 static void mark_svg(FILE *out, struct timeline *t, const struct mark *m, int lane, double x,
-		     int y0, double before, double rmax)
+		     int y0, double before, double rmax, bool title)
 {
 	const char *cls = m->anomalies ? (m->open ? "m an op" : "m an") : m->open ? "m op" : "m";
 	double r = mark_radius(m->f);
 
-	fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%d\" r=\"%.1f\" fill=\"%s\">", cls, x,
-		y0 + lane * TL_LANE + TL_LANE / 2, r < rmax ? r : rmax, colour_of(t, m->f));
+	fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%d\" r=\"%.1f\" fill=\"%s\"%s", cls, x,
+		y0 + lane * TL_LANE + TL_LANE / 2, r < rmax ? r : rmax, colour_of(t, m->f),
+		title ? ">" : "/>\n");
+	if (!title)
+		return;
 	mark_title(out, m, &t->lanes[lane], before);
 	fputs("</circle>\n", out);
 }
@@ -529,7 +532,8 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 		const struct mark *m = &marks[i];
 		double before = ref >= m->f->ts_ns ? (double)(ref - m->f->ts_ns) / 1e9 : 0;
 
-		mark_svg(out, &t, m, perm[m->lane], tl_x(before, tmax), TL_TOP, before, 9);
+		/* Overlapping marks: their fields are in the lower panel. */
+		mark_svg(out, &t, m, perm[m->lane], tl_x(before, tmax), TL_TOP, before, 9, false);
 	}
 	x = tl_x(0, tmax);
 	fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"hang\"/>"
@@ -558,7 +562,7 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 		if (m->col < 0)
 			continue;
 		mark_svg(out, &t, m, perm[m->lane], TL_LEFT + (m->col + 0.5) * colw, y2, before,
-			 colw / 2 > 2.5 ? colw / 2 : 2.5);
+			 colw / 2 > 2.5 ? colw / 2 : 2.5, true);
 	}
 	x = TL_W - TL_RIGHT + 8;
 	fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"hang\"/>\n", x, y2,
@@ -575,7 +579,7 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 	fputs("<span class=\"sw\" style=\"background:#9a9a9a\"></span>not GSO &nbsp; "
 	      "size: gso_size (small 40, large &#8805; 8 K) &nbsp; "
 	      "<span class=\"ring an\"></span>tripped an anomaly rule &nbsp; "
-	      "<span class=\"ring op\"></span>never completed &nbsp; hover a mark for its fields", out);
+	      "<span class=\"ring op\"></span>never completed &nbsp; hover a mark of the lower panel for its fields", out);
 	if (t.lanes_more)
 		fprintf(out, " &nbsp; (%" PRIu64 " records on further lanes not drawn)",
 			(uint64_t)t.lanes_more);

@@ -577,7 +577,7 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 	if (t.other_types)
 		fputs("<span class=\"sw\" style=\"background:#333\"></span>other types ", out);
 	fputs("<span class=\"sw\" style=\"background:#9a9a9a\"></span>not GSO &nbsp; "
-	      "size: gso_size (small 40, large &#8805; 8 K) &nbsp; "
+	      "mark size: gso_size (log scale, 32 to 2896 and above) &nbsp; "
 	      "<span class=\"ring an\"></span>tripped an anomaly rule &nbsp; "
 	      "<span class=\"ring op\"></span>never completed &nbsp; hover a mark of the lower panel for its fields", out);
 	if (t.lanes_more)
@@ -839,7 +839,11 @@ static void hist_svg(FILE *out, const char *title, const struct agg_hist *hs, bo
 	fprintf(out, "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
 		"width=\"%d\" height=\"%d\" role=\"img\">", W, H, W, H);
 	for (int i = lo; i <= hi; i++) {
-		double bw = (double)(W - 10) / n, x = 5 + (i - lo) * bw;
+		double bw = (double)(W - 10) / n, x;
+
+		if (bw > 40)
+			bw = 40;
+		x = 5 + (i - lo) * bw;
 		double bh = top ? (double)g[i] * (H - 34) / (double)top : 0;
 		__u64 low = vno_hist_slot_low((__u32)i * 4);
 
@@ -1118,9 +1122,10 @@ static void overview(FILE *out, const struct html_report *h, const struct html_p
 		fprintf(out, "; <b>%" PRIu64 " events lost</b> (ring buffer full)", (uint64_t)p->lost);
 	fputs(".</p>\n", out);
 	if (!hangs && !h->n_hangs) {
-		fputs("<p class=\"nohang\">No hang in this capture: no TX watchdog, driver report, "
-		      "kernel log line, stall, carrier loss or manual trigger was recorded. The "
-		      "devices' pictures are below.</p>\n", out);
+		fprintf(out, "<p class=\"nohang\">No hang in %s: no TX watchdog, driver report, "
+			"kernel log line, stall, carrier loss or manual trigger was recorded. The "
+			"devices' pictures are below.</p>\n",
+			p->problem ? "the part of the capture that was read" : "this capture");
 		return;
 	}
 	fprintf(out, "<p>%" PRIu64 " hang%s:", (uint64_t)hangs, hangs == 1 ? "" : "s");

@@ -485,7 +485,11 @@ int do_record(int argc, char **argv)
 	if (o.html_path) {
 		/* Opened now, as who started the recording (-Z drops that), and
 		 * so a path that cannot be written is said before it starts. */
-		html_fp = fopen(o.html_path, "we");
+		int hfd = open(o.html_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		html_fp = hfd >= 0 ? fdopen(hfd, "w") : NULL;
+		if (hfd >= 0 && !html_fp)
+			close(hfd);
 		sinks.html = html_fp ? html_report__new() : NULL;
 		if (!sinks.html) {
 			cmd_error("cannot write %s: %s", o.html_path, strerror(errno));

@@ -471,24 +471,30 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 		double best = -1;
 		int col = -1;
 
+		size_t at = 0;
+
 		/* The window's own records are drawn from the window; another
-		 * hop goes under the frame of its packet id nearest in time. */
+		 * hop belongs to the frame of its packet id nearest in time:
+		 * under its column, outlined as it is. */
 		for (size_t j = 0; j < hh->n_last && !dup; j++) {
 			const struct vno_frame *w = &hh->last[j].ev.f;
 			double d = fabs((double)w->ts_ns - (double)f->ts_ns);
 
 			dup = w->ts_ns == f->ts_ns && w->hop == f->hop && w->ifindex == f->ifindex &&
 			      w->pkt_id == f->pkt_id;
-			if (j >= col0 && w->pkt_id == f->pkt_id && (best < 0 || d < best)) {
+			if (w->pkt_id == f->pkt_id && (best < 0 || d < best)) {
 				best = d;
-				col = (int)(j - col0);
+				at = j;
 			}
 		}
 		if (dup)
 			continue;
+		if (best >= 0 && at >= col0)
+			col = (int)(at - col0);
 		marks[n] = (struct mark){ .f = f, .col = col,
-					  .anomalies = f->anomaly && f->anomaly <= ANOMALY__MAX
-							       ? 1ULL << (f->anomaly - 1) : 0 };
+					  .anomalies = (f->anomaly && f->anomaly <= ANOMALY__MAX
+								? 1ULL << (f->anomaly - 1) : 0) |
+						       (best >= 0 ? hh->last[at].anomalies : 0) };
 		if ((marks[n].lane = lane_of(&t, f)) >= 0)
 			n++;
 	}
@@ -536,8 +542,10 @@ static void draw_timeline(FILE *out, const struct html_hang *hh)
 		mark_svg(out, &t, m, perm[m->lane], tl_x(before, tmax), TL_TOP, before, 9, false);
 	}
 	x = tl_x(0, tmax);
-	fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"hang\"/>"
-		"<text x=\"%.1f\" y=\"%d\" class=\"hl\">HANG (%s)</text>\n", x + 8, 14, x + 8, h1 - 30,
+	fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"hang\"><title>",
+		x + 8, 14, x + 8, h1 - 30);
+	html_str(out, dg->hang.detail);
+	fprintf(out, "</title></line><text x=\"%.1f\" y=\"%d\" class=\"hl\">HANG (%s)</text>\n",
 		x + 4, 12, diag_source_name(dg->hang.source));
 
 	/* Panel 2: the newest frames in order. */

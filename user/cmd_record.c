@@ -462,6 +462,21 @@ int do_record(int argc, char **argv)
 			  "run it with sudo");
 		goto out;
 	}
+	if (o.html_path) {
+		/* Opened now, as who started the recording (-Z drops that), and
+		 * so a path that cannot be written is said before anything is
+		 * attached. */
+		int hfd = open(o.html_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		html_fp = hfd >= 0 ? fdopen(hfd, "w") : NULL;
+		if (hfd >= 0 && !html_fp)
+			close(hfd);
+		sinks.html = html_fp ? html_report__new() : NULL;
+		if (!sinks.html) {
+			cmd_error("cannot write %s: %s", o.html_path, strerror(errno));
+			goto out;
+		}
+	}
 	po.json = o.json;
 	po.quiet = o.quiet;
 	po.window = o.run.window;
@@ -481,20 +496,6 @@ int do_record(int argc, char **argv)
 		r.pipe.on_frame = sinks_frame;
 		r.pipe.on_hang = sinks_hang;
 		r.pipe.ctx = &sinks;
-	}
-	if (o.html_path) {
-		/* Opened now, as who started the recording (-Z drops that), and
-		 * so a path that cannot be written is said before it starts. */
-		int hfd = open(o.html_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		html_fp = hfd >= 0 ? fdopen(hfd, "w") : NULL;
-		if (hfd >= 0 && !html_fp)
-			close(hfd);
-		sinks.html = html_fp ? html_report__new() : NULL;
-		if (!sinks.html) {
-			cmd_error("cannot write %s: %s", o.html_path, strerror(errno));
-			goto out;
-		}
 	}
 	if (o.write_path) {
 		struct capture_opts co = { .snaplen = o.run.snaplen, .force = o.force,

@@ -14,6 +14,8 @@
 #            devices' pictures
 #   cut      the capture cut in the middle: report --html exits 3 as report
 #            does, and the page says where the capture was cut
+#   badpath  record --html into a directory that does not exist: one
+#            sentence and exit 1 before anything is attached
 # Run one case alone: test_html.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -192,4 +194,14 @@ case_cut()
 		"the page says where the capture was cut"
 }
 
-tb_run_cases "page nohang cut" "$@"
+case_badpath()
+{
+	local bad=$TB_TMP/no-such-dir/x.html
+	timeout 30 "$VNO_BIN" record -i lo -d 2 --html "$bad" >"$TB_TMP/badpath.out" 2>"$TB_TMP/badpath.err"
+	assert_eq "$?" 1 "record --html into a missing directory exits 1"
+	assert_eq "$(cat "$TB_TMP/badpath.err")" \
+		"vnoffload-trace: cannot write $bad: No such file or directory" "one sentence says why"
+	assert_eq "$(grep -c 'watching' "$TB_TMP/badpath.out")" 0 "it never got ready (no 'watching' line)"
+}
+
+tb_run_cases "page nohang cut badpath" "$@"

@@ -118,7 +118,9 @@ static int collect_path(struct html_report *h, struct html_hang *hh)
 	lo = hh->last[0].ev.f.ts_ns;
 	lo = lo > 1000000000ULL ? lo - 1000000000ULL : 0;
 	hi = ref_ts(&hh->dg, hh->last, n);
-	for (size_t k = 0; k < h->ring_n; k++) {
+	/* Newest first, up to HTML_PATH: a file whose frames all share one
+	 * packet id must not draw the whole ring. */
+	for (size_t k = h->ring_n; k-- > 0 && m < HTML_PATH;) {
 		size_t at = (h->ring_head + HTML_RING - h->ring_n + k) % HTML_RING;
 		const struct vno_frame *f = &h->ring[at];
 
@@ -127,8 +129,21 @@ static int collect_path(struct html_report *h, struct html_hang *hh)
 			continue;
 		hh->path[m++] = *f;
 	}
-	hh->n_path = m;
 	free(ids);
+	/* Oldest first again, as they are drawn. */
+	for (size_t i = 0; i < m / 2; i++) {
+		struct vno_frame t = hh->path[i];
+
+		hh->path[i] = hh->path[m - 1 - i];
+		hh->path[m - 1 - i] = t;
+	}
+	hh->n_path = m;
+	if (m < h->ring_n) {
+		struct vno_frame *p = realloc(hh->path, (m ? m : 1) * sizeof(*p));
+
+		if (p)
+			hh->path = p;
+	}
 	return 0;
 }
 

@@ -31,6 +31,8 @@
  * frame table under it: the page summarises (<= 1 MiB for any capture). */
 #define HTML_FRAMES 160
 #define HTML_TABLE_ROWS 40
+/* Their records at other hops drawn at most (a few hops each). */
+#define HTML_PATH (4 * HTML_FRAMES)
 /* Lanes (device, hop) of one timeline. */
 #define HTML_LANES 12
 /* Devices with pictures, interfaces in the session table. */

@@ -276,3 +276,31 @@ Test(html, large_capture_small_page, .timeout = 60)
 	free(h);
 	free(c.p);
 }
+
+/* Every record with the same packet id (a crafted file): each hang draws
+ * a bounded number of them, not the whole ring. */
+Test(html, one_packet_id_everywhere_stays_small, .timeout = 60)
+{
+	struct craft c = { 0 };
+	struct vno_frame f;
+	char *h;
+	size_t len;
+
+	cr_header(&c);
+	for (unsigned i = 0; i < 40000; i++) {
+		cr_frame_init(&f, i % 2 ? "up0" : "tap0", i % 2 ? 3 : 1, 1000000000ULL + i * 1000ULL);
+		f.hop = i % 2 ? VNO_HOP_XMIT : VNO_HOP_RX;
+		f.pkt_id = 1;
+		cr_frame(&c, &f);
+		if (i % 5000 == 4999)
+			cr_note(&c, "hang", "{\"dev\":\"up0\",\"ifindex\":3,\"source\":\"kmsg\"}");
+	}
+	cr_note(&c, "end", "{}");
+	h = page(&c, NULL);
+	len = strlen(h);
+	cr_log_info("page of 40 000 frames of one packet id and 8 hangs: %zu bytes", len);
+	cr_assert_leq(len, 1048576, "%zu bytes", len);
+	assert_safe(h);
+	free(h);
+	free(c.p);
+}

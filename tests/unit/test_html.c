@@ -288,7 +288,10 @@ Test(html, one_packet_id_everywhere_stays_small, .timeout = 60)
 
 	cr_header(&c);
 	for (unsigned i = 0; i < 40000; i++) {
-		cr_frame_init(&f, i % 2 ? "up0" : "tap0", i % 2 ? 3 : 1, 1000000000ULL + i * 1000ULL);
+		char dev[VNO_IFNAMSIZ] = "";
+
+		snprintf(dev, sizeof(dev), "%s", i % 2 ? "up0" : "tap0");
+		cr_frame_init(&f, dev, i % 2 ? 3 : 1, 1000000000ULL + i * 1000ULL);
 		f.hop = i % 2 ? VNO_HOP_XMIT : VNO_HOP_RX;
 		f.pkt_id = 1;
 		cr_frame(&c, &f);

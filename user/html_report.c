@@ -436,6 +436,10 @@ static void mark_svg(FILE *out, struct timeline *t, const struct mark *m, int la
 	const char *cls = m->anomalies ? (m->open ? "m an op" : "m an") : m->open ? "m op" : "m";
 	double r = mark_radius(m->f);
 
+	/* An outline needs room for the colour inside it. */
+	if ((m->anomalies || m->open) && r < 4)
+		r = 4;
+
 	fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%d\" r=\"%.1f\" fill=\"%s\"%s", cls, x,
 		y0 + lane * TL_LANE + TL_LANE / 2, r < rmax ? r : rmax, colour_of(t, m->f),
 		title ? ">" : "/>\n");
@@ -1098,7 +1102,7 @@ static const char css[] =
 	"svg .ll{text-anchor:end;font-size:12px}svg .ax{font-size:12px;fill:#444}svg .tick{text-anchor:middle;fill:#666}"
 	"svg .lane{stroke:#ddd}svg .grid{stroke:#eee}svg .hang{stroke:#d00;stroke-width:2}"
 	"svg .hl{fill:#d00;text-anchor:end;font-weight:bold}"
-	"svg .m{fill-opacity:.8;stroke:none}svg .an{stroke:#d00;stroke-width:2}"
+	"svg .m{fill-opacity:.8;stroke:none}svg .an{stroke:#d00;stroke-width:1.5}"
 	"svg .op{stroke:#000;stroke-width:1.5;stroke-dasharray:2 1.5}"
 	"svg .an.op{stroke:#d00}svg .hb{fill:#5b8bd0}"
 	".legend{font-size:.85em;color:#444}.sw{display:inline-block;width:.9em;height:.9em;"

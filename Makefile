@@ -99,6 +99,8 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev libmnl-d
 	procps kmod prometheus wrk curl libclang-rt-14-dev \
 	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev libjson-c-dev \
 	python3-jsonschema
+# test_html renders the HTML page as a person sees it.
+DEPS += chromium
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

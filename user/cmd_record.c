@@ -14,6 +14,7 @@
 #include "cmds.h"
 #include "decode.h"
 #include "hang_capture.h"
+#include "html_report.h"
 #include "header.h"
 #include "json_writer.h"
 #include "json.h"
@@ -35,7 +36,7 @@ static void usage(FILE *out)
 		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
 		"                              [--attach KIND] [-Z USER] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--trigger-after D]\n"
-		"                              [--window N]\n"
+		"                              [--window N] [--html FILE]\n"
 		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
 		"                         interface of this network namespace), also once it\n"
 		"                         appears later\n"
@@ -62,6 +63,9 @@ static void usage(FILE *out)
 		"                         before the extension: x.pcapng.gz, x.1.pcapng.gz,\n"
 		"                         x.2.pcapng.gz…; each file is complete\n"
 		"      --rotate-count N   keep at most N files, removing the oldest\n"
+		"      --html FILE        when the recording ends, write a self-contained page\n"
+		"                         (each hang's timeline, suspects, remedies, per-device\n"
+		"                         pictures, the session) into FILE, as report --html\n"
 		"  -Z, --user USER        once attached and FILE is open, run on as USER with\n"
 		"                         only CAP_BPF (and CAP_NET_ADMIN with the TC hops)\n"
 		"hang triggers (each diagnosis names the frames before the hang):\n"
@@ -95,6 +99,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		{ "force", no_argument, NULL, 'F' },
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-count", required_argument, NULL, 'C' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -155,6 +160,13 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 				return -EINVAL;
 			}
 			o->write_path = optarg;
+			break;
+		case 'H':
+			if (!optarg[0]) {
+				snprintf(err, errlen, "--html needs a file name");
+				return -EINVAL;
+			}
+			o->html_path = optarg;
 			break;
 		case 'F':
 			o->force = true;
@@ -285,15 +297,46 @@ static void offload_json_fn(FILE *f, const void *p)
 }
 
 /* An offload change into the capture: the note holds its JSON line. */
-static void cap_offload(const struct offload_change *oc, void *ctx)
+static void cap_offload(const struct offload_change *oc, struct capture_sink *cs)
 {
-	struct capture_sink *cs = ctx;
 	char comment[160];
 
 	snprintf(comment, sizeof(comment), "offload change on %s: %s %s -> %s%s", oc->dev,
 		 oc->c[0].name, oc->c[0].from ? "on" : "off", oc->c[0].to ? "on" : "off",
 		 oc->n > 1 ? ", …" : "");
 	cap_note_stream(cs, "offload_change", comment, offload_json_fn, oc);
+}
+
+/* The pipeline has one set of callbacks: the capture and the page share
+ * it. */
+struct record_sinks {
+	struct capture_sink *cs;
+	struct html_report *html;	/* --html, or NULL */
+	bool html_nomem;		/* a hang could not be kept for the page */
+};
+
+static int sinks_frame(const struct vno_event *ev, void *ctx)
+{
+	struct record_sinks *s = ctx;
+
+	html_report__frame(s->html, ev);
+	return cap_frame(ev, s->cs);
+}
+
+static void sinks_hang(const struct vno_diagnosis *dg, void *ctx)
+{
+	struct record_sinks *s = ctx;
+
+	if (html_report__hang(s->html, dg))
+		s->html_nomem = true;
+	cap_hang(dg, s->cs);
+}
+
+static void sinks_offload(const struct offload_change *oc, void *ctx)
+{
+	struct record_sinks *s = ctx;
+
+	cap_offload(oc, s->cs);
 }
 
 struct summary_arg {
@@ -395,6 +438,8 @@ int do_record(int argc, char **argv)
 	struct record_opts o;
 	struct runner r = {};
 	struct capture_sink cs = {};
+	struct record_sinks sinks = { .cs = &cs };
+	FILE *html_fp = NULL;
 	struct vno_session sess = {};
 	struct pipeline_opts po = { .out = stdout };
 	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0;
@@ -440,6 +485,21 @@ int do_record(int argc, char **argv)
 			  "run it with sudo");
 		goto out;
 	}
+	if (o.html_path) {
+		/* Opened now, as who started the recording (-Z drops that), and
+		 * so a path that cannot be written is said before anything is
+		 * attached. */
+		int hfd = open(o.html_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		html_fp = hfd >= 0 ? fdopen(hfd, "w") : NULL;
+		if (hfd >= 0 && !html_fp)
+			close(hfd);
+		sinks.html = html_fp ? html_report__new() : NULL;
+		if (!sinks.html) {
+			cmd_error("cannot write %s: %s", o.html_path, strerror(errno));
+			goto out;
+		}
+	}
 	po.json = o.json;
 	po.quiet = o.quiet;
 	po.window = o.run.window;
@@ -447,12 +507,8 @@ int do_record(int argc, char **argv)
 		cmd_error("%s", err);
 		goto out;
 	}
-	if (o.write_path) {
-		struct capture_opts co = { .snaplen = o.run.snaplen, .force = o.force,
-					   .rotate_size = o.rotate_size,
-					   .rotate_count = o.rotate_count,
-					   .stream = cs.stream, .stream_fd = cap_fd };
-		char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], *reasons;
+	if (o.write_path || o.html_path) {
+		char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 
 		for (int h = 0; h < VNO_HOP__MAX; h++)
 			snprintf(hooks[h], sizeof(hooks[h]), "%s", loader_hook(r.l, h));
@@ -460,6 +516,18 @@ int do_record(int argc, char **argv)
 			cmd_error("out of memory");
 			goto out;
 		}
+		r.pipe.on_frame = sinks_frame;
+		r.pipe.on_hang = sinks_hang;
+		r.pipe.on_offload = sinks_offload;
+		r.pipe.ctx = &sinks;
+	}
+	if (o.write_path) {
+		struct capture_opts co = { .snaplen = o.run.snaplen, .force = o.force,
+					   .rotate_size = o.rotate_size,
+					   .rotate_count = o.rotate_count,
+					   .stream = cs.stream, .stream_fd = cap_fd };
+		char *reasons;
+
 		cs.w = capture_writer__new(o.write_path, &sess, &co);
 		cap_fd = -1; /* the writer's now, whether it was made or not */
 		if (!cs.w) {
@@ -483,10 +551,6 @@ int do_record(int argc, char **argv)
 			capture_writer__note(cs.w, "drop_reasons", reasons,
 					     "names of the recording kernel's skb drop reasons");
 		free(reasons);
-		r.pipe.on_frame = cap_frame;
-		r.pipe.on_hang = cap_hang;
-		r.pipe.on_offload = cap_offload;
-		r.pipe.ctx = &cs;
 	}
 	if (o.run.user) {
 		/* New files of a rotation are created as the user: it owns the
@@ -581,6 +645,24 @@ int do_record(int argc, char **argv)
 		cs.w = NULL;
 	}
 	print_kmsg_losses(&o, &r);
+	if (html_fp) {
+		struct html_page pg = { .source = "recording", .sess = &sess, .agg = r.pipe.agg,
+					.lost = cnt[VNO_CNT_RB_LOST],
+					.unmatched = cnt[VNO_CNT_INFLIGHT_FULL],
+					.duration_s = (mono_now_ns() - start) / 1e9,
+					.problem = sinks.html_nomem ? "out of memory: some hangs are "
+								      "missing from this page" : NULL,
+					.written_by = g_opts.cmdline };
+		int e = html_report__write(sinks.html, html_fp, &pg);
+
+		if (fclose(html_fp) && !e)
+			e = -errno;
+		html_fp = NULL;
+		if (e) {
+			cmd_error("writing %s: %s", o.html_path, strerror(-e));
+			goto out;
+		}
+	}
 	if (cs.err && !cs.reader_gone)
 		goto out;
 	if (cnt[VNO_CNT_RB_LOST] && !o.json)
@@ -590,6 +672,9 @@ int do_record(int argc, char **argv)
 out:
 	if (cap_fd >= 0)
 		close(cap_fd);
+	if (html_fp)
+		fclose(html_fp);
+	html_report__free(sinks.html);
 	capture_writer__close(cs.w);
 	session_free(&sess);
 	runner_close(&r);

@@ -14,6 +14,7 @@
 #include "cmds.h"
 #include "decode.h"
 #include "header.h"
+#include "html_report.h"
 #include "json.h"
 #include "pipeline.h"
 #include "print.h"
@@ -25,6 +26,7 @@ struct report_ctx {
 	struct pipeline pipe;
 	struct pipeline_opts po;
 	struct vno_session sess;
+	struct html_report *html;	/* --html, or NULL */
 	const char *path;
 	bool started, json;
 	int err;
@@ -33,6 +35,20 @@ struct report_ctx {
 	long long lost, unmatched;
 	double duration_s;
 };
+
+static int html_frame(const struct vno_event *ev, void *ctx)
+{
+	html_report__frame(((struct report_ctx *)ctx)->html, ev);
+	return 0;
+}
+
+static void html_hang(const struct vno_diagnosis *dg, void *ctx)
+{
+	struct report_ctx *rc = ctx;
+
+	if (html_report__hang(rc->html, dg))
+		rc->err = -ENOMEM;
+}
 
 /* The pipeline starts once the session metadata (first in the file) is in:
  * the anomaly rules need its interfaces. */
@@ -43,6 +59,11 @@ static int start(struct report_ctx *rc)
 	rc->started = true;
 	header_capture(rc->po.out, rc->json, rc->path, &rc->sess);
 	rc->err = pipeline_init(&rc->pipe, &rc->po, rc->sess.ifaces, rc->sess.n_ifaces);
+	if (!rc->err && rc->html) {
+		rc->pipe.on_frame = html_frame;
+		rc->pipe.on_hang = html_hang;
+		rc->pipe.ctx = rc;
+	}
 	return rc->err;
 }
 
@@ -127,6 +148,30 @@ static int on_note(const char *kind, const char *json, void *ctx)
 	return 0;
 }
 
+/* --html: the page, whatever happened; a problem reading the capture is
+ * said at its top. */
+static int write_html(struct report_ctx *rc, const struct report_opts *o, int code,
+		      const struct capture_stats *st, char *err, size_t errlen)
+{
+	char source[600], e[1024], problem[2200];
+	struct html_page pg = {
+		.source = source, .sess = rc->started ? &rc->sess : NULL,
+		.agg = rc->started ? rc->pipe.agg : NULL, .lost = rc->lost,
+		.unmatched = rc->unmatched, .duration_s = rc->duration_s,
+		.problem = code ? problem : NULL,
+		.written_by = o->cmdline,
+	};
+
+	snprintf(source, sizeof(source), "capture %s (%llu records read)", rc->path, st->frames);
+	snprintf(problem, sizeof(problem), "%s: %s",
+		 code == 3 ? "This page covers only the part of the capture before the cut"
+			   : "The capture could not be read", err);
+	if (!html_report__write_file(rc->html, o->html, &pg, e, sizeof(e)))
+		return 0;
+	snprintf(err, errlen, "%s", e);
+	return 1;
+}
+
 int report_run(const char *path, int fd, const struct report_opts *o, FILE *out, char *err,
 	       size_t errlen)
 {
@@ -139,6 +184,10 @@ int report_run(const char *path, int fd, const struct report_opts *o, FILE *out,
 	int ret, code = 0;
 
 	err[0] = '\0';
+	if (o->html && !(rc.html = html_report__new())) {
+		snprintf(err, errlen, "%s: %s", o->html, strerror(errno));
+		return 1;
+	}
 	if (fd >= 0)
 		ret = capture_read_fd(fd, &rc.sess, on_frame, on_note, &rc, &st);
 	else
@@ -148,13 +197,11 @@ int report_run(const char *path, int fd, const struct report_opts *o, FILE *out,
 			snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
 		else
 			snprintf(err, errlen, "%s: %s", path, st.error[0] ? st.error : strerror(-ret));
-		session_free(&rc.sess);
-		return 1;
+		code = 1;
+		goto html;
 	}
 	if (!start(&rc))
 		pipeline_summary(&rc.pipe, rc.lost, rc.unmatched, rc.duration_s);
-	pipeline_fini(&rc.pipe);
-	session_free(&rc.sess);
 	if (rc.err) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc.err));
 		code = 1;
@@ -168,6 +215,14 @@ int report_run(const char *path, int fd, const struct report_opts *o, FILE *out,
 			 st.error[0] ? st.error : "cut short");
 		code = 3;
 	}
+html:
+	/* A page that cannot be written outweighs a cut capture. */
+	if (rc.html && write_html(&rc, o, code, &st, err, errlen))
+		code = 1;
+	if (rc.started)
+		pipeline_fini(&rc.pipe);
+	html_report__free(rc.html);
+	session_free(&rc.sess);
 	return code;
 }
 
@@ -177,10 +232,11 @@ int do_report(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "frames", no_argument, NULL, 'f' },
 		{ "window", required_argument, NULL, 'W' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct report_opts o = { .json = g_opts.json };
+	struct report_opts o = { .json = g_opts.json, .cmdline = g_opts.cmdline };
 	char *end, err[2048], t[TERM_STR_LEN(512)];
 	int c, ret;
 
@@ -202,11 +258,21 @@ int do_report(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'H':
+			if (!optarg[0]) {
+				cmd_error("--html needs a file name");
+				return 2;
+			}
+			o.html = optarg;
+			break;
 		case 'h':
-			printf("usage: vnoffload-trace report FILE [--json] [--frames] [--window N]\n"
+			printf("usage: vnoffload-trace report FILE [--json] [--frames] [--window N] "
+			       "[--html OUT.html]\n"
 			       "  the summary and every hang's diagnosis from a capture file (the\n"
 			       "  first %d hangs in full, the others counted); --frames also prints\n"
-			       "  every frame. FILE - reads the capture (gzip or not) from stdin\n",
+			       "  every frame. FILE - reads the capture (gzip or not) from stdin.\n"
+			       "  --html OUT.html also writes a self-contained page: each hang's\n"
+			       "  timeline, suspects and remedies, per-device pictures, the session\n",
 			       REPORT_HANGS_MAX);
 			return 0;
 		case ':':

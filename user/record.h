@@ -16,6 +16,7 @@ struct record_opts {
 	bool force;			/* overwrite FILE */
 	unsigned long long rotate_size;	/* bytes; 0 = one file */
 	unsigned rotate_count;
+	const char *html_path;		/* --html FILE, written when the recording ends */
 };
 
 /* 0, or -EINVAL with one sentence in err. */

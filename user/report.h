@@ -20,12 +20,16 @@ struct report_opts {
 	bool frames;		/* every frame too */
 	unsigned window;	/* flight recorder frames per device; 0: default */
 	unsigned max_hangs;	/* 0: REPORT_HANGS_MAX */
+	const char *html;	/* --html FILE: the page too, or NULL */
+	const char *cmdline;	/* what the page says wrote it, or NULL */
 };
 
 /*
  * Report on @path, or on @fd when it is >= 0 (@path then only names it),
  * into @out. Returns 0, 3 when the file is cut short (the report covers
  * what was read), 1 on an error; for 1 and 3 the sentence is in @err.
+ * With o->html the page is written in every case, saying the problem;
+ * a page that cannot be written is an error (1).
  */
 int report_run(const char *path, int fd, const struct report_opts *o, FILE *out, char *err,
 	       size_t errlen);

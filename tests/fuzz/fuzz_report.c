@@ -3,13 +3,15 @@
  * libFuzzer target for the whole of `report` (user/cmd_report.c,
  * report_run): a capture from anyone through the reader, the note parsers,
  * the pipeline, the aggregator, the diagnosis and the printers, in the
- * three output modes (summary and diagnoses, --frames, --json --frames;
- * one per input, chosen by its length).
+ * four output modes (summary and diagnoses, --frames, --json --frames,
+ * --html; one per input, chosen by its length).
  *
  * What must hold, whatever the file: no crash or sanitizer report; memory
  * bounded (the malloc and RSS limits of `make fuzz-run`); output bounded;
  * no control byte, DEL, C1 control or byte that is not UTF-8 on the
- * terminal; JSON output one object per line with no raw control byte.
+ * terminal; JSON output one object per line with no raw control byte; the
+ * HTML page the same, with no tag but those the writer makes and no URL
+ * (the file's strings come out as text).
  *
  * The input is the file, except when its first byte is 0x03 (no pcapng or
  * gzip file starts so): then the rest is a small program that builds a
@@ -190,12 +192,59 @@ static void build(const uint8_t *d, size_t n)
 	}
 }
 
-static void run(int fd, bool json, bool frames)
+/* The page --html wrote: clean bytes (sink_write), and every tag one the
+ * writer makes, with no URL but the SVG namespace's name. */
+__attribute__((no_sanitize("coverage")))
+static void check_page(int fd)
+{
+	static const char *const tags[] = {
+		"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3",
+		"h4", "p", "section", "svg", "line", "text", "circle", "rect", "table", "tr", "td",
+		"th", "details", "summary", "div", "span", "b", "br", "small", "em", "code", "pre",
+		"ul", "li", "ol", "a", "figure", "figcaption",
+	};
+	static const char ns[] = "xmlns=\"http://www.w3.org/2000/svg\"";
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *h, *p, *q, name[16];
+	bool known;
+
+	if (len < 0 || len > (1 << 24) || !(h = malloc((size_t)len + 1)))
+		abort();
+	if (pread(fd, h, (size_t)len, 0) != len)
+		abort();
+	h[len] = '\0';
+	memset(&sink, 0, sizeof(sink));
+	sink_write(NULL, h, (size_t)len);
+	if (sink.npend || strlen(h) != (size_t)len)
+		abort();
+	for (p = strchr(h, '<'); p; p = strchr(p + 1, '<')) {
+		if (!(q = strchr(p, '>')))
+			abort();
+		*q = '\0';
+		name[0] = '\0';
+		sscanf(p + 1 + (p[1] == '/'), "%15[!A-Za-z0-9]", name);
+		known = false;
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]) && !known; i++)
+			known = !strcmp(name, tags[i]);
+		if (!known || strstr(p, " on") || strstr(p, "src="))
+			abort();
+		if ((q = strstr(p, "://")) &&
+		    (q - p < 11 || strncmp(q - 11, ns, sizeof(ns) - 1) || strstr(q + 1, "://")))
+			abort();
+		p += strlen(p);
+		*p = '>';
+	}
+	free(h);
+}
+
+static void run(int fd, bool json, bool frames, bool html)
 {
 	cookie_io_functions_t io = { .write = sink_write };
 	/* A flight recorder of 128 frames, not 1024, and 16 hangs diagnosed,
 	 * not 100: the same code, with less to set up and print per run. */
 	struct report_opts o = { .json = json, .frames = frames, .window = 128, .max_hangs = 16 };
+	static int page = -1;
+	char page_path[64];
 	char err[2048];
 	FILE *out;
 	int ret;
@@ -203,6 +252,12 @@ static void run(int fd, bool json, bool frames)
 	memset(&sink, 0, sizeof(sink));
 	sink.json = json;
 	sink.at_line_start = true;
+	if (html) {
+		if (page < 0 && (page = memfd_create("fuzz_page", MFD_CLOEXEC)) < 0)
+			abort();
+		snprintf(page_path, sizeof(page_path), "/proc/self/fd/%d", page);
+		o.html = page_path;
+	}
 	out = fopencookie(NULL, "w", io);
 	if (!out || lseek(fd, 0, SEEK_SET))
 		abort();
@@ -210,6 +265,8 @@ static void run(int fd, bool json, bool frames)
 	fclose(out);
 	if (sink.npend)
 		abort();
+	if (html)
+		check_page(page);
 	/* 0, 1 or 3; an error or a cut file comes with a sentence. */
 	if (ret != 0 && ret != 1 && ret != 3)
 		abort();
@@ -236,12 +293,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ftruncate(fd, 0) || pwrite(fd, file, len, 0) != (ssize_t)len)
 		abort();
-	/* One output mode per input, by its length: three times the runs a
+	/* One output mode per input, by its length: four times the runs a
 	 * second, and a mutation that changes the length tries another. */
-	switch (size % 3) {
-	case 0: run(fd, false, false); break;
-	case 1: run(fd, false, true); break;
-	default: run(fd, true, true); break;
+	/* size / 4 too: a pcapng file's length is a multiple of 4. */
+	switch ((size + size / 4) % 4) {
+	case 0: run(fd, false, false, false); break;
+	case 1: run(fd, false, true, false); break;
+	case 2: run(fd, true, true, false); break;
+	default: run(fd, false, false, true); break;
 	}
 	return 0;
 }

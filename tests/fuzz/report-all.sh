@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# report over every file given, in its three output modes (summary and
-# diagnoses, --frames, --json --frames), under a sanitizer build: any
+# report over every file given, in its four output modes (summary and
+# diagnoses, --frames, --json --frames, --html), under a sanitizer build: any
 # sanitizer report, crash or unexpected exit code fails. Crafted worst
 # cases (tests/fuzz/craft.c) are made first into WORK and read too.
 # Usage: report-all.sh VNOFFLOAD-TRACE CRAFT WORK DIR|FILE...
@@ -16,10 +16,10 @@ mkdir -p "$work"
 	"$craft" escapes "$work/escapes.pcapng" || { echo "report-all: craft failed"; exit 1; }
 
 runs=0 fails=0
-err=$(mktemp) out=$(mktemp)
-trap 'rm -f "$err" "$out"' EXIT
+err=$(mktemp) out=$(mktemp) page=$(mktemp)
+trap 'rm -f "$err" "$out" "$page"' EXIT
 while IFS= read -r -d '' f; do
-	for mode in "" "--frames" "--json --frames"; do
+	for mode in "" "--frames" "--json --frames" "--html $page"; do
 		# shellcheck disable=SC2086 # the mode is words
 		"$bin" report $mode "$f" >"$out" 2>"$err"
 		rc=$?
@@ -35,6 +35,10 @@ while IFS= read -r -d '' f; do
 		# Nothing from a capture reaches the terminal raw.
 		if [ -z "$mode" ] && LC_ALL=C grep -q $'\x1b' "$out"; then
 			echo "FAIL: report $f printed an escape character"
+			fails=$((fails + 1))
+		fi
+		if [ "${mode%% *}" = --html ] && LC_ALL=C grep -q $'\x1b' "$page"; then
+			echo "FAIL: report --html $f wrote an escape character"
 			fails=$((fails + 1))
 		fi
 	done

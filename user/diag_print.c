@@ -13,12 +13,9 @@
 #include "json_writer.h"
 #include "print.h"
 
-/* Times in the table are before the hang when its clock matches the
- * frames' (watchdog, stall, manual), else before the last frame (a kmsg
- * timestamp is the printk clock, not CLOCK_MONOTONIC). */
-static __u64 ref_ts(const struct vno_diagnosis *dg)
+__u64 diag_ref_ts(const struct vno_diagnosis *dg, const struct diag_frame *frames, size_t n)
 {
-	__u64 last = dg->n_frames ? dg->frames[dg->n_frames - 1].ev.f.ts_ns : 0;
+	__u64 last = n ? frames[n - 1].ev.f.ts_ns : 0;
 
 	return dg->hang.ts_ns > last ? dg->hang.ts_ns : last;
 }
@@ -142,7 +139,7 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 
 	if (dg->n_frames) {
 		first = dg->n_frames > DIAG_TERM_FRAMES ? dg->n_frames - DIAG_TERM_FRAMES : 0;
-		ref = ref_ts(dg);
+		ref = diag_ref_ts(dg, dg->frames, dg->n_frames);
 		fprintf(out, "  last %zu frames (ms before %s):\n", dg->n_frames - first,
 			dg->hang.ts_ns >= dg->frames[dg->n_frames - 1].ev.f.ts_ns ? "the hang"
 										  : "the last");

@@ -179,6 +179,10 @@ void diagnosis_free(struct vno_diagnosis *dg);
 /* The terminal form: the last DIAG_TERM_FRAMES frames, anomalies,
  * suspects, remedy and verdict. */
 void diag_print(FILE *out, const struct vno_diagnosis *dg);
+/* The time a hang's frames are shown before: the hang when its clock is
+ * the frames' (watchdog, stall, manual), else the last of @frames (a kmsg
+ * timestamp is the printk clock, not CLOCK_MONOTONIC). */
+__u64 diag_ref_ts(const struct vno_diagnosis *dg, const struct diag_frame *frames, size_t n);
 /* One JSON line: {"type":"hang",…,"frames_before":[the whole window],…}\n */
 void diag_json(FILE *out, const struct vno_diagnosis *dg);
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "grow.h"
 #include "json.h"
 #include "json_writer.h"
 #include "live.h"
@@ -274,47 +275,26 @@ static bool seen(const struct live *lv, const char *name)
 
 static void remember(struct live *lv, const char *name)
 {
+	void *p;
+
 	if (seen(lv, name) || lv->nseen >= SEEN_MAX)
 		return;
-	if (lv->nseen == lv->seen_cap) {
-		size_t cap = lv->seen_cap ? lv->seen_cap * 2 : 64;
-		void *p = realloc(lv->seen, cap * sizeof(*lv->seen));
-
-		if (!p)
-			return;
-		lv->seen = p;
-		lv->seen_cap = cap;
-	}
+	p = array_grow(lv->seen, &lv->seen_cap, lv->nseen + 1, sizeof(*lv->seen));
+	if (!p)
+		return;
+	lv->seen = p;
 	snprintf(lv->seen[lv->nseen++], VNO_IFNAMSIZ, "%s", name);
 }
 
 static void purge_later(struct live *lv, __u32 netns, __u32 ifindex)
 {
-	if (lv->npurge == lv->purge_cap) {
-		size_t cap = lv->purge_cap ? lv->purge_cap * 2 : 16;
-		void *p = realloc(lv->purge, cap * sizeof(*lv->purge));
-
-		if (!p)
-			return;
-		lv->purge = p;
-		lv->purge_cap = cap;
-	}
-	lv->purge[lv->npurge++] = (struct purge){ netns, ifindex, mono_now_ns() + PURGE_AGAIN_NS };
-}
-
-static void *grow(void *v, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 8;
 	void *p;
 
-	if (need <= *cap)
-		return v;
-	while (c < need)
-		c *= 2;
-	p = realloc(v, c * size);
-	if (p)
-		*cap = c;
-	return p;
+	p = array_grow(lv->purge, &lv->purge_cap, lv->npurge + 1, sizeof(*lv->purge));
+	if (!p)
+		return;
+	lv->purge = p;
+	lv->purge[lv->npurge++] = (struct purge){ netns, ifindex, mono_now_ns() + PURGE_AGAIN_NS };
 }
 
 /* ---- the dynamic set ------------------------------------------------------------ */
@@ -381,7 +361,7 @@ static void added(struct runner *r, const struct vno_iface *fresh)
 	holder_wait(it);
 	take = live_match(lv, it->name, it->vm);
 	live_lock(r);
-	p = grow(r->all, &lv->all_cap, r->nall + 1, sizeof(*r->all));
+	p = array_grow(r->all, &lv->all_cap, r->nall + 1, sizeof(*r->all));
 	if (!p)
 		goto nomem;
 	r->all = p;
@@ -397,7 +377,7 @@ static void added(struct runner *r, const struct vno_iface *fresh)
 			size_t cap = lv->sel_cap;
 			unsigned char *g;
 
-			p = grow(r->sel, &cap, r->nsel + 1, sizeof(*r->sel));
+			p = array_grow(r->sel, &cap, r->nsel + 1, sizeof(*r->sel));
 			if (!p)
 				goto nomem;
 			r->sel = p;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ethmon.h"
+#include "grow.h"
 #include "log.h"
 #include "offwatch.h"
 
@@ -80,19 +81,15 @@ void offwatch_sync(struct offwatch *ow, const struct vno_iface *sel, const unsig
 	ow->n = k;
 	for (size_t i = 0; i < n; i++) {
 		struct offwatch_dev *d;
+		void *p;
 
 		if (!sel[i].ifindex || (gone && gone[i]) ||
 		    offwatch_find(ow, sel[i].netns, sel[i].ifindex))
 			continue;
-		if (ow->n == ow->cap) {
-			size_t cap = ow->cap ? ow->cap * 2 : 16;
-			void *p = realloc(ow->d, cap * sizeof(*ow->d));
-
-			if (!p)
-				return;
-			ow->d = p;
-			ow->cap = cap;
-		}
+		p = array_grow(ow->d, &ow->cap, ow->n + 1, sizeof(*ow->d));
+		if (!p)
+			return;
+		ow->d = p;
 		d = &ow->d[ow->n++];
 		*d = (struct offwatch_dev){ .netns = sel[i].netns, .ifindex = sel[i].ifindex };
 		snprintf(d->name, sizeof(d->name), "%s", sel[i].name);

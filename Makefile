@@ -48,7 +48,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps test test-unit test-integration demo bench tools
+.PHONY: all clean deps test test-unit test-integration demo bench tools print-ldlibs
 
 all: vnoffload-trace tools
 
@@ -77,6 +77,10 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/vno.skel.h | $(OUTPUT)/user
 $(OUTPUT)/user/cmd_schema.o: doc/vnoffload-trace.schema.json
 
 tools: $(TOOLS)
+
+# The libraries the tool links with, for a test that links the objects itself.
+print-ldlibs:
+	@echo $(LDLIBS)
 $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)

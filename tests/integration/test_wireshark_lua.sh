@@ -105,10 +105,14 @@ EOF
 	((${#objs[@]})) || skip "$TB_ROOT/.output/user is not built (make)"
 	rm -f "$TB_TMP/libvno.a"
 	ar rcs "$TB_TMP/libvno.a" "${objs[@]}" || tb_fatal "ar failed"
-	# shellcheck disable=SC2046 # pkg-config's words, split on purpose
+	# The libraries as the Makefile links the tool with them: whichever
+	# objects the writer pulls in, their libraries are there.
+	local libs
+	libs=$(make -s --no-print-directory -C "$TB_ROOT" print-ldlibs) || tb_fatal "make print-ldlibs failed"
+	# shellcheck disable=SC2086 # the linker's words, split on purpose
 	"${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -I"$TB_ROOT/include" -I"$TB_ROOT/user" \
-		-I"$TB_ROOT/.output" "$TB_TMP/w.c" "$TB_TMP/libvno.a" -lz -lisal \
-		$(pkg-config --libs json-c 2>/dev/null) -lm -o "$TB_TMP/w" || tb_fatal "cannot build the writer"
+		-I"$TB_ROOT/.output" "$TB_TMP/w.c" "$TB_TMP/libvno.a" $libs \
+		-o "$TB_TMP/w" || tb_fatal "cannot build the writer"
 	local f=$TB_TMP/w.pcapng
 	"$TB_TMP/w" "$f" || tb_fatal "the writer failed"
 	# Records: 1 session block, frames 0-10 as 2-12, the hang note 13, frame

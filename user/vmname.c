@@ -143,7 +143,7 @@ static bool qemu_name(const char *arg, struct vm_ident *out)
 		v[o] = '\0';
 		if (*p == ',')
 			p++;
-		if (!strncmp(v, "guest=", 6) && v[6]) {
+		if (o > 6 && !memcmp(v, "guest=", 6)) {
 			set(out, "qemu", v + 6, o - 6);
 			return true;
 		}

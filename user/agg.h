@@ -40,6 +40,7 @@ struct agg_entry {
 	__u64 frames, bytes, gso_frames, segs_total;
 	__u64 csum[VNO_CSUM__MAX];
 	__u64 anomalies;		/* frames with at least one rule tripped */
+	__u64 changed;			/* done: released changed since xmit (VNO_F_CHANGED) */
 	__u64 rules[ANOMALY__MAX];	/* frames per rule */
 	struct agg_hist gso_size, gso_segs, latency;
 	struct agg_reason drops[AGG_MAX_REASONS];

@@ -236,11 +236,11 @@ static int epb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t l
 		return corrupt(r, "a frame record is too short");
 	ver = get16(v + 8, false);
 	rlen = get16(v + 10, false);
-	if (ver != VNO_RECORD_VERSION && ver != 1)
+	if (ver < 1 || ver > VNO_RECORD_VERSION)
 		return fail(r, -EINVAL,
 			    "frame record version %u at offset %llu is not one this vnoffload-trace reads (it reads versions 1 to %u): use a newer vnoffload-trace",
 			    ver, r->start, VNO_RECORD_VERSION);
-	if (rlen != (ver == 1 ? REC_LEN_V1 : REC_LEN) || len < 4 + REC_HDR_LEN + rlen)
+	if (rlen != (ver == 1 ? REC_LEN_V1 : ver == 2 ? REC_LEN_V2 : REC_LEN) || len < 4 + REC_HDR_LEN + rlen)
 		return corrupt(r, "a frame record has the wrong length");
 	e->found = true;
 	memset(ev, 0, sizeof(*ev));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "capture.h"
 #include "cmds.h"
+#include "agg.h"
 #include "decode.h"
 #include "header.h"
 #include "html_report.h"
@@ -109,6 +110,9 @@ static int on_note(const char *kind, const char *json, void *ctx)
 	 * summary); the last one read holds the counts so far. */
 	if (!strcmp(kind, "summary") || !strcmp(kind, "lost")) {
 		json_get_i64(json, "lost_events", &rc->lost);
+		/* The recorder's per-device release counts (summary only). */
+		if (!strcmp(kind, "summary") && rc->pipe.agg)
+			agg__release_from_json(rc->pipe.agg, json);
 		json_get_i64(json, "unmatched_completions", &rc->unmatched);
 		if (!json_get_i64(json, "duration_s", &v))
 			rc->duration_s = v;

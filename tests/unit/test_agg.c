@@ -680,3 +680,64 @@ Test(agg, text_summary)
 	free(t);
 	agg__free(a);
 }
+
+/* Done records that changed after xmit are counted; the release counts of
+ * the BPF side reach the xmit row, survive the summary's JSON (a capture's
+ * "summary" note) and are unknown (null) where no one said them. */
+Test(agg, release_counts)
+{
+	struct agg *a = agg__new(), *b = agg__new();
+	struct vno_event ev;
+	char *j, *j2, *t;
+	size_t tl;
+	FILE *f;
+
+	for (int i = 0; i < 5; i++) {
+		ev = ev_at(VNO_HOP_XMIT, NS_A, 3, "vnta0", 31922);
+		ev.f.gso_size = 1448;
+		ev.f.gso_segs = 22;
+		add(a, &ev);
+		add(b, &ev);
+	}
+	for (int i = 0; i < 3; i++) {
+		ev = ev_at(VNO_HOP_DONE, NS_A, 3, "vnta0", 31922);
+		ev.f.gso_size = 1448;
+		ev.f.gso_segs = 22;
+		if (i == 0) {
+			ev.f.flags |= VNO_F_CHANGED;
+			ev.f.merged_len = 340346;
+			ev.f.merged_segs = 145;
+		}
+		add(a, &ev);
+		add(b, &ev);
+	}
+	j = summary_json(a, 0, 0, 1.0);
+	cr_assert_jq(j, ".devices | map(select(.hop == \"xmit\"))[0] | "
+			".released_unseen == null and .in_flight_at_end == null");
+	free(j);
+	agg__add_release(a, NS_A, 3, 1, 0);
+	agg__add_release(a, NS_A, 3, 0, 1); /* a second queue adds up */
+	agg__add_release(a, NS_A, 99, 7, 7); /* no xmit row: nothing */
+	j = summary_json(a, 0, 0, 1.0);
+	cr_assert_jq(j, ".devices | map(select(.hop == \"xmit\"))[0] | "
+			".released_unseen == 1 and .in_flight_at_end == 1");
+	cr_assert_jq(j, ".devices | map(select(.hop == \"done\"))[0] | "
+			".changed == 1 and .released_unseen == null and .gso_segs.max == 22");
+	cr_assert_jq(j, ".devices | length == 2");
+	f = open_memstream(&t, &tl);
+	agg_print(f, a, 0, 0);
+	fclose(f);
+	cr_assert(strstr(t, "released: 3 seen (done), 1 unseen"), "%s", t);
+	cr_assert(strstr(t, "1 in flight at the end"), "%s", t);
+	cr_assert(strstr(t, "1 released after a receiver merged"), "%s", t);
+	free(t);
+	agg__release_from_json(b, j);
+	agg__release_from_json(b, "{\"devices\":[{\"netns\":1}], not json");
+	j2 = summary_json(b, 0, 0, 1.0);
+	cr_assert_jq(j2, ".devices | map(select(.hop == \"xmit\"))[0] | "
+			 ".released_unseen == 1 and .in_flight_at_end == 1");
+	free(j2);
+	free(j);
+	agg__free(a);
+	agg__free(b);
+}

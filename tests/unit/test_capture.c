@@ -1209,6 +1209,13 @@ Test(capture, foreign_pcapng_packets_are_skipped)
 	cr_assert_eq(st.blocks, 4);
 	cr_assert(!st.truncated);
 	cr_assert(!st.have_session);
+	/* Summed by interface from the packet block (no if_name here). */
+	cr_assert_eq(st.n_foreign, 1);
+	cr_assert_str_eq(st.foreign[0].name, "");
+	cr_assert_eq(st.foreign[0].frames, 1);
+	cr_assert_eq(st.foreign[0].bytes, sizeof(pkt));
+	cr_assert_eq(st.foreign[0].min_len, sizeof(pkt));
+	cr_assert_eq(st.foreign[0].max_len, sizeof(pkt));
 	free(m);
 }
 

@@ -9,7 +9,8 @@
 #               GRO works on the sender's skbs, so done records would show
 #               merged lengths. For every packet id, done's len/gso_* equal
 #               its xmit's; per device, xmit records = done records +
-#               released_unseen + in_flight_at_end; the ACK flow coming back
+#               released_unseen + in_flight_at_end (report on the capture
+#               says the same counts); the ACK flow coming back
 #               is 0 % GSO and 100 % checksum offload.
 #   bridge_tap  the peer sends UDP through br0 to the stand-in guest, which
 #               reads its tap: every done on tap0 is unchanged.
@@ -33,7 +34,7 @@ case_veth_iperf()
 	_listening() { ip netns exec "$B" ss -Hltn 'sport = :5201' | grep -q LISTEN; }
 	tb_wait_until "$TB_TIMEOUT" _listening || tb_fatal "iperf3 server did not start"
 
-	vno_record_start "$REC" "$A" -- -i vnta0 --all --json --buffer 64M
+	vno_record_start "$REC" "$A" -- -i vnta0 --all --json --buffer 64M -w "$TB_TMP/veth.pcapng"
 	# Paced so the ring buffer keeps up on a busy machine.
 	if ip netns exec "$A" iperf3 -c 198.51.100.2 -p 5201 -t 3 -b 1G -J \
 		>"$TB_TMP/iperf.json" 2>"$TB_TMP/iperf.json.err"; then
@@ -78,6 +79,18 @@ case_veth_iperf()
 		"the done row's segments never exceed what xmit sent"
 	tb_log "$(jq -r '. as $s | ($s.summary.devices | map(select(.dev == "vnta0" and .hop == "xmit"))[0]) as $x
 		| "vnta0: \($s.xmit) xmit, \($s.done) done (\($s.changed) released changed), \($x.released_unseen) released unseen, \($x.in_flight_at_end) in flight at the end"' "$S")"
+
+	# The capture keeps the counts: report reads them back.
+	"$VNO_BIN" --json report "$TB_TMP/veth.pcapng" >"$TB_TMP/report.jsonl" 2>"$TB_TMP/report.err" ||
+		tb_fail "report: $(head -c 300 "$TB_TMP/report.err")"
+	jq -s -c 'map(select(.type == "summary"))[0].devices | map(select(.dev == "vnta0" and .hop == "xmit"))[0]
+		| {released_unseen, in_flight_at_end}' "$TB_TMP/report.jsonl" >"$TB_TMP/report.rel"
+	assert_eq "$(cat "$TB_TMP/report.rel")" \
+		"$(jq -c '.summary.devices | map(select(.dev == "vnta0" and .hop == "xmit"))[0]
+			| {released_unseen, in_flight_at_end}' "$S")" \
+		"report on the capture: the same released-unseen and in-flight counts"
+	"$VNO_BIN" report "$TB_TMP/veth.pcapng" 2>/dev/null | grep -q 'released: [0-9]* seen (done), [0-9]* unseen' ||
+		tb_fail "report's table has no released line for vnta0"
 
 	# The ACKs: vntb0 hands them to its driver; record there from B.
 	REC=$TB_TMP/acks.jsonl

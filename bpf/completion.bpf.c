@@ -32,6 +32,9 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 				      bool direct)
 {
 	__u64 addr = vno_num(skb), now, id = 0;
+	__u32 mlen, mtype;
+	__u16 msize, msegs;
+	bool merged;
 	struct vno_skb_state *in;
 	const struct net_device *dev;
 	struct vno_meta m;
@@ -50,6 +53,19 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		w.idx = in->xmit_idx;
 		queue_release(&w, in->queue, freed, now);
 		vno_read_meta(skb, &m, direct);
+		/* What was handed over, not what the skb became since
+		 * (a receiver's GRO on the same skb): the aggregates count
+		 * the frames sent. */
+		merged = m.len != in->sent_len || m.gso_segs != in->sent_gso_segs ||
+			 m.gso_size != in->sent_gso_size || m.gso_type != in->sent_gso_type;
+		mlen = m.len;
+		mtype = m.gso_type;
+		msize = m.gso_size;
+		msegs = m.gso_segs;
+		m.len = in->sent_len;
+		m.gso_type = in->sent_gso_type;
+		m.gso_size = in->sent_gso_size;
+		m.gso_segs = in->sent_gso_segs;
 		vno_stat(&w, VNO_HOP_DONE, &m, now - in->xmit_ts, true);
 		if (freed)
 			vno_drop_stat(w.netns, w.ifindex, reason);
@@ -79,6 +95,13 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		ev->f.version = VNO_RECORD_VERSION;
 		ev->f.drop_reason = reason;
 		ev->f.flags = freed ? VNO_F_FREED : 0;
+		if (merged) {
+			ev->f.flags |= VNO_F_CHANGED;
+			ev->f.merged_len = mlen;
+			ev->f.merged_gso_type = mtype;
+			ev->f.merged_gso_size = msize;
+			ev->f.merged_segs = msegs;
+		}
 		ev->f.transport_off = 0xFFFF;
 		vno_submit(ev);
 gone:

@@ -8,6 +8,7 @@
 
 #include "maps.h"
 #include "stats.h"
+#include "queue.h"
 
 /*
  * struct vno_skb_state (vno.h) in a two-way set-associative table, the set
@@ -76,6 +77,18 @@ static __always_inline struct vno_skb_state *vno_state_get(__u64 addr, __u64 hea
 	return NULL;
 }
 
+/* The frame in flight in @st will never be seen released: count it on the
+ * queue it was handed to. */
+static __always_inline void vno_state_unseen(const struct vno_skb_state *st)
+{
+	struct vno_queue_count *c;
+	struct vno_queue_stat *q = vno_queue(st->xmit_netns, st->xmit_if, st->xmit_idx,
+					     st->queue, false, &c);
+
+	if (q)
+		VNO_QUEUE_COUNT(q, c, unseen);
+}
+
 /*
  * The state of @skb seen at @hop on @ifindex, created (with @origin) when it
  * is new. A state left by an skb that vanished untraced is told from a new
@@ -102,10 +115,17 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 			return cur;
 		}
 		st = cur;
+		/* Gone without a tracepoint while in flight. */
+		if (st->xmit_ts)
+			vno_state_unseen(st);
 	} else if (!st) {
 		return NULL;
-	} else if (st->addr && st->addr != addr && st->xmit_ts) {
-		vno_count(VNO_CNT_INFLIGHT_FULL);
+	} else if (st->addr && st->xmit_ts) {
+		/* Another skb at this address (the one in flight was freed
+		 * untraced) or a full set displacing one still in flight. */
+		if (st->addr != addr)
+			vno_count(VNO_CNT_INFLIGHT_FULL);
+		vno_state_unseen(st);
 	}
 	/* splitmix64 finaliser over address, time and a per-run key: unique
 	 * per skb, reveals no kernel address. */

@@ -66,6 +66,10 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 	st->xmit_netns = w.netns;
 	st->xmit_idx = w.idx;
 	st->queue = m.queue;
+	st->sent_len = m.len;
+	st->sent_gso_type = m.gso_type;
+	st->sent_gso_size = m.gso_size;
+	st->sent_gso_segs = m.gso_segs;
 	if (direct)
 		__builtin_memcpy(st->dev, dev->name, sizeof(st->dev));
 	else

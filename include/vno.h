@@ -11,8 +11,10 @@
 #include <linux/types.h>
 #endif
 
-/* 2 added the ring_* fields (driver hops); captures of version 1 still read. */
-#define VNO_RECORD_VERSION 2
+/* 2 added the ring_* fields (driver hops), 3 the merged_* fields (what a
+ * frame became between xmit and its release); captures of versions 1 and 2
+ * still read. */
+#define VNO_RECORD_VERSION 3
 
 #define VNO_IFNAMSIZ 16
 /* Largest number of frame bytes a record may carry (--snaplen upper bound). */
@@ -62,7 +64,7 @@ enum vno_csum {
 #define VNO_F_VLAN_HW (1u << 0)	   /* VLAN tag was in skb->vlan_tci, not the header */
 #define VNO_F_FREED (1u << 1)	   /* done via kfree_skb (drop_reason is set) */
 #define VNO_F_TRUNC_HDR (1u << 2)  /* header bytes ran out before L4 */
-/* (1u << 3) unused: no hook leaves the skb's metadata unread */
+#define VNO_F_CHANGED (1u << 3)	   /* done/drop: the skb changed after xmit (merged_* set) */
 #define VNO_F_ANOMALY (1u << 4)	   /* flagged by an anomaly rule (user space) */
 #define VNO_F_QUEUE_WAIT (1u << 5) /* latency_ns of an xmit is qdisc wait since tc-egress */
 #define VNO_F_RING (1u << 6)	   /* ring_* fields are set (driver hops) */
@@ -123,6 +125,15 @@ struct vno_frame {
 	__u32 ring_free;
 	__u32 ring_head;
 	__u32 ring_tail;
+	/* done/drop after xmit: len, gso_* above are the frame as it was
+	 * handed to the driver; with VNO_F_CHANGED, the skb at its release
+	 * differed (a receiver's GRO on the same skb, veth or loopback, grew
+	 * it with later ones), and these say what it became. */
+	__u32 merged_len;
+	__u32 merged_gso_type;
+	__u16 merged_gso_size;
+	__u16 merged_segs;
+	__u32 reserved2;
 };
 
 /* What the ring buffer carries: the record and up to VNO_SNAP_MAX frame bytes. */
@@ -234,7 +245,14 @@ struct vno_skb_state {
 	__u32 xmit_netns;
 	__u16 queue;	/* of xmit_if */
 	__u8 xmit_idx;	/* xmit_if's position + 1 in the fixed table, 0: none */
-	__u8 pad[5];
+	__u8 pad;
+	/* The frame as it was handed to the driver, so its release reports
+	 * what was sent even when the skb grew in between (GRO at a veth or
+	 * loopback receiver merges later skbs into it). */
+	__u32 sent_len;
+	__u32 sent_gso_type;
+	__u16 sent_gso_size;
+	__u16 sent_gso_segs;
 	char dev[VNO_IFNAMSIZ]; /* xmit_if's name, which skb->dev may not keep */
 };
 
@@ -258,6 +276,11 @@ struct vno_queue_stat {
 	__u64 xmit;
 	__u64 done;
 	__u64 freed;		/* released by kfree_skb (dropped) after xmit */
+	__u64 unseen;		/* released unseen after xmit: the state of an skb
+				 * in flight was taken by a new skb (at its
+				 * address: it was freed without a tracepoint,
+				 * GRO at a veth/loopback receiver absorbing it;
+				 * or displaced from a full set) */
 };
 
 /* The counters of a fixed interface's queue, per CPU (map queue_counts,
@@ -269,6 +292,7 @@ struct vno_queue_count {
 	__u64 xmit;
 	__u64 done;
 	__u64 freed;
+	__u64 unseen;
 };
 
 /* Queues of a fixed interface kept by position (map queues_fixed). */

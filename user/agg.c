@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include "agg.h"
 #include "decode.h"
 #include "json.h"
@@ -187,6 +188,50 @@ static struct agg_entry *agg_find(struct agg *a, const struct vno_frame *f, bool
 	return e;
 }
 
+void agg__add_release(struct agg *a, __u32 netns, __u32 ifindex, __u64 unseen,
+		      __u64 in_flight_end)
+{
+	struct vno_frame f = { .netns = netns, .ifindex = ifindex, .hop = VNO_HOP_XMIT };
+	struct agg_entry *e = agg_find(a, &f, false);
+
+	if (!e)
+		return;
+	e->release_known = true;
+	e->unseen += unseen;
+	e->in_flight_end += in_flight_end;
+}
+
+void agg__release_from_json(struct agg *a, const char *json)
+{
+	struct json_object *root = json_tokener_parse(json), *devs, *d, *v;
+
+	if (!root)
+		return;
+	if (json_object_object_get_ex(root, "devices", &devs) &&
+	    json_object_is_type(devs, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(devs); i++) {
+			__u64 u, fl;
+
+			d = json_object_array_get_idx(devs, i);
+			if (!json_object_object_get_ex(d, "released_unseen", &v) ||
+			    !json_object_is_type(v, json_type_int))
+				continue;
+			u = (__u64)json_object_get_int64(v);
+			fl = json_object_object_get_ex(d, "in_flight_at_end", &v) &&
+					     json_object_is_type(v, json_type_int)
+				     ? (__u64)json_object_get_int64(v)
+				     : 0;
+			if (json_object_object_get_ex(d, "netns", &v)) {
+				__u32 ns = (__u32)json_object_get_int64(v);
+
+				if (json_object_object_get_ex(d, "ifindex", &v))
+					agg__add_release(a, ns, (__u32)json_object_get_int64(v), u,
+							 fl);
+			}
+		}
+	json_object_put(root);
+}
+
 int agg__add(struct agg *a, const struct vno_event *ev)
 {
 	const struct vno_frame *f = &ev->f;
@@ -204,7 +249,9 @@ int agg__add(struct agg *a, const struct vno_event *ev)
 		return 0;
 	e->frames++;
 	e->bytes += f->len;
-	if (f->gso_size || f->gso_type) {
+	/* GSO share: gso_size set, nothing else (a gso_type alone, or a
+	 * partial checksum, is no super-frame); the checksum share apart. */
+	if (f->gso_size) {
 		e->gso_frames++;
 		e->segs_total += f->gso_segs;
 		agg_hist_add(&e->gso_size, f->gso_size);
@@ -212,6 +259,8 @@ int agg__add(struct agg *a, const struct vno_event *ev)
 	}
 	if (f->ip_summed < VNO_CSUM__MAX)
 		e->csum[f->ip_summed]++;
+	if (f->flags & VNO_F_CHANGED)
+		e->changed++;
 	if (f->flags & VNO_F_ANOMALY)
 		e->anomalies++;
 	if (f->hop == VNO_HOP_DONE || f->hop == VNO_HOP_DROP ||
@@ -302,8 +351,8 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 
 	if (!s)
 		return;
-	fprintf(out, "\n%-15s %-10s %9s %12s %5s %-17s %-13s %-21s %s\n", "DEVICE", "HOP",
-		"FRAMES", "BYTES", "GSO%", "GSO_SIZE p50/max", "SEGS p50/max",
+	fprintf(out, "\n%-15s %-10s %9s %12s %5s %5s %-17s %-13s %-21s %s\n", "DEVICE", "HOP",
+		"FRAMES", "BYTES", "GSO%", "CSUM%", "GSO_SIZE p50/max", "SEGS p50/max",
 		"LATENCY p50/p99/max", "CSUM n/u/c/p");
 	for (size_t i = 0; i < a->n; i++) {
 		const struct agg_entry *e = s[i];
@@ -323,11 +372,12 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 			fmt_ns(b3, sizeof(b3), e->latency.max);
 			snprintf(lat, sizeof(lat), "%s/%s/%s", b1, b2, b3);
 		}
-		fprintf(out, "%-15s %-10s %9" PRIu64 " %12" PRIu64 " %5.1f %-17s %-13s %-21s %"
+		fprintf(out, "%-15s %-10s %9" PRIu64 " %12" PRIu64 " %5.1f %5.1f %-17s %-13s %-21s %"
 			PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
 			term_str(dev, sizeof(dev), e->dev), vno_hop_name(e->hop), (uint64_t)e->frames,
 			(uint64_t)e->bytes,
-			e->frames ? 100.0 * e->gso_frames / e->frames : 0.0, gs, sg, lat,
+			e->frames ? 100.0 * e->gso_frames / e->frames : 0.0,
+			e->frames ? 100.0 * e->csum[VNO_CSUM_PARTIAL] / e->frames : 0.0, gs, sg, lat,
 			(uint64_t)e->csum[0], (uint64_t)e->csum[1], (uint64_t)e->csum[2],
 			(uint64_t)e->csum[3]);
 		for (int r = 0; r < AGG_MAX_REASONS && e->drops[r].count; r++)
@@ -337,6 +387,21 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 		if (e->drops_other)
 			fprintf(out, "%-15s %-10s   freed %" PRIu64 "x reason other\n", "", "",
 				(uint64_t)e->drops_other);
+		if (e->release_known) {
+			struct vno_frame df = { .netns = e->netns, .ifindex = e->ifindex,
+						.hop = VNO_HOP_DONE };
+			const struct agg_entry *d = agg_find((struct agg *)a, &df, false);
+
+			fprintf(out, "%-15s %-10s   released: %" PRIu64 " seen (done), %" PRIu64
+				     " unseen (absorbed or freed without a tracepoint), %" PRIu64
+				     " in flight at the end; latency over the seen only\n", "", "",
+				(uint64_t)(d ? d->frames : 0), (uint64_t)e->unseen,
+				(uint64_t)e->in_flight_end);
+		}
+		if (e->changed)
+			fprintf(out, "%-15s %-10s   %" PRIu64 " released after a receiver merged "
+				     "later skbs into them (len, GSO_SIZE, SEGS above: as sent)\n", "", "",
+				(uint64_t)e->changed);
 		for (unsigned r = 0; r < ANOMALY__MAX; r++)
 			if (e->rules[r])
 				fprintf(out, "%-15s %-10s   anomaly %s: %" PRIu64 " frames\n", "", "",
@@ -401,7 +466,21 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 		jw_ku64(&w, "bytes", e->bytes);
 		jw_ku64(&w, "gso_frames", e->gso_frames);
 		jw_kdouble(&w, "gso_share", e->frames ? (double)e->gso_frames / e->frames : 0.0, 4);
+		jw_ku64(&w, "csum_partial_frames", e->csum[VNO_CSUM_PARTIAL]);
+		jw_kdouble(&w, "csum_share",
+			   e->frames ? (double)e->csum[VNO_CSUM_PARTIAL] / e->frames : 0.0, 4);
 		jw_ku64(&w, "anomalies", e->anomalies);
+		jw_ku64(&w, "changed", e->changed);
+		jw_key(&w, "released_unseen");
+		if (e->release_known)
+			jw_u64(&w, e->unseen);
+		else
+			jw_null(&w);
+		jw_key(&w, "in_flight_at_end");
+		if (e->release_known)
+			jw_u64(&w, e->in_flight_end);
+		else
+			jw_null(&w);
 		json_hist(&w, "gso_size", &e->gso_size);
 		json_hist(&w, "gso_segs", &e->gso_segs);
 		json_hist(&w, "latency_ns", &e->latency);

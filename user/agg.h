@@ -40,6 +40,13 @@ struct agg_entry {
 	__u64 frames, bytes, gso_frames, segs_total;
 	__u64 csum[VNO_CSUM__MAX];
 	__u64 anomalies;		/* frames with at least one rule tripped */
+	__u64 changed;			/* done: released changed since xmit (VNO_F_CHANGED) */
+	/* xmit rows: frames handed over whose release no tracepoint showed
+	 * (their state taken by a new skb: absorbed by a receiver's GRO,
+	 * freed untraced, or displaced), and those still in flight when the
+	 * recording ended; known only from the BPF side's queue counters. */
+	bool release_known;
+	__u64 unseen, in_flight_end;
 	__u64 rules[ANOMALY__MAX];	/* frames per rule */
 	struct agg_hist gso_size, gso_segs, latency;
 	struct agg_reason drops[AGG_MAX_REASONS];
@@ -73,6 +80,13 @@ void agg__add_anomalies(struct agg *a, const struct vno_event *ev, __u64 mask);
 void agg_hist_add(struct agg_hist *h, __u64 v);
 /* Value at quantile q (0..1), within a histogram slot's width; 0 when empty. */
 __u64 agg_hist_quantile(const struct agg_hist *h, double q);
+
+/* Add a device's release counts (agg_entry.unseen, in_flight_end) to its
+ * xmit row; nothing when no frame was recorded there. */
+void agg__add_release(struct agg *a, __u32 netns, __u32 ifindex, __u64 unseen,
+		      __u64 in_flight_end);
+/* The same from a summary's JSON (a capture's "summary" note). */
+void agg__release_from_json(struct agg *a, const char *json);
 
 /* lost: events the BPF side could not deliver (ring buffer full). */
 void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched);

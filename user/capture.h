@@ -92,6 +92,15 @@ int capture_dir_writable(const char *path);
  * so the names still open in Wireshark). 0 or -ENAMETOOLONG. */
 int capture_rotated_name(const char *path, unsigned idx, char *buf, size_t len);
 
+/* Packets without a vnoffload-trace record (a capture another tool wrote),
+ * summed per interface name from the packet blocks alone. */
+#define CAPTURE_FOREIGN_MAX 16
+struct capture_foreign {
+	char name[32];			/* if_name, "" when the file gave none */
+	unsigned long long frames, bytes; /* bytes: original lengths */
+	unsigned min_len, max_len;
+};
+
 struct capture_stats {
 	unsigned long long blocks;	/* complete blocks read, of every type */
 	unsigned long long frames;	/* frames handed to on_frame */
@@ -105,6 +114,11 @@ struct capture_stats {
 	bool have_session;		/* session metadata was found */
 	long long mono_to_real_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC when written */
 	unsigned snaplen;		/* --snaplen of the recording */
+	/* The skipped enhanced packets by interface: the first
+	 * CAPTURE_FOREIGN_MAX names, then counted in foreign_other. */
+	struct capture_foreign foreign[CAPTURE_FOREIGN_MAX];
+	unsigned n_foreign;
+	unsigned long long foreign_other;
 };
 
 typedef int (*capture_frame_fn)(const struct vno_event *ev, void *ctx);

@@ -36,6 +36,9 @@ struct reader {
 	bool ours, ended;	  /* this section has our session / end marker */
 	bool gz_cut;		  /* the gzip stream stopped without its trailer */
 	unsigned long long n_idb; /* interfaces described in this section */
+	/* The names of this section's first interfaces, for packets that
+	 * carry no record of ours. */
+	char idb_name[CAPTURE_FOREIGN_MAX][32];
 	struct vno_event ev;
 };
 
@@ -236,11 +239,11 @@ static int epb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t l
 		return corrupt(r, "a frame record is too short");
 	ver = get16(v + 8, false);
 	rlen = get16(v + 10, false);
-	if (ver != VNO_RECORD_VERSION && ver != 1)
+	if (ver < 1 || ver > VNO_RECORD_VERSION)
 		return fail(r, -EINVAL,
 			    "frame record version %u at offset %llu is not one this vnoffload-trace reads (it reads versions 1 to %u): use a newer vnoffload-trace",
 			    ver, r->start, VNO_RECORD_VERSION);
-	if (rlen != (ver == 1 ? REC_LEN_V1 : REC_LEN) || len < 4 + REC_HDR_LEN + rlen)
+	if (rlen != (ver == 1 ? REC_LEN_V1 : ver == 2 ? REC_LEN_V2 : REC_LEN) || len < 4 + REC_HDR_LEN + rlen)
 		return corrupt(r, "a frame record has the wrong length");
 	e->found = true;
 	memset(ev, 0, sizeof(*ev));
@@ -263,6 +266,47 @@ static int epb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t l
 	return 0;
 }
 
+static int idb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t len, void *arg)
+{
+	char *name = arg;
+	size_t n = len < 31 ? len : 31;
+
+	(void)r;
+	if (code == IF_NAME) {
+		memcpy(name, v, n);
+		name[n] = '\0';
+		name[strcspn(name, "\r\n")] = '\0';
+	}
+	return 0;
+}
+
+/* A packet without our record: counted by its interface's name. */
+static void count_foreign(struct reader *r, uint32_t ifid, uint32_t orig_len)
+{
+	struct capture_stats *st = r->st;
+	const char *name = ifid < CAPTURE_FOREIGN_MAX ? r->idb_name[ifid] : "";
+	struct capture_foreign *f = NULL;
+
+	for (unsigned i = 0; i < st->n_foreign; i++)
+		if (!strcmp(st->foreign[i].name, name))
+			f = &st->foreign[i];
+	if (!f && st->n_foreign < CAPTURE_FOREIGN_MAX) {
+		f = &st->foreign[st->n_foreign++];
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		f->min_len = UINT32_MAX;
+	}
+	if (!f) {
+		st->foreign_other++;
+		return;
+	}
+	f->frames++;
+	f->bytes += orig_len;
+	if (orig_len < f->min_len)
+		f->min_len = orig_len;
+	if (orig_len > f->max_len)
+		f->max_len = orig_len;
+}
+
 static int do_epb(struct reader *r, const uint8_t *b, size_t len)
 {
 	struct epb_ctx e = { 0 };
@@ -283,8 +327,10 @@ static int do_epb(struct reader *r, const uint8_t *b, size_t len)
 	err = walk_opts(r, b, 28 + padded, len - 4, epb_opt, &e);
 	if (err)
 		return err;
-	if (!e.found)
+	if (!e.found) {
 		r->st->skipped++;
+		count_foreign(r, ifid, get32(b + 24, r->be));
+	}
 	return 0;
 }
 
@@ -445,8 +491,15 @@ static int read_blocks(struct reader *r)
 		case PCAPNG_IDB:
 			if (len < 20)
 				return corrupt(r, "an interface description block is too short");
+			if (r->n_idb < CAPTURE_FOREIGN_MAX) {
+				char *name = r->idb_name[r->n_idb];
+
+				name[0] = '\0';
+				err = walk_opts(r, r->buf, 16, len - 4, idb_opt, name);
+			} else {
+				err = 0;
+			}
 			r->n_idb++;
-			err = 0;
 			break;
 		case PCAPNG_EPB:
 			err = do_epb(r, r->buf, len);

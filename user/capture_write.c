@@ -26,8 +26,9 @@
  *
  *   block  "VNOB" u16 layout(1) u16 kind_len u32 data_len kind data pad4,
  *          then options (opt_comment for people)
- *   option "VNOF" u16 record_version(VNO_RECORD_VERSION) u16 record_len(160;
- *          144 in version 1, which had no ring_* fields)
+ *   option "VNOF" u16 record_version(VNO_RECORD_VERSION) u16 record_len(176;
+ *          144 in version 1, which had no ring_* fields, 160 in version 2,
+ *          which had no merged_* fields)
  *          struct vno_frame, field by field at its C offsets
  *
  * The record carries ts_ns in CLOCK_MONOTONIC; EPB timestamps add the
@@ -327,6 +328,12 @@ static size_t frame_comment(const struct vno_frame *f, struct gso_names *names, 
 		sb_u64(&b, f->ring_head);
 		sb_str(&b, " tail=");
 		sb_u64(&b, f->ring_tail);
+	}
+	if (f->flags & VNO_F_CHANGED) {
+		sb_str(&b, " merged_len=");
+		sb_u64(&b, f->merged_len);
+		sb_str(&b, " merged_segs=");
+		sb_u64(&b, f->merged_segs);
 	}
 	if ((f->flags & VNO_F_FREED) || f->drop_reason) {
 		sb_str(&b, f->hop == VNO_HOP_GUEST ? " refused_errno=" : " drop_reason=");

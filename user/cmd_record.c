@@ -19,6 +19,8 @@
 #include "json_writer.h"
 #include "json.h"
 #include "loader.h"
+#include "kmaps.h"
+#include "agg.h"
 #include "log.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -394,6 +396,21 @@ static void note_lost(struct capture_sink *cs, struct runner *r, __u64 start, __
 
 /* The kernel log's own losses, when there were any: the hang trigger it
  * feeds missed lines. */
+/* What the BPF side knows of the frames handed over whose release no
+ * record showed: per device, in the summary (and the capture's copy). */
+static void add_release_counts(struct runner *r)
+{
+	struct loader_queue *qs = NULL;
+	size_t n = 0;
+
+	if (loader_queues(r->l, &qs, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		agg__add_release(r->pipe.agg, qs[i].key.netns, qs[i].key.ifindex, qs[i].st.unseen,
+				 qs[i].inflight > 0 ? (__u64)qs[i].inflight : 0);
+	free(qs);
+}
+
 static void print_kmsg_losses(const struct record_opts *o, const struct runner *r)
 {
 	__u64 klost = runner_kmsg_lost(r);
@@ -614,6 +631,7 @@ int do_record(int argc, char **argv)
 	/* What the kernel already queued is still reported. */
 	runner_drain(&r);
 	loader_counters(r.l, cnt);
+	add_release_counts(&r);
 	pipeline_summary(&r.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
 			 (mono_now_ns() - start) / 1e9);
 	if (cs.w) {

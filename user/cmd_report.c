@@ -12,10 +12,12 @@
 #include <unistd.h>
 #include "capture.h"
 #include "cmds.h"
+#include "agg.h"
 #include "decode.h"
 #include "header.h"
 #include "html_report.h"
 #include "json.h"
+#include "json_writer.h"
 #include "pipeline.h"
 #include "print.h"
 #include "probe.h"
@@ -109,6 +111,9 @@ static int on_note(const char *kind, const char *json, void *ctx)
 	 * summary); the last one read holds the counts so far. */
 	if (!strcmp(kind, "summary") || !strcmp(kind, "lost")) {
 		json_get_i64(json, "lost_events", &rc->lost);
+		/* The recorder's per-device release counts (summary only). */
+		if (!strcmp(kind, "summary") && rc->pipe.agg)
+			agg__release_from_json(rc->pipe.agg, json);
 		json_get_i64(json, "unmatched_completions", &rc->unmatched);
 		if (!json_get_i64(json, "duration_s", &v))
 			rc->duration_s = v;
@@ -172,6 +177,50 @@ static int write_html(struct report_ctx *rc, const struct report_opts *o, int co
 	return 1;
 }
 
+/* "N frames, none with offload metadata": a pcapng another tool wrote
+ * (tshark, dumpcap). Its devices and lengths are still worth a look. */
+static void foreign_summary(FILE *out, bool json, const struct capture_stats *st)
+{
+	char name[TERM_STR_LEN(32)];
+
+	if (json) {
+		struct jw w;
+
+		jw_init(&w, out);
+		jw_object(&w);
+		jw_kstr(&w, "type", "foreign_capture");
+		jw_ku64(&w, "frames", st->skipped);
+		jw_karray(&w, "devices");
+		for (unsigned i = 0; i < st->n_foreign; i++) {
+			const struct capture_foreign *f = &st->foreign[i];
+
+			jw_object(&w);
+			jw_kstr(&w, "dev", f->name);
+			jw_ku64(&w, "frames", f->frames);
+			jw_ku64(&w, "bytes", f->bytes);
+			jw_ku64(&w, "len_min", f->min_len);
+			jw_ku64(&w, "len_max", f->max_len);
+			jw_end(&w);
+		}
+		jw_end(&w);
+		jw_ku64(&w, "frames_other_devices", st->foreign_other);
+		jw_end(&w);
+		return;
+	}
+	fprintf(out, "%llu frames, none with offload metadata: not a vnoffload-trace capture\n",
+		st->skipped);
+	fprintf(out, "%-15s %9s %12s %9s %9s\n", "DEVICE", "FRAMES", "BYTES", "LEN min", "LEN max");
+	for (unsigned i = 0; i < st->n_foreign; i++) {
+		const struct capture_foreign *f = &st->foreign[i];
+
+		fprintf(out, "%-15s %9llu %12llu %9u %9u\n",
+			f->name[0] ? term_str(name, sizeof(name), f->name) : "?", f->frames, f->bytes,
+			f->min_len, f->max_len);
+	}
+	if (st->foreign_other)
+		fprintf(out, "… %llu frames on further devices\n", st->foreign_other);
+}
+
 int report_run(const char *path, int fd, const struct report_opts *o, FILE *out, char *err,
 	       size_t errlen)
 {
@@ -198,6 +247,11 @@ int report_run(const char *path, int fd, const struct report_opts *o, FILE *out,
 		else
 			snprintf(err, errlen, "%s: %s", path, st.error[0] ? st.error : strerror(-ret));
 		code = 1;
+		goto html;
+	}
+	if (!st.frames && st.skipped && !st.have_session && !ret) {
+		/* Another tool's capture: what the packet blocks alone say. */
+		foreign_summary(out, o->json, &st);
 		goto html;
 	}
 	if (!start(&rc))

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include "vno.h"
 
-_Static_assert(sizeof(struct vno_frame) == 160, "vno_frame ABI");
+_Static_assert(sizeof(struct vno_frame) == 176, "vno_frame ABI");
 
 /* Parse Ethernet / VLAN / IPv4 / IPv6 / TCP / UDP from ev->data[0..cap_len)
  * into ev->f. Returns 0, or -EINVAL when the bytes are not a frame we know

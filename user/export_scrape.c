@@ -218,6 +218,7 @@ static char *scrape(struct exporter *ex, size_t *len)
 			.netns = qs[i].key.netns,
 			.queue = qs[i].key.queue,
 			.inflight = qs[i].inflight,
+			.unseen = qs[i].st.unseen,
 		};
 	for (size_t i = 0; i < nd; i++) {
 		const char *r = vno_drop_reason_name ? vno_drop_reason_name(dr[i].key.reason) : NULL;

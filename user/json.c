@@ -280,6 +280,21 @@ static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 		sb_kv(b, ",\"ring_head\":", f->ring_head);
 		sb_kv(b, ",\"ring_tail\":", f->ring_tail);
 	}
+	/* A release after xmit: len and gso_* above are what was handed to
+	 * the driver; "changed" is what the skb had become by its release
+	 * (a receiver's GRO merging later skbs into it), null when the same. */
+	if (f->hop == VNO_HOP_DONE) {
+		sb_str(b, ",\"changed\":");
+		if (f->flags & VNO_F_CHANGED) {
+			sb_kv(b, "{\"len\":", f->merged_len);
+			sb_kv(b, ",\"gso_size\":", f->merged_gso_size);
+			sb_kv(b, ",\"gso_segs\":", f->merged_segs);
+			sb_kv(b, ",\"gso_type_raw\":", f->merged_gso_type);
+			sb_chr(b, '}');
+		} else {
+			sb_str(b, "null");
+		}
+	}
 	if (f->hop == VNO_HOP_GUEST) {
 		const char *e = f->drop_reason ? strerrorname_np(f->drop_reason) : NULL;
 

@@ -101,7 +101,7 @@ int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 			if (bpf_map_lookup_elem(cfd, &idx, cnt))
 				continue;
 			sum_percpu((__u64 *)&c, (const __u64 *)cnt, ncpu, sizeof(c) / 8);
-			if ((!c.xmit && !c.done && !c.freed) || bpf_map_lookup_elem(fd, &idx, &st))
+			if ((!c.xmit && !c.done && !c.freed && !c.unseen) || bpf_map_lookup_elem(fd, &idx, &st))
 				continue;
 			if (!(q = grow_next(&g)))
 				goto nomem;
@@ -110,13 +110,14 @@ int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n)
 			st.xmit = c.xmit;
 			st.done = c.done;
 			st.freed = c.freed;
+			st.unseen = c.unseen;
 			q->st = st;
 		}
 	free(cnt);
 	for (size_t i = 0; i < g.n; i++) {
 		struct loader_queue *lq = &((struct loader_queue *)g.v)[i];
 
-		lq->inflight = (__s64)(lq->st.xmit - lq->st.done - lq->st.freed);
+		lq->inflight = (__s64)(lq->st.xmit - lq->st.done - lq->st.freed - lq->st.unseen);
 	}
 	*out = g.v;
 	*n = g.n;

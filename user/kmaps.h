@@ -21,8 +21,8 @@ int loader_counters(const struct loader *l, __u64 out[VNO_CNT__MAX]);
 struct loader_queue {
 	struct vno_queue_key key;
 	struct vno_queue_stat st;
-	__s64 inflight;		/* xmit - done - freed: approximate, frames that vanish
-				 * without a tracepoint stay in */
+	__s64 inflight;		/* xmit - done - freed - unseen: frames released
+				 * unseen are out once a new skb takes their state */
 };
 int loader_queues(const struct loader *l, struct loader_queue **out, size_t *n);
 /* Oldest frame still in flight on a queue: its xmit time, 0 when none. */

@@ -48,8 +48,9 @@
 #define CB_LAYOUT 1
 #define CB_HDR_LEN 12	 /* tag, layout, kind_len, data_len */
 #define REC_HDR_LEN 8	 /* tag, version, length */
-#define REC_LEN 160
+#define REC_LEN 176
 #define REC_LEN_V1 144 /* version 1: everything up to origin_ifindex */
+#define REC_LEN_V2 160 /* version 2: up to ring_tail */
 #define KIND_MAX 64
 #define COMMENT_MAX 4096 /* a note's comment; Wireshark shows one line */
 
@@ -57,7 +58,7 @@
 _Static_assert(sizeof(struct vno_frame) == REC_LEN, "vno_frame ABI");
 /* A new record version needs a new entry in rec_fields (pcapng.c) and a
  * reader for the old one: make the compiler say so. */
-_Static_assert(VNO_RECORD_VERSION == 2, "update the capture record layout");
+_Static_assert(VNO_RECORD_VERSION == 3, "update the capture record layout");
 
 /* struct vno_frame as the REC_LEN little-endian bytes of the record. */
 void rec_encode(const struct vno_frame *f, uint8_t *out);

@@ -103,6 +103,9 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 		else
 			fprintf(out, " freed:%u", f->drop_reason);
 	}
+	if (f->flags & VNO_F_CHANGED)
+		fprintf(out, " became len=%u gso=%ux%u", f->merged_len, f->merged_gso_size,
+			f->merged_segs);
 	if (f->flags & VNO_F_RING)
 		fprintf(out, " ring %u/%u free head %u tail %u", f->ring_free, f->ring_size,
 			f->ring_head, f->ring_tail);

@@ -465,7 +465,8 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 
 	family(out, "vnoffload_frames_in_flight", "gauge",
 	       "Offload-carrying frames handed to the driver on a TX queue and not released "
-	       "yet (approximate: frames freed without a tracepoint are never subtracted).");
+	       "yet (frames freed without a tracepoint leave it when a new skb takes their "
+	       "state: vnoffload_released_unseen_total).");
 	for (size_t i = 0; i < in->n_queues; i++) {
 		const struct prom_queue *q = &in->queues[i];
 
@@ -478,6 +479,23 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 		lb_dev(&lb, &r[i].k, by_netns);
 		lb_label_u(&lb, "queue", r[i].num);
 		sample(out, "vnoffload_frames_in_flight", &lb, r[i].val);
+	}
+
+	family(out, "vnoffload_released_unseen_total", "counter",
+	       "Frames handed to the driver on a device whose release no tracepoint showed: "
+	       "their state was taken by a new skb at the same address (freed untraced, e.g. "
+	       "absorbed by a veth or loopback receiver's GRO) or displaced from a full table. "
+	       "xmit = done + drops after xmit + released unseen + in flight.");
+	for (size_t i = 0; i < in->n_queues; i++) {
+		const struct prom_queue *q = &in->queues[i];
+
+		r[i] = (struct mrow){ .k = { q->dev, q->netns, q->vm }, .val = (long long)q->unseen };
+	}
+	nq = mrow_merge(r, in->n_queues, by_netns);
+	for (size_t i = 0; i < nq; i++) {
+		lb = (struct lbuf){};
+		lb_dev(&lb, &r[i].k, by_netns);
+		sample(out, "vnoffload_released_unseen_total", &lb, (unsigned long long)r[i].val);
 	}
 
 	family(out, "vnoffload_drops_total", "counter",

@@ -51,6 +51,7 @@ struct prom_queue {
 	__u32 netns;
 	__u32 queue;
 	__s64 inflight;		/* clamped to 0 when negative */
+	__u64 unseen;		/* released unseen after xmit (vno_queue_stat) */
 	const char *vm;		/* the VM behind the device; NULL: none known */
 };
 

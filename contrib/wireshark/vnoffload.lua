@@ -11,6 +11,8 @@
 -- What a frame carries (user/capture.c, frame_comment and write_idb):
 --   comment   "gso_size=N gso_segs=N gso_type=a|b ip_summed=S csum=START+OFF
 --             hop=H [latency=Nns] [ring=FREE/SIZE free head=N tail=N]
+--             [merged_len=N merged_segs=N] (done: what the skb became after
+--             xmit; gso_size/gso_segs are what was sent)
 --             [drop_reason=N | refused_errno=N]", where newer writers spell
 --             the checksum "csum=partial@START+OFF" (or "csum=none", …);
 --             a hang frame: "hop=hang queue=N: the kernel TX watchdog fired"
@@ -50,6 +52,8 @@ F.ring_free = ProtoField.uint32("vno.ring_free", "TX ring free descriptors")
 F.ring_size = ProtoField.uint32("vno.ring_size", "TX ring size")
 F.ring_head = ProtoField.uint32("vno.ring_head", "TX ring head")
 F.ring_tail = ProtoField.uint32("vno.ring_tail", "TX ring tail")
+F.merged_len = ProtoField.uint32("vno.merged_len", "Length at release (the skb grew after xmit: a receiver's GRO)")
+F.merged_segs = ProtoField.uint32("vno.merged_segs", "GSO segments at release (the skb grew after xmit)")
 F.drop_reason = ProtoField.uint32("vno.drop_reason", "Drop reason (enum skb_drop_reason)")
 F.refused_errno = ProtoField.uint32("vno.refused_errno", "errno of the guest's refused write")
 F.anomaly = ProtoField.string("vno.anomaly", "Anomaly rule")
@@ -104,7 +108,8 @@ local function parse_comment(c, m)
 		return false
 	end
 	for k, v in c:gmatch("([%w_]+)=(%S+)") do
-		if k == "gso_size" or k == "gso_segs" or k == "drop_reason" or k == "refused_errno" then
+		if k == "gso_size" or k == "gso_segs" or k == "drop_reason" or k == "refused_errno"
+			or k == "merged_len" or k == "merged_segs" then
 			m[k] = num(v)
 		elseif k == "gso_type" or k == "hop" or k == "anomaly" or k == "dev" then
 			m[k] = v
@@ -241,6 +246,8 @@ function vno.dissector(tvb, pinfo, tree)
 	add_u(st, F.ring_size, m.ring_size)
 	add_u(st, F.ring_head, m.ring_head)
 	add_u(st, F.ring_tail, m.ring_tail)
+	add_u(st, F.merged_len, m.merged_len)
+	add_u(st, F.merged_segs, m.merged_segs)
 	add_u(st, F.drop_reason, m.drop_reason)
 	add_u(st, F.refused_errno, m.refused_errno)
 	if m.anomaly then

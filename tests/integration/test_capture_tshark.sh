@@ -9,7 +9,9 @@
 # bed: the files come from a small writer (tests/tools/capture-sample.c).
 #   snap0, snap64, snap128  plain and gzip files at that snaplen;
 #   rotation                every rotated file a complete capture;
-#   killed                  a writer killed with SIGKILL after a flush.
+#   killed                  a writer killed with SIGKILL after a flush;
+#   foreign                 a pcapng tshark wrote: report says it is not one
+#                           of ours and sums up its packets by interface.
 # Run one case alone: test_capture_tshark.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -110,4 +112,39 @@ case_killed()
 		40 "killed gzip: tshark lists every flushed frame"
 }
 
-tb_run_cases "snap0 snap64 snap128 rotation killed" "$@"
+# Three Ethernet/IPv4/UDP frames (documentation addresses) as a text2pcap
+# hex dump, made a pcapng by tshark: no record of ours in it.
+case_foreign()
+{
+	local f=$TB_TMP/foreign.pcapng out=$TB_TMP/foreign.out
+	tb_need_cmd text2pcap python3
+	[[ -x $VNO_BIN ]] || skip "$VNO_BIN is not built (make)"
+	python3 - "$TB_TMP/dump.txt" <<'PY'
+import struct, sys
+def frame(n):
+    udp = struct.pack('!HHHH', 40000, 9, 8 + n, 0) + b'x' * n
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])) + udp
+    return bytes.fromhex('020000005302' '020000005301' '0800') + ip
+with open(sys.argv[1], 'w') as f:
+    for n in (18, 100, 1400):
+        b = frame(n)
+        for off in range(0, len(b), 16):
+            f.write('%06x %s\n' % (off, ' '.join('%02x' % c for c in b[off:off + 16])))
+PY
+	text2pcap -q "$TB_TMP/dump.txt" "$TB_TMP/in.pcap" || tb_fatal "text2pcap failed"
+	ts -r "$TB_TMP/in.pcap" -F pcapng -w "$f" || tb_fatal "tshark could not write $f"
+	"$VNO_BIN" report "$f" >"$out" 2>&1
+	assert_eq "$?" 0 "report on a tshark capture exits 0"
+	assert_eq "$(head -n 1 "$out")" \
+		"3 frames, none with offload metadata: not a vnoffload-trace capture" \
+		"report says it is another tool's capture"
+	grep -q 'no frames recorded' "$out" && tb_fail "report still says (no frames recorded)"
+	"$VNO_BIN" --json report "$f" >"$out.json" 2>&1
+	assert_jq "$out.json" '.[0] | .type == "foreign_capture" and .frames == 3
+		and .devices[0].frames == 3 and .devices[0].len_min == 60 and .devices[0].len_max == 1442
+		and .devices[0].bytes == 1644' \
+		"report --json: the packets by interface, lengths from the packet blocks"
+}
+
+tb_run_cases "snap0 snap64 snap128 rotation killed foreign" "$@"

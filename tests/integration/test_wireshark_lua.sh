@@ -5,7 +5,8 @@
 #   writer  a capture written by user/capture.c (a small writer compiled
 #           here, no root): -Y 'vno.gso_size == N' selects exactly the frames
 #           written with N; hop, device, packet id, queue, GSO, checksum and
-#           latency fields agree with what was written; hang frames; the
+#           latency fields agree with what was written; a done record's
+#           merged_len/merged_segs (the skb grew after xmit); hang frames; the
 #           session, hang and end blocks with their JSON as a tree
 #   csum    both spellings of the checksum in a comment (csum=34+16 and
 #           csum=partial@34+16) give the same fields; a comment not ours
@@ -84,6 +85,11 @@ int main(int argc, char **argv)
 		ev.f.latency_ns = 5000 + i;
 		ev.f.version = VNO_RECORD_VERSION;
 		ev.f.cap_len = 60;
+		if (i == 7) { /* a done whose skb a receiver's GRO grew */
+			ev.f.flags |= VNO_F_CHANGED;
+			ev.f.merged_len = 340346;
+			ev.f.merged_segs = 145;
+		}
 		if (capture_writer__frame(w, &ev))
 			return 2;
 		if (i == 10 && capture_writer__note(w, "hang", "{\"dev\":\"br0\",\"queue\":1}",
@@ -131,6 +137,9 @@ EOF
 		-e vno.gso_type -e vno.ip_summed >"$TB_TMP/f6"
 	assert_eq "$(cat "$TB_TMP/f6")" "xmit tap0 tun 3 4026531840 8196 1 9004 5 tcpv4|dodgy partial" \
 		"frame 6: every field"
+	assert_eq "$(frames "$f" 'vno.merged_len == 340346 && vno.merged_segs == 145 && vno.gso_segs == 8')" "9 " \
+		"vno.merged_len, vno.merged_segs: the done whose skb grew, gso_segs as sent"
+	assert_eq "$(frames "$f" 'vno.merged_len')" "9 " "vno.merged_len only there"
 	assert_eq "$(frames "$f" 'vno.block.kind')" "1 13 15 " "vno.block.kind: session, hang note, end"
 	assert_eq "$(ws -r "$f" -Y 'vno.block.kind' -T fields -e vno.block.kind | tr '\n' ' ')" \
 		"session hang end " "the blocks' kinds"

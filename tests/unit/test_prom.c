@@ -245,8 +245,8 @@ static void fill_stats(void)
 }
 
 static const struct prom_queue queues[] = {
-	{ "up0", 4026531840u, 1, 3 },
-	{ "up0", 4026531840u, 0, -2 }, /* drifted below zero: 0 */
+	{ "up0", 4026531840u, 1, 3, 40 },
+	{ "up0", 4026531840u, 0, -2, 2 }, /* drifted below zero: 0; unseen summed: 42 */
 };
 
 static const struct prom_drop drops[] = {

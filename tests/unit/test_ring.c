@@ -3,9 +3,11 @@
  * tests/fixtures/hang-reports read field by field, whole, flattened as the
  * kmsg trigger keeps it, and record by record through the assembler. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "diag_ring.h"
 #include "ring_report.h"
 
 #define DIR "tests/fixtures/hang-reports/"
@@ -220,4 +222,78 @@ Test(ring, not_reports)
 	cr_expect_eq(r.head, -1);
 	cr_expect_eq(r.tail, -1);
 	cr_expect(!ring_report_has_ring(&r));
+}
+
+/* The frames on the ring: handed to the hung device (xmit), not done, the
+ * newest ring.pending of them; a frame on another device or done is not. */
+Test(ring, on_ring_frames)
+{
+	struct diag_frame f[6] = {};
+	struct vno_diagnosis dg = {};
+	unsigned want[6] = { 0, 0, 1, 0, 0, 1 };
+
+	for (int i = 0; i < 6; i++) {
+		f[i].ev.f.hop = VNO_HOP_XMIT;
+		f[i].ev.f.ifindex = 2;
+		f[i].ev.f.gso_size = i == 5 ? 1448 : 0;
+	}
+	f[1].completed = 1;	/* done: not on the ring */
+	f[3].ev.f.ifindex = 3;	/* another device */
+	f[4].ev.f.hop = VNO_HOP_DROP;
+	dg.frames = f;
+	dg.n_frames = 6;
+	dg.hang.ifindex = 2;
+	dg.completions_known = true;
+	ring_report_init(&dg.hang.ring);
+	strcpy(dg.hang.ring.parser, "e1000e");
+	dg.hang.ring.pending = 2;
+	diag_ring(&dg);
+	for (int i = 0; i < 6; i++)
+		cr_expect_eq(f[i].on_ring, want[i], "frame %d", i);
+	cr_expect_eq(dg.n_on_ring, 2);
+	cr_expect_eq(dg.on_ring_super, 1);
+
+	/* Without completions nothing can be said to be on the ring. */
+	for (int i = 0; i < 6; i++)
+		f[i].on_ring = 0;
+	dg.completions_known = false;
+	diag_ring(&dg);
+	cr_expect_eq(dg.n_on_ring, 0);
+}
+
+/* The hang note's ring object reads back as written; a note without one
+ * (an older capture) reads as no report. */
+Test(ring, json_roundtrip)
+{
+	struct vno_diagnosis dg = {};
+	struct ring_report back;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cr_assert_eq(ring_report_parse("igb 0000:02:00.1: Detected Tx Unit Hang\n  Tx Queue <3>\n"
+				       "  TDH <f0>\n  TDT <10>\n  time_stamp <100>\n  jiffies <200>\n"
+				       "  desc.status <1>", 100, &dg.hang.ring), 1);
+	strcpy(dg.hang.dev, "eth0");
+	f = open_memstream(&buf, &len);
+	diag_json(f, &dg);
+	fclose(f);
+	cr_assert_eq(diag_ring_from_json(buf, &back), 0);
+	cr_expect_str_eq(back.parser, "igb");
+	cr_expect_str_eq(back.driver, "igb");
+	cr_expect_eq(back.queue, 3);
+	cr_expect_eq(back.head, 0xf0);
+	cr_expect_eq(back.tail, 0x10);
+	cr_expect_eq(back.pending, 32);
+	cr_expect_eq(back.waited_jiffies, 0x100);
+	cr_expect_eq(back.waited_ms, 2560);
+	cr_expect_eq(back.written_back, 1);
+	cr_expect_eq(back.mac_status, -1);
+	cr_expect_eq(back.lines, 7);
+	free(buf);
+
+	cr_assert_eq(diag_ring_from_json("{\"type\":\"hang\",\"dev\":\"eth0\"}", &back), 0);
+	cr_expect_str_eq(back.parser, "");
+	cr_expect_eq(back.pending, -1);
+	cr_expect_eq(diag_ring_from_json("{not json", &back), -EINVAL);
 }

@@ -72,7 +72,9 @@ int ring_asm_start(struct ring_asm *a, const char *text, __u64 now_ms);
 /*
  * A later record while a report is open: 1 when it belongs to it and
  * completes it, 0 when it belongs to it and more may follow, -1 when it is
- * not part of it (the report is over; the record is the caller's again).
+ * not part of it. The report stays open then: other records are logged in
+ * between (other devices, the bridge, a driver's own pr_cont), and the
+ * caller closes it (ring_asm_take) when the record is a new hang.
  */
 int ring_asm_more(struct ring_asm *a, const char *text, __u64 now_ms);
 bool ring_asm_open(const struct ring_asm *a);

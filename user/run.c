@@ -157,7 +157,8 @@ static int on_kmsg_line(const char *line, void *ctx)
 
 	if (kmsg_text(line, text, sizeof(text)) != 1)
 		return 0;
-	/* The next line of a report being held, or the end of it. */
+	/* The next line of a report being held. Records of anything else
+	 * may come in between; a new hang line closes it (below). */
 	if (rc->holding) {
 		int more = ring_asm_more(&rc->ring, text, now_ms);
 
@@ -166,13 +167,14 @@ static int on_kmsg_line(const char *line, void *ctx)
 				release_held(rc);
 			return 0;
 		}
-		release_held(rc);
 	}
 	for (size_t i = 0; i < rc->nsel && n < 256; i++)
 		if (rc->sel[i].ifindex)
 			names[n++] = rc->sel[i].name;
 	if (kmsg_match(line, names, n, &hit) != 1)
 		return 0;
+	/* A half report never holds up the next hang. */
+	release_held(rc);
 	it = sel_by_name(rc, hit.dev);
 	h.ts_ns = mono_now_ns();
 	h.queue = hit.queue;

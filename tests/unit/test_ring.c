@@ -170,18 +170,23 @@ Test(ring, issue_report_and_sentence)
 			    "never written back");
 }
 
-/* A half report does not hold the next one: a record that is not one of
- * its lines closes it, and the record is the caller's again. */
-Test(ring, half_report_closed_by_next)
+/* A record that is not one of its lines is the caller's; the report stays
+ * open for lines logged after it, and is read as far as it came. */
+Test(ring, other_records_in_between)
 {
 	struct ring_asm a;
 	struct ring_report r;
 
 	cr_assert_eq(ring_asm_start(&a, "e1000e 0000:00:19.0 eno1: Detected Hardware Unit Hang:", 0), 0);
 	cr_assert_eq(ring_asm_more(&a, "  TDH                  <5d>", 1), 0);
+	cr_assert_eq(ring_asm_more(&a, "br0: port 1(tap0) entered forwarding state", 2), -1);
+	cr_assert(ring_asm_open(&a));
 	cr_assert_eq(ring_asm_more(&a, "e1000e 0000:00:19.0 eno1: Detected Hardware Unit Hang:", 2), -1);
+	cr_assert_eq(ring_asm_more(&a, "PCI Status             <10>", 3), 1, "its last line completes it");
 	ring_asm_take(&a, 0, &r);
 	cr_expect_eq(r.head, 0x5d);
+	cr_expect_eq(r.pci_status, 0x10);
+	cr_expect_eq(r.lines, 3);
 	cr_expect_eq(r.tail, -1);
 	cr_expect_eq(r.pending, -1);
 	cr_expect_eq(ring_asm_start(&a, "e1000e 0000:00:19.0 eno1: Detected Hardware Unit Hang:", 3), 0);

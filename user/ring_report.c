@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,7 +318,8 @@ static void derive(const struct ring_parser *p, long hz, struct ring_report *r)
 			/* A 32-bit kernel's jiffies wrapped in between. */
 			r->waited_jiffies = (r->jiffies - r->time_stamp) & 0xffffffffLL;
 	}
-	if (r->waited_jiffies >= 0 && hz > 0)
+	/* No kernel has waited 2^53 jiffies; a report that says so gives no ms. */
+	if (r->waited_jiffies >= 0 && r->waited_jiffies <= LLONG_MAX / 1000 && hz > 0)
 		r->waited_ms = r->waited_jiffies * 1000 / hz;
 	if (r->status >= 0 && p->dd_bit)
 		r->written_back = (r->status & p->dd_bit) ? 1 : 0;

@@ -17,7 +17,8 @@
 #              -> the hang's ring object, field by field;
 #   ring_records  the same dump as one record per line -> the same fields;
 #   ring_half  a report cut after two lines -> a hang of its own within the
-#              time bound, and the whole report after it is not held up.
+#              time bound, and the whole report after it is not held up;
+#   ring_export  export's vnoffload_tx_ring_pending after the report.
 # Run one case alone: test_hang.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -201,7 +202,7 @@ case_carrier()
 # The uplink is renamed to a name of this case's own: other beds on this
 # machine watch an up0 of their own, and a planted report must name a device
 # only this recorder watches.
-_ring_bed()
+_ring_rename()
 {
 	tb_up
 	RDEV=rg$(printf '%04x' "$RANDOM")
@@ -210,6 +211,11 @@ _ring_bed()
 	ip -n "$TB_H" link set "$RDEV" up
 	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$RDEV" ||
 		tb_fatal "$RDEV never reached the forwarding state"
+}
+
+_ring_bed()
+{
+	_ring_rename
 	REC=$TB_TMP/$TB_CASE.jsonl
 	vno_record_start "$REC" -- -i tap0 -i "$RDEV" --json --stall-ms 0
 	tb_plant tcp4-tso:segs=10:mss=1448:sport=46001 tcp4-tso:segs=10:mss=1448:sport=46002
@@ -322,4 +328,22 @@ case_ring_half()
 		"ring_half: the next report is whole"
 }
 
-tb_run_cases "kmsg kmsg_other suspects uniform anomaly stall carrier ring_one ring_records ring_half" "$@"
+# export: the pending descriptors of the last report as a gauge.
+_ring_gauge() { nscurl -o "$TB_TMP/m" "$EXP_URL/metrics" && grep -q "^vnoffload_tx_ring_pending{device=\"$RDEV\"} 51\$" "$TB_TMP/m"; }
+case_ring_export()
+{
+	_ring_rename
+	export_start "$TB_TMP/exp.out" -i tap0 -i "$RDEV" --json --stall-ms 0 --listen 127.0.0.1:0
+	nscurl -o "$TB_TMP/m0" "$EXP_URL/metrics" || tb_fail "the first scrape"
+	assert_eq "$(grep -c '^vnoffload_tx_ring_pending{' "$TB_TMP/m0")" 0 "ring_export: no series before a report"
+	printf '<3>%s\n' "$(_ring_lines)" |
+		dd of=/dev/kmsg bs=8192 count=1 iflag=fullblock status=none
+	if tb_wait_until "$TB_TIMEOUT" _ring_gauge; then
+		tb_pass "ring_export: the gauge gives the report's 51 pending descriptors"
+	else
+		tb_fail "ring_export: vnoffload_tx_ring_pending{device=\"$RDEV\"} 51 after the report"
+	fi
+	export_stop
+}
+
+tb_run_cases "kmsg kmsg_other suspects uniform anomaly stall carrier ring_one ring_records ring_half ring_export" "$@"

@@ -179,6 +179,24 @@ static void on_hang(const struct vno_diagnosis *dg, void *ctx)
 
 	if (ex->hang_dir)
 		hang_dir_write(&ex->hd, dg);
+	if (dg->hang.ring.parser[0] && dg->hang.ring.pending >= 0) {
+		size_t i;
+
+		for (i = 0; i < ex->n_rings; i++)
+			if (ex->rings[i].netns == dg->hang.netns &&
+			    !strncmp(ex->rings[i].dev, dg->hang.dev, sizeof(ex->rings[i].dev)))
+				break;
+		if (i == ex->n_rings) {
+			/* Full: the oldest entry gives its place. */
+			if (ex->n_rings == sizeof(ex->rings) / sizeof(ex->rings[0]))
+				i = 0;
+			else
+				ex->n_rings++;
+		}
+		snprintf(ex->rings[i].dev, sizeof(ex->rings[i].dev), "%s", dg->hang.dev);
+		ex->rings[i].netns = dg->hang.netns;
+		ex->rings[i].pending = dg->hang.ring.pending;
+	}
 }
 
 /* ---- the command -------------------------------------------------------------- */

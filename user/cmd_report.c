@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "diag_ring.h"
 #include "capture.h"
 #include "cmds.h"
 #include "agg.h"
@@ -149,6 +150,8 @@ static int on_note(const char *kind, const char *json, void *ctx)
 		h.queue = v;
 	if (!json_get_i64(json, "ts_ns", &v))
 		h.ts_ns = v;
+	/* Captures older than the ring object have none: left empty. */
+	diag_ring_from_json(json, &h.ring);
 	pipeline_hang(&rc->pipe, &h);
 	return 0;
 }

@@ -47,6 +47,8 @@ struct ddev {
 	__u32 netns, ifindex;
 	char name[VNO_IFNAMSIZ];
 	bool seen_xmit, seen_done;
+	bool seen_drv_done;
+	__u64 drv_done_ts, drv_done_latency_ns;	/* the driver's last completion round */
 	struct diag_frame *ring;
 	__u64 head;	/* records ever stored */
 	__u64 *idx;	/* pkt_id -> seq + 1 of its xmit record, direct-mapped */

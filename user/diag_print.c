@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
+#include "diag_ring.h"
 #include "diagnose.h"
 #include "decode.h"
 #include "json.h"
@@ -105,6 +106,36 @@ static void print_remedies(FILE *out, const struct vno_diagnosis *dg)
 	place(out, "make it last:", r->persist);
 }
 
+/* The driver's report of its ring, and the frames that were on it. */
+static void print_ring(FILE *out, const struct vno_diagnosis *dg)
+{
+	char line[256];
+	size_t i, shown = 0, first;
+	__u64 ref;
+
+	ring_report_sentence(&dg->hang.ring, line, sizeof(line));
+	if (!line[0])
+		return;
+	fprintf(out, "  %s", line);
+	if (dg->drv_done_known)
+		fprintf(out, "; the driver last cleaned its ring %.1f ms before the hang",
+			(double)dg->drv_done_ago_ns / 1e6);
+	fputc('\n', out);
+	if (!dg->n_on_ring)
+		return;
+	fprintf(out, "  the NIC stopped completing while these %u frames (%u super-frames) "
+		     "were on its ring%s:\n",
+		dg->n_on_ring, dg->on_ring_super,
+		dg->n_on_ring > DIAG_RING_TERM_FRAMES ? ", the newest" : "");
+	for (first = dg->n_frames; first > 0 && shown < DIAG_RING_TERM_FRAMES; first--)
+		if (dg->frames[first - 1].on_ring)
+			shown++;
+	ref = diag_ref_ts(dg, dg->frames, dg->n_frames);
+	for (i = first; i < dg->n_frames; i++)
+		if (dg->frames[i].on_ring)
+			print_frame_row(out, dg, &dg->frames[i], ref);
+}
+
 void diag_print(FILE *out, const struct vno_diagnosis *dg)
 {
 	/* Every string here may come from a capture: through term_str(). */
@@ -136,6 +167,7 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 	fprintf(out, "; compared %u frames with %" PRIu64 " %s\n", dg->window_total,
 		(uint64_t)dg->baseline_total,
 		dg->split_window ? "in the older half of the window" : "before them");
+	print_ring(out, dg);
 
 	if (dg->n_frames) {
 		first = dg->n_frames > DIAG_TERM_FRAMES ? dg->n_frames - DIAG_TERM_FRAMES : 0;
@@ -305,6 +337,7 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 	jw_ku64(&w, "ts_ns", dg->hang.ts_ns);
 	jw_kstr(&w, "detail", dg->hang.detail);
 	kstr_or_null(&w, "driver", dg->driver);
+	diag_ring_json(&w, dg);
 
 	jw_kobject(&w, "window");
 	jw_ku64(&w, "frames", dg->n_frames);
@@ -323,6 +356,7 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 	for (i = 0; i < dg->n_frames; i++)
 		json_frame_obj(&w, dg, &dg->frames[i]);
 	jw_end(&w);
+	diag_on_ring_json(&w, dg);
 
 	jw_karray(&w, "anomalies");
 	for (i = 0; i < ANOMALY__MAX; i++) {

@@ -613,6 +613,16 @@ int diag__add_checked(struct diag *d, const struct vno_event *ev, const __u64 *m
 			window_add(d, v, ev, mask, true);
 		}
 		break;
+	case VNO_HOP_DRV_DONE:
+		/* No frame: when the driver last cleaned its ring, and how long
+		 * its oldest descriptor had waited then. */
+		v = get_dev(d, f, true);
+		if (v) {
+			v->seen_drv_done = true;
+			v->drv_done_ts = f->ts_ns;
+			v->drv_done_latency_ns = f->latency_ns;
+		}
+		break;
 	default:
 		/* Not a frame (hang records): the caller calls diag__hang. */
 		break;

@@ -18,6 +18,7 @@
 #include "ifaces.h"
 #include "sbuf.h"
 #include "vmhelper.h"
+#include "diag_ring.h"
 
 /* Below this many baseline frames there is nothing to compare against:
  * compare the older half of the window with the newer one instead. */
@@ -641,6 +642,12 @@ int diag__hang(struct diag *d, const struct vno_hang *h, struct vno_diagnosis *o
 		if (out->completions_known && df->ev.f.hop == VNO_HOP_XMIT && !df->completed)
 			out->in_flight++;
 	}
+	if (v && v->seen_drv_done && out->hang.ts_ns >= v->drv_done_ts) {
+		out->drv_done_known = true;
+		out->drv_done_ago_ns = out->hang.ts_ns - v->drv_done_ts;
+		out->drv_done_latency_ns = v->drv_done_latency_ns;
+	}
+	diag_ring(out);
 	/* With neither super-frames nor anything odd there is no offload
 	 * to blame, whatever the statistics would say. */
 	if (v && out->n_frames && (out->super_frames || n_anom)) {

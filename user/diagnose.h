@@ -23,6 +23,7 @@
 #include "ethfeatures.h"
 #include "offpath.h"
 #include "remedy.h"
+#include "ring_report.h"
 
 enum vno_hang_source {
 	VNO_HANG_WATCHDOG = 0, /* net_dev_xmit_timeout tracepoint */
@@ -42,6 +43,7 @@ struct vno_hang {
 	int source;	     /* enum vno_hang_source */
 	char dev[VNO_IFNAMSIZ];
 	char detail[256];    /* the kmsg line, the stall's queue depth, … */
+	struct ring_report ring; /* what the driver said of its TX ring; parser "" when nothing */
 };
 
 const char *diag_source_name(int source); /* "watchdog", "kmsg", … or "?" */
@@ -49,6 +51,7 @@ int diag_source_parse(const char *name);  /* -1 when unknown */
 
 #define DIAG_WINDOW_DEFAULT 1024
 #define DIAG_TERM_FRAMES 32
+#define DIAG_RING_TERM_FRAMES 8 /* on_ring frames named in the terminal */
 #define DIAG_MAX_SUSPECTS 8
 #define DIAG_MAX_CAUSES 4
 
@@ -90,6 +93,7 @@ struct diag_frame {
 	__u8 origin_tap;		/* the origin is a guest's tap */
 	__u8 completed;			/* its done record arrived (0 also when unknowable) */
 	__u8 counted;			/* one of the frames the suspects are computed on */
+	__u8 on_ring;			/* on the hung ring when it stopped (diag_ring.c) */
 };
 
 struct diag_suspect {
@@ -113,6 +117,13 @@ struct vno_diagnosis {
 	bool completions_known;		/* done records were seen on this device */
 	__u32 super_frames;		/* GSO frames in the window */
 	__u32 in_flight;		/* handed to the driver and never completed */
+	/* The driver's report of its ring (hang.ring) against the window:
+	 * the newest ring.pending frames handed to the device and not done
+	 * are marked on_ring; the driver's last completion round (drv-done,
+	 * where its hooks exist) before the hang. */
+	__u32 n_on_ring, on_ring_super;
+	bool drv_done_known;
+	__u64 drv_done_ago_ns, drv_done_latency_ns;
 	__u32 anomalies[ANOMALY__MAX];	/* frames of the window per rule */
 	struct diag_suspect suspects[DIAG_MAX_SUSPECTS];
 	int n_suspects;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "hang_capture.h"
+#include "prom.h"
 #include "run.h"
 #include "session.h"
 #include "webconfig.h"
@@ -60,6 +61,10 @@ struct exporter {
 	struct hang_dir hd;
 	struct vno_session sess;
 	char *drop_reasons;
+	/* Written at a hang (the runner's lock held), read by scrapes under
+	 * it: each device's pending descriptors at its last ring report. */
+	struct prom_ring rings[64];
+	size_t n_rings;
 
 	/* Scrapes only (http.c renders one at a time). */
 	__u64 gen;

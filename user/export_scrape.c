@@ -67,6 +67,8 @@ struct scrape_pipe {
 	struct prom_anomaly *pa;	/* per device: checked, then each rule */
 	size_t na;
 	struct prom_named hangs[VNO_HANG__MAX];
+	struct prom_ring rings[64];
+	size_t n_rings;
 };
 
 #define ANOMALY_ROWS (ANOMALY__MAX + 1)
@@ -93,6 +95,9 @@ static void scrape_pipeline(const struct runner *r, void *ctx)
 	const struct agg *a = r->pipe.agg;
 	struct prom_anomaly *rows;
 
+	/* on_hang writes them with this lock held. */
+	memcpy(sp->rings, sp->ex->rings, sizeof(sp->rings));
+	sp->n_rings = sp->ex->n_rings;
 	for (size_t i = 0; i < r->nsel; i++) {
 		const struct vno_iface *it = &r->sel[i];
 		const char *dev, *vm;
@@ -259,6 +264,8 @@ static char *scrape(struct exporter *ex, size_t *len)
 		.n_anomalies = sp.na,
 		.offloads = po,
 		.n_offloads = npo,
+		.rings = sp.rings,
+		.n_rings = sp.n_rings,
 		.hangs = sp.hangs,
 		.n_hangs = VNO_HANG__MAX,
 		.have_gso_size_sum = true,

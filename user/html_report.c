@@ -178,6 +178,26 @@ static void hang_head(FILE *out, const struct vno_diagnosis *dg, size_t nr)
 	}
 }
 
+/* What the driver said of its ring, and the frames that were on it. */
+static void draw_ring(FILE *out, const struct vno_diagnosis *dg)
+{
+	char line[256];
+
+	ring_report_sentence(&dg->hang.ring, line, sizeof(line));
+	if (!line[0])
+		return;
+	fputs("<p class=\"ring\">", out);
+	html_str(out, line);
+	if (dg->drv_done_known)
+		fprintf(out, "; the driver last cleaned its ring %.1f ms before the hang",
+			(double)dg->drv_done_ago_ns / 1e6);
+	fputs(".", out);
+	if (dg->n_on_ring)
+		fprintf(out, " The NIC stopped completing while %u frames (%u super-frames) "
+			     "of the window were on its ring.", dg->n_on_ring, dg->on_ring_super);
+	fputs("</p>\n", out);
+}
+
 static void draw_hang(FILE *out, const struct html_hang *hh, size_t nr)
 {
 	const struct vno_diagnosis *dg = &hh->dg;
@@ -196,6 +216,7 @@ static void draw_hang(FILE *out, const struct html_hang *hh, size_t nr)
 	if (dg->n_frames > hh->n_last)
 		fprintf(out, " The newest %zu are drawn.", hh->n_last);
 	fputs("</p>\n", out);
+	draw_ring(out, dg);
 	if (hh->n_last)
 		html_timeline(out, hh);
 	else

@@ -50,6 +50,10 @@ static const struct kmsg_pattern builtin[] = {
 	/* e1000 and ixgbe: "Detected Tx Unit Hang" with "Tx Queue <N>" in the
 	 * dump that follows (e_err -> netdev_err, so the name is there). */
 	{ "tx_unit_hang", "([^ :]+): Detected Tx Unit Hang(.*Tx Queue +<([0-9]+)>)?", 1, 3 },
+	/* i40e_tx_timeout() and ice_tx_timeout(): netdev_info(), one line
+	 * with the ring's indexes (read by ring_report.c). */
+	{ "i40e_tx_timeout", "([^ :]+): tx_timeout: VSI_seid: [0-9]+, Q ([0-9]+),", 1, 2 },
+	{ "ice_tx_timeout", "([^ :]+): tx_timeout: VSI_num: [0-9]+, Q ([0-9]+),", 1, 2 },
 };
 
 #define N_BUILTIN (sizeof(builtin) / sizeof(builtin[0]))
@@ -256,8 +260,8 @@ static int hexval(int c)
 
 /* Undo /dev/kmsg's escaping (msg_add_ext_text(): bytes < 0x20, >= 0x7f and
  * '\' become \xNN); control characters become spaces so the record reads
- * as one line. */
-static void unescape(const char *s, size_t len, char *out, size_t outlen)
+ * as one line, newlines too unless @keep_nl. */
+static void unescape_nl(const char *s, size_t len, char *out, size_t outlen, bool keep_nl)
 {
 	size_t i = 0, o = 0;
 
@@ -271,11 +275,16 @@ static void unescape(const char *s, size_t len, char *out, size_t outlen)
 		} else {
 			i++;
 		}
-		if (c < 0x20 || c == 0x7f)
+		if ((c < 0x20 || c == 0x7f) && !(keep_nl && c == '\n'))
 			c = ' ';
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
+}
+
+static void unescape(const char *s, size_t len, char *out, size_t outlen)
+{
+	unescape_nl(s, len, out, outlen, false);
 }
 
 /* Parse "pri,seq,ts_usec,flags[,…];" and return the message start, or
@@ -401,6 +410,24 @@ static bool take(const char *msg, const regmatch_t *m, size_t nm, int dev_group,
 }
 
 #define MAX_GROUPS 10
+
+int kmsg_text(const char *line, char *out, size_t len)
+{
+	struct kmsg_hit h;
+	const char *body;
+
+	if (!line || !out || !len)
+		return -EINVAL;
+	out[0] = '\0';
+	if (line[0] == ' ' || line[0] == '\0' || line[0] == '\n')
+		return 0;
+	body = parse_header(line, &h);
+	unescape_nl(body, strcspn(body, "\n"), out, len, true);
+	/* A report's trailing newline is no line of its own. */
+	while (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	return 1;
+}
 
 int kmsg_match(const char *line, const char *const *watched, int n, struct kmsg_hit *hit)
 {

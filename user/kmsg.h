@@ -38,6 +38,14 @@ struct kmsg_hit {
 int kmsg_match(const char *line, const char *const *watched, int n, struct kmsg_hit *hit);
 
 /*
+ * The message of one record line as the kernel logged it: \xNN escapes
+ * undone, its newlines kept (a multi-line report is one record on most
+ * drivers), other control characters as spaces. Returns 1, 0 for a
+ * dictionary continuation or an empty line, -EINVAL on bad arguments.
+ */
+int kmsg_text(const char *line, char *out, size_t len);
+
+/*
  * Add a --hang-pattern: POSIX extended regex, matched against the message.
  * Group 1, if any, is the device and group 2, if any, the queue; with no
  * group, the device is the watched interface whose name appears in the

@@ -569,6 +569,22 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 	return 0;
 }
 
+static void write_rings(FILE *out, const struct prom_input *in, bool by_netns)
+{
+	struct lbuf lb;
+
+	family(out, "vnoffload_tx_ring_pending", "gauge",
+	       "TX descriptors posted and not done that the driver's own hang report gave "
+	       "(tail - head), at the device's last such hang.");
+	for (size_t i = 0; i < in->n_rings; i++) {
+		struct dev_key k = { in->rings[i].dev, in->rings[i].netns, NULL };
+
+		lb = (struct lbuf){};
+		lb_dev(&lb, &k, by_netns);
+		sample(out, "vnoffload_tx_ring_pending", &lb, (unsigned long long)in->rings[i].pending);
+	}
+}
+
 static void write_counters(FILE *out, const struct prom_input *in)
 {
 	struct lbuf lb;
@@ -638,6 +654,7 @@ int prom_write(FILE *out, const struct prom_input *in)
 	ret = write_rows(out, in, by_netns);
 	if (ret)
 		return ret;
+	write_rings(out, in, by_netns);
 	write_counters(out, in);
 	if (fflush(out) || ferror(out))
 		return -EIO;

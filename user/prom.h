@@ -81,6 +81,14 @@ struct prom_offload {
 	const char *vm;		/* the VM behind the device; NULL: none known */
 };
 
+/* The TX descriptors a driver's hang report said were pending, at the
+ * last such hang of the device. */
+struct prom_ring {
+	char dev[16];
+	__u32 netns;
+	long long pending;
+};
+
 struct prom_named {
 	const char *name;
 	__u64 count;
@@ -108,6 +116,8 @@ struct prom_input {
 	size_t n_anomalies;
 	const struct prom_offload *offloads;
 	size_t n_offloads;
+	const struct prom_ring *rings;
+	size_t n_rings;
 	const struct prom_named *hangs;	/* by source */
 	size_t n_hangs;
 	__u64 events_lost;

@@ -129,6 +129,21 @@ static const struct vno_iface *sel_by_name(const struct runner *rc, const char *
 	return NULL;
 }
 
+/* The held hang, with what its report said of the ring. */
+static void release_held(struct runner *rc)
+{
+	struct vno_hang h;
+
+	if (!rc->holding)
+		return;
+	h = rc->held;
+	ring_asm_take(&rc->ring, ring_kernel_hz(), &h.ring);
+	if (h.queue < 0)
+		h.queue = h.ring.queue;
+	rc->holding = false;
+	hang(rc, &h);
+}
+
 static int on_kmsg_line(const char *line, void *ctx)
 {
 	struct runner *rc = ctx;
@@ -136,19 +151,48 @@ static int on_kmsg_line(const char *line, void *ctx)
 	struct kmsg_hit hit;
 	struct vno_hang h = { .queue = -1, .source = VNO_HANG_KMSG, .netns = rc->netns };
 	const struct vno_iface *it;
-	int n = 0;
+	char text[RING_ASM_TEXT];
+	__u64 now_ms = mono_now_ns() / 1000000;
+	int n = 0, whole;
 
+	if (kmsg_text(line, text, sizeof(text)) != 1)
+		return 0;
+	/* The next line of a report being held. Records of anything else
+	 * may come in between; a new hang line closes it (below). */
+	if (rc->holding) {
+		int more = ring_asm_more(&rc->ring, text, now_ms);
+
+		if (more >= 0) {
+			if (more == 1)
+				release_held(rc);
+			return 0;
+		}
+	}
 	for (size_t i = 0; i < rc->nsel && n < 256; i++)
 		if (rc->sel[i].ifindex)
 			names[n++] = rc->sel[i].name;
 	if (kmsg_match(line, names, n, &hit) != 1)
 		return 0;
+	/* A half report never holds up the next hang. */
+	release_held(rc);
 	it = sel_by_name(rc, hit.dev);
 	h.ts_ns = mono_now_ns();
 	h.queue = hit.queue;
 	h.ifindex = it ? it->ifindex : 0;
 	snprintf(h.dev, sizeof(h.dev), "%s", hit.dev);
 	snprintf(h.detail, sizeof(h.detail), "%s: %.200s", hit.pattern, hit.msg);
+	ring_report_init(&h.ring);
+	whole = ring_asm_start(&rc->ring, text, now_ms);
+	if (whole == 0) {
+		rc->held = h;
+		rc->holding = true;
+		return 0;
+	}
+	if (whole == 1) {
+		ring_asm_take(&rc->ring, ring_kernel_hz(), &h.ring);
+		if (h.queue < 0)
+			h.queue = h.ring.queue;
+	}
 	hang(rc, &h);
 	return 0;
 }
@@ -659,6 +703,8 @@ int runner_poll(struct runner *r, int timeout_ms)
 	/* Frames first, so a hang's diagnosis sees what came before it. */
 	if (r->kw)
 		read_kmsg(r);
+	if (r->holding && ring_asm_expired(&r->ring, mono_now_ns() / 1000000))
+		release_held(r);
 	if (r->cw)
 		live_tick(r, carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, live_on_link,
 						 r) == -ENOBUFS);
@@ -678,6 +724,8 @@ void runner_drain(struct runner *r)
 	pthread_mutex_unlock(&r->lock);
 	if (r->kw)
 		read_kmsg(r);
+	/* A report cut by the end of the session is still a hang. */
+	release_held(r);
 }
 
 void runner_close(struct runner *r)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include "loader.h"
 #include "pipeline.h"
+#include "ring_report.h"
 
 /* Long-only options record and export share (getopt codes). */
 enum {
@@ -107,6 +108,12 @@ struct runner {
 	/* The kernel log: read errors (not EAGAIN/EPIPE), and the last one. */
 	__u64 kmsg_errors;
 	int kmsg_last_err;
+	/* A driver's hang report arriving record by record: the hang its
+	 * first line made, held until the report is whole, the next record
+	 * is not part of it, or RING_ASM_MS passed. */
+	struct ring_asm ring;
+	struct vno_hang held;
+	bool holding;
 	/* -Z */
 	const char *user;
 	uid_t uid;

@@ -12,7 +12,13 @@
 #              clean one is not;
 #   stall      traffic toward a guest that never reads its tap -> a stall on
 #              tap0 within 2 x --stall-ms, and tun's drops by reason;
-#   carrier    the uplink losing its carrier -> a diagnosis of the uplink.
+#   carrier    the uplink losing its carrier -> a diagnosis of the uplink;
+#   ring_one   an e1000e register dump written to the kernel log as one record
+#              -> the hang's ring object, field by field;
+#   ring_records  the same dump as one record per line -> the same fields;
+#   ring_half  a report cut after two lines -> a hang of its own within the
+#              time bound, and the whole report after it is not held up;
+#   ring_export  export's vnoffload_tx_ring_pending after the report.
 # Run one case alone: test_hang.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -192,4 +198,152 @@ case_carrier()
 		"carrier: nothing on the tap, whose carrier stayed"
 }
 
-tb_run_cases "kmsg kmsg_other suspects uniform anomaly stall carrier" "$@"
+# ---- the driver's report of its ring ------------------------------------------
+# The uplink is renamed to a name of this case's own: other beds on this
+# machine watch an up0 of their own, and a planted report must name a device
+# only this recorder watches.
+_ring_rename()
+{
+	tb_up
+	RDEV=rg$(printf '%04x' "$RANDOM")
+	ip -n "$TB_H" link set up0 down
+	ip -n "$TB_H" link set up0 name "$RDEV" || tb_fatal "cannot rename up0 to $RDEV"
+	ip -n "$TB_H" link set "$RDEV" up
+	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$RDEV" ||
+		tb_fatal "$RDEV never reached the forwarding state"
+}
+
+_ring_bed()
+{
+	_ring_rename
+	REC=$TB_TMP/$TB_CASE.jsonl
+	vno_record_start "$REC" -- -i tap0 -i "$RDEV" --json --stall-ms 0
+	tb_plant tcp4-tso:segs=10:mss=1448:sport=46001 tcp4-tso:segs=10:mss=1448:sport=46002
+	tb_wait_jq "$REC" "[.[] | select(.type == \"frame\" and .hop == \"xmit\" and .dev == \"$RDEV\"
+		and (.sport == 46001 or .sport == 46002))] | length == 2" ||
+		tb_fail "the planted frames reached $RDEV's xmit"
+}
+
+# The report of issue #23 (e1000e, 82579LM), naming $RDEV: 15 lines.
+_ring_lines()
+{
+	printf '%s\n' "e1000e 0000:00:19.0 $RDEV: Detected Hardware Unit Hang:" \
+		'  TDH                  <5d>' '  TDT                  <90>' \
+		'  next_to_use          <90>' '  next_to_clean        <5c>' \
+		'buffer_info[next_to_clean]:' '  time_stamp           <10014eaa6>' \
+		'  next_to_watch        <5d>' '  jiffies              <10014f100>' \
+		'  next_to_watch.status <0>' 'MAC Status             <80083>' \
+		'PHY Status             <796d>' 'PHY 1000BASE-T Status  <3800>' \
+		'PHY Extended Status    <3000>' 'PCI Status             <10>'
+}
+
+# CONFIG_HZ as record reads it, or "" (then waited_ms must be null).
+_ring_hz()
+{
+	local c=/boot/config-$(uname -r)
+	if [[ -r /proc/config.gz ]]; then
+		zcat /proc/config.gz | sed -n 's/^CONFIG_HZ=//p'
+	elif [[ -r $c ]]; then
+		sed -n 's/^CONFIG_HZ=//p' "$c"
+	fi
+}
+
+_ring_assert_whole()
+{
+	local hz want_ms=null H
+	hz=$(_ring_hz)
+	[[ -n $hz ]] && want_ms=$((1626 * 1000 / hz))
+	tb_log "CONFIG_HZ: ${hz:-unknown}"
+	H="map(select(.type == \"hang\" and .dev == \"$RDEV\"))"
+	assert_jq "$REC" "$H | length == 1" "$TB_CASE: one hang on $RDEV"
+	assert_jq "$REC" "$H[0].ring | .parser == \"e1000e\" and .driver == \"e1000e\" and .head == 93
+		and .tail == 144 and .next_to_use == 144 and .next_to_clean == 92 and .pending == 51
+		and .time_stamp == 4296338086 and .jiffies == 4296339712 and .waited_jiffies == 1626
+		and .status == 0 and .written_back == false and .mac_status == 524419
+		and .phy_status == 31085 and .pci_status == 16 and .lines == 15" \
+		"$TB_CASE: the ring object, field by field"
+	assert_jq "$REC" "$H[0].ring.waited_ms == $want_ms" "$TB_CASE: waited_ms with HZ ${hz:-unknown}"
+	# veth releases each frame as it is sent: none is left on its ring.
+	assert_jq "$REC" "$H[0] | (.window.in_flight == 0) and (.on_ring == [])" \
+		"$TB_CASE: no frame on a veth's ring"
+	assert_jq "$REC" "$H[0].detail | test(\"Detected Hardware Unit Hang\")" \
+		"$TB_CASE: the detail quotes the first line"
+}
+
+# One write with newlines is one kernel-log record (dd: one write(2); the
+# shell's printf may write a long string in two). It ends with a newline:
+# a record without one stays open for a continuation and reaches readers
+# only when something else is logged.
+case_ring_one()
+{
+	_ring_bed
+	printf '<3>%s\n' "$(_ring_lines)" |
+		dd of=/dev/kmsg bs=8192 count=1 iflag=fullblock status=none ||
+		tb_fatal "cannot write /dev/kmsg"
+	tb_wait_jq "$REC" "any(.type == \"hang\" and .dev == \"$RDEV\")" ||
+		tb_fail "a hang was reported after the report"
+	vno_record_stop INT
+	_ring_assert_whole
+	# The kmsg trigger flattens the record it matched: the register lines
+	# in its detail show the report was one record.
+	assert_jq "$REC" "map(select(.type == \"hang\"))[0].detail | test(\"Unit Hang: +TDH +<5d> +TDT\")" \
+		"ring_one: the report was one record"
+}
+
+# One write per line: one record each.
+case_ring_records()
+{
+	local l
+	_ring_bed
+	while IFS= read -r l; do
+		printf '<3>%s\n' "$l" >/dev/kmsg || tb_fatal "cannot write /dev/kmsg"
+	done < <(_ring_lines)
+	tb_wait_jq "$REC" "any(.type == \"hang\" and .dev == \"$RDEV\")" ||
+		tb_fail "a hang was reported after the report"
+	vno_record_stop INT
+	_ring_assert_whole
+	assert_jq "$REC" "map(select(.type == \"hang\"))[0].detail | test(\"TDH\") | not" \
+		"ring_records: the first record held the first line alone"
+}
+
+# A report cut after two lines is a hang of its own once its time is up,
+# and the whole report written next is read whole.
+case_ring_half()
+{
+	local H
+	_ring_bed
+	printf '<3>%s\n' "e1000e 0000:00:19.0 $RDEV: Detected Hardware Unit Hang:" >/dev/kmsg
+	printf '<3>%s\n' '  TDH                  <5d>' >/dev/kmsg
+	tb_wait_jq "$REC" "any(.type == \"hang\" and .dev == \"$RDEV\")" ||
+		tb_fail "the cut report was reported once its time was up"
+	printf '<3>%s\n' "$(_ring_lines)" |
+		dd of=/dev/kmsg bs=8192 count=1 iflag=fullblock status=none
+	tb_wait_jq "$REC" "[.[] | select(.type == \"hang\" and .dev == \"$RDEV\")] | length == 2" ||
+		tb_fail "the whole report after it was reported"
+	vno_record_stop INT
+	H="map(select(.type == \"hang\" and .dev == \"$RDEV\"))"
+	assert_jq "$REC" "$H[0].ring | .head == 93 and .tail == null and .pending == null and .lines == 2" \
+		"ring_half: the cut report holds what it said"
+	assert_jq "$REC" "$H[1].ring | .pending == 51 and .waited_jiffies == 1626 and .lines == 15" \
+		"ring_half: the next report is whole"
+}
+
+# export: the pending descriptors of the last report as a gauge.
+_ring_gauge() { nscurl -o "$TB_TMP/m" "$EXP_URL/metrics" && grep -q "^vnoffload_tx_ring_pending{device=\"$RDEV\"} 51\$" "$TB_TMP/m"; }
+case_ring_export()
+{
+	_ring_rename
+	export_start "$TB_TMP/exp.out" -i tap0 -i "$RDEV" --json --stall-ms 0 --listen 127.0.0.1:0
+	nscurl -o "$TB_TMP/m0" "$EXP_URL/metrics" || tb_fail "the first scrape"
+	assert_eq "$(grep -c '^vnoffload_tx_ring_pending{' "$TB_TMP/m0")" 0 "ring_export: no series before a report"
+	printf '<3>%s\n' "$(_ring_lines)" |
+		dd of=/dev/kmsg bs=8192 count=1 iflag=fullblock status=none
+	if tb_wait_until "$TB_TIMEOUT" _ring_gauge; then
+		tb_pass "ring_export: the gauge gives the report's 51 pending descriptors"
+	else
+		tb_fail "ring_export: vnoffload_tx_ring_pending{device=\"$RDEV\"} 51 after the report"
+	fi
+	export_stop
+}
+
+tb_run_cases "kmsg kmsg_other suspects uniform anomaly stall carrier ring_one ring_records ring_half ring_export" "$@"

@@ -268,6 +268,9 @@ static const struct prom_offload offloads[] = {
 	{ "tap0", 4026531840u, "tx-udp-segmentation", false, "web-01" },
 };
 
+/* up0's last ring report: 51 descriptors pending (the report of issue #23). */
+static const struct prom_ring rings[] = { { "up0", 4026531840u, 51 } };
+
 static struct prom_input known_input(struct prom_stat *rows)
 {
 	fill_stats();
@@ -289,6 +292,8 @@ static struct prom_input known_input(struct prom_stat *rows)
 		.n_anomalies = 3,
 		.offloads = offloads,
 		.n_offloads = 3,
+		.rings = rings,
+		.n_rings = 1,
 		.hangs = hangs,
 		.n_hangs = 4,
 		.events_lost = 0,

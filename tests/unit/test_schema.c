@@ -18,6 +18,7 @@
 #include "cmds.h"
 #include "decode.h"
 #include "diagnose.h"
+#include "ring_report.h"
 #include "ifaces.h"
 #include "json.h"
 #include "probe.h"
@@ -318,8 +319,20 @@ Test(schema, hang_members_are_described)
 	dg.suspects[0].lift = 50;
 	strcpy(dg.remedy, "ethtool -K eno1 tso off gso off");
 	strcpy(dg.verdict, "top suspect: gso_type tcpv4|dodgy");
+	cr_assert_eq(ring_report_parse("e1000e 0000:00:19.0 eno1: Detected Hardware Unit Hang:\n"
+				       "  TDH <5d>\n  TDT <90>\n  next_to_use <90>\n"
+				       "  next_to_clean <5c>\n  time_stamp <10014eaa6>\n"
+				       "  jiffies <10014f100>\n  next_to_watch.status <0>\n"
+				       "MAC Status <80083>\nPCI Status <10>", 250, &dg.hang.ring), 1);
+	dg.drv_done_known = true;
+	dg.drv_done_ago_ns = 6500000000ULL;
+	df.on_ring = 1;
 	o = render(hang_fn, &dg);
 	assert_described(o, def("hang"), "a hang");
+	assert_described(get(o, "ring"),
+			 json_object_array_get_idx(get(get(props, "ring"), "anyOf"), 0),
+			 "a hang's ring");
+	cr_assert_eq(json_object_array_length(get(o, "on_ring")), 1);
 	assert_described(get(o, "window"), get(props, "window"), "a hang's window");
 	assert_described(json_object_array_get_idx(get(o, "anomalies"), 0),
 			 get(get(props, "anomalies"), "items"), "a hang's anomaly");

@@ -36,7 +36,7 @@ static void usage(FILE *out)
 		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
 		"                              [--attach KIND] [-Z USER] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--trigger-after D]\n"
-		"                              [--window N] [--html FILE]\n"
+		"                              [--window N] [--html FILE] [-f EXPR] [-m PRED]...\n"
 		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
 		"                         interface of this network namespace), also once it\n"
 		"                         appears later\n"
@@ -66,6 +66,12 @@ static void usage(FILE *out)
 		"      --html FILE        when the recording ends, write a self-contained page\n"
 		"                         (each hang's timeline, suspects, remedies, per-device\n"
 		"                         pictures, the session) into FILE, as report --html\n"
+		"  -f, --filter EXPR      keep only frames that match the pcap-filter(7)\n"
+		"                         expression EXPR (\"host 192.0.2.5 and tcp port 873\")\n"
+		"  -m, --match PRED       keep only frames whose offload metadata hold PRED\n"
+		"                         (\"gso_size < 64\", \"gso_type has udp_l4\", \"anomaly\");\n"
+		"                         repeatable, all must hold. A frame kept at one hop is\n"
+		"                         kept at its later hops\n"
 		"  -Z, --user USER        once attached and FILE is open, run on as USER with\n"
 		"                         only CAP_BPF (and CAP_NET_ADMIN with the TC hops)\n"
 		"hang triggers (each diagnosis names the frames before the hang):\n"
@@ -100,6 +106,8 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-count", required_argument, NULL, 'C' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "match", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -111,7 +119,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	run_opts_init(&o->run);
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "d:as:qhw:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "d:as:qhw:f:m:", longopts, NULL)) != -1) {
 		int r = run_opt(c, optarg, &o->run, err, errlen);
 
 		if (r < 0)
@@ -170,6 +178,21 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'f':
+			if (o->filter_expr) {
+				snprintf(err, errlen, "-f is given once; join expressions with `and`");
+				return -EINVAL;
+			}
+			o->filter_expr = optarg;
+			break;
+		case 'm':
+			if (o->n_match == sizeof(o->match) / sizeof(o->match[0])) {
+				snprintf(err, errlen, "-m: at most %zu predicates",
+					 sizeof(o->match) / sizeof(o->match[0]));
+				return -EINVAL;
+			}
+			o->match[o->n_match++] = optarg;
 			break;
 		case 'R':
 			if (parse_size(optarg, &o->rotate_size) || !o->rotate_size) {
@@ -420,13 +443,15 @@ static void print_kmsg_losses(const struct record_opts *o, const struct runner *
 		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "");
 }
 
-static void print_ready(const struct record_opts *o, const struct runner *r)
+static void print_ready(const struct record_opts *o, const struct runner *r,
+			const struct vno_filter *filter)
 {
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	struct header_ready h = { .netns = r->netns, .ifaces = r->sel, .n_ifaces = r->nsel,
 				  .any_iface = !o->run.n_ifaces && !o->run.n_vms,
 				  .hooks = (const char(*)[VNO_HOOK_LEN])hooks,
-				  .all_frames = o->run.all_frames };
+				  .all_frames = o->run.all_frames,
+				  .filter = filter ? vno_filter__str(filter) : NULL };
 
 	for (int i = 0; i < VNO_HOP__MAX; i++)
 		snprintf(hooks[i], sizeof(hooks[i]), "%s", loader_hook(r->l, i));
@@ -442,6 +467,7 @@ int do_record(int argc, char **argv)
 	FILE *html_fp = NULL;
 	struct vno_session sess = {};
 	struct pipeline_opts po = { .out = stdout };
+	struct vno_filter *filter = NULL;
 	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0;
 	char err[1024] = "";
 	int ret = 1, cap_fd = -1;
@@ -459,6 +485,15 @@ int do_record(int argc, char **argv)
 		usage(stdout);
 		record_opts_free(&o);
 		return 0;
+	}
+	if (o.filter_expr || o.n_match) {
+		/* Compiled before anything is attached: a bad one is exit 2. */
+		filter = vno_filter__new(o.filter_expr, o.match, o.n_match, err, sizeof(err));
+		if (!filter) {
+			cmd_error("%s", err);
+			record_opts_free(&o);
+			return 2;
+		}
 	}
 	if (o.write_path && !strcmp(o.write_path, "-")) {
 		/* The capture gets standard output to itself: its descriptor
@@ -503,6 +538,7 @@ int do_record(int argc, char **argv)
 	po.json = o.json;
 	po.quiet = o.quiet;
 	po.window = o.run.window;
+	po.filter = filter;
 	if (runner_open(&r, &o.run, &po, err, sizeof(err))) {
 		cmd_error("%s", err);
 		goto out;
@@ -579,7 +615,7 @@ int do_record(int argc, char **argv)
 		deadline = start + o.duration_ms * 1000000ULL;
 	if (o.trigger_after_ms)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
-	print_ready(&o, &r);
+	print_ready(&o, &r, filter);
 
 	while (!run_stop) {
 		__u64 now;
@@ -678,6 +714,7 @@ out:
 	capture_writer__close(cs.w);
 	session_free(&sess);
 	runner_close(&r);
+	vno_filter__free(filter);
 	record_opts_free(&o);
 	return ret;
 }

@@ -45,6 +45,8 @@ static void json_ready(FILE *out, const struct header_ready *h, const char *kern
 	jw_ku64(&w, "netns", h->netns);
 	if (!sv)
 		jw_kbool(&w, "all_frames", h->all_frames);
+	if (!sv)
+		jw_kstr(&w, "filter", h->filter); /* NULL: null */
 	json_hooks(&w, h->hooks);
 	jw_karray(&w, "interfaces");
 	for (size_t i = 0; i < h->n_ifaces; i++) {
@@ -88,8 +90,9 @@ void header_ready(FILE *out, bool json, const struct header_ready *h)
 	fprintf(out, "%s (netns %u)\n", h->any_iface ? " and any new interface" : "", h->netns);
 	print_hooks(out, h->hooks);
 	if (!sv)
-		fprintf(out, "%s frames; Ctrl-C to stop\n",
-			h->all_frames ? "all" : "offload-carrying");
+		fprintf(out, "%s frames%s%s%s; Ctrl-C to stop\n",
+			h->all_frames ? "all" : "offload-carrying", h->filter ? " kept by " : "",
+			h->filter ? h->filter : "", h->filter ? " (evaluated in user space)" : "");
 	fflush(out);
 }
 

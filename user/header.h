@@ -27,6 +27,7 @@ struct header_ready {
 	bool any_iface;		/* no -i: new interfaces are watched too */
 	const char (*hooks)[VNO_HOOK_LEN];	/* by hop */
 	bool all_frames;	/* record */
+	const char *filter;	/* record: "-f '…' -m '…'" and where it runs, or NULL */
 	const struct header_serve *serve;	/* export; NULL for record */
 };
 

@@ -17,6 +17,9 @@ struct record_opts {
 	unsigned long long rotate_size;	/* bytes; 0 = one file */
 	unsigned rotate_count;
 	const char *html_path;		/* --html FILE, written when the recording ends */
+	const char *filter_expr;	/* -f EXPR (pcap-filter), or NULL */
+	const char *match[16];		/* -m PRED…, all must hold (VNO_MATCH_MAX) */
+	size_t n_match;
 };
 
 /* 0, or -EINVAL with one sentence in err. */

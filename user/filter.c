@@ -47,7 +47,9 @@ struct lex {
 
 static int fail(struct lex *l, const char *what)
 {
-	snprintf(l->err, l->errlen, "-m '%s': %s at column %d", l->s, what, (int)(l->p - l->s) + 1);
+	/* The predicate quoted up to 64 bytes, so the column always fits. */
+	snprintf(l->err, l->errlen, "-m '%.64s%s': %s at column %d", l->s,
+		 strlen(l->s) > 64 ? "…" : "", what, (int)(l->p - l->s) + 1);
 	return -EINVAL;
 }
 

@@ -451,7 +451,7 @@ static void print_ready(const struct record_opts *o, const struct runner *r,
 				  .any_iface = !o->run.n_ifaces && !o->run.n_vms,
 				  .hooks = (const char(*)[VNO_HOOK_LEN])hooks,
 				  .all_frames = o->run.all_frames,
-				  .filter = filter ? vno_filter__str(filter) : NULL };
+				  .filter = filter };
 
 	for (int i = 0; i < VNO_HOP__MAX; i++)
 		snprintf(hooks[i], sizeof(hooks[i]), "%s", loader_hook(r->l, i));

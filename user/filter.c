@@ -352,6 +352,8 @@ struct vno_filter {
 	bool has_prog;
 	struct vno_match m[VNO_MATCH_MAX];
 	size_t n_m;
+	char *expr;		/* -f as given */
+	char *preds[VNO_MATCH_MAX]; /* -m as given */
 	__u64 kept[KEPT_SLOTS]; /* 0 = free */
 	char str[2048];
 };
@@ -400,11 +402,64 @@ static void quote(char *buf, size_t len, const char *opt, const char *s)
 	snprintf(buf + off, len - off, "%s%s '%s'", off ? " " : "", opt, s);
 }
 
+/* libpcap 1.10 says "syntax error" without a place. The place is found as
+ * tcpdump users do by hand: the longest run of leading words that compiles
+ * on its own; the error is at the word after it. Returns its column (1-based). */
+static int syntax_column(pcap_t *p, const char *expr)
+{
+	size_t len = strlen(expr), good = 0;
+	char *pre = malloc(len + 1);
+	struct bpf_program prog;
+
+	if (!pre)
+		return 1;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && expr[i] != ' ' && expr[i] != '\t')
+			continue;
+		if (i && (expr[i - 1] == ' ' || expr[i - 1] == '\t'))
+			continue;
+		memcpy(pre, expr, i);
+		pre[i] = '\0';
+		if (i && !pcap_compile(p, &prog, pre, 1, PCAP_NETMASK_UNKNOWN)) {
+			pcap_freecode(&prog);
+			good = i;
+		}
+	}
+	free(pre);
+	while (good < len && (expr[good] == ' ' || expr[good] == '\t'))
+		good++;
+	return (int)good + 1;
+}
+
+static int compile(struct vno_filter *f, const char *expr, char *err, size_t errlen)
+{
+	/* The frame bytes start at the MAC header: Ethernet, 65535 bytes. */
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
+	char msg[PCAP_ERRBUF_SIZE + 64];
+
+	if (!p) {
+		snprintf(err, errlen, "-f: libpcap could not start");
+		return -ENOMEM;
+	}
+	if (pcap_compile(p, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(msg, sizeof(msg), "%s", pcap_geterr(p));
+		if (strstr(msg, "syntax error"))
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), " at column %d",
+				 syntax_column(p, expr));
+		snprintf(err, errlen, "-f '%.200s%s': %s", expr, strlen(expr) > 200 ? "…" : "", msg);
+		pcap_close(p);
+		return -EINVAL;
+	}
+	pcap_close(p);
+	f->has_prog = true;
+	return 0;
+}
+
 struct vno_filter *vno_filter__new(const char *expr, const char *const *preds, size_t n_preds,
 				   char *err, size_t errlen)
 {
 	struct vno_filter *f;
-	pcap_t *p;
+	int ret = -ENOMEM;
 
 	if (n_preds > VNO_MATCH_MAX) {
 		snprintf(err, errlen, "-m: at most %d predicates", VNO_MATCH_MAX);
@@ -412,49 +467,32 @@ struct vno_filter *vno_filter__new(const char *expr, const char *const *preds, s
 		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
-	if (!f) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
+	if (!f)
+		goto cleanup;
+	if (expr) {
+		if ((ret = compile(f, expr, err, errlen)))
+			goto cleanup;
+		ret = -ENOMEM;
+		if (!(f->expr = strdup(expr)))
+			goto cleanup;
+		quote(f->str, sizeof(f->str), "-f", expr);
 	}
 	for (size_t i = 0; i < n_preds; i++) {
-		if (vno_match_parse(preds[i], &f->m[i], err, errlen)) {
-			free(f);
-			errno = EINVAL;
-			return NULL;
-		}
+		if ((ret = vno_match_parse(preds[i], &f->m[i], err, errlen)))
+			goto cleanup;
+		ret = -ENOMEM;
+		if (!(f->preds[i] = strdup(preds[i])))
+			goto cleanup;
+		f->n_m = i + 1;
 		quote(f->str, sizeof(f->str), "-m", preds[i]);
 	}
-	f->n_m = n_preds;
-	if (expr) {
-		/* The frame bytes start at the MAC header: Ethernet, 65535 bytes. */
-		p = pcap_open_dead(DLT_EN10MB, 65535);
-		if (!p) {
-			snprintf(err, errlen, "-f: libpcap could not start");
-			free(f);
-			errno = ENOMEM;
-			return NULL;
-		}
-		if (pcap_compile(p, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-			snprintf(err, errlen, "-f '%s': %s", expr, pcap_geterr(p));
-			pcap_close(p);
-			free(f);
-			errno = EINVAL;
-			return NULL;
-		}
-		pcap_close(p);
-		f->has_prog = true;
-		{
-			char tmp[sizeof(f->str)];
-
-			snprintf(tmp, sizeof(tmp), "%s", f->str);
-			f->str[0] = '\0';
-			quote(f->str, sizeof(f->str), "-f", expr);
-			if (tmp[0])
-				snprintf(f->str + strlen(f->str), sizeof(f->str) - strlen(f->str), " %s",
-					 tmp);
-		}
-	}
 	return f;
+cleanup:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	vno_filter__free(f);
+	errno = -ret;
+	return NULL;
 }
 
 void vno_filter__free(struct vno_filter *f)
@@ -463,7 +501,25 @@ void vno_filter__free(struct vno_filter *f)
 		return;
 	if (f->has_prog)
 		pcap_freecode(&f->prog);
+	for (size_t i = 0; i < f->n_m; i++)
+		free(f->preds[i]);
+	free(f->expr);
 	free(f);
+}
+
+const char *vno_filter__expr(const struct vno_filter *f)
+{
+	return f ? f->expr : NULL;
+}
+
+size_t vno_filter__n_match(const struct vno_filter *f)
+{
+	return f ? f->n_m : 0;
+}
+
+const char *vno_filter__match_str(const struct vno_filter *f, size_t i)
+{
+	return f && i < f->n_m ? f->preds[i] : NULL;
 }
 
 const char *vno_filter__str(const struct vno_filter *f)

@@ -65,6 +65,13 @@ bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 /* What the filter is, as the session block and the diagnosis say it:
  * "-f 'tcp port 873' -m 'gso_size < 100'"; "" when none. */
 const char *vno_filter__str(const struct vno_filter *f);
+/* The -f expression (NULL when none) and the i-th -m predicate as given. */
+const char *vno_filter__expr(const struct vno_filter *f);
+size_t vno_filter__n_match(const struct vno_filter *f);
+const char *vno_filter__match_str(const struct vno_filter *f, size_t i);
+/* Where the filter runs, as the ready line and doctor say it. */
+#define VNO_FILTER_WHERE "user space, after decoding"
+
 /* Does the frame's pcap-filter match alone (no predicates, no hop keeping)? */
 bool vno_filter__pcap_match(const struct vno_filter *f, const struct vno_event *ev);
 

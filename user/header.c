@@ -45,8 +45,18 @@ static void json_ready(FILE *out, const struct header_ready *h, const char *kern
 	jw_ku64(&w, "netns", h->netns);
 	if (!sv)
 		jw_kbool(&w, "all_frames", h->all_frames);
-	if (!sv)
-		jw_kstr(&w, "filter", h->filter); /* NULL: null */
+	if (!sv && h->filter) {
+		jw_kobject(&w, "filter");
+		jw_kstr(&w, "expr", vno_filter__expr(h->filter)); /* NULL: null */
+		jw_karray(&w, "match");
+		for (size_t i = 0; i < vno_filter__n_match(h->filter); i++)
+			jw_str(&w, vno_filter__match_str(h->filter, i));
+		jw_end(&w);
+		jw_kstr(&w, "evaluated", "user");
+		jw_end(&w);
+	} else if (!sv) {
+		jw_knull(&w, "filter");
+	}
 	json_hooks(&w, h->hooks);
 	jw_karray(&w, "interfaces");
 	for (size_t i = 0; i < h->n_ifaces; i++) {
@@ -92,7 +102,8 @@ void header_ready(FILE *out, bool json, const struct header_ready *h)
 	if (!sv)
 		fprintf(out, "%s frames%s%s%s; Ctrl-C to stop\n",
 			h->all_frames ? "all" : "offload-carrying", h->filter ? " kept by " : "",
-			h->filter ? h->filter : "", h->filter ? " (evaluated in user space)" : "");
+			h->filter ? vno_filter__str(h->filter) : "",
+			h->filter ? " (evaluated in " VNO_FILTER_WHERE ")" : "");
 	fflush(out);
 }
 

@@ -539,6 +539,7 @@ int do_record(int argc, char **argv)
 	po.quiet = o.quiet;
 	po.window = o.run.window;
 	po.filter = filter;
+	po.filter_desc = filter ? vno_filter__str(filter) : NULL;
 	if (runner_open(&r, &o.run, &po, err, sizeof(err))) {
 		cmd_error("%s", err);
 		goto out;
@@ -552,6 +553,7 @@ int do_record(int argc, char **argv)
 			cmd_error("out of memory");
 			goto out;
 		}
+		snprintf(sess.filter, sizeof(sess.filter), "%s", vno_filter__str(filter));
 		r.pipe.on_frame = sinks_frame;
 		r.pipe.on_hang = sinks_hang;
 		r.pipe.on_offload = sinks_offload;

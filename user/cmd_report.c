@@ -34,6 +34,7 @@ struct report_ctx {
 	unsigned long long hangs;	/* hang notes and watchdog records seen */
 	long long lost, unmatched;
 	double duration_s;
+	char filter_desc[2400];	/* the recording's filter and report's own */
 };
 
 static int html_frame(const struct vno_event *ev, void *ctx)
@@ -58,6 +59,12 @@ static int start(struct report_ctx *rc)
 		return rc->err;
 	rc->started = true;
 	header_capture(rc->po.out, rc->json, rc->path, &rc->sess);
+	/* A diagnosis states every filter its frames went through. */
+	snprintf(rc->filter_desc, sizeof(rc->filter_desc), "%s%s%s",
+		 rc->sess.filter[0] ? rc->sess.filter : "",
+		 rc->sess.filter[0] && rc->po.filter ? " (recording), then " : "",
+		 rc->po.filter ? vno_filter__str(rc->po.filter) : "");
+	rc->po.filter_desc = rc->filter_desc;
 	rc->err = pipeline_init(&rc->pipe, &rc->po, rc->sess.ifaces, rc->sess.n_ifaces);
 	if (!rc->err && rc->html) {
 		rc->pipe.on_frame = html_frame;

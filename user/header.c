@@ -120,6 +120,7 @@ void header_capture(FILE *out, bool json, const char *file, const struct vno_ses
 		jw_kstr(&w, "kernel", s->kernel);
 		jw_kstr(&w, "tool", s->tool);
 		jw_kstr(&w, "cmdline", s->cmdline);
+		jw_kstr(&w, "filter", s->filter[0] ? s->filter : NULL);
 		json_hooks(&w, s->hooks);
 		jw_ku64(&w, "interfaces", s->n_ifaces);
 		jw_end(&w);
@@ -130,5 +131,7 @@ void header_capture(FILE *out, bool json, const char *file, const struct vno_ses
 	fprintf(out, "  recorded by %s", s->tool[0] ? term_str(t, sizeof(t), s->tool) : "?");
 	fprintf(out, " on kernel %s\n", s->kernel[0] ? term_str(t, sizeof(t), s->kernel) : "?");
 	fprintf(out, "  command: %s\n", s->cmdline[0] ? term_str(t, sizeof(t), s->cmdline) : "?");
+	if (s->filter[0])
+		fprintf(out, "  recorded with the filter %s\n", term_str(t, sizeof(t), s->filter));
 	print_hooks(out, s->hooks);
 }

@@ -45,6 +45,7 @@ int pipeline_hang(struct pipeline *p, const struct vno_hang *h)
 	ret = diag__hang(p->diag, h, &dg);
 	if (ret)
 		return ret;
+	dg.filter = p->o.filter_desc;
 	if (h->source >= 0 && h->source < VNO_HANG__MAX)
 		p->agg->hangs[h->source]++;
 	if (p->o.json)

@@ -22,6 +22,9 @@ struct pipeline_opts {
 	__u64 t0_ns;	/* terminal times are relative to this */
 	unsigned window; /* flight recorder frames per device; 0: default */
 	struct vno_filter *filter; /* -f / -m, not owned; NULL keeps every frame */
+	/* What each diagnosis says its frames were chosen by (the filter, and
+	 * for report the recording's too); NULL or "": every frame. */
+	const char *filter_desc;
 };
 
 struct pipeline {

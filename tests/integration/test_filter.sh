@@ -112,13 +112,22 @@ case_match()
 
 case_both()
 {
-	local rec=$TB_TMP/both.jsonl
+	local rec=$TB_TMP/both.jsonl cap=$TB_TMP/both.pcapng
+	local want="-f 'tcp port 873' -m 'gso_size < 100' -m 'gso_type has tcpv4'"
 	tb_up
-	vno_record_start "$rec" -- -i tap0 -i up0 --json -f 'tcp port 873' -m 'gso_size < 100' \
-		-m 'gso_type has tcpv4'
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -w "$cap" -f 'tcp port 873' \
+		-m 'gso_size < 100' -m 'gso_type has tcpv4'
 	tb_plant tcp4-tso:segs=10:mss=48:sport=43021:dport=873 tcp4-tso:segs=8:mss=1448:sport=43022:dport=873 \
 		udp4-uso:segs=20:mss=48:sport=43023:dport=873 tcp4-tso:segs=10:mss=48:sport=43024
 	wait_done "$rec" 43021
+	if [[ -w /dev/kmsg ]]; then
+		echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
+		tb_wait_jq "$rec" 'any(.type == "hang" and .dev == "up0")' || tb_fail "a hang after the kmsg line"
+		assert_jq "$rec" 'map(select(.type == "hang")) | .[0].filter == $w' \
+			"the diagnosis states the filter it was made under" --arg w "$want"
+	else
+		tb_log "cannot write /dev/kmsg: the diagnosis's filter is not checked"
+	fi
 	vno_record_stop INT
 	has_all_hops "$rec" 43021
 	none_of "$rec" 43022
@@ -126,6 +135,15 @@ case_both()
 	none_of "$rec" 43024
 	assert_jq "$rec" '.[0].filter == {"expr": "tcp port 873", "match": ["gso_size < 100",
 		"gso_type has tcpv4"], "evaluated": "user"}' "the ready line states both, as given"
+	"$VNO_BIN" report --json --frames "$cap" >"$TB_TMP/both-rep.jsonl" 2>"$TB_TMP/both-rep.err" ||
+		tb_fail "report: $(head -c 300 "$TB_TMP/both-rep.err")"
+	assert_jq "$TB_TMP/both-rep.jsonl" '.[0].type == "capture" and .[0].filter == $w' \
+		"the capture's session block states the filter" --arg w "$want"
+	assert_eq "$(jq -c -s "$JQ_LIB flow(43021) | map([.hop, .dev, .len]) | sort" "$TB_TMP/both-rep.jsonl")" \
+		"$(jq -c -s "$JQ_LIB flow(43021) | map([.hop, .dev, .len]) | sort" "$rec")" \
+		"the capture holds the frames record kept"
+	assert_jq "$TB_TMP/both-rep.jsonl" "$JQ_LIB frames | map(select(last | not)) | all(.sport == 873 or .dport == 873)" \
+		"and nothing else"
 }
 
 case_bad()

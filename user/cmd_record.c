@@ -20,6 +20,7 @@
 #include "json.h"
 #include "loader.h"
 #include "log.h"
+#include "filter.h"
 #include "pipeline.h"
 #include "probe.h"
 #include "record.h"
@@ -180,19 +181,10 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			o->force = true;
 			break;
 		case 'f':
-			if (o->filter_expr) {
-				snprintf(err, errlen, "-f is given once; join expressions with `and`");
-				return -EINVAL;
-			}
-			o->filter_expr = optarg;
-			break;
 		case 'm':
-			if (o->n_match == sizeof(o->match) / sizeof(o->match[0])) {
-				snprintf(err, errlen, "-m: at most %zu predicates",
-					 sizeof(o->match) / sizeof(o->match[0]));
+			if (vno_filter_opt(c, optarg, &o->filter_expr, o->match, &o->n_match, err,
+					   errlen) < 0)
 				return -EINVAL;
-			}
-			o->match[o->n_match++] = optarg;
 			break;
 		case 'R':
 			if (parse_size(optarg, &o->rotate_size) || !o->rotate_size) {

@@ -263,18 +263,11 @@ int do_report(int argc, char **argv)
 			o.frames = true;
 			break;
 		case 'f':
-			if (expr) {
-				cmd_error("-f is given once; join expressions with `and`");
-				return 2;
-			}
-			expr = optarg;
-			break;
 		case 'm':
-			if (n_match == VNO_MATCH_MAX) {
-				cmd_error("-m: at most %d predicates", VNO_MATCH_MAX);
+			if (vno_filter_opt(c, optarg, &expr, match, &n_match, err, sizeof(err)) < 0) {
+				cmd_error("%s", err);
 				return 2;
 			}
-			match[n_match++] = optarg;
 			break;
 		case 'W':
 			o.window = strtoul(optarg, &end, 10);
@@ -300,8 +293,8 @@ int do_report(int argc, char **argv)
 			       "  every frame. FILE - reads the capture (gzip or not) from stdin.\n"
 			       "  --html OUT.html also writes a self-contained page: each hang's\n"
 			       "  timeline, suspects and remedies, per-device pictures, the session\n"
-			       "  -f EXPR, -m PRED keep only the frames record -f / -m would have\n"
-			       "  kept (see vnoffload-trace record --help)\n",
+			       "  -f, --filter EXPR  keep only the frames record -f EXPR keeps\n"
+			       "  -m, --match PRED   keep only the frames record -m PRED keeps (repeatable)\n",
 			       REPORT_HANGS_MAX);
 			return 0;
 		case ':':

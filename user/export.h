@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "filter.h"
 #include "hang_capture.h"
 #include "run.h"
 #include "session.h"
@@ -23,6 +24,9 @@ struct export_opts {
 	const char *hang_dir;
 	const char *web_config;		/* --web.config.file; NULL: plain HTTP */
 	bool json, help;
+	const char *filter_expr;	/* -f EXPR, or NULL */
+	const char *match[VNO_MATCH_MAX]; /* -m PRED… */
+	size_t n_match;
 };
 
 /* 0, or -EINVAL / -ENOMEM with one sentence in err. */
@@ -54,6 +58,7 @@ struct exporter {
 	bool json;
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	char listen[80];
+	struct vno_filter *filter;	/* -f / -m, or NULL */
 
 	/* Main thread only: --hang-dir. */
 	const char *hang_dir;

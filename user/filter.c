@@ -402,6 +402,27 @@ static void quote(char *buf, size_t len, const char *opt, const char *s)
 	snprintf(buf + off, len - off, "%s%s '%s'", off ? " " : "", opt, s);
 }
 
+int vno_filter_opt(int c, const char *arg, const char **expr, const char **match,
+		   size_t *n_match, char *err, size_t errlen)
+{
+	if (c == 'f') {
+		if (*expr) {
+			snprintf(err, errlen, "-f is given once; join expressions with `and`");
+			return -EINVAL;
+		}
+		*expr = arg;
+		return 1;
+	}
+	if (c != 'm')
+		return 0;
+	if (*n_match == VNO_MATCH_MAX) {
+		snprintf(err, errlen, "-m: at most %d predicates", VNO_MATCH_MAX);
+		return -EINVAL;
+	}
+	match[(*n_match)++] = arg;
+	return 1;
+}
+
 /* libpcap 1.10 says "syntax error" without a place. The place is found as
  * tcpdump users do by hand: the longest run of leading words that compiles
  * on its own; the error is at the word after it. Returns its column (1-based). */

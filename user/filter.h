@@ -54,6 +54,11 @@ bool vno_match_eval(const struct vno_match *m, const struct vno_event *ev,
 
 struct vno_filter;
 
+/* -f / -m of a command line (record, export, report): 1 when @c was one
+ * of them (stored), 0 when not, -EINVAL with one sentence in err. */
+int vno_filter_opt(int c, const char *arg, const char **expr, const char **match,
+		   size_t *n_match, char *err, size_t errlen);
+
 /* Compile @expr (may be NULL) and parse @preds; NULL with errno set and
  * one sentence in err ("-f: syntax error at column 6: …", exit 2). */
 struct vno_filter *vno_filter__new(const char *expr, const char *const *preds, size_t n_preds,

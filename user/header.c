@@ -45,7 +45,7 @@ static void json_ready(FILE *out, const struct header_ready *h, const char *kern
 	jw_ku64(&w, "netns", h->netns);
 	if (!sv)
 		jw_kbool(&w, "all_frames", h->all_frames);
-	if (!sv && h->filter) {
+	if (h->filter) {
 		jw_kobject(&w, "filter");
 		jw_kstr(&w, "expr", vno_filter__expr(h->filter)); /* NULL: null */
 		jw_karray(&w, "match");
@@ -54,7 +54,7 @@ static void json_ready(FILE *out, const struct header_ready *h, const char *kern
 		jw_end(&w);
 		jw_kstr(&w, "evaluated", "user");
 		jw_end(&w);
-	} else if (!sv) {
+	} else {
 		jw_knull(&w, "filter");
 	}
 	json_hooks(&w, h->hooks);
@@ -104,6 +104,9 @@ void header_ready(FILE *out, bool json, const struct header_ready *h)
 			h->all_frames ? "all" : "offload-carrying", h->filter ? " kept by " : "",
 			h->filter ? vno_filter__str(h->filter) : "",
 			h->filter ? " (evaluated in " VNO_FILTER_WHERE ")" : "");
+	else if (h->filter)
+		fprintf(out, "flight-recorder frames diagnosed: those kept by %s (evaluated in "
+			VNO_FILTER_WHERE ")\n", vno_filter__str(h->filter));
 	fflush(out);
 }
 

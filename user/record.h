@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "filter.h"
 #include "run.h"
 
 struct record_opts {
@@ -18,7 +19,7 @@ struct record_opts {
 	unsigned rotate_count;
 	const char *html_path;		/* --html FILE, written when the recording ends */
 	const char *filter_expr;	/* -f EXPR (pcap-filter), or NULL */
-	const char *match[16];		/* -m PRED…, all must hold (VNO_MATCH_MAX) */
+	const char *match[VNO_MATCH_MAX]; /* -m PRED…, all must hold */
 	size_t n_match;
 };
 

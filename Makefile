@@ -28,6 +28,8 @@ LDLIBS += $(shell pkg-config --libs yaml-0.1 gnutls libxcrypt 2>/dev/null || ech
 LDLIBS += $(shell pkg-config --libs libcap-ng 2>/dev/null || echo -lcap-ng)
 # The one JSON parser (json-c; include <json-c/json.h>): session blocks, notes, drop-reason tables.
 LDLIBS += $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+# -f: pcap-filter expressions compiled by libpcap (pcap_compile, pcap_offline_filter).
+LDLIBS += $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -102,7 +104,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev libmnl-d
 	libcriterion-dev libmicrohttpd-dev iproute2 iperf3 ethtool jq tshark tcpdump \
 	procps kmod prometheus wrk curl libclang-rt-14-dev \
 	libyaml-dev libgnutls28-dev libcrypt-dev openssl libcap-ng-dev libjson-c-dev \
-	python3-jsonschema
+	python3-jsonschema libpcap-dev
 # test_html renders the HTML page as a person sees it.
 DEPS += chromium
 deps:
@@ -223,7 +225,7 @@ deb: vnoffload-trace man
 # built once with the fuzzer's instrumentation (FUZZ_OBJ).
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 30
-FUZZ_TARGETS := capture report notes kmsg opts ring
+FUZZ_TARGETS := capture report notes kmsg opts ring match
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
 	       -Itests/fuzz

@@ -30,7 +30,7 @@ BOUT=$ROOT/.output/bench
 PIPE_BENCH=$BOUT/pipeline_bench
 UDPFLOOD=$BOUT/udpflood
 
-ALL_CONFIGS="untraced export export-tc record-q record-tc record-json record-w bpftrace-map bpftrace-print tcpdump"
+ALL_CONFIGS="untraced export export-tc record-q record-tc record-json record-w record-f-none record-f-all bpftrace-map bpftrace-print tcpdump"
 ROUNDS=5
 SECS=5
 PATHS="veth bridge"
@@ -427,6 +427,10 @@ start_tracer()
 	# The same with the TC hops, which record also leaves out by default.
 	record-tc) cmd=("$VNO" record --json -q --tc-mode auto "${rargs[@]}" "${ifargs[@]}") ;;
 	record-json) cmd=("$VNO" record --json "${rargs[@]}" "${ifargs[@]}") ;;
+	# -f with a filter no frame matches (an ethertype nobody uses) and one
+	# every frame matches: what choosing frames costs beside record-q/export.
+	record-f-none) cmd=("$VNO" record --json -q -f 'ether proto 0x0101' "${rargs[@]}" "${ifargs[@]}") ;;
+	record-f-all) cmd=("$VNO" record --json -q -f 'len >= 0' "${rargs[@]}" "${ifargs[@]}") ;;
 	record-w)
 		TR_FILE=$dir/x.pcapng.gz
 		cmd=("$VNO" record --json -q -w "$TR_FILE" "${rargs[@]}" "${ifargs[@]}")
@@ -852,6 +856,12 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 | [ ($P[] as $p | (s($p; "tcp"; "record-w") | select(.) | ge("record -w, iperf3 TCP, \($p): throughput ratio"; .ratio; 0.98; "ratio"; "median of per-round ratios against untraced"))),
     ($P[] as $p | (s($p; "tcp"; "export") | select(.) | ge("export, iperf3 TCP, \($p): throughput ratio"; .ratio; 0.99; "ratio"; "median of per-round ratios against untraced"))),
     ($P[] as $p | (s($p; "udp"; "record-q") | select(.) | ge("record, 64-byte UDP flood, \($p): throughput ratio"; .ratio; 0.90; "ratio"; "record -q; delivered packets/s"))),
+    ($P[] as $p | (s($p; "udp"; "record-f-none") | select(.)) as $fn | (s($p; "udp"; "export") | select(.)) as $ex
+      | ge("record -q -f (matches nothing) vs export, 64-byte UDP flood, \($p): throughput ratio"; $fn.ratio; $ex.ratio;
+	   "ratio"; "must cost no more than export; export: \($ex.ratio)")),
+    ($P[] as $p | (s($p; "udp"; "record-f-all") | select(.)) as $fa | (s($p; "udp"; "record-q") | select(.)) as $rq
+      | ge("record -q -f (matches all) vs record -q, 64-byte UDP flood, \($p): throughput ratio"; $fa.ratio; ($rq.ratio * 0.95 * 1000 | round / 1000);
+	   "ratio"; "at most 5 % below record -q (\($rq.ratio))")),
     ( [$summary[] | select(.workload == "tcp" and (.config | startswith("record-")))] as $rt
       | select($rt | length > 0)
       | ($rt | map(.lost_events // 0) | add) as $v

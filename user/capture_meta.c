@@ -50,6 +50,8 @@ void capture_meta_json(struct pbuf *b, const struct capture_meta *m)
 	jw_kstr(&w, "kernel", m->kernel);
 	jw_kstr(&w, "machine", m->machine);
 	jw_kstr(&w, "cmdline", m->cmdline);
+	if (s && s->filter[0])
+		jw_kstr(&w, "filter", s->filter);
 	jw_ku64(&w, "snaplen", m->snaplen);
 	jw_ki64(&w, "mono_to_real_ns", m->mono_to_real_ns);
 	jw_kobject(&w, "hooks");
@@ -193,7 +195,8 @@ static int meta_read(struct json_object *root, struct vno_session *s, struct cap
 		return bad(e, "it is not an object");
 	if (meta_str(root, "kernel", s ? s->kernel : NULL, sizeof(s->kernel), e) ||
 	    meta_str(root, "tool", s ? s->tool : NULL, sizeof(s->tool), e) ||
-	    meta_str(root, "cmdline", s ? s->cmdline : NULL, sizeof(s->cmdline), e))
+	    meta_str(root, "cmdline", s ? s->cmdline : NULL, sizeof(s->cmdline), e) ||
+	    meta_str(root, "filter", s ? s->filter : NULL, sizeof(s->filter), e))
 		return -EPROTO;
 	if ((v = json_member(root, "snaplen"))) {
 		if (json_val_i64(v, &x))

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include "cmds.h"
+#include "filter.h"
 #include "decode.h"
 #include "ifaces.h"
 #include "json.h"
@@ -189,6 +190,8 @@ int do_doctor(int argc, char **argv)
 		for (int h = 0; priv && h < VNO_HOP__MAX; h++)
 			jw_kstr(&w, vno_hop_name(h), hooks[h]);
 		jw_end(&w);
+		/* Where -f and -m run: user space on every kernel, for now. */
+		jw_kstr(&w, "filter_evaluated", "user");
 		jw_karray(&w, "drivers");
 		for (int i = 0; i < nd; i++) {
 			jw_object(&w);
@@ -242,6 +245,8 @@ int do_doctor(int argc, char **argv)
 			printf("\nhops on this kernel:\n");
 			for (int h = 0; h < VNO_HOP__MAX; h++)
 				printf("  %-10s %s\n", vno_hop_name(h), hooks[h]);
+			printf("\nfilters (-f, -m): evaluated in " VNO_FILTER_WHERE
+			       " (a frame left out still costs its ring-buffer record)\n");
 			printf("\ndriver functions (fentry first, else kprobe):\n");
 			for (int i = 0; i < nd; i++)
 				printf("  %-20s %-11s %s\n      %s\n", drv[i].func, drv[i].driver,

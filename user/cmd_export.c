@@ -34,7 +34,7 @@ static void usage(FILE *out)
 		"                              [--web.config.file FILE]\n"
 		"                              [--hang-dir DIR] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--window N] [--tc-mode MODE]\n"
-		"                              [--attach KIND] [-Z USER]\n"
+		"                              [--attach KIND] [-Z USER] [-f EXPR] [-m PRED]...\n"
 		"Serve Prometheus metrics from in-kernel aggregates at http(s)://ADDR:PORT/metrics.\n"
 		"      --listen ADDR:PORT  where to listen (default %s:%d; :PORT = every\n"
 		"                          address, [V6ADDR]:PORT for IPv6, port 0 = any free)\n"
@@ -47,6 +47,10 @@ static void usage(FILE *out)
 		"      --vm NAME           watch the taps of the VM NAME (glob, repeatable), across\n"
 		"                          its restarts\n"
 		"      --json              ready line and hang diagnoses as JSON lines\n"
+		"  -f, --filter EXPR       diagnose and count anomalies only on flight-recorder\n"
+		"                          frames that match the pcap-filter(7) EXPR; the\n"
+		"                          per-device series count every frame (see record)\n"
+		"  -m, --match PRED        ... whose offload metadata hold PRED (repeatable)\n"
 		"      --tc-mode MODE      add the TC hops: auto (tcx where the kernel has it),\n"
 		"                          tcx or clsact; default off (they double the cost)\n"
 		"      --attach KIND       driver hooks: auto, fentry, kprobe or tp\n"
@@ -115,6 +119,8 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 		{ "hang-dir", required_argument, NULL, 'D' },
 		{ "web.config.file", required_argument, NULL, 'W' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "match", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -127,7 +133,7 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 	o->port = PROM_DEFAULT_PORT;
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "hf:m:", longopts, NULL)) != -1) {
 		r = run_opt(c, optarg, &o->run, err, errlen);
 		if (r < 0)
 			return r;
@@ -158,6 +164,12 @@ int export_parse_args(int argc, char **argv, struct export_opts *o, char *err, s
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'f':
+		case 'm':
+			if (vno_filter_opt(c, optarg, &o->filter_expr, o->match, &o->n_match, err,
+					   errlen) < 0)
+				return -EINVAL;
 			break;
 		case 'h':
 			o->help = true;
@@ -207,7 +219,8 @@ static void print_ready(struct exporter *ex, bool any_iface)
 				   .basic_auth = webconfig_auth(&ex->wc), .hang_dir = ex->hang_dir };
 	struct header_ready h = { .netns = ex->r.netns, .ifaces = ex->r.sel,
 				  .n_ifaces = ex->r.nsel, .any_iface = any_iface,
-				  .hooks = (const char(*)[VNO_HOOK_LEN])ex->hooks, .serve = &sv };
+				  .hooks = (const char(*)[VNO_HOOK_LEN])ex->hooks, .serve = &sv,
+				  .filter = ex->filter };
 
 	header_ready(stdout, ex->json, &h);
 }
@@ -237,6 +250,15 @@ int do_export(int argc, char **argv)
 	memset(&ex, 0, sizeof(ex));
 	ex.json = o.json;
 	ret = 1;
+	if (o.filter_expr || o.n_match) {
+		/* Compiled before anything is attached: a bad one is exit 2. */
+		ex.filter = vno_filter__new(o.filter_expr, o.match, o.n_match, err, sizeof(err));
+		if (!ex.filter) {
+			cmd_error("%s", err);
+			ret = 2;
+			goto out;
+		}
+	}
 	if (o.hang_dir) {
 		int e = hang_dir_check(o.hang_dir);
 
@@ -289,6 +311,8 @@ int do_export(int argc, char **argv)
 	o.run.rb_bytes = 256 << 10;
 	po.json = o.json;
 	po.window = o.run.window;
+	po.filter = ex.filter;
+	po.filter_desc = ex.filter ? vno_filter__str(ex.filter) : NULL;
 	if (runner_open(&ex.r, &o.run, &po, err, sizeof(err))) {
 		cmd_error("%s", err);
 		goto out;
@@ -306,6 +330,7 @@ int do_export(int argc, char **argv)
 			cmd_error("out of memory");
 			goto out;
 		}
+		snprintf(ex.sess.filter, sizeof(ex.sess.filter), "%s", vno_filter__str(ex.filter));
 		ex.drop_reasons = probe_drop_reasons_json();
 		ex.hd = (struct hang_dir){ .dir = ex.hang_dir, .sess = &ex.sess,
 					   .drop_reasons = ex.drop_reasons, .out = stdout,
@@ -349,6 +374,7 @@ out:
 	free(ex.drop_reasons);
 	free(ex.names);
 	webconfig_free(&ex.wc);
+	vno_filter__free(ex.filter);
 	export_opts_free(&o);
 	memset(&ex, 0, sizeof(ex));
 	return ret;

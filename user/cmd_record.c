@@ -22,6 +22,7 @@
 #include "kmaps.h"
 #include "agg.h"
 #include "log.h"
+#include "filter.h"
 #include "pipeline.h"
 #include "probe.h"
 #include "record.h"
@@ -38,7 +39,7 @@ static void usage(FILE *out)
 		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
 		"                              [--attach KIND] [-Z USER] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--trigger-after D]\n"
-		"                              [--window N] [--html FILE]\n"
+		"                              [--window N] [--html FILE] [-f EXPR] [-m PRED]...\n"
 		"  -i, --interface IFACE  watch IFACE (name or glob, repeatable; default: every\n"
 		"                         interface of this network namespace), also once it\n"
 		"                         appears later\n"
@@ -68,6 +69,12 @@ static void usage(FILE *out)
 		"      --html FILE        when the recording ends, write a self-contained page\n"
 		"                         (each hang's timeline, suspects, remedies, per-device\n"
 		"                         pictures, the session) into FILE, as report --html\n"
+		"  -f, --filter EXPR      keep only frames that match the pcap-filter(7)\n"
+		"                         expression EXPR (\"host 192.0.2.5 and tcp port 873\")\n"
+		"  -m, --match PRED       keep only frames whose offload metadata hold PRED\n"
+		"                         (\"gso_size < 64\", \"gso_type has udp_l4\", \"anomaly\");\n"
+		"                         repeatable, all must hold. A frame kept at one hop is\n"
+		"                         kept at its later hops\n"
 		"  -Z, --user USER        once attached and FILE is open, run on as USER with\n"
 		"                         only CAP_BPF (and CAP_NET_ADMIN with the TC hops)\n"
 		"hang triggers (each diagnosis names the frames before the hang):\n"
@@ -102,6 +109,8 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-count", required_argument, NULL, 'C' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "match", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -113,7 +122,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	run_opts_init(&o->run);
 	optind = 0; /* 0, not 1: glibc then also drops a previous scan's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "d:as:qhw:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" RUN_SHORTOPTS "d:as:qhw:f:m:", longopts, NULL)) != -1) {
 		int r = run_opt(c, optarg, &o->run, err, errlen);
 
 		if (r < 0)
@@ -172,6 +181,12 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'f':
+		case 'm':
+			if (vno_filter_opt(c, optarg, &o->filter_expr, o->match, &o->n_match, err,
+					   errlen) < 0)
+				return -EINVAL;
 			break;
 		case 'R':
 			if (parse_size(optarg, &o->rotate_size) || !o->rotate_size) {
@@ -437,13 +452,15 @@ static void print_kmsg_losses(const struct record_opts *o, const struct runner *
 		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "");
 }
 
-static void print_ready(const struct record_opts *o, const struct runner *r)
+static void print_ready(const struct record_opts *o, const struct runner *r,
+			const struct vno_filter *filter)
 {
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	struct header_ready h = { .netns = r->netns, .ifaces = r->sel, .n_ifaces = r->nsel,
 				  .any_iface = !o->run.n_ifaces && !o->run.n_vms,
 				  .hooks = (const char(*)[VNO_HOOK_LEN])hooks,
-				  .all_frames = o->run.all_frames };
+				  .all_frames = o->run.all_frames,
+				  .filter = filter };
 
 	for (int i = 0; i < VNO_HOP__MAX; i++)
 		snprintf(hooks[i], sizeof(hooks[i]), "%s", loader_hook(r->l, i));
@@ -459,6 +476,7 @@ int do_record(int argc, char **argv)
 	FILE *html_fp = NULL;
 	struct vno_session sess = {};
 	struct pipeline_opts po = { .out = stdout };
+	struct vno_filter *filter = NULL;
 	__u64 cnt[VNO_CNT__MAX], start, deadline = 0, trigger_at = 0;
 	char err[1024] = "";
 	int ret = 1, cap_fd = -1;
@@ -476,6 +494,15 @@ int do_record(int argc, char **argv)
 		usage(stdout);
 		record_opts_free(&o);
 		return 0;
+	}
+	if (o.filter_expr || o.n_match) {
+		/* Compiled before anything is attached: a bad one is exit 2. */
+		filter = vno_filter__new(o.filter_expr, o.match, o.n_match, err, sizeof(err));
+		if (!filter) {
+			cmd_error("%s", err);
+			record_opts_free(&o);
+			return 2;
+		}
 	}
 	if (o.write_path && !strcmp(o.write_path, "-")) {
 		/* The capture gets standard output to itself: its descriptor
@@ -520,6 +547,8 @@ int do_record(int argc, char **argv)
 	po.json = o.json;
 	po.quiet = o.quiet;
 	po.window = o.run.window;
+	po.filter = filter;
+	po.filter_desc = filter ? vno_filter__str(filter) : NULL;
 	if (runner_open(&r, &o.run, &po, err, sizeof(err))) {
 		cmd_error("%s", err);
 		goto out;
@@ -533,6 +562,7 @@ int do_record(int argc, char **argv)
 			cmd_error("out of memory");
 			goto out;
 		}
+		snprintf(sess.filter, sizeof(sess.filter), "%s", vno_filter__str(filter));
 		r.pipe.on_frame = sinks_frame;
 		r.pipe.on_hang = sinks_hang;
 		r.pipe.on_offload = sinks_offload;
@@ -596,7 +626,7 @@ int do_record(int argc, char **argv)
 		deadline = start + o.duration_ms * 1000000ULL;
 	if (o.trigger_after_ms)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
-	print_ready(&o, &r);
+	print_ready(&o, &r, filter);
 
 	while (!run_stop) {
 		__u64 now;
@@ -696,6 +726,7 @@ out:
 	capture_writer__close(cs.w);
 	session_free(&sess);
 	runner_close(&r);
+	vno_filter__free(filter);
 	record_opts_free(&o);
 	return ret;
 }

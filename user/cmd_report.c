@@ -37,6 +37,7 @@ struct report_ctx {
 	unsigned long long hangs;	/* hang notes and watchdog records seen */
 	long long lost, unmatched;
 	double duration_s;
+	char filter_desc[2400];	/* the recording's filter and report's own */
 };
 
 static int html_frame(const struct vno_event *ev, void *ctx)
@@ -61,6 +62,12 @@ static int start(struct report_ctx *rc)
 		return rc->err;
 	rc->started = true;
 	header_capture(rc->po.out, rc->json, rc->path, &rc->sess);
+	/* A diagnosis states every filter its frames went through. */
+	snprintf(rc->filter_desc, sizeof(rc->filter_desc), "%s%s%s",
+		 rc->sess.filter[0] ? rc->sess.filter : "",
+		 rc->sess.filter[0] && rc->po.filter ? " (recording), then " : "",
+		 rc->po.filter ? vno_filter__str(rc->po.filter) : "");
+	rc->po.filter_desc = rc->filter_desc;
 	rc->err = pipeline_init(&rc->pipe, &rc->po, rc->sess.ifaces, rc->sess.n_ifaces);
 	if (!rc->err && rc->html) {
 		rc->pipe.on_frame = html_frame;
@@ -228,7 +235,8 @@ int report_run(const char *path, int fd, const struct report_opts *o, FILE *out,
 	       size_t errlen)
 {
 	struct report_ctx rc = {
-		.po = { .out = out, .quiet = !o->frames, .json = o->json, .window = o->window },
+		.po = { .out = out, .quiet = !o->frames, .json = o->json, .window = o->window,
+			.filter = o->filter },
 		.path = path, .json = o->json,
 		.max_hangs = o->max_hangs ? o->max_hangs : REPORT_HANGS_MAX,
 	};
@@ -287,25 +295,36 @@ int do_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "frames", no_argument, NULL, 'f' },
+		{ "frames", no_argument, NULL, 'F' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "match", required_argument, NULL, 'm' },
 		{ "window", required_argument, NULL, 'W' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct report_opts o = { .json = g_opts.json, .cmdline = g_opts.cmdline };
+	const char *expr = NULL, *match[VNO_MATCH_MAX];
 	char *end, err[2048], t[TERM_STR_LEN(512)];
+	size_t n_match = 0;
 	int c, ret;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:m:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = g_opts.json = true;
 			break;
-		case 'f':
+		case 'F':
 			o.frames = true;
+			break;
+		case 'f':
+		case 'm':
+			if (vno_filter_opt(c, optarg, &expr, match, &n_match, err, sizeof(err)) < 0) {
+				cmd_error("%s", err);
+				return 2;
+			}
 			break;
 		case 'W':
 			o.window = strtoul(optarg, &end, 10);
@@ -325,11 +344,14 @@ int do_report(int argc, char **argv)
 		case 'h':
 			printf("usage: vnoffload-trace report FILE [--json] [--frames] [--window N] "
 			       "[--html OUT.html]\n"
+			       "                              [-f EXPR] [-m PRED]...\n"
 			       "  the summary and every hang's diagnosis from a capture file (the\n"
 			       "  first %d hangs in full, the others counted); --frames also prints\n"
 			       "  every frame. FILE - reads the capture (gzip or not) from stdin.\n"
 			       "  --html OUT.html also writes a self-contained page: each hang's\n"
-			       "  timeline, suspects and remedies, per-device pictures, the session\n",
+			       "  timeline, suspects and remedies, per-device pictures, the session\n"
+			       "  -f, --filter EXPR  keep only the frames record -f EXPR keeps\n"
+			       "  -m, --match PRED   keep only the frames record -m PRED keeps (repeatable)\n",
 			       REPORT_HANGS_MAX);
 			return 0;
 		case ':':
@@ -345,6 +367,11 @@ int do_report(int argc, char **argv)
 		cmd_error("report takes one capture file: vnoffload-trace report FILE");
 		return 2;
 	}
+	if ((expr || n_match) &&
+	    !(o.filter = vno_filter__new(expr, match, n_match, err, sizeof(err)))) {
+		cmd_error("%s", term_str(t, sizeof(t), err));
+		return 2;
+	}
 	/* "-": standard input, as `… | vnoffload-trace report -`. */
 	if (!strcmp(argv[optind], "-"))
 		ret = report_run("stdin", STDIN_FILENO, &o, stdout, err, sizeof(err));
@@ -352,5 +379,6 @@ int do_report(int argc, char **argv)
 		ret = report_run(argv[optind], -1, &o, stdout, err, sizeof(err));
 	if (err[0])
 		cmd_error("%s", term_str(t, sizeof(t), err));
+	vno_filter__free(o.filter);
 	return ret;
 }

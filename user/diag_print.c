@@ -161,6 +161,11 @@ void diag_print(FILE *out, const struct vno_diagnosis *dg)
 	/* At most about 200 columns; term_str marks a cut with "…". */
 	if (dg->hang.detail[0])
 		fprintf(out, "  %s\n", term_str(t, 204, dg->hang.detail));
+	if (dg->filter && dg->filter[0]) {
+		char ft[TERM_STR_LEN(204)];
+
+		fprintf(out, "  frames chosen by %s\n", term_str(ft, 204, dg->filter));
+	}
 	fprintf(out, "  window: %zu frames, %u super-frames", dg->n_frames, dg->super_frames);
 	if (dg->completions_known)
 		fprintf(out, ", %u never completed", dg->in_flight);
@@ -338,6 +343,7 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 	jw_kstr(&w, "detail", dg->hang.detail);
 	kstr_or_null(&w, "driver", dg->driver);
 	diag_ring_json(&w, dg);
+	kstr_or_null(&w, "filter", dg->filter ? dg->filter : "");
 
 	jw_kobject(&w, "window");
 	jw_ku64(&w, "frames", dg->n_frames);

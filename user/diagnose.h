@@ -142,6 +142,9 @@ struct vno_diagnosis {
 	 * where the frames of the window meet hardware offload; n 0 when no
 	 * bridge joins them (offpath.h). */
 	struct vno_path path;
+	/* The frames it was made from were chosen by this filter ("-f '…'
+	 * -m '…'"), not owned; NULL: every frame (pipeline_hang sets it). */
+	const char *filter;
 	char verdict[256];
 };
 

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "filter.h"
 #include "hang_capture.h"
 #include "prom.h"
 #include "run.h"
@@ -24,6 +25,9 @@ struct export_opts {
 	const char *hang_dir;
 	const char *web_config;		/* --web.config.file; NULL: plain HTTP */
 	bool json, help;
+	const char *filter_expr;	/* -f EXPR, or NULL */
+	const char *match[VNO_MATCH_MAX]; /* -m PRED… */
+	size_t n_match;
 };
 
 /* 0, or -EINVAL / -ENOMEM with one sentence in err. */
@@ -55,6 +59,7 @@ struct exporter {
 	bool json;
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	char listen[80];
+	struct vno_filter *filter;	/* -f / -m, or NULL */
 
 	/* Main thread only: --hang-dir. */
 	const char *hang_dir;

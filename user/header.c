@@ -45,6 +45,18 @@ static void json_ready(FILE *out, const struct header_ready *h, const char *kern
 	jw_ku64(&w, "netns", h->netns);
 	if (!sv)
 		jw_kbool(&w, "all_frames", h->all_frames);
+	if (h->filter) {
+		jw_kobject(&w, "filter");
+		jw_kstr(&w, "expr", vno_filter__expr(h->filter)); /* NULL: null */
+		jw_karray(&w, "match");
+		for (size_t i = 0; i < vno_filter__n_match(h->filter); i++)
+			jw_str(&w, vno_filter__match_str(h->filter, i));
+		jw_end(&w);
+		jw_kstr(&w, "evaluated", "user");
+		jw_end(&w);
+	} else {
+		jw_knull(&w, "filter");
+	}
 	json_hooks(&w, h->hooks);
 	jw_karray(&w, "interfaces");
 	for (size_t i = 0; i < h->n_ifaces; i++) {
@@ -88,8 +100,13 @@ void header_ready(FILE *out, bool json, const struct header_ready *h)
 	fprintf(out, "%s (netns %u)\n", h->any_iface ? " and any new interface" : "", h->netns);
 	print_hooks(out, h->hooks);
 	if (!sv)
-		fprintf(out, "%s frames; Ctrl-C to stop\n",
-			h->all_frames ? "all" : "offload-carrying");
+		fprintf(out, "%s frames%s%s%s; Ctrl-C to stop\n",
+			h->all_frames ? "all" : "offload-carrying", h->filter ? " kept by " : "",
+			h->filter ? vno_filter__str(h->filter) : "",
+			h->filter ? " (evaluated in " VNO_FILTER_WHERE ")" : "");
+	else if (h->filter)
+		fprintf(out, "flight-recorder frames diagnosed: those kept by %s (evaluated in "
+			VNO_FILTER_WHERE ")\n", vno_filter__str(h->filter));
 	fflush(out);
 }
 
@@ -106,6 +123,7 @@ void header_capture(FILE *out, bool json, const char *file, const struct vno_ses
 		jw_kstr(&w, "kernel", s->kernel);
 		jw_kstr(&w, "tool", s->tool);
 		jw_kstr(&w, "cmdline", s->cmdline);
+		jw_kstr(&w, "filter", s->filter[0] ? s->filter : NULL);
 		json_hooks(&w, s->hooks);
 		jw_ku64(&w, "interfaces", s->n_ifaces);
 		jw_end(&w);
@@ -116,5 +134,7 @@ void header_capture(FILE *out, bool json, const char *file, const struct vno_ses
 	fprintf(out, "  recorded by %s", s->tool[0] ? term_str(t, sizeof(t), s->tool) : "?");
 	fprintf(out, " on kernel %s\n", s->kernel[0] ? term_str(t, sizeof(t), s->kernel) : "?");
 	fprintf(out, "  command: %s\n", s->cmdline[0] ? term_str(t, sizeof(t), s->cmdline) : "?");
+	if (s->filter[0])
+		fprintf(out, "  recorded with the filter %s\n", term_str(t, sizeof(t), s->filter));
 	print_hooks(out, s->hooks);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "ifaces.h"
+#include "filter.h"
 #include "session.h"
 
 /* export's part of its ready line. */
@@ -27,6 +28,7 @@ struct header_ready {
 	bool any_iface;		/* no -i: new interfaces are watched too */
 	const char (*hooks)[VNO_HOOK_LEN];	/* by hop */
 	bool all_frames;	/* record */
+	const struct vno_filter *filter; /* record: -f / -m, or NULL */
 	const struct header_serve *serve;	/* export; NULL for record */
 };
 

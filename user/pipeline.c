@@ -45,6 +45,7 @@ int pipeline_hang(struct pipeline *p, const struct vno_hang *h)
 	ret = diag__hang(p->diag, h, &dg);
 	if (ret)
 		return ret;
+	dg.filter = p->o.filter_desc;
 	if (h->source >= 0 && h->source < VNO_HANG__MAX)
 		p->agg->hangs[h->source]++;
 	if (p->o.json)
@@ -100,6 +101,13 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 		anomaly_mark(&ev->f, dev, &mask);
 	else
 		anomaly_check(&ev->f, dev, &mask);
+	/* Left out before anything counts it: the summary, the flight recorder
+	 * and the capture file all see the same frames. */
+	if (p->o.filter && !vno_filter__keep(p->o.filter, ev, dev, mask)) {
+		p->frames--;
+		p->filtered++;
+		return 0;
+	}
 	agg__add(p->agg, ev);
 	agg__add_anomalies(p->agg, ev, mask);
 	diag__add_checked(p->diag, ev, &mask);

@@ -12,6 +12,7 @@
 #include "agg.h"
 #include "diagnose.h"
 #include "offchange.h"
+#include "filter.h"
 #include "session.h"
 
 struct pipeline_opts {
@@ -20,6 +21,10 @@ struct pipeline_opts {
 	bool quiet;	/* no per-frame lines, only hangs and the summary */
 	__u64 t0_ns;	/* terminal times are relative to this */
 	unsigned window; /* flight recorder frames per device; 0: default */
+	struct vno_filter *filter; /* -f / -m, not owned; NULL keeps every frame */
+	/* What each diagnosis says its frames were chosen by (the filter, and
+	 * for report the recording's too); NULL or "": every frame. */
+	const char *filter_desc;
 };
 
 struct pipeline {
@@ -29,6 +34,7 @@ struct pipeline {
 	const struct vno_iface *ifaces; /* for the device-dependent rules */
 	size_t n_ifaces;
 	__u64 frames;
+	__u64 filtered; /* records the filter left out */
 	/* Called with each hang's diagnosis (capture file, log); may be NULL. */
 	void (*on_hang)(const struct vno_diagnosis *dg, void *ctx);
 	/* Called with each record after decoding (capture file); may be NULL. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "filter.h"
 #include "run.h"
 
 struct record_opts {
@@ -17,6 +18,9 @@ struct record_opts {
 	unsigned long long rotate_size;	/* bytes; 0 = one file */
 	unsigned rotate_count;
 	const char *html_path;		/* --html FILE, written when the recording ends */
+	const char *filter_expr;	/* -f EXPR (pcap-filter), or NULL */
+	const char *match[VNO_MATCH_MAX]; /* -m PRED…, all must hold */
+	size_t n_match;
 };
 
 /* 0, or -EINVAL with one sentence in err. */

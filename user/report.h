@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "filter.h"
 
 /* Hangs diagnosed one by one (each prints its window: ~5 KiB on the
  * terminal, ~0.6 MiB of JSON); later ones are counted in the summary. */
@@ -22,6 +23,7 @@ struct report_opts {
 	unsigned max_hangs;	/* 0: REPORT_HANGS_MAX */
 	const char *html;	/* --html FILE: the page too, or NULL */
 	const char *cmdline;	/* what the page says wrote it, or NULL */
+	struct vno_filter *filter; /* -f / -m, or NULL: every frame */
 };
 
 /*

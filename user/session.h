@@ -16,6 +16,7 @@ struct vno_session {
 	char kernel[65];	/* uname -r */
 	char tool[64];		/* "vnoffload-trace 0.1.0" */
 	char cmdline[1024];
+	char filter[1100];	/* record's -f/-m as vno_filter__str() says them, "" none */
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN]; /* "tp_btf/net_dev_start_xmit", "" = none */
 	struct vno_iface *ifaces;     /* owned */
 	size_t n_ifaces;

@@ -39,7 +39,11 @@ for cmd in "" record report export doctor schema; do
 		"$VNO_BIN" --help >"$TB_TMP/help" 2>&1
 	fi
 	# report, doctor and schema name their options in a sentence, not a table.
-	if [[ $cmd == report || $cmd == doctor || $cmd == schema ]]; then
+	# report's -f and -m have short forms too: its short options are words.
+	if [[ $cmd == report ]]; then
+		grep -oE -- '(^|[^A-Za-z0-9-])--?[a-z][a-z.-]*' "$TB_TMP/help" | sed -E 's/^[^-]+//' |
+			sort -u >"$TB_TMP/h"
+	elif [[ $cmd == doctor || $cmd == schema ]]; then
 		grep -oE -- '--[a-z][a-z.-]*' "$TB_TMP/help" | sort -u >"$TB_TMP/h"
 	else
 		help_opts <"$TB_TMP/help" >"$TB_TMP/h"

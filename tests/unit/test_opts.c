@@ -327,3 +327,20 @@ Test(opts, record_error_fits_small_buffer)
 	cr_assert_eq(err[8], 'Z');
 	record_opts_free(&o);
 }
+
+Test(opts, record_filter)
+{
+	assert_ok("-f", "tcp port 873", "-m", "gso_size < 64", "--match=anomaly", "--match", "segs > 44");
+	cr_assert_str_eq(P.o.filter_expr, "tcp port 873");
+	cr_assert_eq(P.o.n_match, 3);
+	cr_assert_str_eq(P.o.match[0], "gso_size < 64");
+	cr_assert_str_eq(P.o.match[1], "anomaly");
+	cr_assert_str_eq(P.o.match[2], "segs > 44");
+	assert_ok("--filter", "udp");
+	cr_assert_str_eq(P.o.filter_expr, "udp");
+	cr_assert_eq(P.o.n_match, 0, "-m of the previous command line leaked in");
+	assert_bad("-f is given once", "-f", "tcp", "-f", "udp");
+	assert_bad("at most 16", "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1",
+		   "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1", "-mlen>1",
+		   "-mlen>1", "-mlen>1", "-mlen>1");
+}

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# record -f / -m in the netns bed: two flows from the stand-in guest through
+# the bridge to the uplink, one of them on TCP port 873.
+#   flow    -f 'tcp port 873' keeps exactly that flow's frames, at rx, xmit
+#           and done; report -f on a capture of everything, made at the same
+#           time, keeps the same frames (hop and pkt_id)
+#   match   -m 'gso_size < 100' keeps exactly the planted tiny frames
+#   both    -f and -m together: their intersection
+#   bad     a malformed -f is exit 2 with libpcap's words and a column, no
+#           ready line and nothing attached (no clsact left on up0)
+# Each planted frame has its own source port; the checks read the output
+# with jq. A done record carries no frame bytes: it belongs to a flow by the
+# pkt_id of that flow's xmit.
+. "$(dirname "$0")/lib.sh"
+
+tb_need_vno
+
+JQ_LIB='
+def frames: map(select(.type == "frame"));
+def last: .hop == "done" or .hop == "drop";
+def ports($p): frames | map(select(.sport == $p or .dport == $p));
+def ids($p): ports($p) | map(.pkt_id) | unique;
+# The frames of the flow from source port $s: its own, and the done/drop of its skbs.
+def flow($s): ids($s) as $ids | frames
+	| map(select(.sport == $s or .dport == $s or (last and (.pkt_id as $i | $ids | index($i)))));
+def hops($s): flow($s) | map(select(.dev == "tap0" or .dev == "up0") | .hop) | unique;
+'
+
+# wait_done OUT SPORT...: each planted source port reached done on up0.
+wait_done()
+{
+	local out=$1 s
+	shift
+	for s in "$@"; do
+		tb_wait_jq "$out" "$JQ_LIB flow($s) | any(.hop == \"done\" and .dev == \"up0\")" ||
+			tb_fail "the frame from port $s reached done on up0 (record $out)"
+	done
+}
+
+# has_all_hops OUT SPORT: kept at rx on tap0, xmit and done on up0.
+has_all_hops()
+{
+	assert_jq "$1" "$JQ_LIB hops($2) as \$h | [\"rx\", \"xmit\", \"done\"] | all(. as \$x | \$h | index(\$x))" \
+		"$1: the frame from port $2 at rx, xmit and done"
+}
+
+none_of()
+{
+	assert_jq "$1" "$JQ_LIB ports($2) | length == 0" "$1: nothing of the flow from port $2"
+}
+
+case_flow()
+{
+	local rec=$TB_TMP/flow.jsonl all=$TB_TMP/all.jsonl cap=$TB_TMP/all.pcapng pid_f
+	tb_up
+	# Everything, into a capture, while the filtered recorder runs beside it.
+	vno_record_start "$all" -- -i tap0 -i up0 --json -w "$cap"
+	pid_all=$VNO_REC_PID
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -f 'tcp port 873'
+	pid_f=$VNO_REC_PID
+	assert_jq "$rec" '.[0].type == "ready" and .[0].filter.expr == "tcp port 873"
+		and .[0].filter.match == [] and .[0].filter.evaluated == "user"' \
+		"the ready line states the filter and where it runs"
+	tb_plant tcp4-tso:segs=8:mss=1448:sport=43001:dport=873 tcp4-tso:segs=8:mss=1448:sport=43002 \
+		udp4-uso:segs=4:mss=1200:sport=43003:dport=873
+	wait_done "$rec" 43001
+	wait_done "$all" 43001 43002
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record -f exits 0"
+	VNO_REC_PID=$pid_all
+	vno_record_stop INT
+	has_all_hops "$rec" 43001
+	none_of "$rec" 43002
+	none_of "$rec" 43003
+	assert_jq "$rec" "$JQ_LIB frames | map(select(last | not)) | length > 0
+		and all(.l4 == \"tcp\" and (.sport == 873 or .dport == 873))" \
+		"every frame kept where it was judged is TCP to or from port 873"
+	assert_jq "$rec" "$JQ_LIB (frames | map(select(last | not) | .pkt_id)) as \$ids
+		| frames | map(select(last)) | all(.pkt_id as \$i | \$ids | index(\$i))" \
+		"every done/drop kept is of a frame kept before"
+	# The unfiltered recorder saw the others: the filter, not the bed, left them out.
+	has_all_hops "$all" 43002
+	"$VNO_BIN" report --json --frames -f 'tcp port 873' "$cap" >"$TB_TMP/rep.jsonl" \
+		2>"$TB_TMP/rep.err" || tb_fail "report -f: $(head -c 300 "$TB_TMP/rep.err")"
+	# pkt_ids are per recorder: the frames are compared by what they carry.
+	key="$JQ_LIB flow(43001) | map([.hop, .dev, .len, .gso_size, .gso_segs]) | sort"
+	assert_eq "$(jq -c -s "$key" "$TB_TMP/rep.jsonl")" "$(jq -c -s "$key" "$rec")" \
+		"report -f on the capture keeps the same frames of the flow as record -f live"
+	assert_jq "$TB_TMP/rep.jsonl" "$JQ_LIB frames | map(select(last | not))
+		| length > 0 and all(.sport == 873 or .dport == 873)" \
+		"report -f keeps nothing else"
+}
+
+case_match()
+{
+	local rec=$TB_TMP/match.jsonl
+	tb_up
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -m 'gso_size < 100'
+	tb_plant udp4-uso:segs=20:mss=48:sport=43011 tcp4-tso:segs=4:mss=64:sport=43012 \
+		tcp4-tso:segs=8:mss=1448:sport=43013 udp4-uso:segs=4:mss=1200:sport=43014
+	wait_done "$rec" 43011 43012
+	vno_record_stop INT
+	has_all_hops "$rec" 43011
+	has_all_hops "$rec" 43012
+	none_of "$rec" 43013
+	none_of "$rec" 43014
+	assert_jq "$rec" "$JQ_LIB frames | map(select(.hop != \"done\" and .hop != \"drop\"))
+		| all(.gso_size < 100)" "every frame kept, where it was judged, has gso_size < 100"
+}
+
+case_both()
+{
+	local rec=$TB_TMP/both.jsonl cap=$TB_TMP/both.pcapng
+	local want="-f 'tcp port 873' -m 'gso_size < 100' -m 'gso_type has tcpv4'"
+	tb_up
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -w "$cap" -f 'tcp port 873' \
+		-m 'gso_size < 100' -m 'gso_type has tcpv4'
+	tb_plant tcp4-tso:segs=10:mss=48:sport=43021:dport=873 tcp4-tso:segs=8:mss=1448:sport=43022:dport=873 \
+		udp4-uso:segs=20:mss=48:sport=43023:dport=873 tcp4-tso:segs=10:mss=48:sport=43024
+	wait_done "$rec" 43021
+	if [[ -w /dev/kmsg ]]; then
+		echo "<3>e1000e 0000:00:19.0 up0: Detected Hardware Unit Hang:" >/dev/kmsg
+		tb_wait_jq "$rec" 'any(.type == "hang" and .dev == "up0")' || tb_fail "a hang after the kmsg line"
+		assert_jq "$rec" 'map(select(.type == "hang")) | .[0].filter == $w' \
+			"the diagnosis states the filter it was made under" --arg w "$want"
+	else
+		tb_log "cannot write /dev/kmsg: the diagnosis's filter is not checked"
+	fi
+	vno_record_stop INT
+	has_all_hops "$rec" 43021
+	none_of "$rec" 43022
+	none_of "$rec" 43023
+	none_of "$rec" 43024
+	assert_jq "$rec" '.[0].filter == {"expr": "tcp port 873", "match": ["gso_size < 100",
+		"gso_type has tcpv4"], "evaluated": "user"}' "the ready line states both, as given"
+	"$VNO_BIN" report --json --frames "$cap" >"$TB_TMP/both-rep.jsonl" 2>"$TB_TMP/both-rep.err" ||
+		tb_fail "report: $(head -c 300 "$TB_TMP/both-rep.err")"
+	assert_jq "$TB_TMP/both-rep.jsonl" '.[0].type == "capture" and .[0].filter == $w' \
+		"the capture's session block states the filter" --arg w "$want"
+	assert_eq "$(jq -c -s "$JQ_LIB flow(43021) | map([.hop, .dev, .len]) | sort" "$TB_TMP/both-rep.jsonl")" \
+		"$(jq -c -s "$JQ_LIB flow(43021) | map([.hop, .dev, .len]) | sort" "$rec")" \
+		"the capture holds the frames record kept"
+	assert_jq "$TB_TMP/both-rep.jsonl" "$JQ_LIB frames | map(select(last | not)) | all(.sport == 873 or .dport == 873)" \
+		"and nothing else"
+}
+
+case_bad()
+{
+	local out=$TB_TMP/bad.out rc
+	tb_up
+	ip netns exec "$TB_H" "$VNO_BIN" record -i up0 --tc-mode clsact -f 'tcp prot 873' \
+		>"$out" 2>"$out.err"
+	rc=$?
+	assert_eq "$rc" 2 "a malformed -f exits 2"
+	assert_eq "$(grep -c . "$out")" 0 "nothing on standard output (no ready line)"
+	assert_jq <(jq -R -s '{e: .}' "$out.err") '.[0].e | test("-f .tcp prot 873.: .*syntax error at column 5")
+		and (split("\n") | map(select(. != "")) | length == 1)' \
+		"one sentence with libpcap's error and the column"
+	assert_eq "$(tc -n "$TB_H" qdisc show dev up0 | grep -c clsact)" 0 "no clsact attached to up0"
+	ip netns exec "$TB_H" "$VNO_BIN" record -i up0 -m 'gso_size <> 3' >"$out" 2>"$out.err"
+	assert_eq "$?" 2 "a malformed -m exits 2"
+	assert_jq <(jq -R -s '{e: .}' "$out.err") '.[0].e | test("at column 11")' "-m names the column"
+}
+
+tb_run_cases "flow match both bad" "$@"

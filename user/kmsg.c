@@ -8,6 +8,7 @@
  * The tables are process-wide: one reader, one event loop.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -23,6 +24,7 @@ struct kmsg_pattern {
 	const char *regex;
 	int dev_group;	 /* 0: take a watched name appearing in the line */
 	int queue_group; /* 0: none */
+	int bus_group;	 /* a PCI bus id standing for the device (dev_err()); 0: none */
 };
 
 /*
@@ -47,6 +49,13 @@ static const struct kmsg_pattern builtin[] = {
 	/* virtio_net: virtnet_tx_timeout(), netdev_err(dev, "TX timeout on
 	 * queue: %u, sq: %s, ..."). A nested guest's NIC, or a vhost stall. */
 	{ "virtio_net_tx_timeout", "([^ :]+): TX timeout on queue: ([0-9]+)", 1, 2 },
+	/* igb: igb_clean_tx_irq() reports with dev_err(tx_ring->dev, …), so
+	 * the line names the PCI function ("igb 0000:02:00.1: Detected Tx Unit
+	 * Hang"), not the interface: the bus id is looked up in sysfs. Before
+	 * the generic entry, which would take "00.1" for a name. */
+	{ "tx_unit_hang",
+	  "^[a-z0-9_]+ ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]): Detected Tx Unit Hang"
+	  "(.*Tx Queue +<([0-9]+)>)?", 0, 3, 1 },
 	/* e1000 and ixgbe: "Detected Tx Unit Hang" with "Tx Queue <N>" in the
 	 * dump that follows (e_err -> netdev_err, so the name is there). */
 	{ "tx_unit_hang", "([^ :]+): Detected Tx Unit Hang(.*Tx Queue +<([0-9]+)>)?", 1, 3 },
@@ -373,13 +382,62 @@ static bool is_watched(const char *dev, const char *const *watched, int n)
 	return false;
 }
 
+static const char *sysfs = "/sys";
+
+void kmsg_set_sysfs(const char *root)
+{
+	sysfs = root ? root : "/sys";
+}
+
+/* The interface of PCI function @bus (its one entry under net/; a function
+ * with several is a multi-port card: the first watched one is taken). */
+static bool bus_ifname(const char *bus, const char *const *watched, int n, char *out,
+		       size_t len)
+{
+	char path[256];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/net", sysfs, bus);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= len)
+			continue;
+		if (n > 0 && !is_watched(de->d_name, watched, n))
+			continue;
+		snprintf(out, len, "%s", de->d_name);
+		found = true;
+	}
+	closedir(d);
+	return found;
+}
+
 /* Fill dev/queue from a match; false when the line is not for us. */
 static bool take(const char *msg, const regmatch_t *m, size_t nm, int dev_group,
-		 int queue_group, const char *const *watched, int n, struct kmsg_hit *hit)
+		 int queue_group, int bus_group, const char *const *watched, int n,
+		 struct kmsg_hit *hit)
 {
 	hit->dev[0] = '\0';
 	hit->queue = -1;
-	if (dev_group > 0 && (size_t)dev_group < nm && m[dev_group].rm_so >= 0) {
+	if (bus_group > 0 && (size_t)bus_group < nm && m[bus_group].rm_so >= 0) {
+		char bus[VNO_IFNAMSIZ];
+		size_t len = (size_t)(m[bus_group].rm_eo - m[bus_group].rm_so);
+
+		if (len >= sizeof(bus))
+			return false;
+		memcpy(bus, msg + m[bus_group].rm_so, len);
+		bus[len] = '\0';
+		/* Not a device here, or not one watched: not for us. Watching
+		 * every device, the bus id stands for the name. */
+		if (!bus_ifname(bus, watched, n, hit->dev, sizeof(hit->dev))) {
+			if (n > 0)
+				return false;
+			snprintf(hit->dev, sizeof(hit->dev), "%s", bus);
+		}
+	} else if (dev_group > 0 && (size_t)dev_group < nm && m[dev_group].rm_so >= 0) {
 		size_t len = (size_t)(m[dev_group].rm_eo - m[dev_group].rm_so);
 
 		if (len == 0 || len >= sizeof(hit->dev))
@@ -455,7 +513,8 @@ int kmsg_match(const char *line, const char *const *watched, int n, struct kmsg_
 
 		if (regexec(&builtin_re[i], h.msg, MAX_GROUPS, m, 0))
 			continue;
-		if (!take(h.msg, m, MAX_GROUPS, p->dev_group, p->queue_group, watched, n, &h))
+		if (!take(h.msg, m, MAX_GROUPS, p->dev_group, p->queue_group, p->bus_group, watched, n,
+			  &h))
 			continue;
 		snprintf(h.pattern, sizeof(h.pattern), "%s", p->name);
 		*hit = h;
@@ -466,7 +525,7 @@ int kmsg_match(const char *line, const char *const *watched, int n, struct kmsg_
 
 		if (regexec(&p->re, h.msg, MAX_GROUPS, m, 0))
 			continue;
-		if (!take(h.msg, m, MAX_GROUPS, p->dev_group, p->queue_group, watched, n, &h))
+		if (!take(h.msg, m, MAX_GROUPS, p->dev_group, p->queue_group, 0, watched, n, &h))
 			continue;
 		snprintf(h.pattern, sizeof(h.pattern), "%s", p->name);
 		*hit = h;

@@ -57,6 +57,11 @@ int kmsg_add_pattern(const char *regex, char *err, size_t errlen);
 /* Forget the user patterns and release every compiled regex. */
 void kmsg_patterns_free(void);
 
+/* Where sysfs is (default /sys): a driver that names its PCI function
+ * instead of its interface (igb's "Detected Tx Unit Hang") is looked up
+ * under ROOT/bus/pci/devices/BUS/net/. For tests. */
+void kmsg_set_sysfs(const char *root);
+
 /* The built-in table, for `doctor` and the documentation. */
 size_t kmsg_builtin_count(void);
 const char *kmsg_builtin_name(size_t i);

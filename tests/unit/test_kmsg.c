@@ -219,6 +219,58 @@ Test(kmsg, user_pattern_size)
 	kmsg_patterns_free();
 }
 
+/* A fake sysfs with PCI function 0000:02:00.1 behind enp59s0f0 (watched)
+ * and 0000:02:00.0 behind enp59s0f1 (not watched). */
+static char *fake_sysfs(void)
+{
+	static char root[] = "/tmp/vno-kmsg-sysfs.XXXXXX";
+	char cmd[512];
+
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/bus/pci/devices/0000:02:00.1/net/enp59s0f0 "
+		 "%s/bus/pci/devices/0000:02:00.0/net/enp59s0f1",
+		 root, root);
+	cr_assert_eq(system(cmd), 0);
+	kmsg_set_sysfs(root);
+	return root;
+}
+
+static void drop_sysfs(const char *root)
+{
+	char cmd[512];
+
+	kmsg_set_sysfs(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	cr_expect_eq(system(cmd), 0);
+}
+
+Test(kmsg, igb_bus_id_is_looked_up_in_sysfs)
+{
+	/* igb_clean_tx_irq(): dev_err() on the PCI function, no interface
+	 * name in the line (https://github.com/luigirizzo/netmap/issues/261). */
+	char *root = fake_sysfs();
+	struct kmsg_hit h;
+
+	must_hit("3,77,1649015145,-;igb 0000:02:00.1: Detected Tx Unit Hang\\x0a"
+		 "  Tx Queue             <0>\\x0a  TDH                  <0>\\x0a",
+		 "enp59s0f0", 0, "tx_unit_hang");
+	/* The report's first line alone, as several records log it. */
+	must_hit("igb 0000:02:00.1: Detected Tx Unit Hang", "enp59s0f0", -1, "tx_unit_hang");
+	/* A function whose interface is not watched, and one not here. */
+	must_miss("igb 0000:02:00.0: Detected Tx Unit Hang");
+	must_miss("igb 0000:09:00.0: Detected Tx Unit Hang");
+	/* Watching every device: the interface, or the bus id when sysfs
+	 * has none (a capture read on another machine). */
+	cr_assert_eq(kmsg_match("igb 0000:02:00.0: Detected Tx Unit Hang", NULL, 0, &h), 1);
+	cr_assert_str_eq(h.dev, "enp59s0f1");
+	cr_assert_eq(kmsg_match("igb 0000:09:00.0: Detected Tx Unit Hang", NULL, 0, &h), 1);
+	cr_assert_str_eq(h.dev, "0000:09:00.0");
+	/* A driver that names its interface is not looked up. */
+	must_hit("ixgbe 0000:02:00.1 eth1: Detected Tx Unit Hang", "eth1", -1, "tx_unit_hang");
+	drop_sysfs(root);
+}
+
 Test(kmsg, builtin_table_is_listed)
 {
 	size_t i;

@@ -18,7 +18,11 @@
 #   ring_records  the same dump as one record per line -> the same fields;
 #   ring_half  a report cut after two lines -> a hang of its own within the
 #              time bound, and the whole report after it is not held up;
-#   ring_export  export's vnoffload_tx_ring_pending after the report.
+#   ring_export  export's vnoffload_tx_ring_pending after the report;
+#   ring_onring  a device whose queue holds frames it never sends (a tap
+#              whose guest never reads, its queue cut to 40) and a report
+#              of 8 descriptors pending -> on_ring names the newest 8 of
+#              the frames still on it.
 # Run one case alone: test_hang.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -346,4 +350,54 @@ case_ring_export()
 	export_stop
 }
 
-tb_run_cases "kmsg kmsg_other suspects uniform anomaly stall carrier ring_one ring_records ring_half ring_export" "$@"
+# A tap whose guest never reads keeps the frames handed to it, as a hung
+# NIC keeps its descriptors: the report's pending count picks the newest of
+# them. Its queue is cut to 40 and 60 frames sent, so that the last are
+# dropped (done, with a reason) and completions are known; a few slots may
+# hold frames queued before the recorder started (the bridge's multicast).
+# Renamed like the uplink above.
+case_ring_onring()
+{
+	local H
+	tb_up --hold
+	RDEV=rt$(printf '%04x' "$RANDOM")
+	ip -n "$TB_H" link set tap0 down
+	ip -n "$TB_H" link set tap0 name "$RDEV" || tb_fatal "cannot rename tap0 to $RDEV"
+	ip -n "$TB_H" link set "$RDEV" txqueuelen 40 up
+	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$RDEV" ||
+		tb_fatal "$RDEV never reached the forwarding state"
+	REC=$TB_TMP/onring.jsonl
+	vno_record_start "$REC" -- -i "$RDEV" -i up0 --json --stall-ms 0
+	ip netns exec "$TB_P" bash -c "for i in \$(seq 1 60); do echo x >/dev/udp/$TB_GUEST4/9; done" ||
+		tb_fail "the peer sent UDP toward the guest"
+	# Wait for the queue to fill: the frames on it and drops after them.
+	tb_wait_jq "$REC" "([.[] | select(.type == \"frame\" and .dev == \"$RDEV\" and .hop == \"xmit\")] | length >= 50)
+		and any(.type == \"frame\" and .dev == \"$RDEV\" and .hop == \"done\")" ||
+		tb_fail "the frames reached $RDEV and its full queue dropped some"
+	printf '<3>%s\n' "e1000e 0000:00:19.0 $RDEV: Detected Hardware Unit Hang:" \
+		'  TDH                  <10>' '  TDT                  <18>' \
+		'  next_to_use          <18>' '  next_to_clean        <10>' \
+		'buffer_info[next_to_clean]:' '  time_stamp           <10014eaa6>' \
+		'  next_to_watch        <11>' '  jiffies              <10014f100>' \
+		'  next_to_watch.status <0>' 'MAC Status             <80083>' \
+		'PHY Status             <796d>' 'PHY 1000BASE-T Status  <3800>' \
+		'PHY Extended Status    <3000>' 'PCI Status             <10>' |
+		dd of=/dev/kmsg bs=8192 count=1 iflag=fullblock status=none ||
+		tb_fatal "cannot write /dev/kmsg"
+	tb_wait_jq "$REC" "any(.type == \"hang\" and .dev == \"$RDEV\")" ||
+		tb_fail "a hang was reported after the report"
+	vno_record_stop INT
+	H="map(select(.type == \"hang\" and .dev == \"$RDEV\"))[0]"
+	assert_jq "$REC" "$H | .ring.pending == 8 and .window.in_flight >= 8" \
+		"ring_onring: 8 pending, at least as many frames in flight"
+	assert_jq "$REC" "$H | .on_ring | length == 8" "ring_onring: on_ring names 8 frames"
+	assert_jq "$REC" "$H | [.on_ring[] as \$i | .frames_before[\$i]]
+		| all(.dev == \"$RDEV\" and .hop == \"xmit\" and .completed == false)" \
+		"ring_onring: each is a frame handed to $RDEV and never done"
+	assert_jq "$REC" "$H | (.on_ring | min) as \$lo | [.frames_before | to_entries[]
+		| select(.key > \$lo and .value.dev == \"$RDEV\" and .value.hop == \"xmit\"
+			and .value.completed == false) | .key] == .on_ring[1:]" \
+		"ring_onring: they are the newest of the frames left on it"
+}
+
+tb_run_cases "kmsg kmsg_other suspects uniform anomaly stall carrier ring_one ring_records ring_half ring_export ring_onring" "$@"

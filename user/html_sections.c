@@ -205,6 +205,30 @@ static const struct agg_entry *dev_entry(const struct agg *a, const struct agg_e
 	return NULL;
 }
 
+/* What became of the frames handed to the device (agg_print's "released"
+ * lines): done records, releases no tracepoint saw, those still out. */
+static void release(FILE *out, const struct agg *a, const struct agg_entry *d)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct agg_entry *e = &a->e[i], *done;
+
+		if (e->netns != d->netns || e->ifindex != d->ifindex)
+			continue;
+		if (e->release_known) {
+			done = dev_entry(a, d, VNO_HOP_DONE);
+			fprintf(out, "<p class=\"rel\">released after %s: %" PRIu64 " seen (done), %"
+				PRIu64 " unseen (absorbed or freed without a tracepoint), %" PRIu64
+				" in flight at the end; latency is over the seen only.</p>\n",
+				vno_hop_name(e->hop), (uint64_t)(done ? done->frames : 0),
+				(uint64_t)e->unseen, (uint64_t)e->in_flight_end);
+		}
+		if (e->changed)
+			fprintf(out, "<p class=\"rel\">%" PRIu64 " %s frames were released after a "
+				"receiver merged later skbs into them (their sizes here: as sent).</p>\n",
+				(uint64_t)e->changed, vno_hop_name(e->hop));
+	}
+}
+
 static void device(FILE *out, const struct agg *a, const struct agg_entry *d,
 		   const struct vno_session *sess)
 {
@@ -235,7 +259,14 @@ static void device(FILE *out, const struct agg *a, const struct agg_entry *d,
 		if (a->e[i].netns == d->netns && a->e[i].ifindex == d->ifindex)
 			fprintf(out, " %s %" PRIu64 ";", vno_hop_name(a->e[i].hop),
 				(uint64_t)a->e[i].frames);
-	fprintf(out, " the pictures are of hop %s.</p>\n<div class=\"figs\">\n", vno_hop_name(m->hop));
+	fprintf(out, " the pictures are of hop %s", vno_hop_name(m->hop));
+	if (m->frames)
+		fprintf(out, ", whose frames are %.1f %% GSO and %.1f %% checksum offload "
+			     "(partial)", 100.0 * m->gso_frames / m->frames,
+			100.0 * m->csum[VNO_CSUM_PARTIAL] / m->frames);
+	fputs(".</p>\n", out);
+	release(out, a, d);
+	fputs("<div class=\"figs\">\n", out);
 	hist_svg(out, "gso_size", &m->gso_size, false);
 	hist_svg(out, "gso_segs", &m->gso_segs, false);
 	if (lat)

@@ -147,6 +147,19 @@ case_page()
 	assert_eq "$(facts report '.text | (contains("gso_size") and contains("ip_summed") and contains("drops by reason"))')" \
 		true "the per-device pictures"
 
+	# What became of up0's frames, as the summary counts them.
+	local sum rel
+	sum=$(jq -c -s 'map(select(.type == "summary"))[-1].devices' "$TB_TMP/report.jsonl")
+	rel=$(jq -r '(map(select(.dev == "up0" and .hop == "xmit"))[0]) as $x
+		| (map(select(.dev == "up0" and .hop == "done"))[0].frames // 0) as $d
+		| if $x.released_unseen == null then "" else
+		"released after xmit: \($d) seen (done), \($x.released_unseen) unseen (absorbed or freed without a tracepoint), \($x.in_flight_at_end) in flight at the end" end' <<<"$sum")
+	assert_ne "$rel" "" "the summary knows what became of up0's frames"
+	assert_eq "$(jq --arg s "$rel" '.text | contains($s)' "$TB_TMP/report.facts.json")" true \
+		"the page says the same: $rel"
+	assert_eq "$(facts report '.text | test("hop xmit, whose frames are [0-9.]+ % GSO and [0-9.]+ % checksum offload")')" \
+		true "the page gives each device's GSO and checksum-offload shares"
+
 	# record --html wrote its page when the recording ended.
 	[[ -s $TB_TMP/record.html ]] && tb_pass "record --html wrote the page" ||
 		{ tb_fail "record --html wrote the page"; return; }

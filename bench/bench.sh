@@ -37,6 +37,11 @@ PATHS="veth bridge"
 WORKLOADS="tcp udp"
 CONFIGS=$ALL_CONFIGS
 READY_SAMPLES=9
+# An untraced run further than this from the median of the earlier ones
+# (of its path and workload) is marked and run again, at most twice: every
+# configuration's ratio of that round divides by it.
+OUTLIER=0.25
+OUTLIER_REPEATS=2
 PIPE_RECORDS=2000000
 PIPE_REPEATS=3
 PROFILE=1
@@ -65,6 +70,8 @@ usage: bench/bench.sh [options]          (root; make bench)
   --pipeline-records N  records per pipeline_bench run (default $PIPE_RECORDS)
   --no-profile       skip the perf / BPF run-time profile
   --no-pin           do not pin client and server to CPUs 0 and 1
+  --outlier F        rerun an untraced run more than F (default $OUTLIER) away
+                     from the median of the earlier ones, at most $OUTLIER_REPEATS times
   --record-args "…"  more options for every record configuration, e.g.
                      "--tc-mode off" or "--buffer 4M" (to try a change)
   --export-args "…"  the same for export
@@ -86,6 +93,7 @@ while (($#)); do
 	--pipeline-records) PIPE_RECORDS=$2; shift ;;
 	--no-profile) PROFILE=0 ;;
 	--no-pin) PIN=0 ;;
+	--outlier) OUTLIER=$2; shift ;;
 	--record-args) RECORD_ARGS=$2; shift ;;
 	--export-args) EXPORT_ARGS=$2; shift ;;
 	--smoke)
@@ -106,6 +114,10 @@ done
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $SECS =~ ^[1-9][0-9]*$ && $READY_SAMPLES =~ ^[0-9]+$ ]] || {
 	echo "bench.sh: --rounds, --secs and --ready-samples take whole numbers" >&2
+	exit 2
+}
+[[ $OUTLIER =~ ^[0-9]+(\.[0-9]+)?$ ]] || {
+	echo "bench.sh: --outlier takes a fraction such as 0.25" >&2
 	exit 2
 }
 for c in $CONFIGS; do
@@ -800,6 +812,7 @@ write_results()
 		--arg version "$("$VNO" --version 2>/dev/null | head -n 1)" \
 		--arg rev "$git_rev" --argjson dirty "$git_dirty" --arg sha "$VNO_SHA" \
 		--argjson rounds "$ROUNDS" --argjson secs "$SECS" --arg paths "$PATHS" \
+		--argjson outlier "$OUTLIER" --argjson outlier_repeats "$OUTLIER_REPEATS" \
 		--arg workloads "$WORKLOADS" --arg configs "$CONFIGS" --argjson pin "$PIN" \
 		--argjson smoke "$SMOKE" --argjson flows "$UDP_FLOWS" --argjson size "$UDP_SIZE" \
 		--arg record_args "$RECORD_ARGS" --arg export_args "$EXPORT_ARGS" \
@@ -810,16 +823,20 @@ def med: map(select(. != null)) | sort
 def r3: if . == null then null else . * 1000 | round / 1000 end;
 def r1: if . == null then null else . * 10 | round / 10 end;
 . as $runs
-| ($runs | map(select(.config == "untraced" and .ok))) as $base
+| ($runs | map(select(.config == "untraced" and .ok and (.superseded | not)))) as $base
 | [ $runs | group_by([.path, .workload, .config])[]
-    | . as $g | $g[0] as $h
+    | (map(select(.superseded | not))) as $g | (map(select(.superseded)) | length) as $sup
+    | $g[0] as $h
     | ($g | map(select(.ok))) as $ok
     | ($ok | map(. as $r | ($base | map(select(.path == $r.path and .workload == $r.workload
 					     and .round == $r.round))[0].throughput) as $b
 		  | if $b and $b > 0 then $r.throughput / $b else null end)) as $ratios
     | ($base | map(select(.path == $h.path and .workload == $h.workload)) | map(.throughput) | med) as $bmed
     | {path: $h.path, workload: $h.workload, config: $h.config, unit: $h.unit,
-       runs: ($g | length), ok: ($ok | length),
+       runs: ($g | length), ok: ($ok | length), superseded_outliers: $sup,
+       spread: (($ok | map(.throughput) | min) as $lo | ($ok | map(.throughput) | max) as $hi
+		| ($ok | map(.throughput) | med) as $m
+		| if $m and $m > 0 then (($hi - $lo) / $m | r3) else null end),
        errors: ($g | map(select(.ok | not) | .error) | unique),
        median: ($ok | map(.throughput) | med),
        ratio: ($ratios | med | r3),
@@ -846,6 +863,12 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 	 miss_by: (if $v == null or $v >= $t then null else ($t - $v) end),
 	 miss_pct: (if $v == null or $v >= $t then null else (($t - $v) / $t * 100 | r1) end),
 	 note: $note};
+  def le($name; $v; $t; $unit; $note):
+	{name: $name, op: "<=", threshold: $t, value: $v, unit: $unit,
+	 pass: (if $v == null then null else $v <= $t end),
+	 miss_by: (if $v == null or $v <= $t then null else ($v - $t) end),
+	 miss_pct: (if $v == null or $v <= $t then null else (($v - $t) / $t * 100 | r1) end),
+	 note: $note};
   def lt($name; $v; $t; $unit; $note):
 	{name: $name, op: "<", threshold: $t, value: $v, unit: $unit,
 	 pass: (if $v == null then null else $v < $t end),
@@ -854,8 +877,21 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 	 note: $note};
   ($paths | split(" ")) as $P
 | [ ($P[] as $p | (s($p; "tcp"; "record-w") | select(.) | ge("record -w, iperf3 TCP, \($p): throughput ratio"; .ratio; 0.98; "ratio"; "median of per-round ratios against untraced"))),
+    ($P[] as $p | (s($p; "tcp"; "record-w") | select(.)) as $rw | (s($p; "tcp"; "tcpdump") | select(.)) as $td
+      | ge("record -w vs tcpdump -s 128 -w, iperf3 TCP, \($p): throughput ratio"; $rw.ratio; $td.ratio;
+	   "ratio"; "at least tcpdump's (\($td.ratio))")),
+    ($P[] as $p | (s($p; "tcp"; "record-q") | select(.) | ge("record -q, iperf3 TCP, \($p): throughput ratio"; .ratio; 0.97; "ratio"; "median of per-round ratios against untraced"))),
     ($P[] as $p | (s($p; "tcp"; "export") | select(.) | ge("export, iperf3 TCP, \($p): throughput ratio"; .ratio; 0.99; "ratio"; "median of per-round ratios against untraced"))),
     ($P[] as $p | (s($p; "udp"; "record-q") | select(.) | ge("record, 64-byte UDP flood, \($p): throughput ratio"; .ratio; 0.90; "ratio"; "record -q; delivered packets/s"))),
+    ($P[] as $p | (s($p; "udp"; "export") | select(.) | ge("export, 64-byte UDP flood, \($p): throughput ratio"; .ratio; 0.90; "ratio"; "delivered packets/s"))),
+    ($P[] as $p | (s($p; "udp"; "tcpdump") | select(.)) as $td | ("export", "record-q") as $c
+      | (s($p; "udp"; $c) | select(.)) as $x
+      | ge("\($c) vs tcpdump -s 128 -w, 64-byte UDP flood, \($p): throughput ratio"; $x.ratio; $td.ratio;
+	   "ratio"; "at least tcpdump's (\($td.ratio))")),
+    ( [$summary[] | select(.config == "record-w" and .tracer_ns_per_record != null)] | select(length > 0)
+      | max_by(.tracer_ns_per_record)
+      | le("record -w: the reader's CPU per record under load"; .tracer_ns_per_record; 200; "ns";
+	   "largest median over paths and workloads: \(.path)/\(.workload)")),
     ($P[] as $p | (s($p; "udp"; "record-f-none") | select(.)) as $fn | (s($p; "udp"; "export") | select(.)) as $ex
       | ge("record -q -f (matches nothing) vs export, 64-byte UDP flood, \($p): throughput ratio"; $fn.ratio; $ex.ratio;
 	   "ratio"; "must cost no more than export; export: \($ex.ratio)")),
@@ -869,10 +905,10 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 	 unit: "events", pass: ($v == 0), miss_by: (if $v == 0 then null else $v end), miss_pct: null,
 	 note: ($rt | map("\(.path)/\(.config): \(.lost_events)") | join(", "))}),
     ( ($pl // []) | map(select(.mode == "pcapng.gz"))[0] | select(.)
-      | ge("pipeline decode -> aggregator -> pcapng.gz, per core"; .records_per_cpu_s; 2000000; "records/s";
+      | ge("pipeline decode -> aggregator -> pcapng.gz, per core"; .records_per_cpu_s; 4000000; "records/s";
 	   "pipeline_bench; without the writer (agg): \(($pl | map(select(.mode == "agg"))[0].records_per_cpu_s) // "n/a") records/s")),
     ( $rd | select(. != null) | .record.median | select(. != null)
-      | lt("record: start to ready line"; .; 150; "ms"; "median of \($rd.record.samples | length) starts, \($rd.exec_baseline.median) ms of which is fork+exec+setns")),
+      | lt("record: start to ready line"; .; 100; "ms"; "median of \($rd.record.samples | length) starts, \($rd.exec_baseline.median) ms of which is fork+exec+setns")),
     ( [$summary[] | select(.config | startswith("record-")) | {c: "\(.path)/\(.workload)/\(.config)", v: .rss_hwm_kib}]
       | select(length > 0) | max_by(.v)
       | lt("record: peak RSS (VmHWM)"; (.v / 1024 | r1); 32; "MiB"; "largest over record runs: \(.c)"))
@@ -883,6 +919,7 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 	     foreign_bpf_progs_at_start: $foreign},
    tool: {version: $version, git: $rev, dirty: $dirty, binary_sha256: $sha},
    settings: {rounds: $rounds, secs_per_run: $secs, paths: ($paths | split(" ")),
+	      outlier_fraction: $outlier, outlier_repeats: $outlier_repeats,
 	      workloads: ($workloads | split(" ")), configs: ($configs | split(" ")),
 	      pinned: ($pin == 1), pinning: (if $pin == 1 then "client on CPU 0, server on CPU 1, tracers unpinned" else "none" end),
 	      udp_flows: $flows, udp_payload_bytes: $size,
@@ -915,6 +952,8 @@ print_table()
 		   (if .ratio_min then "\(.ratio_min)-\(.ratio_max)" else "-" end),
 		   (.lost_events // "-"), (.tracer_cpu_pct // "-"),
 		   ([ (if .ok < .runs then "\(.runs - .ok)/\(.runs) failed: \(.errors[0] // "" | .[0:60])" else empty end),
+		      (if (.superseded_outliers // 0) > 0 then "\(.superseded_outliers) outlier run(s) repeated" else empty end),
+		      (if .spread != null then "spread \(.spread * 100 | round)%" else empty end),
 		      (if .rss_hwm_kib then "rss \(.rss_hwm_kib / 1024 | . * 10 | round / 10) MiB" else empty end),
 		      (if .bpf_memlock_bytes then "maps \(.bpf_memlock_bytes / 1048576 | . * 10 | round / 10) MiB" else empty end),
 		      (if .records then "\(.records) rec" else empty end),
@@ -936,6 +975,36 @@ print_table()
 	printf '\nresults: %s (%s s, load average at start %s, end %s)\n' "$RESULTS" \
 		"$(jq -r .duration_s "$RESULTS")" "$(jq -r .machine.loadavg_start "$RESULTS")" \
 		"$(jq -r .machine.loadavg_end "$RESULTS")"
+}
+
+# ---- baseline outliers -------------------------------------------------------------
+
+# baseline_outlier PATH WORKLOAD: is the last untraced run of PATH/WORKLOAD
+# (the newest line of $RUNS) more than $OUTLIER away from the median of the
+# earlier ones kept (needs two of them)? A failed run is no outlier: it is
+# reported as failed.
+baseline_outlier()
+{
+	jq -s -e --arg p "$1" --arg w "$2" --argjson f "$OUTLIER" '
+		def med: sort | if length % 2 == 1 then .[length / 2 | floor]
+			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		(.[-1]) as $last
+		| [.[:-1][] | select(.config == "untraced" and .path == $p and .workload == $w
+			and .ok and (.superseded | not)) | .throughput] as $earlier
+		| $last.config == "untraced" and $last.ok and ($earlier | length) >= 2
+		  and ($earlier | med) as $m | $m > 0
+		  and (($last.throughput - $m) / $m | if . < 0 then -. else . end) > $f' \
+		"$RUNS" >/dev/null 2>&1
+}
+
+# Mark the newest run as superseded (kept in runs[], left out of medians
+# and ratios), with the median it was compared with.
+supersede_last()
+{
+	local tmp=$RUNS.tmp
+	head -n -1 "$RUNS" >"$tmp"
+	tail -n 1 "$RUNS" | jq -c '. + {superseded: true}' >>"$tmp"
+	mv "$tmp" "$RUNS"
 }
 
 # ---- main -------------------------------------------------------------------------
@@ -971,8 +1040,18 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			# Rotate the order every round: no configuration always
 			# runs first, or right after the same neighbour.
 			for ((k = 0; k < n; k++)); do
-				run_one "$round" "$p" "$w" "${cfgs[$(((k + round - 1) % n))]}"
+				c=${cfgs[$(((k + round - 1) % n))]}
+				run_one "$round" "$p" "$w" "$c"
 				sleep 0.3
+				tries=0
+				while [[ $c == untraced ]] && ((tries < OUTLIER_REPEATS)) &&
+					baseline_outlier "$p" "$w"; do
+					supersede_last
+					tries=$((tries + 1))
+					log "round $round $p $w untraced: far from the median of the earlier untraced runs: run again ($tries/$OUTLIER_REPEATS)"
+					run_one "$round" "$p" "$w" "$c"
+					sleep 0.3
+				done
 			done
 		done
 	done

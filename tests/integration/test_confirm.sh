@@ -27,12 +27,8 @@ FEAT=tx-udp-segmentation
 confirm_bed()
 {
 	tb_up
-	UP=cf$(printf '%04x' "$RANDOM")
-	ip -n "$TB_H" link set up0 down
-	ip -n "$TB_H" link set up0 name "$UP" || tb_fatal "cannot rename up0 to $UP"
-	ip -n "$TB_H" link set "$UP" up
-	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$UP" ||
-		tb_fatal "$UP never reached the forwarding state"
+	tb_rename_uplink cf
+	UP=$TB_UP
 	STATE=$TB_TMP/state-$TB_CASE
 	FEATS_BEFORE=$(features)
 	[[ $(feature "$FEAT") == on ]] || skip "$UP: $FEAT is not on (this kernel's veth lacks USO?)"

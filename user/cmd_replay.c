@@ -33,6 +33,7 @@
 #include "json.h"
 #include "print.h"
 #include "replay.h"
+#include "run.h"
 #include "session.h"
 #include "tap.h"
 
@@ -71,14 +72,6 @@ struct replay_set {
 	size_t n_ids;
 	unsigned snaplen;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* A guest's tap: the rx hop of a tun device, or of the device --from names. */
 static bool from_guest(const struct replay_set *rs, const struct vno_frame *f)
@@ -343,27 +336,18 @@ static void drain(int fd)
 static void wait_until(int fd, unsigned long long deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct timespec now, left;
+	struct timespec left;
 	unsigned long long n;
 
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		n = (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec;
-		if (n >= deadline || stop)
+		n = mono_now_ns();
+		if (n >= deadline || run_stop)
 			return;
 		left.tv_sec = (time_t)((deadline - n) / 1000000000ull);
 		left.tv_nsec = (long)((deadline - n) % 1000000000ull);
 		if (ppoll(&p, 1, &left, NULL) > 0)
 			drain(fd);
 	}
-}
-
-static unsigned long long mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
 }
 
 static void write_one(int fd, const struct held *h, const struct replay_opts *o, struct tally *t)
@@ -426,7 +410,7 @@ static int run(struct replay_set *rs)
 	struct tap_opts to = { .name = o->tap, .bridge = o->bridge, .wait_ms = 30000 };
 	struct tally t = {};
 	unsigned long loops = 0;
-	unsigned long long start, base;
+	unsigned long long start, base, pass_gap = 0;
 	char err[512], offs[96], te[TERM_STR_LEN(512)];
 	unsigned set;
 	int fd;
@@ -445,10 +429,19 @@ static int run(struct replay_set *rs)
 		       "refused\n", o->tap, tap_offloads_str(to.offloads & ~set, offs, sizeof(offs)));
 	fflush(stdout);
 
-	start = mono_ns();
-	while (!stop && (!o->loops || loops < o->loops)) {
-		base = mono_ns();
-		for (size_t i = 0; i < rs->n && !stop; i++) {
+	/* Passes follow each other at the mean recorded spacing (a single
+	 * frame: 1 ms), so --loop 0 at a rate is a steady load, not a flood. */
+	if (o->rate > 0) {
+		unsigned long long span = rs->v[rs->n - 1].f.ts_ns - rs->v[0].f.ts_ns;
+
+		pass_gap = (unsigned long long)((rs->n > 1 ? span / (rs->n - 1) : 1000000ull) / o->rate);
+	}
+	start = mono_now_ns();
+	while (!run_stop && (!o->loops || loops < o->loops)) {
+		if (loops)
+			wait_until(fd, mono_now_ns() + pass_gap);
+		base = mono_now_ns();
+		for (size_t i = 0; i < rs->n && !run_stop; i++) {
 			if (i && o->rate > 0) {
 				double gap = (double)(rs->v[i].f.ts_ns - rs->v[0].f.ts_ns) / o->rate;
 
@@ -462,8 +455,8 @@ static int run(struct replay_set *rs)
 		loops++;
 	}
 	drain(fd);
-	say_tally(rs, &t, (double)(mono_ns() - start) / 1e9, loops);
-	if (stop)
+	say_tally(rs, &t, (double)(mono_now_ns() - start) / 1e9, loops);
+	if (run_stop)
 		printf("replay: stopped by a signal\n");
 	close(fd);
 	return 0;
@@ -522,7 +515,6 @@ int do_replay(int argc, char **argv)
 	};
 	struct replay_opts o = { .rate = 1, .loops = 1 };
 	struct replay_set rs = { .o = &o };
-	struct sigaction sa = { .sa_handler = on_signal };
 	char err[256], t[TERM_STR_LEN(256)], *end;
 	int c, ret;
 
@@ -604,8 +596,7 @@ int do_replay(int argc, char **argv)
 		printf(", those before hang %u (on %s)", o.hang, term_str(t, sizeof(t), rs.hang_dev));
 	printf("\nreplay: the capture kept the first %u bytes of each frame: the payload is "
 	       "synthesized (zeros) to the recorded length\n", rs.snaplen);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	run_signals();
 	ret = run(&rs);
 	set_free(&rs);
 	return ret;

@@ -394,7 +394,7 @@ static void usage(void)
 	       "  --yes                do not ask (needed when stdin is not a terminal)\n"
 	       "  --state-dir DIR      where the state to restore is kept (default "
 	       CONFIRM_STATE_DIR ")\n"
-	       "  -i, --interface IFACE  watch these (default: every interface), as record -i\n"
+	       "  -i, --interface IFACE  watch these and DEV (default: every interface), as record -i\n"
 	       "  --stall-ms MS        the stall trigger, as record (default 1000, 0 off)\n"
 	       "  --hang-pattern RE    a kernel-log line that is a hang, as record (repeatable)\n"
 	       "  --window N           flight recorder frames per device, as record\n"
@@ -422,6 +422,7 @@ int do_confirm(int argc, char **argv)
 	struct confirm_opts o = { .duration_ms = CONFIRM_DURATION_MS, .state_dir = CONFIRM_STATE_DIR,
 				  .json = g_opts.json };
 	char err[512], t[TERM_STR_LEN(256)];
+	bool named = false;
 	int c, ret = 2;
 
 	run_opts_init(&o.run);
@@ -479,6 +480,14 @@ int do_confirm(int argc, char **argv)
 	if (!o.dev || !o.feature) {
 		cmd_error("confirm needs --dev DEV and --feature FEATURE (ethtool's name, as the "
 			  "remedy gives it)");
+		goto out;
+	}
+	/* -i without DEV would never see the frames it compares. */
+	for (int i = 0; i < o.run.n_ifaces; i++)
+		if (!strcmp(o.run.ifaces[i], o.dev))
+			named = true;
+	if (o.run.n_ifaces && !named && run_opt('i', (char *)o.dev, &o.run, err, sizeof(err)) <= 0) {
+		cmd_error("out of memory");
 		goto out;
 	}
 	ret = confirm_run(&o);

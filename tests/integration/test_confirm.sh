@@ -85,7 +85,7 @@ done >"$TB_TMP/guest.fifo"
 EOF
 	vno_record_start "$rec" -- -i "$UP" --json --all --stall-ms 0
 	confirm --feature "$FEAT" --duration 3 --trigger "bash $trig" --yes --state-dir "$STATE" \
-		-i tap0 -i "$UP" --stall-ms 0 --hang-pattern 'vnofake ([a-z0-9]+): TX stalled' --json \
+		-i tap0 --stall-ms 0 --hang-pattern 'vnofake ([a-z0-9]+): TX stalled' --json \
 		>"$out" 2>"$out.err"
 	assert_eq "$?" 0 "uso: confirm exits 0"
 	vno_record_stop INT

@@ -14,6 +14,8 @@
 #   pace       --rate 0.5 stretches the recorded spacing (never faster than
 #              twice the recorded span); --loop 0 repeats until SIGINT,
 #              which ends it with its counts and exit 0;
+#   refused    a frame tun refuses (its recorded csum_start patched past
+#              the frame) is counted with its errno, not written;
 #   corrupt    a capture with a broken block replays nothing: a sentence,
 #              exit 1, no frame at the tap;
 #   truncated  a capture cut short (its last 40 bytes gone): the same.
@@ -266,6 +268,36 @@ case_corrupt()
 	bad_capture corrupt2 "$TB_TMP/corrupt2.pcapng" 'block|length|corrupt'
 }
 
+case_refused()
+{
+	local n
+	good_capture
+	# The record option (README, "Capture files"): "VNOF", u16 version,
+	# u16 length, then struct vno_frame: csum_start at 56, hop at 76.
+	n=$(python3 - "$TB_TMP/good.pcapng" "$TB_TMP/refused.pcapng" <<'EOF'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+n, i = 0, d.find(b'VNOF')
+while i >= 0:
+    f = i + 8
+    if d[f + 76] == 0:
+        struct.pack_into('<H', d, f + 56, 65000)
+        n += 1
+    i = d.find(b'VNOF', i + 4)
+open(sys.argv[2], 'wb').write(d)
+print(n)
+EOF
+)
+	assert_eq "$n" 1 "refused: one rx record patched"
+	replay_bed
+	ip netns exec "$TB_H" "$VNO_BIN" replay "$TB_TMP/refused.pcapng" --tap tap0 --bridge br0 \
+		--rate 0 --rewrite-mac "$GOOD_MAC=$TB_PEER_MAC" >"$TB_TMP/refused.out" 2>&1
+	assert_eq "$?" 0 "refused: replay exits 0 (a refused frame is counted, not an error)"
+	grep -q 'wrote 0 frames .*refused by tun: 1 (EINVAL: 1)' "$TB_TMP/refused.out" &&
+		tb_pass "refused: counted with its errno: $(grep -o 'refused by tun.*' "$TB_TMP/refused.out")" ||
+		tb_fail "refused: counted with its errno: $(cat "$TB_TMP/refused.out")"
+}
+
 # The offset of the first enhanced packet block's length field.
 first_epb_len_offset()
 {
@@ -291,4 +323,4 @@ case_truncated()
 	bad_capture truncated "$TB_TMP/cut.pcapng" 'truncated'
 }
 
-tb_run_cases "roundtrip window pace corrupt truncated" "$@"
+tb_run_cases "roundtrip window pace refused corrupt truncated" "$@"

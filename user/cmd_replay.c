@@ -31,6 +31,7 @@
 #include "decode.h"
 #include "grow.h"
 #include "json.h"
+#include "json_writer.h"
 #include "print.h"
 #include "replay.h"
 #include "run.h"
@@ -43,6 +44,10 @@
 /* A hang note holds the diagnosis' window: up to 65536 frames of ~45
  * members (the bound json.c puts on notes). */
 #define HANG_NOTE_WEIGHT (1u << 22)
+
+/* What replay says as it goes: stdout, or stderr when --json keeps stdout
+ * for its one JSON line. */
+static FILE *say;
 
 struct replay_opts {
 	const char *capture, *tap, *bridge, *from;
@@ -379,26 +384,66 @@ static void write_one(int fd, const struct held *h, const struct replay_opts *o,
 	t->bytes += out.len;
 }
 
+static void json_tally(const struct replay_set *rs, const struct tally *t, double secs,
+		       unsigned long loops)
+{
+	struct jw w;
+
+	jw_init(&w, stdout);
+	jw_object(&w);
+	jw_kstr(&w, "type", "replay");
+	jw_kstr(&w, "capture", rs->o->capture);
+	jw_kstr(&w, "tap", rs->o->tap);
+	jw_key(&w, "hang");
+	if (rs->o->hang)
+		jw_u64(&w, rs->o->hang);
+	else
+		jw_null(&w);
+	jw_ku64(&w, "frames", rs->n);
+	jw_ku64(&w, "snaplen", rs->snaplen);
+	jw_ku64(&w, "passes", loops);
+	jw_kdouble(&w, "seconds", secs, 3);
+	jw_ku64(&w, "written", t->written);
+	jw_ku64(&w, "bytes", t->bytes);
+	jw_ku64(&w, "refused", t->refused);
+	jw_kobject(&w, "refused_by_errno");
+	for (int e = 0; e < 134; e++)
+		if (t->err[e])
+			jw_ku64(&w, e ? strerrorname_np(e) : "?", t->err[e]);
+	jw_end(&w);
+	jw_ku64(&w, "not_frames", t->bad);
+	jw_kobject(&w, "mended");
+	jw_ku64(&w, "ip_len", t->ip_len);
+	jw_ku64(&w, "ipv4_csum", t->ip_csum);
+	jw_ku64(&w, "l4_csum", t->l4_csum);
+	jw_ku64(&w, "rewritten", t->rewrote);
+	jw_ku64(&w, "vlan", t->vlan);
+	jw_ku64(&w, "short_headers", t->short_hdr);
+	jw_end(&w);
+	jw_kbool(&w, "stopped", run_stop);
+	jw_end(&w);
+}
+
 static void say_tally(const struct replay_set *rs, const struct tally *t, double secs,
 		      unsigned long loops)
 {
 	const struct replay_opts *o = rs->o;
 	int e;
 
-	printf("replay: wrote %llu frame%s (%llu bytes) into %s in %.2f s", t->written,
+	fprintf(say, "replay: wrote %llu frame%s (%llu bytes) into %s in %.2f s", t->written,
 	       t->written == 1 ? "" : "s", t->bytes, o->tap, secs);
 	if (loops != 1)
-		printf(", %lu pass%s", loops, loops == 1 ? "" : "es");
-	printf("; refused by tun: %llu", t->refused);
+		fprintf(say, ", %lu pass%s", loops, loops == 1 ? "" : "es");
+	fprintf(say, "; refused by tun: %llu", t->refused);
 	for (e = 0; e < 134; e++)
 		if (t->err[e])
-			printf(" (%s: %llu)", e ? strerrorname_np(e) : "?", t->err[e]);
-	printf("\n");
+			fprintf(say, " (%s: %llu)", e ? strerrorname_np(e) : "?", t->err[e]);
+	fprintf(say, "\n");
 	if (t->bad)
-		printf("replay: %llu records could not be frames (no length or no header bytes): "
+		fprintf(say, "replay: %llu records could not be frames (no length or no header bytes): "
 		       "skipped\n", t->bad);
 	if (t->ip_len || t->ip_csum || t->l4_csum || t->rewrote || t->vlan || t->short_hdr)
-		printf("replay: mended: IP length %llu, IPv4 header checksum %llu, full L4 checksum "
+		fprintf(say, "replay: mended: IP length %llu, IPv4 header checksum %llu, full L4 checksum "
 		       "over the synthesized payload %llu; addresses rewritten %llu; VLAN tag put "
 		       "back %llu; capture ends inside the headers %llu\n", t->ip_len, t->ip_csum,
 		       t->l4_csum, t->rewrote, t->vlan, t->short_hdr);
@@ -421,13 +466,13 @@ static int run(struct replay_set *rs)
 		cmd_error("%s; nothing replayed", term_str(te, sizeof(te), err));
 		return 1;
 	}
-	printf("replay: %s: %s offloads %s%s%s\n", o->tap, o->bridge ? "port of" : "tap,",
+	fprintf(say, "replay: %s: %s offloads %s%s%s\n", o->tap, o->bridge ? "port of" : "tap,",
 	       o->bridge ? o->bridge : "", o->bridge ? ", offloads " : "",
 	       tap_offloads_str(set, offs, sizeof(offs)));
 	if (set != to.offloads)
-		printf("replay: %s: this kernel refused offloads %s: frames that need them will be "
+		fprintf(say, "replay: %s: this kernel refused offloads %s: frames that need them will be "
 		       "refused\n", o->tap, tap_offloads_str(to.offloads & ~set, offs, sizeof(offs)));
-	fflush(stdout);
+	fflush(say);
 
 	/* Passes follow each other at the mean recorded spacing (a single
 	 * frame: 1 ms), so --loop 0 at a rate is a steady load, not a flood. */
@@ -455,9 +500,12 @@ static int run(struct replay_set *rs)
 		loops++;
 	}
 	drain(fd);
-	say_tally(rs, &t, (double)(mono_now_ns() - start) / 1e9, loops);
+	if (g_opts.json)
+		json_tally(rs, &t, (double)(mono_now_ns() - start) / 1e9, loops);
+	else
+		say_tally(rs, &t, (double)(mono_now_ns() - start) / 1e9, loops);
 	if (run_stop)
-		printf("replay: stopped by a signal\n");
+		fprintf(say, "replay: stopped by a signal\n");
 	close(fd);
 	return 0;
 }
@@ -483,7 +531,7 @@ static void usage(void)
 {
 	printf("usage: vnoffload-trace replay CAPTURE --tap NAME [--bridge BR] [--from DEV]\n"
 	       "                              [--window HANG|all] [--rate R] [--loop N]\n"
-	       "                              [--rewrite-mac OLD=NEW]... [--rewrite-ip OLD=NEW]...\n"
+	       "                              [--rewrite-mac OLD=NEW]... [--rewrite-ip OLD=NEW]... [--json]\n"
 	       "  write a capture's frames from a guest's tap into tap NAME as a VMM does\n"
 	       "  (virtio_net_hdr from the recorded offload metadata, the captured headers,\n"
 	       "  the payload synthesized to the recorded length), at the recorded spacing.\n"
@@ -496,6 +544,7 @@ static void usage(void)
 	       "  --loop N             replay N times (default 1); 0 until interrupted\n"
 	       "  --rewrite-mac OLD=NEW  a MAC address (repeatable)\n"
 	       "  --rewrite-ip OLD=NEW   an IPv4 or IPv6 address, checksums kept (repeatable)\n"
+	       "  --json               one {\"type\":\"replay\"} line at the end (the rest on stderr)\n"
 	       "  -h, --help           this text\n");
 }
 
@@ -510,6 +559,7 @@ int do_replay(int argc, char **argv)
 		{ "loop", required_argument, NULL, 'l' },
 		{ "rewrite-mac", required_argument, NULL, 'M' },
 		{ "rewrite-ip", required_argument, NULL, 'I' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -565,6 +615,9 @@ int do_replay(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'j':
+			g_opts.json = true;
+			break;
 		case 'h':
 			usage();
 			return 0;
@@ -582,6 +635,7 @@ int do_replay(int argc, char **argv)
 		return 2;
 	}
 	o.capture = argv[optind];
+	say = g_opts.json ? stderr : stdout;
 	if (!o.tap) {
 		cmd_error("replay needs --tap NAME: the tap to write the frames into");
 		return 2;
@@ -590,11 +644,11 @@ int do_replay(int argc, char **argv)
 		set_free(&rs);
 		return 1;
 	}
-	printf("replay: %s: %zu frame%s from a guest's tap (rx hop)", o.capture, rs.n,
+	fprintf(say, "replay: %s: %zu frame%s from a guest's tap (rx hop)", o.capture, rs.n,
 	       rs.n == 1 ? "" : "s");
 	if (o.hang)
-		printf(", those before hang %u (on %s)", o.hang, term_str(t, sizeof(t), rs.hang_dev));
-	printf("\nreplay: the capture kept the first %u bytes of each frame: the payload is "
+		fprintf(say, ", those before hang %u (on %s)", o.hang, term_str(t, sizeof(t), rs.hang_dev));
+	fprintf(say, "\nreplay: the capture kept the first %u bytes of each frame: the payload is "
 	       "synthesized (zeros) to the recorded length\n", rs.snaplen);
 	run_signals();
 	ret = run(&rs);

@@ -296,6 +296,18 @@ EOF
 	grep -q 'wrote 0 frames .*refused by tun: 1 (EINVAL: 1)' "$TB_TMP/refused.out" &&
 		tb_pass "refused: counted with its errno: $(grep -o 'refused by tun.*' "$TB_TMP/refused.out")" ||
 		tb_fail "refused: counted with its errno: $(cat "$TB_TMP/refused.out")"
+	# The same as the one JSON line, against the schema.
+	ip netns exec "$TB_H" "$VNO_BIN" --json replay "$TB_TMP/refused.pcapng" --tap tap0 --rate 0 \
+		--rewrite-mac "$GOOD_MAC=$TB_PEER_MAC" >"$TB_TMP/refused.jsonl" 2>"$TB_TMP/refused.jsonl.err"
+	assert_jq "$TB_TMP/refused.jsonl" 'length == 1 and .[0].type == "replay" and .[0].written == 0
+		and .[0].refused == 1 and .[0].refused_by_errno == {"EINVAL": 1} and .[0].frames == 1
+		and .[0].mended.rewritten == 1 and .[0].stopped == false' \
+		"refused: --json: one replay line with the count by errno"
+	"$VNO_BIN" schema >"$TB_TMP/schema.json"
+	/usr/bin/python3 "$TB_ROOT/tests/tools/schema_check.py" --strict --expect replay \
+		"$TB_TMP/schema.json" "$TB_TMP/refused.jsonl" >"$TB_TMP/schema.out" 2>&1 &&
+		tb_pass "refused: the replay line is valid against the schema" ||
+		tb_fail "refused: the replay line against the schema: $(head -c 600 "$TB_TMP/schema.out")"
 }
 
 # The offset of the first enhanced packet block's length field.

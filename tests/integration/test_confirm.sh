@@ -12,8 +12,9 @@
 #            burst's frames leave the uplink segmented; the feature back on;
 #   sigkill  confirm killed with SIGKILL while the feature is off: the state
 #            file is there, and the next run restores the feature first;
-#   refuse   a feature the device lacks, a fixed one, and no --yes with
-#            stdin not a terminal: refused, nothing switched.
+#   refuse   a feature the device lacks, a fixed one, no --yes with stdin
+#            not a terminal, no --dev, --duration 0: refused, nothing
+#            switched.
 # Every case: the uplink's whole feature list is the same before and after.
 . "$(dirname "$0")/lib.sh"
 
@@ -170,6 +171,14 @@ case_refuse()
 	assert_eq "$?" 2 "refuse: no --yes and stdin not a terminal: exit 2"
 	grep -q -- "--yes" "$TB_TMP/r3" && tb_pass "refuse: says to add --yes" ||
 		tb_fail "refuse: says to add --yes: $(cat "$TB_TMP/r3")"
+	"$VNO_BIN" confirm --feature "$FEAT" --yes >/dev/null 2>"$TB_TMP/r4"
+	assert_eq "$?" 2 "refuse: no --dev: exit 2"
+	grep -q -- "needs --dev" "$TB_TMP/r4" && tb_pass "refuse: says it needs --dev" ||
+		tb_fail "refuse: says it needs --dev: $(cat "$TB_TMP/r4")"
+	confirm --feature "$FEAT" --duration 0 --yes --state-dir "$STATE" >/dev/null 2>"$TB_TMP/r5"
+	assert_eq "$?" 2 "refuse: --duration 0: exit 2"
+	grep -q -- "--duration 0" "$TB_TMP/r5" && tb_pass "refuse: says --duration 0 is no time" ||
+		tb_fail "refuse: says --duration 0 is no time: $(cat "$TB_TMP/r5")"
 	assert_eq "$(ls -A "$STATE" 2>/dev/null | wc -l)" 0 "refuse: no state file written"
 	features_kept
 }

@@ -16,6 +16,8 @@
 #              which ends it with its counts and exit 0;
 #   refused    a frame tun refuses (its recorded csum_start patched past
 #              the frame) is counted with its errno, not written;
+#   options    bad options: one sentence each, exit 2, before the capture
+#              or a tap is touched;
 #   corrupt    a capture with a broken block replays nothing: a sentence,
 #              exit 1, no frame at the tap;
 #   truncated  a capture cut short (its last 40 bytes gone): the same.
@@ -310,6 +312,33 @@ EOF
 		tb_fail "refused: the replay line against the schema: $(head -c 600 "$TB_TMP/schema.out")"
 }
 
+case_options()
+{
+	local args want
+	while IFS='|' read -r args want; do
+		# shellcheck disable=SC2086 # the arguments are words, split on purpose
+		"$VNO_BIN" replay $args >"$TB_TMP/o.out" 2>"$TB_TMP/o.err"
+		assert_eq "$?" 2 "options: replay $args: exit 2"
+		[[ $(wc -l <"$TB_TMP/o.err") == 1 ]] && grep -q -- "$want" "$TB_TMP/o.err" && [[ ! -s $TB_TMP/o.out ]] &&
+			tb_pass "options: replay $args: $(cat "$TB_TMP/o.err")" ||
+			tb_fail "options: replay $args: one sentence saying '$want': $(cat "$TB_TMP/o.err" "$TB_TMP/o.out")"
+	done <<'EOF'
+/nonexistent.pcapng|needs --tap
+/nonexistent.pcapng --tap t0 --rate -1|--rate -1
+/nonexistent.pcapng --tap t0 --rate fast|--rate fast
+/nonexistent.pcapng --tap t0 --window 0|--window 0
+/nonexistent.pcapng --tap t0 --loop x|--loop x
+/nonexistent.pcapng --tap t0 --rewrite-mac 02:00:00:00:00:01|OLD=NEW
+/nonexistent.pcapng --tap t0 --rewrite-ip 192.0.2.1=2001:db8::1|one family
+/nonexistent.pcapng --tap t0 --bogus|unknown option --bogus
+--tap t0|one capture file
+EOF
+	"$VNO_BIN" replay /nonexistent.pcapng --tap t0 >/dev/null 2>"$TB_TMP/o.err"
+	assert_eq "$?" 1 "options: a capture that does not exist: exit 1"
+	grep -q 'nothing replayed' "$TB_TMP/o.err" && tb_pass "options: $(cat "$TB_TMP/o.err")" ||
+		tb_fail "options: a capture that does not exist: $(cat "$TB_TMP/o.err")"
+}
+
 # The offset of the first enhanced packet block's length field.
 first_epb_len_offset()
 {
@@ -335,4 +364,4 @@ case_truncated()
 	bad_capture truncated "$TB_TMP/cut.pcapng" 'truncated'
 }
 
-tb_run_cases "roundtrip window pace refused corrupt truncated" "$@"
+tb_run_cases "roundtrip window pace refused options corrupt truncated" "$@"

@@ -309,10 +309,14 @@ static unsigned needed_offloads(const struct replay_set *rs)
 	return off;
 }
 
+/* Refusals by errno: up to EHWPOISON (133, the last Linux defines); 0
+ * holds any other. */
+#define ERRNO_SLOTS 134
+
 struct tally {
 	unsigned long long written, bytes, refused, synth, short_hdr, ip_len, ip_csum, l4_csum,
 		rewrote, vlan, bad;
-	unsigned long long err[134];	/* by errno */
+	unsigned long long err[ERRNO_SLOTS];
 };
 
 static void count_what(struct tally *t, unsigned what)
@@ -377,7 +381,7 @@ static void write_one(int fd, const struct held *h, const struct replay_opts *o,
 		int e = errno;
 
 		t->refused++;
-		t->err[e > 0 && e < 134 ? e : 0]++;
+		t->err[e > 0 && e < ERRNO_SLOTS ? e : 0]++;
 		return;
 	}
 	t->written++;
@@ -407,7 +411,7 @@ static void json_tally(const struct replay_set *rs, const struct tally *t, doubl
 	jw_ku64(&w, "bytes", t->bytes);
 	jw_ku64(&w, "refused", t->refused);
 	jw_kobject(&w, "refused_by_errno");
-	for (int e = 0; e < 134; e++)
+	for (int e = 0; e < ERRNO_SLOTS; e++)
 		if (t->err[e])
 			jw_ku64(&w, e ? strerrorname_np(e) : "?", t->err[e]);
 	jw_end(&w);
@@ -435,7 +439,7 @@ static void say_tally(const struct replay_set *rs, const struct tally *t, double
 	if (loops != 1)
 		fprintf(say, ", %lu pass%s", loops, loops == 1 ? "" : "es");
 	fprintf(say, "; refused by tun: %llu", t->refused);
-	for (e = 0; e < 134; e++)
+	for (e = 0; e < ERRNO_SLOTS; e++)
 		if (t->err[e])
 			fprintf(say, " (%s: %llu)", e ? strerrorname_np(e) : "?", t->err[e]);
 	fprintf(say, "\n");
@@ -466,9 +470,11 @@ static int run(struct replay_set *rs)
 		cmd_error("%s; nothing replayed", term_str(te, sizeof(te), err));
 		return 1;
 	}
-	fprintf(say, "replay: %s: %s offloads %s%s%s\n", o->tap, o->bridge ? "port of" : "tap,",
-	       o->bridge ? o->bridge : "", o->bridge ? ", offloads " : "",
-	       tap_offloads_str(set, offs, sizeof(offs)));
+	if (o->bridge)
+		fprintf(say, "replay: %s: a port of %s, offloads %s\n", o->tap, o->bridge,
+			tap_offloads_str(set, offs, sizeof(offs)));
+	else
+		fprintf(say, "replay: %s: offloads %s\n", o->tap, tap_offloads_str(set, offs, sizeof(offs)));
 	if (set != to.offloads)
 		fprintf(say, "replay: %s: this kernel refused offloads %s: frames that need them will be "
 		       "refused\n", o->tap, tap_offloads_str(to.offloads & ~set, offs, sizeof(offs)));

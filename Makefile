@@ -225,7 +225,7 @@ deb: vnoffload-trace man
 # built once with the fuzzer's instrumentation (FUZZ_OBJ).
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 30
-FUZZ_TARGETS := capture report notes kmsg opts ring match
+FUZZ_TARGETS := capture report notes kmsg opts ring match replay
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
 	       -Itests/fuzz

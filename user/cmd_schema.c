@@ -33,7 +33,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: vnoffload-trace schema [--json]\n"
 		     "  the JSON Schema (draft 2020-12) of every line --json prints: ready,\n"
-		     "  frame, hang, summary, iface, kmsg, hang_capture, capture, doctor and\n"
+		     "  frame, hang, summary, iface, kmsg, hang_capture, capture, doctor,\n"
+		     "  confirm, replay and\n"
 		     "  {\"error\": ...}; --json changes nothing (it is JSON already)\n");
 }
 

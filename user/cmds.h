@@ -20,6 +20,8 @@ int do_doctor(int argc, char **argv);
 int do_export(int argc, char **argv);
 int do_report(int argc, char **argv);
 int do_schema(int argc, char **argv);
+int do_replay(int argc, char **argv);
+int do_confirm(int argc, char **argv);
 int do_help(int argc, char **argv);
 
 /* doc/vnoffload-trace.schema.json as built in (NUL-terminated); its length

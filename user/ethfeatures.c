@@ -2,8 +2,11 @@
 /*
  * Every offload feature of a device, by ethtool's names: what the remedy
  * checks a suggestion against (a name the device cannot switch is never
- * suggested). The SIOCETHTOOL ioctl, as `ethtool -k` used before netlink:
- * it answers on every kernel this tool runs on (ethtool netlink needs 5.6).
+ * suggested), and the one switch `confirm` flips. The SIOCETHTOOL ioctl, as
+ * `ethtool -k`/`-K` used before netlink: it answers on every kernel this tool
+ * runs on (ethtool netlink needs 5.6), and the kernel tells ethtool
+ * netlink's monitor group of a change made through it all the same (ethmon.c
+ * hears it), so reading and switching stay in this one place.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +32,8 @@ static int ethtool(int fd, const char *ifname, void *data)
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = data;
-	return ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	/* ETHTOOL_SFEATURES answers flags (ETHTOOL_F_WISH, …) as a positive value. */
+	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
 }
 
 int vno_features_read(const char *ifname, struct vno_features *out)
@@ -82,6 +86,7 @@ int vno_features_read(const char *ifname, struct vno_features *out)
 		f->name[ETH_GSTRING_LEN - 1] = '\0';
 		if (!f->name[0])
 			continue; /* a hole in the kernel's table */
+		f->index = i;
 		f->active = feats->features[i / 32].active & bit;
 		/* "available" is the device's hw_features; never_changed marks
 		 * what no one may switch (NETIF_F_NEVER_CHANGE). */
@@ -98,6 +103,43 @@ out:
 		out->f = NULL;
 		out->n = 0;
 	}
+	return err;
+}
+
+int vno_feature_set(const char *ifname, const struct vno_feature *f, bool on)
+{
+	struct ethtool_sfeatures *sf;
+	struct vno_features now;
+	const struct vno_feature *g;
+	__u32 words = f->index / 32 + 1, bit = 1u << (f->index % 32);
+	int fd, err;
+
+	sf = calloc(1, sizeof(*sf) + words * sizeof(sf->features[0]));
+	if (!sf)
+		return -ENOMEM;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		free(sf);
+		return err;
+	}
+	sf->cmd = ETHTOOL_SFEATURES;
+	sf->size = words;
+	sf->features[f->index / 32].valid = bit;
+	sf->features[f->index / 32].requested = on ? bit : 0;
+	/* A positive answer (ETHTOOL_F_WISH, …) says not all was applied:
+	 * the state read back decides. */
+	err = ethtool(fd, ifname, sf);
+	close(fd);
+	free(sf);
+	if (err < 0)
+		return err;
+	err = vno_features_read(ifname, &now);
+	if (!err) {
+		g = vno_feature_find(&now, f->name);
+		err = g && g->active == on ? 0 : -EAGAIN;
+	}
+	vno_features_free(&now);
 	return err;
 }
 

@@ -12,6 +12,7 @@ struct vno_feature {
 	char name[VNO_FEATURE_NAME_LEN]; /* "tx-tcp-segmentation", … */
 	bool active;			 /* on now */
 	bool changeable;		 /* not "[fixed]": ethtool -K can switch it */
+	unsigned index;			 /* its place in the kernel's feature table */
 };
 
 struct vno_features {
@@ -26,6 +27,13 @@ struct vno_features {
  */
 int vno_features_read(const char *ifname, struct vno_features *out);
 void vno_features_free(struct vno_features *fs);
+/*
+ * Ask for @f (read by vno_features_read() from @ifname) on or off, as
+ * `ethtool -K` does, and read it back. 0 when it is now as asked; -EAGAIN
+ * when the kernel took the wish but the device kept its state (a feature
+ * that depends on another); -errno (EPERM, EOPNOTSUPP, ENODEV) otherwise.
+ */
+int vno_feature_set(const char *ifname, const struct vno_feature *f, bool on);
 /* The feature named @name, or NULL when the kernel has no such name. */
 const struct vno_feature *vno_feature_find(const struct vno_features *fs, const char *name);
 

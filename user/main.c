@@ -12,6 +12,8 @@ static const struct cmd {
 } cmds[] = {
 	{ "record", do_record, "watch super-frames per hop; summary at the end" },
 	{ "report", do_report, "summary and hang diagnosis from a capture file (no root)" },
+	{ "replay", do_replay, "write a capture's guest frames into a tap as the guest handed them" },
+	{ "confirm", do_confirm, "test a suspect: the same watch with one offload off, then back on" },
 	{ "export", do_export, "serve Prometheus metrics from in-kernel aggregates; hangs logged" },
 	{ "doctor", do_doctor, "what this kernel allows, the hooks each hop uses, interfaces" },
 	{ "schema", do_schema, "the JSON Schema of every line --json prints" },

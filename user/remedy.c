@@ -104,6 +104,26 @@ unsigned remedy_accuse(__u32 gso_type, bool csum, int ip_ver)
 	return m;
 }
 
+unsigned remedy_frame_needs(__u32 gso_type, __u16 gso_size, bool csum_partial, int ip_ver)
+{
+	unsigned m = gso_size ? remedy_accuse(gso_type, false, ip_ver) : 0;
+
+	if (csum_partial)
+		m |= remedy_accuse(0, true, ip_ver);
+	return m;
+}
+
+unsigned remedy_feature_offloads(const char *name)
+{
+	unsigned m = 0;
+
+	for (int o = 0; o < REM__MAX; o++)
+		for (size_t i = 0; i < sizeof(names[o].host) / sizeof(names[o].host[0]); i++)
+			if (names[o].host[i] && !strcmp(names[o].host[i], name))
+				m |= REM_BIT(o);
+	return m;
+}
+
 static bool listed(const char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)

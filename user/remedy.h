@@ -40,6 +40,12 @@ const char *remedy_feature_name(int o);
  * frames' IP version (@ip_ver 4, 6 or 0 for both).
  */
 unsigned remedy_accuse(__u32 gso_type, bool csum, int ip_ver);
+/* What a frame asks of the device that sends it: its GSO type's
+ * segmentation and, when checksum-partial, its IP version's TX checksum. */
+unsigned remedy_frame_needs(__u32 gso_type, __u16 gso_size, bool csum_partial, int ip_ver);
+/* The offloads ethtool's feature @name switches (REM_BIT()s; 0 when it is
+ * none of those a suspect can accuse). */
+unsigned remedy_feature_offloads(const char *name);
 
 struct remedy_in {
 	unsigned accused;			/* REM_BIT()s */

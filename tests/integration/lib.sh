@@ -11,6 +11,8 @@
 #   tb_plant SPEC...       write frames into the tap, wait until written; the
 #                          planted JSON lines are appended to $TB_PLANTED
 #   tb_add_ns_port NS PORT ADDR   one more namespace behind br0 (veth PORT)
+#   tb_rename_uplink PREFIX  up0 renamed to a name of this run's own ($TB_UP),
+#                          for planted kernel-log lines no other bed reacts to
 #   vno_record_start OUT ARGS...   vnoffload-trace record ARGS in $TB_H,
 #                          returns once its {"type":"ready"} line is out
 #   vno_record_stop        SIGINT, wait (bounded) for the summary
@@ -341,6 +343,20 @@ tb_up()
 		tb_fatal "peer sink did not start: $(cat "$TB_TMP/sink.out.err")"
 
 	tb_guest_start "$@"
+}
+
+# tb_rename_uplink PREFIX: the bed's up0 renamed to PREFIX and four hex
+# digits, up and forwarding again; the name in $TB_UP. Other beds on this
+# machine watch an up0 of their own: a kernel-log line planted for a test
+# must name a device only that test watches.
+tb_rename_uplink()
+{
+	TB_UP=$1$(printf '%04x' "$RANDOM")
+	ip -n "$TB_H" link set up0 down
+	ip -n "$TB_H" link set up0 name "$TB_UP" || tb_fatal "cannot rename up0 to $TB_UP"
+	ip -n "$TB_H" link set "$TB_UP" up
+	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$TB_UP" ||
+		tb_fatal "$TB_UP never reached the forwarding state"
 }
 
 # tb_guest_start [GUEST_ARGS...]: (re)start the guest on tap0. The guest

@@ -24,7 +24,7 @@ page_opts()
 		tr -d '*' | sort -u
 }
 
-for cmd in "" record report export doctor schema; do
+for cmd in "" record report replay confirm export doctor schema; do
 	page=$TB_ROOT/doc/vnoffload-trace${cmd:+-$cmd}.8.scd
 	name=${cmd:-vnoffload-trace}
 	if [[ ! -s $page ]]; then

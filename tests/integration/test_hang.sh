@@ -209,12 +209,8 @@ case_carrier()
 _ring_rename()
 {
 	tb_up
-	RDEV=rg$(printf '%04x' "$RANDOM")
-	ip -n "$TB_H" link set up0 down
-	ip -n "$TB_H" link set up0 name "$RDEV" || tb_fatal "cannot rename up0 to $RDEV"
-	ip -n "$TB_H" link set "$RDEV" up
-	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$RDEV" ||
-		tb_fatal "$RDEV never reached the forwarding state"
+	tb_rename_uplink rg
+	RDEV=$TB_UP
 }
 
 _ring_bed()

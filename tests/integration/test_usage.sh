@@ -34,7 +34,7 @@ synopsis()
 		NR > 1 && /^ +\[/ { print; next } { exit }'
 }
 
-for cmd in record report export doctor schema; do
+for cmd in record report replay confirm export doctor schema; do
 	file=$TB_ROOT/user/cmd_$cmd.c
 	syn=$(synopsis "$cmd")
 	[[ -n $syn ]] || { tb_fail "$cmd: --help opens with no usage line"; continue; }

@@ -53,14 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Added in Linux 6.2 (commit 399e0827642f "tun: support UDP segmentation
- * offload"); Debian's 6.1 uapi headers lack them. */
-#ifndef TUN_F_USO4
-#define TUN_F_USO4 0x20
-#endif
-#ifndef TUN_F_USO6
-#define TUN_F_USO6 0x40
-#endif
+/* TUN_F_USO4/6, which Debian's 6.1 uapi headers lack. */
+#include "tap.h"
 /* virtio spec 1.2, 5.1.6 "Device Operation": UDP_L4 segmentation. */
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5

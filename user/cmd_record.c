@@ -460,7 +460,8 @@ static void print_ready(const struct record_opts *o, const struct runner *r,
 				  .any_iface = !o->run.n_ifaces && !o->run.n_vms,
 				  .hooks = (const char(*)[VNO_HOOK_LEN])hooks,
 				  .all_frames = o->run.all_frames,
-				  .filter = filter };
+				  .filter = filter,
+				  .filter_where = loader_filter_where(r->l) };
 
 	for (int i = 0; i < VNO_HOP__MAX; i++)
 		snprintf(hooks[i], sizeof(hooks[i]), "%s", loader_hook(r->l, i));
@@ -662,6 +663,7 @@ int do_record(int argc, char **argv)
 	runner_drain(&r);
 	loader_counters(r.l, cnt);
 	add_release_counts(&r);
+	r.pipe.agg->left_out_bpf = cnt[VNO_CNT_FILTERED];
 	pipeline_summary(&r.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
 			 (mono_now_ns() - start) / 1e9);
 	if (cs.w) {

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <pcap/pcap.h>
 #include "anomaly.h"
+#include "cbpf_ebpf.h"
 #include "decode.h"
 #include "filter.h"
 
@@ -600,3 +601,55 @@ bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 		kept_add(f, ev->f.pkt_id);
 	return ok;
 }
+
+/* libpcap's struct bpf_insn is struct sock_filter, which cbpf_ebpf.h spells
+ * without including either header. */
+_Static_assert(sizeof(struct cbpf_insn) == sizeof(struct bpf_insn), "cBPF layout");
+
+const struct cbpf_insn *vno_filter__cbpf(const struct vno_filter *f, size_t *n)
+{
+	if (!f || !f->has_prog) {
+		*n = 0;
+		return NULL;
+	}
+	*n = f->prog.bf_len;
+	return (const struct cbpf_insn *)f->prog.bf_insns;
+}
+
+size_t vno_filter__bpf_preds(const struct vno_filter *f, struct vno_bpf_pred *out, bool *all)
+{
+	size_t n = 0;
+
+	*all = true;
+	for (size_t i = 0; f && i < f->n_m; i++) {
+		const struct vno_match *m = &f->m[i];
+
+		/* dev and vm are names (globs) and anomaly needs the decoder:
+		 * user space only. */
+		if (m->field == VNO_MF_DEV || m->field == VNO_MF_VM || m->field == VNO_MF_ANOMALY ||
+		    n == VNO_BPF_PREDS) {
+			*all = false;
+			continue;
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].field = m->field;
+		out[n].op = m->op;
+		out[n].n = m->n;
+		for (unsigned j = 0; j < m->n && j < VNO_BPF_PRED_VALS; j++)
+			out[n].v[j] = (__u32)m->num[j];
+		n++;
+	}
+	return n;
+}
+
+const char *vno_filter_where_text(const char *where)
+{
+	if (!where || !strcmp(where, "user"))
+		return "user space, after decoding";
+	if (!strcmp(where, "bpf"))
+		return "the BPF programs";
+	return "the BPF programs for what they know, user space for the rest";
+}
+
+_Static_assert(VNO_BPF_PRED_VALS == VNO_MATCH_VALS && VNO_BPF_PREDS == VNO_MATCH_MAX,
+	       "every predicate fits the programs' table");

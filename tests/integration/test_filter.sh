@@ -61,7 +61,7 @@ case_flow()
 	vno_record_start "$rec" -- -i tap0 -i up0 --json -f 'tcp port 873'
 	pid_f=$VNO_REC_PID
 	assert_jq "$rec" '.[0].type == "ready" and .[0].filter.expr == "tcp port 873"
-		and .[0].filter.match == [] and .[0].filter.evaluated == "user"' \
+		and .[0].filter.match == [] and .[0].filter.evaluated == "bpf"' \
 		"the ready line states the filter and where it runs"
 	tb_plant tcp4-tso:segs=8:mss=1448:sport=43001:dport=873 tcp4-tso:segs=8:mss=1448:sport=43002 \
 		udp4-uso:segs=4:mss=1200:sport=43003:dport=873
@@ -134,7 +134,7 @@ case_both()
 	none_of "$rec" 43023
 	none_of "$rec" 43024
 	assert_jq "$rec" '.[0].filter == {"expr": "tcp port 873", "match": ["gso_size < 100",
-		"gso_type has tcpv4"], "evaluated": "user"}' "the ready line states both, as given"
+		"gso_type has tcpv4"], "evaluated": "bpf"}' "the ready line states both, as given"
 	"$VNO_BIN" report --json --frames "$cap" >"$TB_TMP/both-rep.jsonl" 2>"$TB_TMP/both-rep.err" ||
 		tb_fail "report: $(head -c 300 "$TB_TMP/both-rep.err")"
 	assert_jq "$TB_TMP/both-rep.jsonl" '.[0].type == "capture" and .[0].filter == $w' \

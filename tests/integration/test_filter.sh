@@ -10,6 +10,14 @@
 #   both    -f and -m together: their intersection
 #   bad     a malformed -f is exit 2 with libpcap's words and a column, no
 #           ready line and nothing attached (no clsact left on up0)
+#   inbpf   the BPF programs leave the other flow out: the summary's
+#           left_out.bpf counts at least every record an unfiltered recorder
+#           beside it made of that flow, none is left out after decoding,
+#           and the records are exactly the frame lines; -m on anomaly makes
+#           it bpf+user
+#   fallback a -f too long for the programs' block: said on stderr, the
+#           ready line says user, the same frames kept, all left out after
+#           decoding
 # Each planted frame has its own source port; the checks read the output
 # with jq. A done record carries no frame bytes: it belongs to a flow by the
 # pkt_id of that flow's xmit.
@@ -164,4 +172,58 @@ case_bad()
 	assert_jq <(jq -R -s '{e: .}' "$out.err") '.[0].e | test("at column 11")' "-m names the column"
 }
 
-tb_run_cases "flow match both bad" "$@"
+case_inbpf()
+{
+	local rec=$TB_TMP/inbpf.jsonl all=$TB_TMP/inbpf-all.jsonl pid_all
+	tb_up
+	vno_record_start "$all" -- -i tap0 -i up0 --json
+	pid_all=$VNO_REC_PID
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -f 'tcp port 873' -m 'gso_size >= 1000'
+	assert_jq "$rec" '.[0].filter.evaluated == "bpf"' "-f and -m on gso_size run in the BPF programs"
+	tb_plant tcp4-tso:segs=6:mss=1448:sport=43031:dport=873 tcp4-tso:segs=6:mss=1448:sport=43032 \
+		tcp4-tso:segs=6:mss=1448:sport=43033 tcp4-tso:segs=6:mss=1448:sport=43034:dport=873
+	wait_done "$rec" 43031 43034
+	wait_done "$all" 43032 43033
+	vno_record_stop INT
+	VNO_REC_PID=$pid_all
+	vno_record_stop INT
+	has_all_hops "$rec" 43031
+	none_of "$rec" 43032
+	none_of "$rec" 43033
+	others=$(jq -s "$JQ_LIB flow(43032) + flow(43033) | length" "$all")
+	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out.bpf >= $n and $n >= 6' \
+		"the BPF programs left out every record of the other flows ($others)" --argjson n "$others"
+	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out.user == 0' \
+		"user space left out nothing more: both stages agree"
+	assert_jq "$rec" '(map(select(.type == "frame")) | length) as $f
+		| map(select(.type == "summary")) | .[0].records == $f' \
+		"the records that reached user space are the frames printed"
+	# A predicate only user space can test: the rest still runs in BPF.
+	vno_record_start "$rec.2" -- -i up0 --json -f 'tcp port 873' -m 'anomaly == none'
+	assert_jq "$rec.2" '.[0].filter.evaluated == "bpf+user"' "-m on anomaly makes it bpf+user"
+	vno_record_stop INT
+}
+
+case_fallback()
+{
+	local rec=$TB_TMP/fallback.jsonl expr='tcp port 873' i
+	# About 2000 classic instructions: more than the programs' block holds.
+	for ((i = 1; i <= 400; i++)); do
+		expr+=" or tcp port $((2000 + i))"
+	done
+	tb_up
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -f "$expr"
+	assert_jq "$rec" '.[0].filter.evaluated == "user"' "the ready line says user"
+	assert_jq <(jq -R -s '{e: .}' "$rec.err") '.[0].e | test("do not fit in the BPF programs. block of [0-9]+: evaluated in user space")' \
+		"stderr says why"
+	tb_plant tcp4-tso:segs=6:mss=1448:sport=43041:dport=873 tcp4-tso:segs=6:mss=1448:sport=43042
+	wait_done "$rec" 43041
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	has_all_hops "$rec" 43041
+	none_of "$rec" 43042
+	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out | .bpf == 0 and .user >= 3' \
+		"left out after decoding, none in the BPF programs"
+}
+
+tb_run_cases "flow match both bad inbpf fallback" "$@"

@@ -102,11 +102,44 @@ static void load(struct emit *e, __u8 dst, __u16 code, __u32 k)
 		put(e, BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, sz * 8);
 }
 
+/* The opcodes libpcap's bpf_filter() runs and the kernel's classic
+ * checker accepts (net/core/filter.c, chk_code_allowed); any other is
+ * refused, though bpf_validate() lets some unused bits pass. */
+static bool known(__u16 code)
+{
+	static const __u16 codes[] = {
+		BPF_LD | BPF_W | C_ABS, BPF_LD | BPF_H | C_ABS, BPF_LD | BPF_B | C_ABS,
+		BPF_LD | BPF_W | C_IND, BPF_LD | BPF_H | C_IND, BPF_LD | BPF_B | C_IND,
+		BPF_LD | BPF_W | C_LEN, BPF_LD | C_IMM, BPF_LD | C_MEM,
+		BPF_LDX | BPF_W | C_LEN, BPF_LDX | C_IMM, BPF_LDX | C_MEM, BPF_LDX | BPF_B | C_MSH,
+		BPF_ST, BPF_STX, BPF_ALU | BPF_NEG,
+		BPF_JMP | BPF_JA, BPF_RET | BPF_K, BPF_RET | C_RET_A,
+		C_MISC | C_TAX, C_MISC | C_TXA,
+	};
+	static const __u8 alu[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_MOD, BPF_OR,
+				    BPF_AND, BPF_XOR, BPF_LSH, BPF_RSH };
+	static const __u8 jmp[] = { BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET };
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (code == codes[i])
+			return true;
+	for (size_t i = 0; i < sizeof(alu); i++)
+		if (code == (BPF_ALU | alu[i] | BPF_K) || code == (BPF_ALU | alu[i] | BPF_X))
+			return true;
+	for (size_t i = 0; i < sizeof(jmp); i++)
+		if (code == (BPF_JMP | jmp[i] | BPF_K) || code == (BPF_JMP | jmp[i] | BPF_X))
+			return true;
+	return false;
+}
+
 static int one(struct emit *e, const struct cbpf_insn *c, size_t i, size_t n)
 {
 	__u16 code = c->code;
 	__u8 op = BPF_OP(code), src = BPF_SRC(code);
 	size_t jt, jf;
+
+	if (!known(code))
+		return -EINVAL;
 
 	switch (BPF_CLASS(code)) {
 	case BPF_LD:

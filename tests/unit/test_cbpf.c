@@ -5,8 +5,8 @@
  * LEN, IMM, MEM; ST/STX; ALU with K and X, division and modulo by zero,
  * shifts by 32 and more; JA and conditional jumps both ways; RET; TAX/TXA),
  * over frames cut at every length, and for real pcap_compile output. The
- * eBPF is run by a small interpreter of the instructions the translator
- * emits, which also checks every load and store stays inside the buffer
+* eBPF is run by a small interpreter of the instructions the translator
+ * emits (ebpf_run.h, shared with tests/fuzz/fuzz_cbpf.c), which also checks every load and store stays inside the buffer
  * the BPF programs hand it (what the verifier will demand) and that no
  * register outside r0-r5 is touched.
  */
@@ -26,94 +26,8 @@ extern unsigned bpf_filter(const void *pc, const unsigned char *p, unsigned wire
 
 #define MAXI VNO_FILTER_INSNS
 
-/* Runs @p over @len bytes of @data (wire length @wire); the result. */
-static __u32 run(const struct bpf_insn *p, size_t n, const __u8 *data, __u32 len, __u32 wire)
-{
-	struct vno_filter_buf buf;
-	__u64 r[11] = { 0 }, lo = (__u64)(unsigned long)&buf, hi = lo + sizeof(buf);
-	size_t pc = 0;
-	int steps = 0;
-
-	memset(&buf, 0xA5, sizeof(buf)); /* stale bytes and scratch words */
-	memcpy(buf.data, data, len);
-	r[1] = lo;
-	r[2] = len;
-	r[3] = wire;
-	while (pc < n) {
-		const struct bpf_insn *i = &p[pc++];
-		__u8 cls = BPF_CLASS(i->code), op = BPF_OP(i->code);
-		__u64 s = BPF_SRC(i->code) == BPF_X ? r[i->src_reg] : (__u64)(__s64)i->imm;
-
-		cr_assert_lt(++steps, 100000, "a loop at %zu", pc - 1);
-		cr_assert(i->dst_reg <= 5 && i->src_reg <= 5, "register beyond r5 at %zu", pc - 1);
-		if (cls == BPF_ALU || cls == BPF_ALU64) {
-			__u64 d = r[i->dst_reg];
-
-			if (cls == BPF_ALU)
-				d = (__u32)d, s = (__u32)s;
-			switch (op) {
-			case BPF_MOV: d = s; break;
-			case BPF_ADD: d += s; break;
-			case BPF_SUB: d -= s; break;
-			case BPF_MUL: d *= s; break;
-			case BPF_DIV: cr_assert(s, "division by zero ran"); d /= s; break;
-			case BPF_MOD: cr_assert(s, "modulo by zero ran"); d %= s; break;
-			case BPF_OR: d |= s; break;
-			case BPF_AND: d &= s; break;
-			case BPF_XOR: d ^= s; break;
-			case BPF_LSH: cr_assert_lt(s, 32); d <<= s; break;
-			case BPF_RSH: cr_assert_lt(s, 32); d >>= s; break;
-			case BPF_NEG: d = -d; break;
-			case BPF_END:
-				cr_assert_eq(cls, BPF_ALU);
-				cr_assert_eq(BPF_SRC(i->code), BPF_TO_BE);
-				d = i->imm == 32 ? __builtin_bswap32((__u32)d) :
-				    i->imm == 16 ? __builtin_bswap16((__u16)d) : d;
-				break;
-			default: cr_assert_fail("ALU op %#x", op);
-			}
-			r[i->dst_reg] = cls == BPF_ALU ? (__u32)d : d;
-		} else if (cls == BPF_LDX || cls == BPF_STX || cls == BPF_ST) {
-			__u8 sz = BPF_SIZE(i->code) == BPF_W ? 4 : BPF_SIZE(i->code) == BPF_H ? 2 : 1;
-			__u64 a = r[cls == BPF_LDX ? i->src_reg : i->dst_reg] + (__s64)i->off;
-
-			cr_assert(a >= lo && a + sz <= hi, "access outside the buffer at %zu", pc - 1);
-			if (cls == BPF_LDX) {
-				__u32 v = 0;
-
-				memcpy(&v, (void *)(unsigned long)a, sz); /* little-endian host */
-				r[i->dst_reg] = v;
-			} else {
-				__u32 v = cls == BPF_ST ? (__u32)i->imm : (__u32)r[i->src_reg];
-
-				memcpy((void *)(unsigned long)a, &v, sz);
-			}
-		} else if (cls == BPF_JMP || cls == BPF_JMP32) {
-			__u64 d = r[i->dst_reg];
-			bool t;
-
-			if (cls == BPF_JMP32)
-				d = (__u32)d, s = (__u32)s;
-			switch (op) {
-			case BPF_JA: t = true; break;
-			case BPF_JEQ: t = d == s; break;
-			case BPF_JNE: t = d != s; break;
-			case BPF_JGT: t = d > s; break;
-			case BPF_JGE: t = d >= s; break;
-			case BPF_JLT: t = d < s; break;
-			case BPF_JLE: t = d <= s; break;
-			case BPF_JSET: t = d & s; break;
-			default: cr_assert_fail("JMP op %#x", op);
-			}
-			if (t)
-				pc += i->off;
-			cr_assert_leq(pc, n, "a jump beyond the block");
-		} else {
-			cr_assert_fail("class %#x at %zu", cls, pc - 1);
-		}
-	}
-	return (__u32)r[0];
-}
+#define EBPF_CHECK(cond, ...) cr_assert(cond, __VA_ARGS__)
+#include "ebpf_run.h"
 
 /* Translated, run on @data cut at every length from 0 to @len, checked
  * against libpcap; returns how many of those runs matched. */
@@ -125,7 +39,7 @@ static int same(const struct sock_filter *c, size_t n, const __u8 *data, __u32 l
 	cr_assert_gt(used, 0, "translation failed: %d", used);
 	for (__u32 cut = 0; cut <= len; cut++) {
 		__u32 wire = len + 100;
-		__u32 want = bpf_filter(c, data, wire, cut), got = run(out, MAXI, data, cut, wire);
+		__u32 want = bpf_filter(c, data, wire, cut), got = ebpf_run(out, MAXI, data, cut, wire);
 
 		cr_assert_eq(got, want, "cut at %u: eBPF %u, libpcap %u", cut, got, want);
 		matched += got != 0;
@@ -252,9 +166,9 @@ Test(cbpf, alu)
 	cr_assert_eq(same(modx, N(modx), frame, 40), 0);
 	static struct bpf_insn out[MAXI];
 	cr_assert_gt(cbpf_to_ebpf((const struct cbpf_insn *)divk, N(divk), out, MAXI), 0);
-	cr_assert_eq(run(out, MAXI, frame, 40, 40), 0, "A / 0 is no match");
+	cr_assert_eq(ebpf_run(out, MAXI, frame, 40, 40), 0, "A / 0 is no match");
 	cr_assert_gt(cbpf_to_ebpf((const struct cbpf_insn *)lshk, N(lshk), out, MAXI), 0);
-	cr_assert_eq(run(out, MAXI, frame, 40, 40), 0, "A << 40 is 0");
+	cr_assert_eq(ebpf_run(out, MAXI, frame, 40, 40), 0, "A << 40 is 0");
 }
 
 Test(cbpf, jumps)
@@ -304,6 +218,22 @@ Test(cbpf, ret_tax_txa)
 
 	cr_assert_eq(same(p, N(p), frame, 40), 40 - 23);
 	cr_assert_eq(same(k, N(k), frame, 40), 41);
+}
+
+/* Codes bpf_validate() lets pass with unused bits set, which neither
+ * pcap_compile emits nor the kernel accepts (found by fuzz_cbpf). */
+Test(cbpf, unknown_codes)
+{
+	static const __u16 codes[] = { 0x67 /* MISC, not TAX/TXA */, 0x88 /* LD|H|LEN */,
+				       0xb0 /* LD|B|MSH */, 0x1e /* RET|A|X */ };
+	static struct bpf_insn out[MAXI];
+
+	for (size_t i = 0; i < N(codes); i++) {
+		struct sock_filter p[] = { { codes[i], 0, 0, 0 }, BPF_STMT(BPF_RET | BPF_K, 1) };
+
+		cr_assert_eq(cbpf_to_ebpf((const struct cbpf_insn *)p, N(p), out, MAXI), -EINVAL,
+			     "code %#x", codes[i]);
+	}
 }
 
 Test(cbpf, too_long)

@@ -80,6 +80,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		fv.csum_offset = 0;
 		fv.queue = in->queue;
 		fv.hop = VNO_HOP_DONE;
+		fv.dev_name = in->dev;
 		if (!vno_filter_pass_done(&fv, in->kept))
 			goto gone;
 		/* The record alone: a completion carries no frame bytes. */

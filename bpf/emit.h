@@ -165,7 +165,7 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 	struct vno_frame *f;
 	__u32 room = VNO_SNAP_MAX;
 
-	if (!vno_filter_pass(m, hi->hop, hi->kept))
+	if (!vno_filter_pass(m, hi->hop, hi->kept, dev->name))
 		return -1;
 	if (cfg_events) {
 		/* Room for the snap length in use: the default 128 bytes make

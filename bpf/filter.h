@@ -3,7 +3,7 @@
  * The filter's BPF stage (-f, -m): frames it leaves out cost no ring
  * record. -f runs as the classic BPF of pcap_compile translated into eBPF
  * by the loader (user/cbpf_ebpf.c) in place of the placeholder block below;
- * -m predicates on fields known here come from rodata. A frame kept at one
+ * -m predicates on fields known here (dev by exact names) come from rodata. A frame kept at one
  * hop is kept at its later hops (the kept bit of its per-skb state); where
  * it enters a device again (rx, tc-ingress) it is judged afresh, as user
  * space does (user/filter.c), which checks every frame that passes again.
@@ -21,7 +21,28 @@
 /* The fields of a frame the predicates test, as the record holds them. */
 struct vno_fv {
 	__u32 len, gso_type, gso_size, gso_segs, ip_summed, csum_start, csum_offset, queue, hop;
+	const void *dev_name; /* the device's name (kernel memory), read when a
+			       * dev predicate asks */
 };
+
+/* Is the device name at @kname one of the exact names of @p (16 bytes each
+ * in v[], NUL-padded)? The name is read up to its NUL into a zeroed
+ * buffer: what follows the NUL in the kernel's copy may be a former name. */
+static __always_inline bool vno_dev_in(const volatile struct vno_bpf_pred *p, const void *kname)
+{
+	__u64 name[2] = {};
+
+	if (bpf_probe_read_kernel_str(name, sizeof(name), kname) < 0)
+		return false;
+	for (__u32 j = 0; j < VNO_BPF_PRED_VALS / 4; j++) {
+		if (j >= p->n)
+			break;
+		if (name[0] == ((__u64)p->v[4 * j + 1] << 32 | p->v[4 * j]) &&
+		    name[1] == ((__u64)p->v[4 * j + 3] << 32 | p->v[4 * j + 2]))
+			return true;
+	}
+	return false;
+}
 
 static __always_inline __u32 vno_fv_get(const struct vno_fv *v, __u8 field)
 {
@@ -49,9 +70,15 @@ static __always_inline bool vno_preds_hold(const struct vno_fv *fv)
 		if (i >= cfg_n_preds)
 			break;
 		p = &cfg_preds[i];
-		v = vno_fv_get(fv, p->field);
 		op = p->op;
 		n = p->n;
+		if (p->field == VNO_MF_DEV) {
+			/* ==, in: one of the names; !=: none of them. */
+			if (vno_dev_in(p, fv->dev_name) == (op == VNO_MO_NE))
+				return false;
+			continue;
+		}
+		v = vno_fv_get(fv, p->field);
 		switch (op) {
 		case VNO_MO_EQ: ok = v == p->v[0]; break;
 		case VNO_MO_NE: ok = v != p->v[0]; break;
@@ -154,7 +181,8 @@ static __always_inline bool vno_pcap_match(const struct vno_meta *m)
  * per-skb kept bit (NULL: no state), read and updated with hop keeping.
  * Counts what it leaves out.
  */
-static __always_inline bool vno_filter_pass(const struct vno_meta *m, __u8 hop, __u8 *kept)
+static __always_inline bool vno_filter_pass(const struct vno_meta *m, __u8 hop, __u8 *kept,
+					    const void *dev_name)
 {
 	bool fresh = hop == VNO_HOP_RX || hop == VNO_HOP_TC_INGRESS;
 	bool last = hop == VNO_HOP_DONE || hop == VNO_HOP_DROP;
@@ -174,6 +202,7 @@ static __always_inline bool vno_filter_pass(const struct vno_meta *m, __u8 hop, 
 	fv.csum_offset = m->ip_summed == VNO_CSUM_PARTIAL ? m->csum_offset : 0;
 	fv.queue = m->queue;
 	fv.hop = hop;
+	fv.dev_name = dev_name;
 	ok = vno_preds_hold(&fv);
 	if (ok && cfg_filter_pcap)
 		ok = vno_pcap_match(m);

@@ -340,7 +340,8 @@ enum vno_match_op { VNO_MO_EQ, VNO_MO_NE, VNO_MO_LT, VNO_MO_LE, VNO_MO_GT, VNO_M
 
 /* -m predicates the programs evaluate (fields known to them), from
  * rodata: all must hold. field and op are enum vno_match_field and
- * enum vno_match_op (user/filter.h). */
+ * enum vno_match_op (user/filter.h); v[] holds the values, or for dev up
+ * to 4 exact names of 16 bytes (NUL-padded). */
 #define VNO_BPF_PREDS 16
 #define VNO_BPF_PRED_VALS 16
 

@@ -247,8 +247,8 @@ int do_doctor(int argc, char **argv)
 			for (int h = 0; h < VNO_HOP__MAX; h++)
 				printf("  %-10s %s\n", vno_hop_name(h), hooks[h]);
 			printf("\nfilters (-f, -m): record evaluates them in the BPF programs "
-			       "(a frame left out costs no ring-buffer record); -m on dev, vm "
-			       "and anomaly, a -f too long for the programs' block, and export's "
+			       "(a frame left out costs no ring-buffer record); -m on vm, anomaly "
+			       "and a dev glob, a -f too long for the programs' block, and export's "
 			       "filter run in user space, after decoding\n");
 			printf("\ndriver functions (fentry first, else kprobe):\n");
 			for (int i = 0; i < nd; i++)

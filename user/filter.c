@@ -616,6 +616,18 @@ const struct cbpf_insn *vno_filter__cbpf(const struct vno_filter *f, size_t *n)
 	return (const struct cbpf_insn *)f->prog.bf_insns;
 }
 
+/* A dev predicate the programs can test: at most 4 names (16 bytes each
+ * in struct vno_bpf_pred), none of them a glob (fnmatch's * ? [ \). */
+static bool dev_exact(const struct vno_match *m)
+{
+	if (m->n > VNO_BPF_PRED_VALS / 4)
+		return false;
+	for (unsigned j = 0; j < m->n; j++)
+		if (!m->str[j][0] || strlen(m->str[j]) >= VNO_IFNAMSIZ || strpbrk(m->str[j], "*?[\\"))
+			return false;
+	return true;
+}
+
 size_t vno_filter__bpf_preds(const struct vno_filter *f, struct vno_bpf_pred *out, bool *all)
 {
 	size_t n = 0;
@@ -624,10 +636,10 @@ size_t vno_filter__bpf_preds(const struct vno_filter *f, struct vno_bpf_pred *ou
 	for (size_t i = 0; f && i < f->n_m; i++) {
 		const struct vno_match *m = &f->m[i];
 
-		/* dev and vm are names (globs) and anomaly needs the decoder:
-		 * user space only. */
-		if (m->field == VNO_MF_DEV || m->field == VNO_MF_VM || m->field == VNO_MF_ANOMALY ||
-		    n == VNO_BPF_PREDS) {
+		/* vm needs the VM behind the device, anomaly the decoder,
+		 * a dev glob fnmatch: user space only. */
+		if (m->field == VNO_MF_VM || m->field == VNO_MF_ANOMALY || n == VNO_BPF_PREDS ||
+		    (m->field == VNO_MF_DEV && !dev_exact(m))) {
 			*all = false;
 			continue;
 		}
@@ -635,8 +647,12 @@ size_t vno_filter__bpf_preds(const struct vno_filter *f, struct vno_bpf_pred *ou
 		out[n].field = m->field;
 		out[n].op = m->op;
 		out[n].n = m->n;
-		for (unsigned j = 0; j < m->n && j < VNO_BPF_PRED_VALS; j++)
-			out[n].v[j] = (__u32)m->num[j];
+		for (unsigned j = 0; j < m->n && j < VNO_BPF_PRED_VALS; j++) {
+			if (m->field == VNO_MF_DEV)
+				memcpy(&out[n].v[4 * j], m->str[j], strlen(m->str[j]));
+			else
+				out[n].v[j] = (__u32)m->num[j];
+		}
 		n++;
 	}
 	return n;

@@ -68,8 +68,9 @@ const char *vno_filter_where_text(const char *where);
 struct cbpf_insn;
 /* The classic BPF pcap_compile made of -f; NULL when there is no -f. */
 const struct cbpf_insn *vno_filter__cbpf(const struct vno_filter *f, size_t *n);
-/* The -m predicates on fields the BPF programs know (every field but dev,
- * vm and anomaly) into @out (VNO_BPF_PREDS of them); returns how many.
+/* The -m predicates on fields the BPF programs know (every field but vm
+ * and anomaly; dev when its names are exact) into @out (VNO_BPF_PREDS of
+ * them); returns how many.
  * *all says whether that is every predicate. */
 size_t vno_filter__bpf_preds(const struct vno_filter *f, struct vno_bpf_pred *out, bool *all);
 

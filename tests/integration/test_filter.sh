@@ -13,8 +13,9 @@
 #   inbpf   the BPF programs leave the other flow out: the summary's
 #           left_out.bpf counts at least every record an unfiltered recorder
 #           beside it made of that flow, none is left out after decoding,
-#           and the records are exactly the frame lines; -m on anomaly makes
-#           it bpf+user
+#           and the records are exactly the frame lines; -m 'dev == up0'
+#           keeps only up0's frames, tap0's left out in BPF; -m on anomaly
+#           makes it bpf+user
 #   fallback a -f too long for the programs' block: said on stderr, the
 #           ready line says user, the same frames kept, all left out after
 #           decoding
@@ -174,19 +175,30 @@ case_bad()
 
 case_inbpf()
 {
-	local rec=$TB_TMP/inbpf.jsonl all=$TB_TMP/inbpf-all.jsonl pid_all
+	local rec=$TB_TMP/inbpf.jsonl all=$TB_TMP/inbpf-all.jsonl dev=$TB_TMP/inbpf-dev.jsonl
+	local pid_all pid_dev
 	tb_up
 	vno_record_start "$all" -- -i tap0 -i up0 --json
 	pid_all=$VNO_REC_PID
+	vno_record_start "$dev" -- -i tap0 -i up0 --json -m 'dev == up0'
+	pid_dev=$VNO_REC_PID
+	assert_jq "$dev" '.[0].filter.evaluated == "bpf"' "-m on an exact dev name runs in the BPF programs"
 	vno_record_start "$rec" -- -i tap0 -i up0 --json -f 'tcp port 873' -m 'gso_size >= 1000'
 	assert_jq "$rec" '.[0].filter.evaluated == "bpf"' "-f and -m on gso_size run in the BPF programs"
 	tb_plant tcp4-tso:segs=6:mss=1448:sport=43031:dport=873 tcp4-tso:segs=6:mss=1448:sport=43032 \
 		tcp4-tso:segs=6:mss=1448:sport=43033 tcp4-tso:segs=6:mss=1448:sport=43034:dport=873
 	wait_done "$rec" 43031 43034
 	wait_done "$all" 43032 43033
+	wait_done "$dev" 43031 43032
 	vno_record_stop INT
 	VNO_REC_PID=$pid_all
 	vno_record_stop INT
+	VNO_REC_PID=$pid_dev
+	vno_record_stop INT
+	assert_jq "$dev" 'map(select(.type == "frame")) | length > 0 and all(.dev == "up0")' \
+		"-m 'dev == up0': only up0's frames"
+	assert_jq "$dev" 'map(select(.type == "summary")) | .[0].left_out | .bpf >= 4 and .user == 0' \
+		"tap0's were left out in the BPF programs"
 	has_all_hops "$rec" 43031
 	none_of "$rec" 43032
 	none_of "$rec" 43033

@@ -202,3 +202,43 @@ Test(filter, keeps_hops)
 	cr_expect_null(vno_filter__new(NULL, (const char *[]){ "len >" }, 1, err, sizeof(err)));
 	cr_expect(strstr(err, "a value is missing"), "%s", err);
 }
+
+/* What the BPF programs are given of -m: every field but vm and anomaly,
+ * dev only with exact names (packed 16 bytes each), the rest left to user
+ * space (all false). */
+Test(filter, bpf_preds)
+{
+	const char *preds[] = { "gso_size < 100", "hop in (xmit, done)", "dev in (up0, tap0)",
+				"gso_type has tcpv4|dodgy" };
+	const char *user[] = { "dev == tap*", "vm == guest1", "anomaly" };
+	struct vno_bpf_pred out[VNO_BPF_PREDS];
+	struct vno_filter *f;
+	char err[256];
+	bool all;
+
+	f = vno_filter__new(NULL, preds, 4, err, sizeof(err));
+	cr_assert_not_null(f, "%s", err);
+	cr_assert_eq(vno_filter__bpf_preds(f, out, &all), 4);
+	cr_assert(all);
+	cr_assert_eq(out[0].field, VNO_MF_GSO_SIZE);
+	cr_assert_eq(out[0].op, VNO_MO_LT);
+	cr_assert_eq(out[0].v[0], 100);
+	cr_assert_eq(out[1].n, 2);
+	cr_assert_eq(out[1].v[0], VNO_HOP_XMIT);
+	cr_assert_eq(out[1].v[1], VNO_HOP_DONE);
+	cr_assert_eq(out[2].field, VNO_MF_DEV);
+	cr_assert_eq(out[2].n, 2);
+	cr_assert_str_eq((const char *)&out[2].v[0], "up0");
+	cr_assert_str_eq((const char *)&out[2].v[4], "tap0");
+	cr_assert_eq(out[2].v[5], 0, "NUL-padded to 16 bytes");
+	cr_assert_eq(out[3].op, VNO_MO_HAS);
+	cr_assert_eq(out[3].v[0], VNO_GSO_TCPV4 | VNO_GSO_DODGY);
+	vno_filter__free(f);
+	for (size_t i = 0; i < 3; i++) {
+		f = vno_filter__new(NULL, &user[i], 1, err, sizeof(err));
+		cr_assert_not_null(f, "%s", err);
+		cr_assert_eq(vno_filter__bpf_preds(f, out, &all), 0, "%s", user[i]);
+		cr_assert(!all, "%s stays in user space", user[i]);
+		vno_filter__free(f);
+	}
+}

@@ -627,6 +627,7 @@ int do_record(int argc, char **argv)
 		deadline = start + o.duration_ms * 1000000ULL;
 	if (o.trigger_after_ms)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
+	vno_filter__judged_in_bpf(filter, !strcmp(loader_filter_where(r.l), "bpf"));
 	print_ready(&o, &r, filter);
 
 	while (!run_stop) {

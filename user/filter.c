@@ -356,6 +356,7 @@ struct vno_filter {
 	char *expr;		/* -f as given */
 	char *preds[VNO_MATCH_MAX]; /* -m as given */
 	__u64 kept[KEPT_SLOTS]; /* 0 = free */
+	bool bpf_judged;	/* the BPF programs evaluated all of it (vno_filter__judged_in_bpf) */
 	char str[2048];
 };
 
@@ -578,6 +579,19 @@ bool vno_filter__pcap_match(const struct vno_filter *f, const struct vno_event *
 	return pcap_offline_filter(&f->prog, &h, bytes) != 0;
 }
 
+/* The hops whose records the BPF stage filters (bpf/filter.h). */
+static bool judged_hop(__u8 hop)
+{
+	return hop == VNO_HOP_RX || hop == VNO_HOP_TC_INGRESS || hop == VNO_HOP_TC_EGRESS ||
+	       hop == VNO_HOP_XMIT || hop == VNO_HOP_DONE || hop == VNO_HOP_DROP;
+}
+
+void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes)
+{
+	if (f)
+		f->bpf_judged = yes;
+}
+
 bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 		      const struct vno_iface *dev, unsigned long long anomalies)
 {
@@ -586,6 +600,15 @@ bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 	if (!f || ev->f.hop == VNO_HOP_HANG)
 		return true;
 	last = ev->f.hop == VNO_HOP_DONE || ev->f.hop == VNO_HOP_DROP;
+	if (f->bpf_judged && judged_hop(ev->f.hop)) {
+		/* Kept by the programs already, with the same answer; only the
+		 * ids, for the driver hops the programs do not filter. */
+		if (ev->f.pkt_id && last)
+			kept_take(f, ev->f.pkt_id, true);
+		else if (ev->f.pkt_id)
+			kept_add(f, ev->f.pkt_id);
+		return true;
+	}
 	/* Where a frame enters a device it is judged afresh: the skb behind a
 	 * kept id may have been freed without a last hop (delivered locally)
 	 * and its address reused by another frame. */

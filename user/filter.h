@@ -49,6 +49,10 @@ int vno_filter_opt(int c, const char *arg, const char **expr, const char **match
 struct vno_filter *vno_filter__new(const char *expr, const char *const *preds, size_t n_preds,
 				   char *err, size_t errlen);
 void vno_filter__free(struct vno_filter *f);
+/* The BPF programs evaluate all of @f (loader_filter_where() is "bpf"): the
+ * records of the hops they filter are kept as they come, their packet ids
+ * still remembered for the driver hops, which are judged here. */
+void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes);
 /* Keep this record? Hang records are always kept. */
 bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 		      const struct vno_iface *dev, unsigned long long anomalies);

@@ -206,7 +206,7 @@ case_inbpf()
 	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out.bpf >= $n and $n >= 6' \
 		"the BPF programs left out every record of the other flows ($others)" --argjson n "$others"
 	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out.user == 0' \
-		"user space left out nothing more: both stages agree"
+		"nothing left out after decoding: the programs judged every hop"
 	assert_jq "$rec" '(map(select(.type == "frame")) | length) as $f
 		| map(select(.type == "summary")) | .[0].records == $f' \
 		"the records that reached user space are the frames printed"

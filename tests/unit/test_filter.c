@@ -242,3 +242,32 @@ Test(filter, bpf_preds)
 		vno_filter__free(f);
 	}
 }
+
+/* Judged in BPF: the hops the programs filter come kept; a driver hop is
+ * kept when its frame was kept before it, judged here otherwise. */
+Test(filter, judged_in_bpf)
+{
+	const char *m[] = { "gso_size < 100" };
+	struct vno_event xmit = fr_meta(VNO_HOP_XMIT, 1, 2, "eth0");
+	struct vno_event drv = fr_meta(VNO_HOP_DRV_XMIT, 1, 2, "eth0");
+	char err[256];
+	struct vno_filter *f = vno_filter__new(NULL, m, 1, err, sizeof(err));
+
+	cr_assert(f, "%s", err);
+	vno_filter__judged_in_bpf(f, true);
+	xmit.f.pkt_id = 5;
+	xmit.f.gso_size = 1448; /* the programs sent it: they know better */
+	drv.f.pkt_id = 5;
+	drv.f.gso_size = 1448;
+	cr_expect(vno_filter__keep(f, &xmit, NULL, 0), "a record the programs passed is kept");
+	cr_expect(vno_filter__keep(f, &drv, NULL, 0), "so is its driver hop");
+	drv.f.pkt_id = 6;
+	cr_expect(!vno_filter__keep(f, &drv, NULL, 0), "a driver hop of another frame is judged");
+	drv.f.gso_size = 64;
+	cr_expect(vno_filter__keep(f, &drv, NULL, 0));
+	vno_filter__judged_in_bpf(f, false);
+	cr_expect(vno_filter__keep(f, &xmit, NULL, 0), "id 5 is remembered as kept");
+	xmit.f.pkt_id = 7;
+	cr_expect(!vno_filter__keep(f, &xmit, NULL, 0), "without the programs, judged here");
+	vno_filter__free(f);
+}

@@ -452,6 +452,18 @@ static void print_kmsg_losses(const struct record_opts *o, const struct runner *
 		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "");
 }
 
+/* Does a driver hop (whose records the BPF stage does not filter) run? */
+static bool driver_hops_attached(const struct loader *l)
+{
+	static const int hops[] = { VNO_HOP_DRV_XMIT, VNO_HOP_DRV_DONE, VNO_HOP_BR_FWD,
+				    VNO_HOP_GUEST };
+
+	for (size_t i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		if (strncmp(loader_hook(l, hops[i]), "none", 4))
+			return true;
+	return false;
+}
+
 static void print_ready(const struct record_opts *o, const struct runner *r,
 			const struct vno_filter *filter)
 {
@@ -627,7 +639,8 @@ int do_record(int argc, char **argv)
 		deadline = start + o.duration_ms * 1000000ULL;
 	if (o.trigger_after_ms)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
-	vno_filter__judged_in_bpf(filter, !strcmp(loader_filter_where(r.l), "bpf"));
+	vno_filter__judged_in_bpf(filter, !strcmp(loader_filter_where(r.l), "bpf"),
+				  driver_hops_attached(r.l));
 	print_ready(&o, &r, filter);
 
 	while (!run_stop) {

@@ -357,6 +357,7 @@ struct vno_filter {
 	char *preds[VNO_MATCH_MAX]; /* -m as given */
 	__u64 kept[KEPT_SLOTS]; /* 0 = free */
 	bool bpf_judged;	/* the BPF programs evaluated all of it (vno_filter__judged_in_bpf) */
+	bool remember;		/* with bpf_judged: ids kept for the driver hops */
 	char str[2048];
 };
 
@@ -586,10 +587,12 @@ static bool judged_hop(__u8 hop)
 	       hop == VNO_HOP_XMIT || hop == VNO_HOP_DONE || hop == VNO_HOP_DROP;
 }
 
-void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes)
+void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes, bool driver_hops)
 {
-	if (f)
-		f->bpf_judged = yes;
+	if (!f)
+		return;
+	f->bpf_judged = yes;
+	f->remember = driver_hops;
 }
 
 bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
@@ -603,9 +606,11 @@ bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 	if (f->bpf_judged && judged_hop(ev->f.hop)) {
 		/* Kept by the programs already, with the same answer; only the
 		 * ids, for the driver hops the programs do not filter. */
-		if (ev->f.pkt_id && last)
+		if (!f->remember || !ev->f.pkt_id)
+			return true;
+		if (last)
 			kept_take(f, ev->f.pkt_id, true);
-		else if (ev->f.pkt_id)
+		else
 			kept_add(f, ev->f.pkt_id);
 		return true;
 	}

@@ -51,8 +51,8 @@ struct vno_filter *vno_filter__new(const char *expr, const char *const *preds, s
 void vno_filter__free(struct vno_filter *f);
 /* The BPF programs evaluate all of @f (loader_filter_where() is "bpf"): the
  * records of the hops they filter are kept as they come, their packet ids
- * still remembered for the driver hops, which are judged here. */
-void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes);
+ * remembered when @driver_hops are attached, which are judged here. */
+void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes, bool driver_hops);
 /* Keep this record? Hang records are always kept. */
 bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 		      const struct vno_iface *dev, unsigned long long anomalies);

@@ -254,7 +254,7 @@ Test(filter, judged_in_bpf)
 	struct vno_filter *f = vno_filter__new(NULL, m, 1, err, sizeof(err));
 
 	cr_assert(f, "%s", err);
-	vno_filter__judged_in_bpf(f, true);
+	vno_filter__judged_in_bpf(f, true, true);
 	xmit.f.pkt_id = 5;
 	xmit.f.gso_size = 1448; /* the programs sent it: they know better */
 	drv.f.pkt_id = 5;
@@ -265,7 +265,7 @@ Test(filter, judged_in_bpf)
 	cr_expect(!vno_filter__keep(f, &drv, NULL, 0), "a driver hop of another frame is judged");
 	drv.f.gso_size = 64;
 	cr_expect(vno_filter__keep(f, &drv, NULL, 0));
-	vno_filter__judged_in_bpf(f, false);
+	vno_filter__judged_in_bpf(f, false, true);
 	cr_expect(vno_filter__keep(f, &xmit, NULL, 0), "id 5 is remembered as kept");
 	xmit.f.pkt_id = 7;
 	cr_expect(!vno_filter__keep(f, &xmit, NULL, 0), "without the programs, judged here");

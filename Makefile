@@ -217,6 +217,7 @@ deb: vnoffload-trace man
 #   notes    drop reasons, note fields,  kmsg    kernel-log lines, --hang-pattern
 #            session metadata            opts    durations, sizes, --listen, run_opt,
 #                                                record's and export's command lines
+#   match    the -m grammar              cbpf    the -f translation against libpcap
 # `make fuzz` builds them, `make fuzz-run` runs each on its seed corpus
 # (tests/fuzz/corpus-NAME, with tests/fuzz/NAME.dict when there is one) for
 # FUZZ_TIME seconds and prints its executions; `make fuzz-corpus` regenerates
@@ -225,7 +226,7 @@ deb: vnoffload-trace man
 # built once with the fuzzer's instrumentation (FUZZ_OBJ).
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 30
-FUZZ_TARGETS := capture report notes kmsg opts ring match replay
+FUZZ_TARGETS := capture report notes kmsg opts ring match replay cbpf
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 	       -std=gnu11 -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
 	       -Itests/fuzz

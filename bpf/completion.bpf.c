@@ -32,6 +32,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 				      bool direct)
 {
 	__u64 addr = vno_num(skb), now, id = 0;
+	__u8 kept = 0;
 	__u32 mlen, mtype;
 	__u16 msize, msegs;
 	bool merged;
@@ -45,6 +46,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		/* The device may already be gone from skb->dev (veth moved it to
 		 * the peer); report it on the device it was handed to. */
 		struct vno_event *ev;
+		struct vno_fv fv;
 
 		now = bpf_ktime_get_ns();
 		w.netns = in->xmit_netns;
@@ -69,6 +71,18 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		vno_stat(&w, VNO_HOP_DONE, &m, now - in->xmit_ts, true);
 		if (freed)
 			vno_drop_stat(w.netns, w.ifindex, reason);
+		fv.len = m.len;
+		fv.gso_type = m.gso_type;
+		fv.gso_size = m.gso_size;
+		fv.gso_segs = m.gso_segs;
+		fv.ip_summed = m.ip_summed;
+		fv.csum_start = 0;
+		fv.csum_offset = 0;
+		fv.queue = in->queue;
+		fv.hop = VNO_HOP_DONE;
+		fv.dev_name = in->dev;
+		if (!vno_filter_pass_done(&fv, in->kept))
+			goto gone;
 		/* The record alone: a completion carries no frame bytes. */
 		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(ev->f), 0) : NULL;
 		if (!ev) {
@@ -112,6 +126,7 @@ gone:
 	 * drop keeps the id the skb had. */
 	if (in) {
 		id = in->id;
+		kept = in->kept;
 		vno_state_drop(in);
 	}
 	if (!freed)
@@ -127,7 +142,8 @@ gone:
 	if (vno_wanted(&m)) {
 		struct vno_hopinfo hi = { .hop = VNO_HOP_DROP, .reason = reason,
 					  .flags = VNO_F_FREED, .now = bpf_ktime_get_ns(),
-					  .pkt_id = id ?: vno_addr_id(addr) };
+					  .pkt_id = id ?: vno_addr_id(addr),
+					  .kept = in ? &kept : NULL };
 
 		w.slot = 0;
 		vno_emit(dev, &w, &m, &hi, direct);

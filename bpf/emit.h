@@ -12,6 +12,7 @@
 #include "watch.h"
 #include "stats.h"
 #include "flight.h"
+#include "filter.h"
 
 static __always_inline void vno_submit(struct vno_event *ev)
 {
@@ -31,6 +32,7 @@ struct vno_hopinfo {
 	__u32 origin;
 	__u8 hop;
 	__u8 flags;
+	__u8 *kept;	/* the skb's kept bit (filter.h), NULL: no state */
 };
 
 /* The one body: the record of the skb read into @m, seen at @hi->hop on
@@ -163,6 +165,8 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 	struct vno_frame *f;
 	__u32 room = VNO_SNAP_MAX;
 
+	if (!vno_filter_pass(m, hi->hop, hi->kept, dev->name))
+		return -1;
 	if (cfg_events) {
 		/* Room for the snap length in use: the default 128 bytes make
 		 * a record 288 bytes instead of 416. */

@@ -15,6 +15,7 @@ struct vno_flight_map flight SEC(".maps");
 struct vno_flight_head_map flight_head SEC(".maps");
 struct vno_ids_map ids SEC(".maps");
 struct vno_num_map nums SEC(".maps");
+struct vno_filter_buf_map filter_buf SEC(".maps");
 struct vno_stats vno_zero_stats;
 
 const volatile __u32 cfg_netns = 0;
@@ -27,6 +28,9 @@ const volatile __u32 cfg_events = 1;
 const volatile __u32 cfg_stats = 1;
 const volatile __u32 cfg_shinfo_direct = 1;
 const volatile __u32 cfg_flight_window = 1024;
+const volatile __u32 cfg_filter_pcap = 0;
+const volatile __u32 cfg_n_preds = 0;
+const volatile struct vno_bpf_pred cfg_preds[VNO_BPF_PREDS] = {};
 const volatile __u32 cfg_n_ifindexes = 0;
 /* Writable (.bss): a watched interface deleted and created again under the
  * same name gets a new ifindex, which user space puts in its place. */

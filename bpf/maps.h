@@ -114,6 +114,14 @@ struct vno_num_map {
 	__type(value, __u64);
 };
 
+/* The bytes -f runs on, and its scratch memory (bpf/filter.h). */
+struct vno_filter_buf_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vno_filter_buf);
+};
+
 extern struct vno_rb_map events SEC(".maps");
 extern struct vno_devs_map devs SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
@@ -127,6 +135,7 @@ extern struct vno_flight_map flight SEC(".maps");
 extern struct vno_flight_head_map flight_head SEC(".maps");
 extern struct vno_ids_map ids SEC(".maps");
 extern struct vno_num_map nums SEC(".maps");
+extern struct vno_filter_buf_map filter_buf SEC(".maps");
 /* All zero: the initial value of a new stats entry (too big for the stack). */
 extern struct vno_stats vno_zero_stats;
 
@@ -143,7 +152,12 @@ extern const volatile __u32 cfg_stats;	    /* in-kernel aggregates */
  * (a pointer to untrusted read-only memory to newer verifiers); 0 where the
  * verifier refuses that: one probe read. */
 extern const volatile __u32 cfg_shinfo_direct;
-extern const volatile __u32 cfg_flight_window; /* frames per device, power of two; 0 off */
+extern const volatile __u32 cfg_flight_window;
+/* The filter's BPF stage (bpf/filter.h): the -f translation was written
+ * into the programs, and the -m predicates on fields known here. */
+extern const volatile __u32 cfg_filter_pcap;
+extern const volatile __u32 cfg_n_preds;
+extern const volatile struct vno_bpf_pred cfg_preds[VNO_BPF_PREDS]; /* frames per device, power of two; 0 off */
 /* The chosen interfaces when they are few and fixed: (ifindex, netns,
  * flight recorder slot + 1) in place of a lookup in devs, and the ifindex
  * checked before anything else is read, as most skbs in a host are on other

@@ -139,6 +139,7 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 	st->tc_ts = 0;
 	st->xmit_ts = 0;
 	st->origin = origin;
+	st->kept = 0;
 	st->rx_if = hop == VNO_HOP_RX ? ifindex : 0;
 	st->xmit_if = hop == VNO_HOP_XMIT ? ifindex : 0;
 	return st;

@@ -35,6 +35,7 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 	st = vno_skb_state(skb, m.head, 0, hop, w.ifindex, hi.now);
 	hi.pkt_id = st ? st->id : vno_pkt_id_bare(skb);
 	if (st) {
+		hi.kept = &st->kept;
 		/* xmit then reports the wait in the qdisc. */
 		if (hop == VNO_HOP_TC_EGRESS)
 			st->tc_ts = hi.now;

@@ -16,6 +16,7 @@
 #include "queue.h"	/* TX queue state */
 #include "skb_state.h"	/* per-skb state table: packet ids, in-flight frames */
 #include "flight.h"	/* flight recorder ring */
+#include "filter.h"	/* the filter's BPF stage (-f, -m) */
 #include "emit.h"	/* filling and sending records */
 
 #endif /* VNO_BPF_H */

@@ -47,6 +47,7 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 	if (st) {
 		hi.pkt_id = st->id;
 		hi.origin = st->origin;
+		hi.kept = &st->kept;
 		if (st->tc_ts) {
 			hi.latency = hi.now - st->tc_ts;
 			hi.flags |= VNO_F_QUEUE_WAIT;
@@ -103,6 +104,7 @@ static __always_inline int on_rx(const struct sk_buff *skb, bool direct)
 		if (!st->origin)
 			st->origin = w.ifindex;
 		hi.pkt_id = st->id;
+		hi.kept = &st->kept;
 	} else {
 		hi.pkt_id = vno_pkt_id_bare(skb);
 	}

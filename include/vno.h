@@ -245,7 +245,7 @@ struct vno_skb_state {
 	__u32 xmit_netns;
 	__u16 queue;	/* of xmit_if */
 	__u8 xmit_idx;	/* xmit_if's position + 1 in the fixed table, 0: none */
-	__u8 pad;
+	__u8 kept;	/* the filter's BPF stage kept it at an earlier hop */
 	/* The frame as it was handed to the driver, so its release reports
 	 * what was sent even when the skb grew in between (GRO at a veth or
 	 * loopback receiver merges later skbs into it). */
@@ -299,12 +299,67 @@ struct vno_queue_count {
 #define VNO_FIXED_QUEUES 64
 #define VNO_QUEUE_FIXED_IDX(i, queue) ((i) * VNO_FIXED_QUEUES + (queue))
 
+/*
+ * Filters in the BPF programs (bpf/filter.h, user/cbpf_ebpf.h). -f: the
+ * frame's first bytes (a VLAN tag held out of band put back after the MAC
+ * addresses) are copied into a per-CPU buffer, then the classic BPF that
+ * pcap_compile produced runs on them, translated into eBPF at load time in
+ * place of a block of VNO_FILTER_INSNS instructions that starts with the
+ * 64-bit marker VNO_FILTER_MARK (r0 = marker: "match" while unpatched).
+ */
+#define VNO_FILTER_BUF (VNO_SNAP_MAX + 4)
+#define VNO_FILTER_MEM 16 /* cBPF scratch words M[] (BPF_MEMWORDS) */
+#define VNO_FILTER_MEM_OFF VNO_FILTER_BUF
+#define VNO_FILTER_INSNS 1024
+#define VNO_FILTER_MARK 0x766e6f6663627066 /* "vnofcbpf"; no suffix: also in inline asm */
+
+struct vno_filter_buf {
+	__u8 data[VNO_FILTER_BUF];
+	__u32 mem[VNO_FILTER_MEM];
+};
+
+/* -m fields (user/filter.h parses them). */
+enum vno_match_field {
+	VNO_MF_GSO_SIZE,
+	VNO_MF_GSO_SEGS,
+	VNO_MF_GSO_TYPE,
+	VNO_MF_IP_SUMMED,
+	VNO_MF_CSUM_START,
+	VNO_MF_CSUM_OFFSET,
+	VNO_MF_LEN,
+	VNO_MF_QUEUE,
+	VNO_MF_HOP,
+	VNO_MF_DEV,
+	VNO_MF_VM,
+	VNO_MF_ANOMALY,
+};
+
+/* -m operators; VNO_MO_ANY is a bare `anomaly`. */
+enum vno_match_op { VNO_MO_EQ, VNO_MO_NE, VNO_MO_LT, VNO_MO_LE, VNO_MO_GT, VNO_MO_GE,
+		    VNO_MO_HAS, VNO_MO_IN, VNO_MO_ANY /* bare `anomaly` */ };
+
+/* -m predicates the programs evaluate (fields known to them), from
+ * rodata: all must hold. field and op are enum vno_match_field and
+ * enum vno_match_op (user/filter.h); v[] holds the values, or for dev up
+ * to 4 exact names of 16 bytes (NUL-padded). */
+#define VNO_BPF_PREDS 16
+#define VNO_BPF_PRED_VALS 16
+
+struct vno_bpf_pred {
+	__u8 field;
+	__u8 op;
+	__u8 n;		/* values in v[] */
+	__u8 pad;
+	__u32 v[VNO_BPF_PRED_VALS];
+};
+
 /* Counters the BPF side keeps that are not per device. */
 enum vno_counter {
 	VNO_CNT_RB_LOST = 0,	 /* ring buffer full: events not delivered */
 	VNO_CNT_INFLIGHT_FULL = 1, /* in-flight table full: completion not matched */
 	VNO_CNT_SEEN = 2,	 /* frames on watched devices (before the filter) */
-	VNO_CNT__MAX = 3,
+	VNO_CNT_FILTERED = 3,	 /* records the filter's BPF stage left out */
+	VNO_CNT__MAX = 4,
 };
 
 /*

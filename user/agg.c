@@ -421,6 +421,9 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 		fprintf(out, "… %" PRIu64 " more hangs counted but not diagnosed\n",
 			(uint64_t)a->hangs_untold);
 	fprintf(out, "events lost (ring buffer full): %" PRIu64 "\n", (uint64_t)lost);
+	if (a->filtered)
+		fprintf(out, "left out by the filter: %" PRIu64 " in the BPF programs, %" PRIu64
+			" after decoding\n", (uint64_t)a->left_out_bpf, (uint64_t)a->left_out_user);
 	if (unmatched)
 		fprintf(out, "completions not tracked (state displaced): %" PRIu64 "\n",
 			(uint64_t)unmatched);
@@ -453,6 +456,14 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 	jw_ku64(&w, "records", a->records);
 	jw_ku64(&w, "lost_events", lost);
 	jw_ku64(&w, "unmatched_completions", unmatched);
+	if (a->filtered) {
+		jw_kobject(&w, "left_out");
+		jw_ku64(&w, "bpf", a->left_out_bpf);
+		jw_ku64(&w, "user", a->left_out_user);
+		jw_end(&w);
+	} else {
+		jw_knull(&w, "left_out");
+	}
 	jw_karray(&w, "devices");
 	for (size_t i = 0; i < a->n; i++) {
 		const struct agg_entry *e = s[i];

@@ -66,6 +66,10 @@ struct agg {
 	__u64 first_ts, last_ts;
 	__u64 hangs[VNO_HANG__MAX];
 	__u64 hangs_untold;	/* counted in hangs[] but not diagnosed (report's cap) */
+	/* Frames the filter (-f, -m) left out: in the BPF programs (no ring
+	 * record) and after decoding. */
+	bool filtered;
+	__u64 left_out_bpf, left_out_user;
 };
 
 struct agg *agg__new(void);

@@ -190,8 +190,9 @@ int do_doctor(int argc, char **argv)
 		for (int h = 0; priv && h < VNO_HOP__MAX; h++)
 			jw_kstr(&w, vno_hop_name(h), hooks[h]);
 		jw_end(&w);
-		/* Where -f and -m run: user space on every kernel, for now. */
-		jw_kstr(&w, "filter_evaluated", "user");
+		/* Where record's -f and -m run: in the BPF programs on every
+		 * kernel the tool loads on (bounded loops, 5.3; JMP32, 5.1). */
+		jw_kstr(&w, "filter_evaluated", "bpf");
 		jw_karray(&w, "drivers");
 		for (int i = 0; i < nd; i++) {
 			jw_object(&w);
@@ -245,8 +246,10 @@ int do_doctor(int argc, char **argv)
 			printf("\nhops on this kernel:\n");
 			for (int h = 0; h < VNO_HOP__MAX; h++)
 				printf("  %-10s %s\n", vno_hop_name(h), hooks[h]);
-			printf("\nfilters (-f, -m): evaluated in " VNO_FILTER_WHERE
-			       " (a frame left out still costs its ring-buffer record)\n");
+			printf("\nfilters (-f, -m): record evaluates them in the BPF programs "
+			       "(a frame left out costs no ring-buffer record); -m on vm, anomaly "
+			       "and a dev glob, a -f too long for the programs' block, and export's "
+			       "filter run in user space, after decoding\n");
 			printf("\ndriver functions (fentry first, else kprobe):\n");
 			for (int i = 0; i < nd; i++)
 				printf("  %-20s %-11s %s\n      %s\n", drv[i].func, drv[i].driver,

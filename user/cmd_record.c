@@ -452,6 +452,18 @@ static void print_kmsg_losses(const struct record_opts *o, const struct runner *
 		       r->kmsg_last_err ? strerror(r->kmsg_last_err) : "");
 }
 
+/* Does a driver hop (whose records the BPF stage does not filter) run? */
+static bool driver_hops_attached(const struct loader *l)
+{
+	static const int hops[] = { VNO_HOP_DRV_XMIT, VNO_HOP_DRV_DONE, VNO_HOP_BR_FWD,
+				    VNO_HOP_GUEST };
+
+	for (size_t i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		if (strncmp(loader_hook(l, hops[i]), "none", 4))
+			return true;
+	return false;
+}
+
 static void print_ready(const struct record_opts *o, const struct runner *r,
 			const struct vno_filter *filter)
 {
@@ -460,7 +472,8 @@ static void print_ready(const struct record_opts *o, const struct runner *r,
 				  .any_iface = !o->run.n_ifaces && !o->run.n_vms,
 				  .hooks = (const char(*)[VNO_HOOK_LEN])hooks,
 				  .all_frames = o->run.all_frames,
-				  .filter = filter };
+				  .filter = filter,
+				  .filter_where = loader_filter_where(r->l) };
 
 	for (int i = 0; i < VNO_HOP__MAX; i++)
 		snprintf(hooks[i], sizeof(hooks[i]), "%s", loader_hook(r->l, i));
@@ -626,6 +639,8 @@ int do_record(int argc, char **argv)
 		deadline = start + o.duration_ms * 1000000ULL;
 	if (o.trigger_after_ms)
 		trigger_at = start + o.trigger_after_ms * 1000000ULL;
+	vno_filter__judged_in_bpf(filter, !strcmp(loader_filter_where(r.l), "bpf"),
+				  driver_hops_attached(r.l));
 	print_ready(&o, &r, filter);
 
 	while (!run_stop) {
@@ -662,6 +677,7 @@ int do_record(int argc, char **argv)
 	runner_drain(&r);
 	loader_counters(r.l, cnt);
 	add_release_counts(&r);
+	r.pipe.agg->left_out_bpf = cnt[VNO_CNT_FILTERED];
 	pipeline_summary(&r.pipe, cnt[VNO_CNT_RB_LOST], cnt[VNO_CNT_INFLIGHT_FULL],
 			 (mono_now_ns() - start) / 1e9);
 	if (cs.w) {

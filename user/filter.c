@@ -20,6 +20,7 @@
 #include <string.h>
 #include <pcap/pcap.h>
 #include "anomaly.h"
+#include "cbpf_ebpf.h"
 #include "decode.h"
 #include "filter.h"
 
@@ -355,6 +356,8 @@ struct vno_filter {
 	char *expr;		/* -f as given */
 	char *preds[VNO_MATCH_MAX]; /* -m as given */
 	__u64 kept[KEPT_SLOTS]; /* 0 = free */
+	bool bpf_judged;	/* the BPF programs evaluated all of it (vno_filter__judged_in_bpf) */
+	bool remember;		/* with bpf_judged: ids kept for the driver hops */
 	char str[2048];
 };
 
@@ -577,6 +580,21 @@ bool vno_filter__pcap_match(const struct vno_filter *f, const struct vno_event *
 	return pcap_offline_filter(&f->prog, &h, bytes) != 0;
 }
 
+/* The hops whose records the BPF stage filters (bpf/filter.h). */
+static bool judged_hop(__u8 hop)
+{
+	return hop == VNO_HOP_RX || hop == VNO_HOP_TC_INGRESS || hop == VNO_HOP_TC_EGRESS ||
+	       hop == VNO_HOP_XMIT || hop == VNO_HOP_DONE || hop == VNO_HOP_DROP;
+}
+
+void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes, bool driver_hops)
+{
+	if (!f)
+		return;
+	f->bpf_judged = yes;
+	f->remember = driver_hops;
+}
+
 bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 		      const struct vno_iface *dev, unsigned long long anomalies)
 {
@@ -585,6 +603,17 @@ bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 	if (!f || ev->f.hop == VNO_HOP_HANG)
 		return true;
 	last = ev->f.hop == VNO_HOP_DONE || ev->f.hop == VNO_HOP_DROP;
+	if (f->bpf_judged && judged_hop(ev->f.hop)) {
+		/* Kept by the programs already, with the same answer; only the
+		 * ids, for the driver hops the programs do not filter. */
+		if (!f->remember || !ev->f.pkt_id)
+			return true;
+		if (last)
+			kept_take(f, ev->f.pkt_id, true);
+		else
+			kept_add(f, ev->f.pkt_id);
+		return true;
+	}
 	/* Where a frame enters a device it is judged afresh: the skb behind a
 	 * kept id may have been freed without a last hop (delivered locally)
 	 * and its address reused by another frame. */
@@ -600,3 +629,71 @@ bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 		kept_add(f, ev->f.pkt_id);
 	return ok;
 }
+
+/* libpcap's struct bpf_insn is struct sock_filter, which cbpf_ebpf.h spells
+ * without including either header. */
+_Static_assert(sizeof(struct cbpf_insn) == sizeof(struct bpf_insn), "cBPF layout");
+
+const struct cbpf_insn *vno_filter__cbpf(const struct vno_filter *f, size_t *n)
+{
+	if (!f || !f->has_prog) {
+		*n = 0;
+		return NULL;
+	}
+	*n = f->prog.bf_len;
+	return (const struct cbpf_insn *)f->prog.bf_insns;
+}
+
+/* A dev predicate the programs can test: at most 4 names (16 bytes each
+ * in struct vno_bpf_pred), none of them a glob (fnmatch's * ? [ \). */
+static bool dev_exact(const struct vno_match *m)
+{
+	if (m->n > VNO_BPF_PRED_VALS / 4)
+		return false;
+	for (unsigned j = 0; j < m->n; j++)
+		if (!m->str[j][0] || strlen(m->str[j]) >= VNO_IFNAMSIZ || strpbrk(m->str[j], "*?[\\"))
+			return false;
+	return true;
+}
+
+size_t vno_filter__bpf_preds(const struct vno_filter *f, struct vno_bpf_pred *out, bool *all)
+{
+	size_t n = 0;
+
+	*all = true;
+	for (size_t i = 0; f && i < f->n_m; i++) {
+		const struct vno_match *m = &f->m[i];
+
+		/* vm needs the VM behind the device, anomaly the decoder,
+		 * a dev glob fnmatch: user space only. */
+		if (m->field == VNO_MF_VM || m->field == VNO_MF_ANOMALY || n == VNO_BPF_PREDS ||
+		    (m->field == VNO_MF_DEV && !dev_exact(m))) {
+			*all = false;
+			continue;
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].field = m->field;
+		out[n].op = m->op;
+		out[n].n = m->n;
+		for (unsigned j = 0; j < m->n && j < VNO_BPF_PRED_VALS; j++) {
+			if (m->field == VNO_MF_DEV)
+				memcpy(&out[n].v[4 * j], m->str[j], strlen(m->str[j]));
+			else
+				out[n].v[j] = (__u32)m->num[j];
+		}
+		n++;
+	}
+	return n;
+}
+
+const char *vno_filter_where_text(const char *where)
+{
+	if (!where || !strcmp(where, "user"))
+		return "user space, after decoding";
+	if (!strcmp(where, "bpf"))
+		return "the BPF programs";
+	return "the BPF programs for what they know, user space for the rest";
+}
+
+_Static_assert(VNO_BPF_PRED_VALS == VNO_MATCH_VALS && VNO_BPF_PREDS == VNO_MATCH_MAX,
+	       "every predicate fits the programs' table");

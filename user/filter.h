@@ -16,23 +16,8 @@
 #define VNO_MATCH_MAX 16  /* -m predicates per run */
 #define VNO_MATCH_VALS 16 /* values in one `in` list */
 
-enum vno_match_field {
-	VNO_MF_GSO_SIZE,
-	VNO_MF_GSO_SEGS,
-	VNO_MF_GSO_TYPE,
-	VNO_MF_IP_SUMMED,
-	VNO_MF_CSUM_START,
-	VNO_MF_CSUM_OFFSET,
-	VNO_MF_LEN,
-	VNO_MF_QUEUE,
-	VNO_MF_HOP,
-	VNO_MF_DEV,
-	VNO_MF_VM,
-	VNO_MF_ANOMALY,
-};
-
-enum vno_match_op { VNO_MO_EQ, VNO_MO_NE, VNO_MO_LT, VNO_MO_LE, VNO_MO_GT, VNO_MO_GE,
-		    VNO_MO_HAS, VNO_MO_IN, VNO_MO_ANY /* bare `anomaly` */ };
+/* enum vno_match_field and enum vno_match_op are in vno.h: the BPF
+ * programs evaluate the predicates on the fields they know (bpf/filter.h). */
 
 /* One parsed -m predicate. Numbers, hop and checksum names, gso bit masks
  * and anomaly rule ids are in num[]; dev and vm names (fnmatch globs) in str[]. */
@@ -64,6 +49,10 @@ int vno_filter_opt(int c, const char *arg, const char **expr, const char **match
 struct vno_filter *vno_filter__new(const char *expr, const char *const *preds, size_t n_preds,
 				   char *err, size_t errlen);
 void vno_filter__free(struct vno_filter *f);
+/* The BPF programs evaluate all of @f (loader_filter_where() is "bpf"): the
+ * records of the hops they filter are kept as they come, their packet ids
+ * remembered when @driver_hops are attached, which are judged here. */
+void vno_filter__judged_in_bpf(struct vno_filter *f, bool yes, bool driver_hops);
 /* Keep this record? Hang records are always kept. */
 bool vno_filter__keep(struct vno_filter *f, const struct vno_event *ev,
 		      const struct vno_iface *dev, unsigned long long anomalies);
@@ -74,8 +63,20 @@ const char *vno_filter__str(const struct vno_filter *f);
 const char *vno_filter__expr(const struct vno_filter *f);
 size_t vno_filter__n_match(const struct vno_filter *f);
 const char *vno_filter__match_str(const struct vno_filter *f, size_t i);
-/* Where the filter runs, as the ready line and doctor say it. */
-#define VNO_FILTER_WHERE "user space, after decoding"
+/* Where the filter runs, as the ready line and doctor say it: "user"
+ * (after decoding), "bpf" (in the BPF programs, checked again after
+ * decoding) or "bpf+user" (what the programs know there, the rest after
+ * decoding). */
+const char *vno_filter_where_text(const char *where);
+
+struct cbpf_insn;
+/* The classic BPF pcap_compile made of -f; NULL when there is no -f. */
+const struct cbpf_insn *vno_filter__cbpf(const struct vno_filter *f, size_t *n);
+/* The -m predicates on fields the BPF programs know (every field but vm
+ * and anomaly; dev when its names are exact) into @out (VNO_BPF_PREDS of
+ * them); returns how many.
+ * *all says whether that is every predicate. */
+size_t vno_filter__bpf_preds(const struct vno_filter *f, struct vno_bpf_pred *out, bool *all);
 
 /* Does the frame's pcap-filter match alone (no predicates, no hop keeping)? */
 bool vno_filter__pcap_match(const struct vno_filter *f, const struct vno_event *ev);

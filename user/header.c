@@ -52,7 +52,7 @@ static void json_ready(FILE *out, const struct header_ready *h, const char *kern
 		for (size_t i = 0; i < vno_filter__n_match(h->filter); i++)
 			jw_str(&w, vno_filter__match_str(h->filter, i));
 		jw_end(&w);
-		jw_kstr(&w, "evaluated", "user");
+		jw_kstr(&w, "evaluated", h->filter_where ? h->filter_where : "user");
 		jw_end(&w);
 	} else {
 		jw_knull(&w, "filter");
@@ -100,13 +100,14 @@ void header_ready(FILE *out, bool json, const struct header_ready *h)
 	fprintf(out, "%s (netns %u)\n", h->any_iface ? " and any new interface" : "", h->netns);
 	print_hooks(out, h->hooks);
 	if (!sv)
-		fprintf(out, "%s frames%s%s%s; Ctrl-C to stop\n",
+		fprintf(out, "%s frames%s%s%s%s%s; Ctrl-C to stop\n",
 			h->all_frames ? "all" : "offload-carrying", h->filter ? " kept by " : "",
 			h->filter ? vno_filter__str(h->filter) : "",
-			h->filter ? " (evaluated in " VNO_FILTER_WHERE ")" : "");
+			h->filter ? " (evaluated in " : "",
+			h->filter ? vno_filter_where_text(h->filter_where) : "", h->filter ? ")" : "");
 	else if (h->filter)
 		fprintf(out, "flight-recorder frames diagnosed: those kept by %s (evaluated in "
-			VNO_FILTER_WHERE ")\n", vno_filter__str(h->filter));
+			"%s)\n", vno_filter__str(h->filter), vno_filter_where_text(h->filter_where));
 	fflush(out);
 }
 

@@ -29,6 +29,7 @@ struct header_ready {
 	const char (*hooks)[VNO_HOOK_LEN];	/* by hop */
 	bool all_frames;	/* record */
 	const struct vno_filter *filter; /* record: -f / -m, or NULL */
+	const char *filter_where;	/* loader_filter_where(): "bpf", "bpf+user", "user" */
 	const struct header_serve *serve;	/* export; NULL for record */
 };
 

@@ -264,6 +264,7 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	if (ret)
 		return ret;
 	configure(l, o);
+	configure_filter(l, o);
 	plan_flight(l, o);
 	fixed_table(l, o);
 	size_maps(l, o);
@@ -346,7 +347,7 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 	 * read-only memory) are tried where the release says they may work;
 	 * a refusal falls back below either way. */
 	l->shinfo_probe_read = !probe_kernel_at_least(6, 17);
-	for (int attempt = 0; attempt < MAX_TRIES + 1 + 2 * (int)N_DRV; attempt++) {
+	for (int attempt = 0; attempt < MAX_TRIES + 2 + 2 * (int)N_DRV; attempt++) {
 		bool any_drv = false;
 
 		for (size_t i = 0; i < N_HOOKS; i++)
@@ -365,6 +366,14 @@ struct loader *loader__open(const struct loader_opts *o, char *err, size_t errle
 			 * again without. */
 			pr_info("%s; trying again with probe reads of skb_shared_info\n", err);
 			l->shinfo_probe_read = true;
+			continue;
+		}
+		if (bad < 0 && l->filter_in_bpf) {
+			/* The verifier refused the filter's stage: the same
+			 * again, the filter after decoding. */
+			pr_warn("warning: %s with the filter in the BPF programs; evaluating it "
+				"in user space\n", err);
+			l->filter_off = true;
 			continue;
 		}
 		if (bad >= (int)N_HOOKS) {

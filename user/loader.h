@@ -12,6 +12,7 @@
 #include "ifaces.h"
 #include "session.h"
 #include "kmaps.h" /* the readers of the kernel maps, part of this API */
+#include "filter.h"
 
 enum tc_mode { TC_AUTO, TC_TCX, TC_CLSACT, TC_OFF };
 
@@ -38,6 +39,7 @@ struct loader_opts {
 				 * no_events only; 0 off */
 	bool live;		/* interfaces come and go (loader_iface_add/remove): no
 				 * fixed table, every flight recorder slot allocated */
+	const struct vno_filter *filter; /* -f / -m: their BPF stage, with events only */
 };
 
 struct loader;
@@ -49,6 +51,9 @@ void loader__close(struct loader *l);
 /* Hook used per hop: "tp_btf/net_dev_start_xmit", or "none: <why>". */
 const char *loader_hook(const struct loader *l, int hop);
 int loader_events_map_fd(const struct loader *l);
+/* Where the run's -f / -m are evaluated: "bpf", "bpf+user" or "user"
+ * (vno_filter_where_text says it in words). */
+const char *loader_filter_where(const struct loader *l);
 
 /* What each hop would use on this kernel, and why, without loading (doctor). */
 void loader_plan(char hooks[VNO_HOP__MAX][VNO_HOOK_LEN], enum tc_mode mode);

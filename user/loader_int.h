@@ -29,6 +29,12 @@ struct loader {
 	unsigned n_slots;
 	unsigned n_fixed;
 	enum tc_mode tc_used;	/* how the TC programs went on: TC_OFF, TC_TCX, TC_CLSACT */
+	char filter_where[12];	/* "bpf", "bpf+user", "user" */
+	bool filter_in_bpf;	/* this attempt put a filter stage in the programs */
+	bool filter_off;	/* the verifier refused it: user space only */
 };
+
+/* The filter's BPF stage into the opened object (loader_filter.c). */
+void configure_filter(struct loader *l, const struct loader_opts *o);
 
 #endif

@@ -137,6 +137,8 @@ void pipeline_offload_change(struct pipeline *p, const struct offload_change *oc
 
 void pipeline_summary(struct pipeline *p, __u64 lost, __u64 unmatched, double duration_s)
 {
+	p->agg->filtered = p->o.filter != NULL;
+	p->agg->left_out_user = p->filtered;
 	if (p->o.json)
 		agg_json(p->o.out, p->agg, lost, unmatched, duration_s);
 	else

@@ -565,6 +565,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		.window = o->window,
 		.no_events = o->no_events,
 		.live = dynamic,
+		.filter = po->filter,
 	};
 	r->l = loader__open(&lo, err, errlen);
 	if (!r->l)

@@ -22,6 +22,7 @@
 
 #include "capture.h"
 #include "craft.h"
+#include "filter.h"
 
 static const char *dir;
 
@@ -117,6 +118,43 @@ static void put_str(const char *name, const char *s)
 
 /* A NUL-separated argument list from a literal with embedded \0s. */
 #define put_args(name, lit) put(name, lit, sizeof(lit) - 1)
+
+/* fuzz_cbpf: pcap_compile's output for a few expressions (length byte,
+ * instructions) and a TCP frame to port 873, once plain and once tagged. */
+static void cbpf_seeds(void)
+{
+	static const char *const exprs[] = { "tcp port 873", "vlan 10 and udp", "ip[2:2] > 100",
+					     "tcp[tcpflags] & tcp-syn != 0", "ip6 or len > 1000" };
+	static const uint8_t tcp[] = {
+		0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00,
+		0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 5,
+		0xa0, 0x29, 0x03, 0x69, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0 };
+	char err[256], name[64];
+	uint8_t buf[1 + 64 * 8 + sizeof(tcp) + 4];
+
+	for (size_t e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++) {
+		struct vno_filter *f = vno_filter__new(exprs[e], NULL, 0, err, sizeof(err));
+		const struct cbpf_insn *c;
+		size_t n, o;
+
+		if (!f || !(c = vno_filter__cbpf(f, &n)) || n > 64) {
+			fprintf(stderr, "%s: %s\n", exprs[e], f ? "too long" : err);
+			exit(1);
+		}
+		buf[0] = (uint8_t)(n - 1);
+		memcpy(buf + 1, c, n * 8);
+		o = 1 + n * 8;
+		memcpy(buf + o, tcp, sizeof(tcp));
+		snprintf(name, sizeof(name), "corpus-cbpf/seed%zu", 2 * e);
+		put(name, buf, o + sizeof(tcp));
+		/* The same frame with an 802.1Q tag 10 after the addresses. */
+		memcpy(buf + o + 12, "\x81\x00\x00\x0a", 4);
+		memcpy(buf + o + 16, tcp + 12, sizeof(tcp) - 12);
+		snprintf(name, sizeof(name), "corpus-cbpf/seed%zu", 2 * e + 1);
+		put(name, buf, o + sizeof(tcp) + 4);
+		vno_filter__free(f);
+	}
+}
 
 static void report_seeds(void)
 {
@@ -223,12 +261,13 @@ int main(int argc, char **argv)
 	dir = argv[1];
 	mkdir(dir, 0755);
 	for (const char *const *d = (const char *const[]){ "corpus-capture", "corpus-report",
-			"corpus-notes", "corpus-kmsg", "corpus-opts", NULL }; *d; d++) {
+			"corpus-notes", "corpus-kmsg", "corpus-opts", "corpus-cbpf", NULL }; *d; d++) {
 		path(p, sizeof(p), *d);
 		mkdir(p, 0755);
 	}
 	report_seeds();
 	other_seeds();
+	cbpf_seeds();
 	capture("corpus-capture/plain.pcapng", 4, 64, true);
 	capture("corpus-capture/gzip.pcapng.gz", 4, 64, true);
 	capture("corpus-capture/meta-only.pcapng", 3, 0, true);

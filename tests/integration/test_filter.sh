@@ -10,6 +10,15 @@
 #   both    -f and -m together: their intersection
 #   bad     a malformed -f is exit 2 with libpcap's words and a column, no
 #           ready line and nothing attached (no clsact left on up0)
+#   inbpf   the BPF programs leave the other flow out: the summary's
+#           left_out.bpf counts at least every record an unfiltered recorder
+#           beside it made of that flow, none is left out after decoding,
+#           and the records are exactly the frame lines; -m 'dev == up0'
+#           keeps only up0's frames, tap0's left out in BPF; -m on anomaly
+#           makes it bpf+user
+#   fallback a -f too long for the programs' block: said on stderr, the
+#           ready line says user, the same frames kept, all left out after
+#           decoding
 # Each planted frame has its own source port; the checks read the output
 # with jq. A done record carries no frame bytes: it belongs to a flow by the
 # pkt_id of that flow's xmit.
@@ -61,7 +70,7 @@ case_flow()
 	vno_record_start "$rec" -- -i tap0 -i up0 --json -f 'tcp port 873'
 	pid_f=$VNO_REC_PID
 	assert_jq "$rec" '.[0].type == "ready" and .[0].filter.expr == "tcp port 873"
-		and .[0].filter.match == [] and .[0].filter.evaluated == "user"' \
+		and .[0].filter.match == [] and .[0].filter.evaluated == "bpf"' \
 		"the ready line states the filter and where it runs"
 	tb_plant tcp4-tso:segs=8:mss=1448:sport=43001:dport=873 tcp4-tso:segs=8:mss=1448:sport=43002 \
 		udp4-uso:segs=4:mss=1200:sport=43003:dport=873
@@ -134,7 +143,7 @@ case_both()
 	none_of "$rec" 43023
 	none_of "$rec" 43024
 	assert_jq "$rec" '.[0].filter == {"expr": "tcp port 873", "match": ["gso_size < 100",
-		"gso_type has tcpv4"], "evaluated": "user"}' "the ready line states both, as given"
+		"gso_type has tcpv4"], "evaluated": "bpf"}' "the ready line states both, as given"
 	"$VNO_BIN" report --json --frames "$cap" >"$TB_TMP/both-rep.jsonl" 2>"$TB_TMP/both-rep.err" ||
 		tb_fail "report: $(head -c 300 "$TB_TMP/both-rep.err")"
 	assert_jq "$TB_TMP/both-rep.jsonl" '.[0].type == "capture" and .[0].filter == $w' \
@@ -164,4 +173,69 @@ case_bad()
 	assert_jq <(jq -R -s '{e: .}' "$out.err") '.[0].e | test("at column 11")' "-m names the column"
 }
 
-tb_run_cases "flow match both bad" "$@"
+case_inbpf()
+{
+	local rec=$TB_TMP/inbpf.jsonl all=$TB_TMP/inbpf-all.jsonl dev=$TB_TMP/inbpf-dev.jsonl
+	local pid_all pid_dev
+	tb_up
+	vno_record_start "$all" -- -i tap0 -i up0 --json
+	pid_all=$VNO_REC_PID
+	vno_record_start "$dev" -- -i tap0 -i up0 --json -m 'dev == up0'
+	pid_dev=$VNO_REC_PID
+	assert_jq "$dev" '.[0].filter.evaluated == "bpf"' "-m on an exact dev name runs in the BPF programs"
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -f 'tcp port 873' -m 'gso_size >= 1000'
+	assert_jq "$rec" '.[0].filter.evaluated == "bpf"' "-f and -m on gso_size run in the BPF programs"
+	tb_plant tcp4-tso:segs=6:mss=1448:sport=43031:dport=873 tcp4-tso:segs=6:mss=1448:sport=43032 \
+		tcp4-tso:segs=6:mss=1448:sport=43033 tcp4-tso:segs=6:mss=1448:sport=43034:dport=873
+	wait_done "$rec" 43031 43034
+	wait_done "$all" 43032 43033
+	wait_done "$dev" 43031 43032
+	vno_record_stop INT
+	VNO_REC_PID=$pid_all
+	vno_record_stop INT
+	VNO_REC_PID=$pid_dev
+	vno_record_stop INT
+	assert_jq "$dev" 'map(select(.type == "frame")) | length > 0 and all(.dev == "up0")' \
+		"-m 'dev == up0': only up0's frames"
+	assert_jq "$dev" 'map(select(.type == "summary")) | .[0].left_out | .bpf >= 4 and .user == 0' \
+		"tap0's were left out in the BPF programs"
+	has_all_hops "$rec" 43031
+	none_of "$rec" 43032
+	none_of "$rec" 43033
+	others=$(jq -s "$JQ_LIB flow(43032) + flow(43033) | length" "$all")
+	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out.bpf >= $n and $n >= 6' \
+		"the BPF programs left out every record of the other flows ($others)" --argjson n "$others"
+	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out.user == 0' \
+		"nothing left out after decoding: the programs judged every hop"
+	assert_jq "$rec" '(map(select(.type == "frame")) | length) as $f
+		| map(select(.type == "summary")) | .[0].records == $f' \
+		"the records that reached user space are the frames printed"
+	# A predicate only user space can test: the rest still runs in BPF.
+	vno_record_start "$rec.2" -- -i up0 --json -f 'tcp port 873' -m 'anomaly == none'
+	assert_jq "$rec.2" '.[0].filter.evaluated == "bpf+user"' "-m on anomaly makes it bpf+user"
+	vno_record_stop INT
+}
+
+case_fallback()
+{
+	local rec=$TB_TMP/fallback.jsonl expr='tcp port 873' i
+	# About 2000 classic instructions: more than the programs' block holds.
+	for ((i = 1; i <= 400; i++)); do
+		expr+=" or tcp port $((2000 + i))"
+	done
+	tb_up
+	vno_record_start "$rec" -- -i tap0 -i up0 --json -f "$expr"
+	assert_jq "$rec" '.[0].filter.evaluated == "user"' "the ready line says user"
+	assert_jq <(jq -R -s '{e: .}' "$rec.err") '.[0].e | test("do not fit in the BPF programs. block of [0-9]+: evaluated in user space")' \
+		"stderr says why"
+	tb_plant tcp4-tso:segs=6:mss=1448:sport=43041:dport=873 tcp4-tso:segs=6:mss=1448:sport=43042
+	wait_done "$rec" 43041
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	has_all_hops "$rec" 43041
+	none_of "$rec" 43042
+	assert_jq "$rec" 'map(select(.type == "summary")) | .[0].left_out | .bpf == 0 and .user >= 3' \
+		"left out after decoding, none in the BPF programs"
+}
+
+tb_run_cases "flow match both bad inbpf fallback" "$@"

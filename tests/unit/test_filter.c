@@ -202,3 +202,72 @@ Test(filter, keeps_hops)
 	cr_expect_null(vno_filter__new(NULL, (const char *[]){ "len >" }, 1, err, sizeof(err)));
 	cr_expect(strstr(err, "a value is missing"), "%s", err);
 }
+
+/* What the BPF programs are given of -m: every field but vm and anomaly,
+ * dev only with exact names (packed 16 bytes each), the rest left to user
+ * space (all false). */
+Test(filter, bpf_preds)
+{
+	const char *preds[] = { "gso_size < 100", "hop in (xmit, done)", "dev in (up0, tap0)",
+				"gso_type has tcpv4|dodgy" };
+	const char *user[] = { "dev == tap*", "vm == guest1", "anomaly" };
+	struct vno_bpf_pred out[VNO_BPF_PREDS];
+	struct vno_filter *f;
+	char err[256];
+	bool all;
+
+	f = vno_filter__new(NULL, preds, 4, err, sizeof(err));
+	cr_assert_not_null(f, "%s", err);
+	cr_assert_eq(vno_filter__bpf_preds(f, out, &all), 4);
+	cr_assert(all);
+	cr_assert_eq(out[0].field, VNO_MF_GSO_SIZE);
+	cr_assert_eq(out[0].op, VNO_MO_LT);
+	cr_assert_eq(out[0].v[0], 100);
+	cr_assert_eq(out[1].n, 2);
+	cr_assert_eq(out[1].v[0], VNO_HOP_XMIT);
+	cr_assert_eq(out[1].v[1], VNO_HOP_DONE);
+	cr_assert_eq(out[2].field, VNO_MF_DEV);
+	cr_assert_eq(out[2].n, 2);
+	cr_assert_str_eq((const char *)&out[2].v[0], "up0");
+	cr_assert_str_eq((const char *)&out[2].v[4], "tap0");
+	cr_assert_eq(out[2].v[5], 0, "NUL-padded to 16 bytes");
+	cr_assert_eq(out[3].op, VNO_MO_HAS);
+	cr_assert_eq(out[3].v[0], VNO_GSO_TCPV4 | VNO_GSO_DODGY);
+	vno_filter__free(f);
+	for (size_t i = 0; i < 3; i++) {
+		f = vno_filter__new(NULL, &user[i], 1, err, sizeof(err));
+		cr_assert_not_null(f, "%s", err);
+		cr_assert_eq(vno_filter__bpf_preds(f, out, &all), 0, "%s", user[i]);
+		cr_assert(!all, "%s stays in user space", user[i]);
+		vno_filter__free(f);
+	}
+}
+
+/* Judged in BPF: the hops the programs filter come kept; a driver hop is
+ * kept when its frame was kept before it, judged here otherwise. */
+Test(filter, judged_in_bpf)
+{
+	const char *m[] = { "gso_size < 100" };
+	struct vno_event xmit = fr_meta(VNO_HOP_XMIT, 1, 2, "eth0");
+	struct vno_event drv = fr_meta(VNO_HOP_DRV_XMIT, 1, 2, "eth0");
+	char err[256];
+	struct vno_filter *f = vno_filter__new(NULL, m, 1, err, sizeof(err));
+
+	cr_assert(f, "%s", err);
+	vno_filter__judged_in_bpf(f, true, true);
+	xmit.f.pkt_id = 5;
+	xmit.f.gso_size = 1448; /* the programs sent it: they know better */
+	drv.f.pkt_id = 5;
+	drv.f.gso_size = 1448;
+	cr_expect(vno_filter__keep(f, &xmit, NULL, 0), "a record the programs passed is kept");
+	cr_expect(vno_filter__keep(f, &drv, NULL, 0), "so is its driver hop");
+	drv.f.pkt_id = 6;
+	cr_expect(!vno_filter__keep(f, &drv, NULL, 0), "a driver hop of another frame is judged");
+	drv.f.gso_size = 64;
+	cr_expect(vno_filter__keep(f, &drv, NULL, 0));
+	vno_filter__judged_in_bpf(f, false, true);
+	cr_expect(vno_filter__keep(f, &xmit, NULL, 0), "id 5 is remembered as kept");
+	xmit.f.pkt_id = 7;
+	cr_expect(!vno_filter__keep(f, &xmit, NULL, 0), "without the programs, judged here");
+	vno_filter__free(f);
+}

@@ -115,12 +115,19 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 		p->on_frame(ev, p->ctx);
 	if (p->o.quiet)
 		return 0;
-	if (p->o.json && dev && dev->vm[0] && ev->f.hop == VNO_HOP_RX)
-		json_frame_vm(p->o.out, ev, dev->vm);
-	else if (p->o.json)
-		json_frame(p->o.out, ev);
-	else
+	if (p->o.json) {
+		const char *vm = dev && dev->vm[0] && ev->f.hop == VNO_HOP_RX ? dev->vm : NULL;
+		const struct vno_iface *org = NULL;
+
+		if (ev->f.origin_ifindex && ev->f.origin_ifindex != ev->f.ifindex)
+			org = ifaces_find(p->ifaces, p->n_ifaces, ev->f.netns, ev->f.origin_ifindex);
+		if (vm || org)
+			json_frame_from(p->o.out, ev, vm, org);
+		else
+			json_frame(p->o.out, ev);
+	} else {
 		print_frame(p->o.out, ev, p->o.t0_ns);
+	}
 	return 0;
 }
 

@@ -21,8 +21,12 @@ const char *term_str(char *buf, size_t len, const char *s);
 
 /* One line; times relative to t0_ns. */
 void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns);
+struct vno_iface;
 /* The JSON line of a frame with "vm": the VM behind the tap it came in on
- * (rx hop; json_frame() is the line without it). */
-void json_frame_vm(FILE *out, const struct vno_event *ev, const char *vm);
+ * (rx hop), when @vm; and "origin", "origin_vm": the device the frame
+ * entered the host on and the VM behind it, when @origin (a later hop).
+ * json_frame() is the line without them. */
+void json_frame_from(FILE *out, const struct vno_event *ev, const char *vm,
+		     const struct vno_iface *origin);
 
 #endif

@@ -55,6 +55,7 @@ TB_GUEST6=2001:db8::1
 TB_PEER6=2001:db8::2
 TB_PEER4B=198.51.100.2	# for traffic from other namespaces behind the bridge
 TB_PEER_MAC=
+TB_UPLINK=up0		# the bridge's way out (the overlay bed's is its vxlan port)
 TB_UDP_PORT=5001	# the peer consumes UDP here
 TB_TCP_PORT=5002	# and accepts TCP here
 
@@ -367,8 +368,8 @@ tb_guest_start()
 	# The bridge port must forward before anything is planted.
 	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding tap0 ||
 		tb_fatal "tap0 never reached the forwarding state"
-	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding up0 ||
-		tb_fatal "up0 never reached the forwarding state"
+	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$TB_UPLINK" ||
+		tb_fatal "$TB_UPLINK never reached the forwarding state"
 }
 
 # A tap's operstate stays UNKNOWN (tun never sets it): look at the carrier

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Through the overlay: the stand-in guest's super-frames go tap0 -> br0 ->
+# vxlan0 (VNI 42) -> up0, a veth to the peer namespace, whose own vxlan0
+# takes them out again. Every device MTU 1500 but the vxlan devices', which
+# the kernel sets to 1450 (1500 less 50 bytes of VXLAN over IPv4).
+#   fit       gso_size 1398 fits once encapsulated: at up0 the frame shows
+#             VNI 42, the inner addresses and ports the guest wrote, its
+#             checksum offsets inside the inner frame, the pkt_id it had on
+#             tap0, and origin tap0; report on the -w capture says the same
+#   oversized gso_size 1448 does not: vxlan0 flags it with the numbers
+#             (segments of 1488 bytes over 1450), its release is explained
+#             as that drop, counted per device and reason, and the remedy
+#             gives the guest MTU 1450 or the underlay 1550; report on the
+#             capture says the same
+. "$(dirname "$0")/lib.sh"
+
+tb_need_vno
+
+VNI=42
+UNDER_H=198.51.100.1
+UNDER_P=198.51.100.2
+
+# ov_up: the overlay bed, then the guest on tap0 (bridged to vxlan0).
+ov_up()
+{
+	tb_need_root
+	tb_need_cmd ip ethtool jq
+	tb_need_guest
+	tb_netns_add "$TB_H"
+	tb_netns_add "$TB_P"
+	ip -n "$TB_H" link add br0 type bridge stp_state 0 forward_delay 0 ||
+		tb_fatal "cannot create bridge"
+	ip -n "$TB_H" link set br0 up
+	ip -n "$TB_H" link add up0 type veth peer name pe0 netns "$TB_P" ||
+		tb_fatal "cannot create veth pair"
+	ip -n "$TB_H" addr add "$UNDER_H/24" dev up0
+	ip -n "$TB_H" link set up0 up
+	ip -n "$TB_P" addr add "$UNDER_P/24" dev pe0
+	ip -n "$TB_P" link set pe0 up
+	ip -n "$TB_H" link add vxlan0 type vxlan id "$VNI" local "$UNDER_H" remote "$UNDER_P" \
+		dstport 4789 dev up0 || skip "this kernel cannot make a vxlan device"
+	ip -n "$TB_H" link set vxlan0 master br0
+	ip -n "$TB_H" link set vxlan0 up
+	ip -n "$TB_P" link add vxlan0 type vxlan id "$VNI" local "$UNDER_P" remote "$UNDER_H" \
+		dstport 4789 dev pe0 || tb_fatal "cannot create the peer's vxlan0"
+	ip -n "$TB_P" addr add "$TB_PEER4/24" dev vxlan0
+	ip -n "$TB_P" link set vxlan0 up
+	TB_PEER_MAC=$(ip -n "$TB_P" -j link show vxlan0 | jq -r '.[0].address')
+	ip -n "$TB_P" neigh replace "$TB_GUEST4" lladdr "$TB_GUEST_MAC" dev vxlan0 nud permanent
+	assert_eq "$(ip -n "$TB_H" -j link show vxlan0 | jq '.[0].mtu')" 1450 \
+		"the kernel gave vxlan0 the MTU 1450 (1500 less VXLAN over IPv4)"
+	TB_UPLINK=vxlan0 tb_guest_start
+}
+
+# schema_valid WHAT FILE...: every line valid under `vnoffload-trace schema`,
+# members the schema does not describe included (schema_check.py --strict).
+schema_valid()
+{
+	local what=$1 py= p out
+	shift
+	for p in python3 /usr/bin/python3; do
+		"$p" -c 'import jsonschema' 2>/dev/null && py=$p && break
+	done
+	if [[ -z $py ]]; then
+		tb_log "$what: lines not checked against the schema: python3-jsonschema is not installed (make deps)"
+		return 0
+	fi
+	"$VNO_BIN" schema >"$TB_TMP/schema.json" || tb_fatal "vnoffload-trace schema failed"
+	if out=$("$py" "$TB_ROOT/tests/tools/schema_check.py" --strict --expect frame \
+		"$TB_TMP/schema.json" "$@" 2>&1); then
+		tb_pass "$what: every line valid under the schema"
+	else
+		tb_fail "$what: $(grep -v 'lines checked' <<<"$out" | head -n 8 | cut -c1-400)"
+	fi
+}
+
+JQ_LIB='
+def frames: map(select(.type == "frame"));
+def at($dev; $hop): frames | map(select(.dev == $dev and .hop == $hop));
+# The guest'"'"'s frames at up0, encapsulated (not the bridge'"'"'s own MLD).
+def tunnelled: at("up0"; "xmit") | map(select(.encap.inner.l4 == "tcp"));
+'
+
+# The frames of gso_size $1 at up0 (encapsulated) and at tap0.
+check_fit()
+{
+	local out=$1 what=$2
+	assert_jq "$out" "$JQ_LIB tunnelled | length >= 2" \
+		"$what: the fitting super-frames reached up0 encapsulated"
+	assert_jq "$out" "$JQ_LIB tunnelled | all(
+		.encap.type == \"vxlan\" and .encap.vni == $VNI and .encap.skb_encapsulation
+		and .encap.saddr == \"$UNDER_H\" and .encap.daddr == \"$UNDER_P\" and .encap.dport == 4789
+		and .dport == 4789 and any(.gso_type[]; . == \"udp_tunnel_csum\")
+		and .gso_size == 1398)" \
+		"$what: at up0: vxlan, VNI $VNI, outer $UNDER_H > $UNDER_P:4789, gso_size 1398"
+	# Each encapsulated frame against what the guest planted (by sequence).
+	jq -s --slurpfile p "$TB_PLANTED" "$JQ_LIB"'
+		($p | map(select(.gso_size == 1398)) | map({key: (.tcp_seq | tostring), value: .})
+		 | from_entries) as $pl
+		| at("tap0"; "rx") as $rx
+		| tunnelled | length > 0 and all(
+			.encap.inner as $i | $pl[$i.tcp_seq | tostring] as $g
+			| ($rx | map(select(.tcp_seq == $g.tcp_seq)) | .[0]) as $t
+			| $g != null and $t != null
+			and $i.l3 == "ipv4" and $i.l4 == "tcp"
+			and $i.saddr == $g.saddr and $i.daddr == $g.daddr
+			and $i.sport == $g.sport and $i.dport == $g.dport
+			and $i.tcp_flags == "P." and $i.csum_start == $g.csum_start
+			and $i.csum_offset == $g.csum_offset
+			and .pkt_id == $t.pkt_id and .origin == "tap0")' "$out" >"$TB_TMP/fit.check" 2>&1
+	assert_eq "$(cat "$TB_TMP/fit.check")" true \
+		"$what: inner addresses, ports, flags and checksum offsets as planted; pkt_id as on tap0; origin tap0"
+}
+
+case_fit()
+{
+	local rec=$TB_TMP/fit.jsonl cap=$TB_TMP/fit.pcapng rep=$TB_TMP/fit-report.jsonl n=3 i
+	ov_up
+	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap"
+	for ((i = 0; i < n; i++)); do
+		tb_plant "tcp4-tso:segs=4:mss=1398:seq=$((1000000 + i * 100000))"
+	done
+	tb_wait_jq "$rec" "$JQ_LIB tunnelled | length >= $n" ||
+		tb_fail "the $n planted frames reached up0 (record $rec)"
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	check_fit "$rec" record
+	"$VNO_BIN" report --json --frames "$cap" >"$rep" 2>"$rep.err"
+	assert_eq "$?" 0 "report reads the capture"
+	check_fit "$rep" report
+	schema_valid "record and report --frames" "$rec" "$rep"
+	check_tshark "$cap" "$rep"
+}
+
+# check_tshark CAP REPORT: Wireshark reads the capture's bytes as VXLAN
+# down to the inner TCP ports (the default snap keeps the inner headers),
+# and the dissector's vno.* fields from the comments agree, on as many
+# frames as report found at up0.
+check_tshark()
+{
+	local cap=$1 rep=$2 n lua=$TB_ROOT/contrib/wireshark/vnoffload.lua
+	if ! command -v tshark >/dev/null; then
+		tb_log "the capture is not read with tshark: tshark is not installed (make deps)"
+		return 0
+	fi
+	n=$(jq -s "$JQ_LIB tunnelled | length" "$rep")
+	assert_eq "$(tshark -r "$cap" -Y "vxlan.vni == $VNI && tcp.srcport == 40000 && ip.src == $TB_GUEST4" \
+		-T fields -e frame.number 2>/dev/null | grep -c .)" "$n" \
+		"tshark dissects VXLAN $VNI down to the inner TCP ports in the $n frames at up0"
+	assert_eq "$(tshark -X "lua_script:$lua" -r "$cap" -Y "vno.encap == \"vxlan\" && vno.vni == $VNI \
+		&& vno.inner contains \"$TB_GUEST4:40000>\" && vno.inner_csum_start == 34 \
+		&& vno.inner_csum_offset == 16" -T fields -e frame.number 2>/dev/null | grep -c .)" "$n" \
+		"the dissector's vno.encap, vno.vni, vno.inner, vno.inner_csum_* on the same $n frames"
+}
+
+tb_run_cases "fit" "$@"

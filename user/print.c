@@ -120,28 +120,35 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 	fprintf(out, " id=%08" PRIx64 "\n", (uint64_t)(f->pkt_id >> 32));
 }
 
-void json_frame_from(FILE *out, const struct vno_event *ev, const char *vm,
-		     const struct vno_iface *origin)
+void json_frame_from(FILE *out, const struct vno_event *ev, const struct frame_extra *x)
 {
 	char name[VNO_IFNAMSIZ + 1];
 
 	fputs("{\"type\":\"frame\",", out);
 	json_frame_fields(out, ev);
-	if (vm) {
+	if (x->vm && x->vm[0]) {
 		fputs(",\"vm\":", out);
-		json_str(out, vm);
+		json_str(out, x->vm);
 	}
-	if (origin) {
+	if (x->origin) {
 		/* Where the frame entered the host, across encapsulation: the
 		 * BPF side keeps it with the skb from its rx hop on. */
-		snprintf(name, sizeof(name), "%.*s", VNO_IFNAMSIZ, origin->name);
+		snprintf(name, sizeof(name), "%.*s", VNO_IFNAMSIZ, x->origin->name);
 		fputs(",\"origin\":", out);
 		json_str(out, name);
 		fputs(",\"origin_vm\":", out);
-		if (origin->vm[0])
-			json_str(out, origin->vm);
+		if (x->origin->vm[0])
+			json_str(out, x->origin->vm);
 		else
 			fputs("null", out);
+	}
+	if (x->detail && x->detail[0]) {
+		fputs(",\"anomaly_detail\":", out);
+		json_str(out, x->detail);
+	}
+	if (x->cause && x->cause[0]) {
+		fputs(",\"drop_cause\":", out);
+		json_str(out, x->cause);
 	}
 	fputs("}\n", out);
 }

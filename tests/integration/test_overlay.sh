@@ -118,14 +118,22 @@ case_fit()
 {
 	local rec=$TB_TMP/fit.jsonl cap=$TB_TMP/fit.pcapng rep=$TB_TMP/fit-report.jsonl n=3 i
 	ov_up
-	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap"
+	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap" --stall-ms 200
 	for ((i = 0; i < n; i++)); do
 		tb_plant "tcp4-tso:segs=4:mss=1398:seq=$((1000000 + i * 100000))"
 	done
 	tb_wait_jq "$rec" "$JQ_LIB tunnelled | length >= $n" ||
 		tb_fail "the $n planted frames reached up0 (record $rec)"
+	# Time for the stall trigger (200 ms) to look at vxlan0's queue, whose
+	# frames went on to up0: a slow machine only makes this check weaker.
+	sleep 1
 	vno_record_stop INT
 	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	assert_jq "$rec" 'map(select(.type == "hang")) | length == 0' \
+		"no stall on vxlan0: the frames it handed to up0 count as released there"
+	assert_jq "$rec" 'map(select(.type == "summary"))[-1].devices
+		| map(select(.dev == "vxlan0" and .hop == "xmit"))[0].in_flight_at_end == 0' \
+		"vxlan0: nothing in flight at the end"
 	check_fit "$rec" record
 	"$VNO_BIN" report --json --frames "$cap" >"$rep" 2>"$rep.err"
 	assert_eq "$?" 0 "report reads the capture"
@@ -155,4 +163,65 @@ check_tshark()
 		"the dissector's vno.encap, vno.vni, vno.inner, vno.inner_csum_* on the same $n frames"
 }
 
-tb_run_cases "fit" "$@"
+# check_oversized OUT WHAT N: the N frames of gso_size 1448 flagged at
+# vxlan0 with the numbers, their release there explained, the summary's
+# count and remedy.
+check_oversized()
+{
+	local out=$1 what=$2 n=$3
+	local why='segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay)'
+	assert_jq "$out" "$JQ_LIB at(\"vxlan0\"; \"xmit\") | map(select(.gso_size == 1448)) | length == $n
+		and all(.anomaly == \"tunnel_segment_over_mtu\" and .anomaly_detail == \"$why\"
+			and .origin == \"tap0\")" \
+		"$what: the $n frames of gso_size 1448 flagged at vxlan0 with the numbers"
+	assert_jq "$out" "$JQ_LIB (at(\"vxlan0\"; \"xmit\") | map(select(.gso_size == 1448) | .pkt_id)) as \$ids
+		| at(\"vxlan0\"; \"done\") | map(select(.pkt_id as \$i | \$ids | index(\$i))) as \$d
+		| (\$d | length) == $n and (\$d | all(.drop_cause | (startswith(\"dropped at vxlan0: \")
+			or startswith(\"refused at vxlan0: \")) and contains(\"$why\")))" \
+		"$what: each one's release at vxlan0 is the drop explained"
+	assert_jq "$out" "$JQ_LIB tunnelled | map(select(.gso_size == 1448)) | length == 0" \
+		"$what: none of them reached up0"
+	assert_jq "$out" "map(select(.type == \"summary\"))[-1].devices
+		| map(select(.dev == \"vxlan0\" and .hop == \"done\"))[0] as \$d
+		| \$d.anomaly_rules == {} and (\$d.drop_causes | length) == 1 and \$d.drop_causes[0] as \$c
+		| \$c.frames == $n and \$c.rule == \"tunnel_segment_over_mtu\" and \$c.segment == 1488
+		and \$c.mtu == 1450 and \$c.overhead == 50 and \$c.origin == \"tap0\"
+		and \$c.underlay == \"up0\"
+		and ((\$c.fate == \"dropped\" and \$d.drops[\$c.reason] >= $n)
+		     or (\$c.fate == \"answered_icmp_too_big\" and \$c.reason == null))
+		and \$c.remedy.guest_mtu == 1450 and (\$c.remedy.qemu | endswith(\"host_mtu=1450\"))
+		and \$c.remedy.libvirt == \"<mtu size='1450'/>\" and \$c.remedy.underlay_mtu == 1550
+		and \$c.remedy.underlay == \"ip link set dev up0 mtu 1550; ip link set dev vxlan0 mtu 1500\"" \
+		"$what: the summary counts $n drops at vxlan0 by reason and cause; the remedy: guest MTU 1450 or the underlay 1550"
+}
+
+case_oversized()
+{
+	local rec=$TB_TMP/big.jsonl cap=$TB_TMP/big.pcapng rep=$TB_TMP/big-report.jsonl n=3 i txt
+	ov_up
+	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap"
+	# One that fits first: the underlay is then known from its frame.
+	tb_plant "tcp4-tso:segs=4:mss=1398:seq=500000"
+	for ((i = 0; i < n; i++)); do
+		tb_plant "tcp4-tso:segs=4:mss=1448:seq=$((2000000 + i * 100000))"
+	done
+	tb_wait_jq "$rec" "$JQ_LIB at(\"vxlan0\"; \"done\") | map(select(.drop_cause != null)) | length >= $n" ||
+		tb_fail "the $n oversized frames were released at vxlan0 (record $rec)"
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	check_oversized "$rec" record "$n"
+	"$VNO_BIN" report --json --frames "$cap" >"$rep" 2>"$rep.err"
+	assert_eq "$?" 0 "report reads the capture"
+	check_oversized "$rep" report "$n"
+	schema_valid "record and report --frames" "$rec" "$rep"
+	# The terminal says it too.
+	txt=$("$VNO_BIN" report "$cap" 2>&1)
+	assert_eq "$(grep -cE '(dropped|refused) at vxlan0: segments of 1488 B' <<<"$txt")" 1 \
+		"report's summary: the drop explained once"
+	assert_eq "$(grep -c 'remedy: give the guest MTU 1450 (QEMU -device virtio-net-pci,…,host_mtu=1450' <<<"$txt")" 1 \
+		"report's summary: the guest's MTU through QEMU"
+	assert_eq "$(grep -c 'or raise the underlay to 1550 (1538 at least for these segments): ip link set dev up0 mtu 1550' <<<"$txt")" 1 \
+		"report's summary: or the underlay's"
+}
+
+tb_run_cases "fit oversized" "$@"

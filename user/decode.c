@@ -158,11 +158,7 @@ static bool ipv6_ext(__u8 nh)
 /* What one pass over an IP packet found: the outer frame's or, inside a
  * tunnel, the inner one's. */
 struct l3_hdrs {
-	__u8 ip_ver, l4, tcp_flags;
-	bool trunc;
-	__u8 saddr[16], daddr[16];
-	__u16 sport, dport;
-	__u32 tcp_seq;
+	struct vno_l3 v;
 	size_t l4off; /* 0: no L4 header (a non-first fragment, or cut) */
 };
 
@@ -184,13 +180,13 @@ static int parse_ip(const __u8 *p, size_t n, size_t off, __u16 proto, struct l3_
 		ihl = (p[off] & 0xF) * 4u;
 		if (ihl < 20)
 			return -EINVAL;
-		h->ip_ver = 4;
+		h->v.ip_ver = 4;
 		l4 = p[off + 9];
-		memcpy(h->saddr, p + off + 12, 4);
-		memcpy(h->daddr, p + off + 16, 4);
+		memcpy(h->v.saddr, p + off + 12, 4);
+		memcpy(h->v.daddr, p + off + 16, 4);
 		/* A non-first fragment has no L4 header. */
 		if (rd16(p + off + 6) & 0x1FFF) {
-			h->l4 = l4;
+			h->v.l4_proto = l4;
 			return 0;
 		}
 		l4off = off + ihl;
@@ -199,10 +195,10 @@ static int parse_ip(const __u8 *p, size_t n, size_t off, __u16 proto, struct l3_
 			goto trunc;
 		if ((p[off] >> 4) != 6)
 			return -EINVAL;
-		h->ip_ver = 6;
+		h->v.ip_ver = 6;
 		l4 = p[off + 6];
-		memcpy(h->saddr, p + off + 8, 16);
-		memcpy(h->daddr, p + off + 24, 16);
+		memcpy(h->v.saddr, p + off + 8, 16);
+		memcpy(h->v.daddr, p + off + 24, 16);
 		l4off = off + 40;
 		for (int i = 0; i < 4 && ipv6_ext(l4); i++) {
 			if (n < l4off + 8)
@@ -217,7 +213,7 @@ static int parse_ip(const __u8 *p, size_t n, size_t off, __u16 proto, struct l3_
 		if (l4 == 44) { /* fragment header: L4 only in the first fragment */
 			if (n < l4off + 8)
 				goto trunc;
-			h->l4 = p[l4off];
+			h->v.l4_proto = p[l4off];
 			if (rd16(p + l4off + 2) & 0xFFF8)
 				return 0;
 			l4 = p[l4off];
@@ -226,24 +222,24 @@ static int parse_ip(const __u8 *p, size_t n, size_t off, __u16 proto, struct l3_
 	} else {
 		return 0;
 	}
-	h->l4 = l4;
+	h->v.l4_proto = l4;
 	h->l4off = l4off;
 	if (l4 == 6) {
 		if (n < l4off + 14)
 			goto trunc;
-		h->sport = rd16(p + l4off);
-		h->dport = rd16(p + l4off + 2);
-		h->tcp_seq = rd32(p + l4off + 4);
-		h->tcp_flags = p[l4off + 13];
+		h->v.sport = rd16(p + l4off);
+		h->v.dport = rd16(p + l4off + 2);
+		h->v.tcp_seq = rd32(p + l4off + 4);
+		h->v.tcp_flags = p[l4off + 13];
 	} else if (l4 == 17 || l4 == 132) {
 		if (n < l4off + 4)
 			goto trunc;
-		h->sport = rd16(p + l4off);
-		h->dport = rd16(p + l4off + 2);
+		h->v.sport = rd16(p + l4off);
+		h->v.dport = rd16(p + l4off + 2);
 	}
 	return 0;
 trunc:
-	h->trunc = true;
+	h->v.trunc = true;
 	return 0;
 }
 
@@ -302,15 +298,15 @@ int vno_decode(struct vno_event *ev)
 	err = parse_ip(ev->data, n, l3off, (__u16)proto, &h);
 	if (err)
 		return err;
-	f->ip_ver = h.ip_ver;
-	f->l4_proto = h.l4;
-	memcpy(f->saddr, h.saddr, sizeof(f->saddr));
-	memcpy(f->daddr, h.daddr, sizeof(f->daddr));
-	f->sport = h.sport;
-	f->dport = h.dport;
-	f->tcp_seq = h.tcp_seq;
-	f->tcp_flags = h.tcp_flags;
-	if (!h.trunc)
+	f->ip_ver = h.v.ip_ver;
+	f->l4_proto = h.v.l4_proto;
+	memcpy(f->saddr, h.v.saddr, sizeof(f->saddr));
+	memcpy(f->daddr, h.v.daddr, sizeof(f->daddr));
+	f->sport = h.v.sport;
+	f->dport = h.v.dport;
+	f->tcp_seq = h.v.tcp_seq;
+	f->tcp_flags = h.v.tcp_flags;
+	if (!h.v.trunc)
 		return 0;
 trunc:
 	/* Done/drop records carry no bytes; only flag a cut inside a header. */
@@ -339,12 +335,12 @@ static int tunnel_hdr(const struct vno_frame *f, const __u8 *p, size_t n,
 {
 	size_t o = h->l4off;
 
-	if (h->l4 == 17) {
+	if (h->v.l4_proto == 17) {
 		/* RFC 7348 VXLAN (IANA 4789; Linux's historic default 8472,
 		 * drivers/net/vxlan/vxlan_core.c), RFC 8926 Geneve (6081). */
-		if (h->dport == 4789 || h->dport == 8472) {
+		if (h->v.dport == 4789 || h->v.dport == 8472) {
 			e->type = VNO_ENC_VXLAN;
-		} else if (h->dport == 6081) {
+		} else if (h->v.dport == 6081) {
 			e->type = VNO_ENC_GENEVE;
 		} else if ((f->encap & VNO_E_SKB) && f->inner_network_off >= o + 8 + 8 + ETH_HLEN &&
 			   f->inner_network_off <= o + 8 + 8 + ETH_HLEN + 8) {
@@ -377,7 +373,7 @@ static int tunnel_hdr(const struct vno_frame *f, const __u8 *p, size_t n,
 		*inner_eth = *inner_proto == ETH_P_TEB;
 		return 0;
 	}
-	if (h->l4 == 47) {
+	if (h->v.l4_proto == 47) {
 		/* RFC 2784/2890 GRE: C, K, S flags, version 0. */
 		__u16 fl;
 
@@ -443,16 +439,9 @@ int vno_encap_decode(const struct vno_event *ev, struct vno_encap *e)
 	e->inner_l3_proto = inner_proto;
 	e->inner_network_off = (__u16)l3off;
 	if (parse_ip(p, n, l3off, inner_proto, &h) == 0) {
-		e->ip_ver = h.ip_ver;
-		e->l4_proto = h.l4;
-		memcpy(e->saddr, h.saddr, sizeof(e->saddr));
-		memcpy(e->daddr, h.daddr, sizeof(e->daddr));
-		e->sport = h.sport;
-		e->dport = h.dport;
-		e->tcp_flags = h.tcp_flags;
-		e->tcp_seq = h.tcp_seq;
+		e->in = h.v;
 		e->inner_transport_off = (__u16)h.l4off;
-		e->trunc = h.trunc;
+		e->trunc = h.v.trunc;
 	}
 	/* The kernel's inner headers win over ours: they are what segmentation
 	 * and the checksum offload will use. */
@@ -468,7 +457,7 @@ kernel_only:
 		return 0;
 	memset(e, 0, sizeof(*e));
 	e->type = VNO_ENC_UDP;
-	if (h.l4 == 47)
+	if (h.v.l4_proto == 47)
 		e->type = VNO_ENC_GRE;
 	e->inner_l3_proto = f->inner_protocol;
 	e->inner_network_off = f->inner_network_off;
@@ -480,24 +469,24 @@ kernel_only:
 size_t vno_encap_str(const struct vno_encap *e, char *buf, size_t len)
 {
 	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN], key[24] = "";
-	const char *l4 = vno_l4_name(e->l4_proto);
-	int af = e->ip_ver == 6 ? AF_INET6 : AF_INET, n;
+	const char *l4 = vno_l4_name(e->in.l4_proto);
+	int af = e->in.ip_ver == 6 ? AF_INET6 : AF_INET, n;
 
 	if (e->has_key)
 		snprintf(key, sizeof(key), " %s=%u",
 			 e->type == VNO_ENC_GRE || e->type == VNO_ENC_GRETAP ? "key" : "vni", e->key);
-	if (!e->ip_ver) {
+	if (!e->in.ip_ver) {
 		n = snprintf(buf, len, "encap=%s%s inner=?", vno_encap_name(e->type), key);
 		return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 	}
-	inet_ntop(af, e->saddr, sa, sizeof(sa));
-	inet_ntop(af, e->daddr, da, sizeof(da));
-	if (e->ip_ver == 6 && e->sport)
+	inet_ntop(af, e->in.saddr, sa, sizeof(sa));
+	inet_ntop(af, e->in.daddr, da, sizeof(da));
+	if (e->in.ip_ver == 6 && e->in.sport)
 		n = snprintf(buf, len, "encap=%s%s inner=%s/[%s]:%u>[%s]:%u", vno_encap_name(e->type),
-			     key, l4 ? l4 : "?", sa, e->sport, da, e->dport);
-	else if (e->sport || e->dport)
+			     key, l4 ? l4 : "?", sa, e->in.sport, da, e->in.dport);
+	else if (e->in.sport || e->in.dport)
 		n = snprintf(buf, len, "encap=%s%s inner=%s/%s:%u>%s:%u", vno_encap_name(e->type),
-			     key, l4 ? l4 : "?", sa, e->sport, da, e->dport);
+			     key, l4 ? l4 : "?", sa, e->in.sport, da, e->in.dport);
 	else
 		n = snprintf(buf, len, "encap=%s%s inner=%s/%s>%s", vno_encap_name(e->type), key,
 			     l4 ? l4 : "?", sa, da);

@@ -44,20 +44,26 @@ enum vno_encap_type {
 	VNO_ENC__MAX = 6,
 };
 
+/* What one pass over an IP packet and its L4 header finds. */
+struct vno_l3 {
+	__u8 ip_ver;	  /* 4, 6 or 0 */
+	__u8 l4_proto;
+	__u8 tcp_flags;
+	bool trunc;	  /* the bytes ran out inside a header */
+	__u16 sport, dport;
+	__u32 tcp_seq;
+	__u8 saddr[16], daddr[16]; /* IPv4 in the first four bytes */
+};
+
 struct vno_encap {
 	__u8 type;	  /* enum vno_encap_type */
 	bool has_key;	  /* VXLAN with the I flag, Geneve, GRE with K */
 	bool trunc;	  /* the bytes ran out before the inner L4 header */
-	__u8 ip_ver;	  /* inner: 4, 6 or 0 */
-	__u8 l4_proto;
-	__u8 tcp_flags;
 	__u32 key;	  /* VNI (24 bits) or GRE key */
 	__u16 inner_off;  /* where the encapsulated frame starts */
 	__u16 inner_l3_proto;
 	__u16 inner_network_off, inner_transport_off; /* 0: unknown */
-	__u16 sport, dport;
-	__u32 tcp_seq;
-	__u8 saddr[16], daddr[16];
+	struct vno_l3 in; /* the inner packet */
 };
 
 /* Fill *e for @ev (already vno_decode'd); 1 when the frame is encapsulated,

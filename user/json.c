@@ -223,35 +223,35 @@ static void sb_encap(struct sbuf *b, const struct vno_event *ev)
 	sb_u16_or_null(b, ",\"network_off\":", e.inner_network_off);
 	sb_u16_or_null(b, ",\"transport_off\":", e.inner_transport_off);
 	sb_str(b, ",\"l3\":");
-	if (e.ip_ver)
-		sb_str(b, e.ip_ver == 6 ? "\"ipv6\"" : "\"ipv4\"");
+	if (e.in.ip_ver)
+		sb_str(b, e.in.ip_ver == 6 ? "\"ipv6\"" : "\"ipv4\"");
 	else
 		sb_str(b, "null");
-	l4 = vno_l4_name(e.l4_proto);
+	l4 = vno_l4_name(e.in.l4_proto);
 	sb_str(b, ",\"l4\":");
 	if (l4)
 		sb_qstr(b, l4);
-	else if (e.l4_proto)
-		sb_qu64(b, e.l4_proto);
+	else if (e.in.l4_proto)
+		sb_qu64(b, e.in.l4_proto);
 	else
 		sb_str(b, "null");
 	sb_str(b, ",\"saddr\":");
-	if (e.ip_ver)
-		sb_ip(b, e.ip_ver, e.saddr);
+	if (e.in.ip_ver)
+		sb_ip(b, e.in.ip_ver, e.in.saddr);
 	else
 		sb_str(b, "null");
 	sb_str(b, ",\"daddr\":");
-	if (e.ip_ver)
-		sb_ip(b, e.ip_ver, e.daddr);
+	if (e.in.ip_ver)
+		sb_ip(b, e.in.ip_ver, e.in.daddr);
 	else
 		sb_str(b, "null");
-	sb_u16_or_null(b, ",\"sport\":", e.ip_ver ? e.sport : 0);
-	sb_u16_or_null(b, ",\"dport\":", e.ip_ver ? e.dport : 0);
+	sb_u16_or_null(b, ",\"sport\":", e.in.ip_ver ? e.in.sport : 0);
+	sb_u16_or_null(b, ",\"dport\":", e.in.ip_ver ? e.in.dport : 0);
 	sb_str(b, ",\"tcp_flags\":");
-	if (e.ip_ver && e.l4_proto == 6 && e.inner_transport_off && !e.trunc) {
-		vno_tcp_flags_str(e.tcp_flags, flags, sizeof(flags));
+	if (e.in.ip_ver && e.in.l4_proto == 6 && e.inner_transport_off && !e.trunc) {
+		vno_tcp_flags_str(e.in.tcp_flags, flags, sizeof(flags));
 		sb_qstr(b, flags);
-		sb_kv(b, ",\"tcp_seq\":", e.tcp_seq);
+		sb_kv(b, ",\"tcp_seq\":", e.in.tcp_seq);
 	} else {
 		sb_str(b, "null,\"tcp_seq\":null");
 	}

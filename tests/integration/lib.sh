@@ -302,9 +302,9 @@ _tb_ethtool_short()
 	esac
 }
 
-# tb_up [GUEST_ARGS...]: build the bed and start the guest (vno-guest --stdin,
-# fed through a FIFO, so frames are planted when the test says so).
-tb_up()
+# tb_bed_base: the host and peer namespaces, br0 up in the host, and the
+# veth up0 (host) - pe0 (peer), neither of them set up further.
+tb_bed_base()
 {
 	tb_need_root
 	tb_need_cmd ip ethtool jq
@@ -318,6 +318,13 @@ tb_up()
 	ip -n "$TB_H" link set br0 up
 	ip -n "$TB_H" link add up0 type veth peer name pe0 netns "$TB_P" ||
 		tb_fatal "cannot create veth pair"
+}
+
+# tb_up [GUEST_ARGS...]: build the bed and start the guest (vno-guest --stdin,
+# fed through a FIFO, so frames are planted when the test says so).
+tb_up()
+{
+	tb_bed_base
 	ip -n "$TB_H" link set up0 master br0
 	ip -n "$TB_H" link set up0 up
 	_tb_uplink_offloads "$TB_H" up0

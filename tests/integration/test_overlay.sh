@@ -25,16 +25,7 @@ UNDER_P=198.51.100.2
 # ov_up: the overlay bed, then the guest on tap0 (bridged to vxlan0).
 ov_up()
 {
-	tb_need_root
-	tb_need_cmd ip ethtool jq
-	tb_need_guest
-	tb_netns_add "$TB_H"
-	tb_netns_add "$TB_P"
-	ip -n "$TB_H" link add br0 type bridge stp_state 0 forward_delay 0 ||
-		tb_fatal "cannot create bridge"
-	ip -n "$TB_H" link set br0 up
-	ip -n "$TB_H" link add up0 type veth peer name pe0 netns "$TB_P" ||
-		tb_fatal "cannot create veth pair"
+	tb_bed_base
 	ip -n "$TB_H" addr add "$UNDER_H/24" dev up0
 	ip -n "$TB_H" link set up0 up
 	ip -n "$TB_P" addr add "$UNDER_P/24" dev pe0

@@ -126,14 +126,14 @@ Test(encap, vxlan_over_ipv4)
 	cr_assert_eq(e.inner_off, 50);
 	cr_assert_eq(e.inner_network_off, 64);
 	cr_assert_eq(e.inner_transport_off, 84);
-	cr_assert_eq(e.ip_ver, 4);
-	cr_assert_eq(e.l4_proto, 6);
-	assert_ip(AF_INET, e.saddr, "192.0.2.1");
-	assert_ip(AF_INET, e.daddr, "192.0.2.2");
-	cr_assert_eq(e.sport, 40000);
-	cr_assert_eq(e.dport, 5002);
-	cr_assert_eq(e.tcp_flags, FR_TCP_PSH | FR_TCP_ACK);
-	cr_assert_eq(e.tcp_seq, 1000000);
+	cr_assert_eq(e.in.ip_ver, 4);
+	cr_assert_eq(e.in.l4_proto, 6);
+	assert_ip(AF_INET, e.in.saddr, "192.0.2.1");
+	assert_ip(AF_INET, e.in.daddr, "192.0.2.2");
+	cr_assert_eq(e.in.sport, 40000);
+	cr_assert_eq(e.in.dport, 5002);
+	cr_assert_eq(e.in.tcp_flags, FR_TCP_PSH | FR_TCP_ACK);
+	cr_assert_eq(e.in.tcp_seq, 1000000);
 	cr_assert_not(e.trunc);
 	/* The checksum as the guest wrote it: 34 + 16 from its Ethernet header. */
 	cr_assert_eq(vno_encap_csum_start(&ev.f, &e), 34);
@@ -178,7 +178,7 @@ Test(encap, vxlan_on_another_port_from_the_skb)
 	cr_assert_eq(vno_encap_decode(&ev, &e), 1);
 	cr_assert_eq(e.type, VNO_ENC_VXLAN);
 	cr_assert_eq(e.key, 42);
-	cr_assert_eq(e.dport, 5002);
+	cr_assert_eq(e.in.dport, 5002);
 	/* Without the skb's word the same bytes are plain UDP. */
 	ev.f.encap = 0;
 	ev.f.inner_network_off = ev.f.inner_transport_off = 0;
@@ -208,11 +208,11 @@ Test(encap, geneve_over_ipv6_with_options)
 	cr_assert_eq(e.inner_off, 14 + 40 + 8 + 8 + 8);
 	cr_assert_eq(e.inner_network_off, e.inner_off + 14);
 	cr_assert_eq(e.inner_transport_off, e.inner_network_off + 40);
-	cr_assert_eq(e.ip_ver, 6);
-	assert_ip(AF_INET6, e.saddr, "2001:db8:1::1");
-	assert_ip(AF_INET6, e.daddr, "2001:db8:1::2");
-	cr_assert_eq(e.sport, 5353);
-	cr_assert_eq(e.dport, 9999);
+	cr_assert_eq(e.in.ip_ver, 6);
+	assert_ip(AF_INET6, e.in.saddr, "2001:db8:1::1");
+	assert_ip(AF_INET6, e.in.daddr, "2001:db8:1::2");
+	cr_assert_eq(e.in.sport, 5353);
+	cr_assert_eq(e.in.dport, 9999);
 	js = frame_json(&ev);
 	cr_assert_jq(js, ".encap.type == \"geneve\" and .encap.vni == 11259375"
 			 " and .encap.skb_encapsulation == false and .encap.saddr == \"2001:db8::a\""
@@ -241,7 +241,7 @@ Test(encap, gre_with_key_carrying_ipv4)
 	cr_assert_eq(e.key, 7);
 	cr_assert_eq(e.inner_off, 14 + 20 + 8);
 	cr_assert_eq(e.inner_network_off, e.inner_off);
-	cr_assert_eq(e.dport, 22);
+	cr_assert_eq(e.in.dport, 22);
 	vno_encap_str(&e, s, sizeof(s));
 	cr_assert_str_eq(s, "encap=gre key=7 inner=tcp/192.0.2.1:40000>192.0.2.2:22");
 	js = frame_json(&ev);
@@ -268,8 +268,8 @@ Test(encap, gretap_with_csum_key_seq)
 	cr_assert_eq(e.type, VNO_ENC_GRETAP);
 	cr_assert_eq(e.key, 0x01020304);
 	cr_assert_eq(e.inner_off, 14 + 20 + 16);
-	cr_assert_eq(e.sport, 1000);
-	cr_assert_eq(e.dport, 2000);
+	cr_assert_eq(e.in.sport, 1000);
+	cr_assert_eq(e.in.dport, 2000);
 	/* GRE version 1 (PPTP's enhanced GRE) is no tunnel of a bridge. */
 	ev.data[14 + 20 + 1] |= 1;
 	cr_assert_eq(vno_encap_decode(&ev, &e), 0);
@@ -297,8 +297,8 @@ Test(encap, every_cut)
 			cr_assert(e.trunc, "cut at %u: inner TCP header incomplete", n);
 		else
 			cr_assert_not(e.trunc, "cut at %u", n);
-		if (e.ip_ver == 4 && !e.trunc)
-			cr_assert_eq(e.dport, 5002);
+		if (e.in.ip_ver == 4 && !e.trunc)
+			cr_assert_eq(e.in.dport, 5002);
 		free(frame_json(&ev));
 	}
 }

@@ -475,8 +475,10 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 				(uint64_t)e->in_flight_end);
 		}
 		if (e->changed)
-			fprintf(out, "%-15s %-10s   %" PRIu64 " released after a receiver merged "
-				     "later skbs into them (len, GSO_SIZE, SEGS above: as sent)\n", "", "",
+			fprintf(out, "%-15s %-10s   %" PRIu64 " released changed since xmit (a "
+				     "receiver's GRO merged later skbs into them, or a tunnel took its "
+				     "headers off or rebuilt them; len, GSO_SIZE, SEGS above: as sent)\n",
+				"", "",
 				(uint64_t)e->changed);
 		for (unsigned r = 0; r < ANOMALY__MAX; r++)
 			if (e->rules[r])

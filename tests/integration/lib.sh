@@ -320,6 +320,36 @@ tb_bed_base()
 		tb_fatal "cannot create veth pair"
 }
 
+# The overlay bed (tb_overlay_up): VXLAN $TB_VNI between the host and the
+# peer over up0 - pe0, addressed in 198.51.100.0/24.
+TB_VNI=42
+TB_UNDER_H=198.51.100.1
+TB_UNDER_P=198.51.100.2
+
+# tb_overlay_up [GUEST_ARGS...]: the guest's tap0 on br0, bridged to vxlan0
+# (VNI $TB_VNI) whose underlay is the veth up0; the peer's own vxlan0 holds
+# $TB_PEER4. The kernel gives both vxlan devices the MTU 1450 (1500 less
+# VXLAN over IPv4); the guest's frames go to the peer's vxlan0.
+tb_overlay_up()
+{
+	tb_bed_base
+	ip -n "$TB_H" addr add "$TB_UNDER_H/24" dev up0
+	ip -n "$TB_H" link set up0 up
+	ip -n "$TB_P" addr add "$TB_UNDER_P/24" dev pe0
+	ip -n "$TB_P" link set pe0 up
+	ip -n "$TB_H" link add vxlan0 type vxlan id "$TB_VNI" local "$TB_UNDER_H" \
+		remote "$TB_UNDER_P" dstport 4789 dev up0 || skip "this kernel cannot make a vxlan device"
+	ip -n "$TB_H" link set vxlan0 master br0
+	ip -n "$TB_H" link set vxlan0 up
+	ip -n "$TB_P" link add vxlan0 type vxlan id "$TB_VNI" local "$TB_UNDER_P" \
+		remote "$TB_UNDER_H" dstport 4789 dev pe0 || tb_fatal "cannot create the peer's vxlan0"
+	ip -n "$TB_P" addr add "$TB_PEER4/24" dev vxlan0
+	ip -n "$TB_P" link set vxlan0 up
+	TB_PEER_MAC=$(ip -n "$TB_P" -j link show vxlan0 | jq -r '.[0].address')
+	ip -n "$TB_P" neigh replace "$TB_GUEST4" lladdr "$TB_GUEST_MAC" dev vxlan0 nud permanent
+	TB_UPLINK=vxlan0 tb_guest_start "$@"
+}
+
 # tb_up [GUEST_ARGS...]: build the bed and start the guest (vno-guest --stdin,
 # fed through a FIFO, so frames are planted when the test says so).
 tb_up()

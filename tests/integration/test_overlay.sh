@@ -18,38 +18,15 @@
 
 tb_need_vno
 
-VNI=42
-UNDER_H=198.51.100.1
-UNDER_P=198.51.100.2
-
-# ov_up: the overlay bed, then the guest on tap0 (bridged to vxlan0).
-ov_up()
-{
-	tb_bed_base
-	ip -n "$TB_H" addr add "$UNDER_H/24" dev up0
-	ip -n "$TB_H" link set up0 up
-	ip -n "$TB_P" addr add "$UNDER_P/24" dev pe0
-	ip -n "$TB_P" link set pe0 up
-	ip -n "$TB_H" link add vxlan0 type vxlan id "$VNI" local "$UNDER_H" remote "$UNDER_P" \
-		dstport 4789 dev up0 || skip "this kernel cannot make a vxlan device"
-	ip -n "$TB_H" link set vxlan0 master br0
-	ip -n "$TB_H" link set vxlan0 up
-	ip -n "$TB_P" link add vxlan0 type vxlan id "$VNI" local "$UNDER_P" remote "$UNDER_H" \
-		dstport 4789 dev pe0 || tb_fatal "cannot create the peer's vxlan0"
-	ip -n "$TB_P" addr add "$TB_PEER4/24" dev vxlan0
-	ip -n "$TB_P" link set vxlan0 up
-	TB_PEER_MAC=$(ip -n "$TB_P" -j link show vxlan0 | jq -r '.[0].address')
-	ip -n "$TB_P" neigh replace "$TB_GUEST4" lladdr "$TB_GUEST_MAC" dev vxlan0 nud permanent
-	assert_eq "$(ip -n "$TB_H" -j link show vxlan0 | jq '.[0].mtu')" 1450 \
-		"the kernel gave vxlan0 the MTU 1450 (1500 less VXLAN over IPv4)"
-	TB_UPLINK=vxlan0 tb_guest_start
-}
+VNI=$TB_VNI
+UNDER_H=$TB_UNDER_H
+UNDER_P=$TB_UNDER_P
 
 # schema_valid WHAT FILE...: every line valid under `vnoffload-trace schema`,
 # members the schema does not describe included (schema_check.py --strict).
 schema_valid()
 {
-	local what=$1 py= p out
+	local what=$1 py='' p out
 	shift
 	for p in python3 /usr/bin/python3; do
 		"$p" -c 'import jsonschema' 2>/dev/null && py=$p && break
@@ -108,7 +85,9 @@ check_fit()
 case_fit()
 {
 	local rec=$TB_TMP/fit.jsonl cap=$TB_TMP/fit.pcapng rep=$TB_TMP/fit-report.jsonl n=3 i
-	ov_up
+	tb_overlay_up
+	assert_eq "$(ip -n "$TB_H" -j link show vxlan0 | jq '.[0].mtu')" 1450 \
+		"the kernel gave vxlan0 the MTU 1450 (1500 less VXLAN over IPv4)"
 	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap" --stall-ms 200
 	for ((i = 0; i < n; i++)); do
 		tb_plant "tcp4-tso:segs=4:mss=1398:seq=$((1000000 + i * 100000))"
@@ -189,7 +168,9 @@ check_oversized()
 case_oversized()
 {
 	local rec=$TB_TMP/big.jsonl cap=$TB_TMP/big.pcapng rep=$TB_TMP/big-report.jsonl n=3 i txt
-	ov_up
+	tb_overlay_up
+	assert_eq "$(ip -n "$TB_H" -j link show vxlan0 | jq '.[0].mtu')" 1450 \
+		"the kernel gave vxlan0 the MTU 1450 (1500 less VXLAN over IPv4)"
 	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap"
 	# One that fits first: the underlay is then known from its frame.
 	tb_plant "tcp4-tso:segs=4:mss=1398:seq=500000"

@@ -340,6 +340,15 @@ static const struct tunnel_kind {
 	{ "bareudp", "bareudp", 8, 0 },
 };
 
+/* The frame's IP version: decoded from its bytes, or from skb->protocol
+ * (a flight-recorder record has no bytes). */
+static int ip_version(const struct vno_frame *f)
+{
+	if (f->ip_ver)
+		return f->ip_ver;
+	return f->l3_proto == 0x0800 ? 4 : f->l3_proto == 0x86DD ? 6 : 0;
+}
+
 static const struct tunnel_kind *tunnel_kind(const struct vno_iface *dev)
 {
 	for (size_t i = 0; dev && i < sizeof(tunnel_kinds) / sizeof(tunnel_kinds[0]); i++)
@@ -377,7 +386,7 @@ bool anomaly_tunnel_fit(const struct vno_frame *f, const struct vno_iface *dev,
 			 : (f->gso_type & (GSO_GRE | GSO_GRE_CSUM))		  ? "GRE"
 										  : "the tunnel");
 		fit->mtu = dev->mtu > fit->overhead ? dev->mtu - fit->overhead : 0;
-	} else if (k && f->ip_ver && !is_tunnel(f)) {
+	} else if (k && ip_version(f) && !is_tunnel(f)) {
 		/* At the tunnel device, before vxlan_xmit_one() and its kin add
 		 * the outer headers and check the segments against the path
 		 * (skb_tunnel_check_pmtu: skb_gso_validate_network_len against
@@ -385,7 +394,7 @@ bool anomaly_tunnel_fit(const struct vno_frame *f, const struct vno_iface *dev,
 		if (f->transport_off != 0xFFFF && f->transport_off > f->network_off)
 			l3l4 = f->transport_off - f->network_off + 20;
 		else
-			l3l4 = (f->ip_ver == 6 ? 40 : 20) + 20;
+			l3l4 = (ip_version(f) == 6 ? 40 : 20) + 20;
 		fit->headers = l3l4;
 		fit->overhead = k->over_ip + (k->ip6 ? 40 : 20);
 		snprintf(fit->tunnel, sizeof(fit->tunnel), "%s over IPv%d", k->name, k->ip6 ? 6 : 4);

@@ -14,6 +14,8 @@
 #             as that drop, counted per device and reason, and the remedy
 #             gives the guest MTU 1450 or the underlay 1550; report on the
 #             capture says the same
+#   export    the same frames counted by export at vxlan0 under
+#             vnoffload_anomalies_total{rule="tunnel_segment_over_mtu"}
 . "$(dirname "$0")/lib.sh"
 
 tb_need_vno
@@ -196,4 +198,29 @@ case_oversized()
 		"report's summary: or the underlay's"
 }
 
-tb_run_cases "fit oversized" "$@"
+_anomalies_at_least()
+{
+	nscurl "$EXP_URL/metrics" >"$TB_TMP/metrics" 2>/dev/null &&
+		awk -v n="$1" '$1 == "vnoffload_anomalies_total{device=\"vxlan0\",rule=\"tunnel_segment_over_mtu\"}" && $2 >= n { ok = 1 } END { exit !ok }' \
+			"$TB_TMP/metrics"
+}
+
+# export: the flight recorder's frames (no bytes) are flagged too.
+case_export()
+{
+	local exp=$TB_TMP/export.jsonl n=2 i
+	tb_overlay_up
+	export_start "$exp" -i tap0 -i vxlan0 -i up0 --json --listen 127.0.0.1:0 --stall-ms 0
+	for ((i = 0; i < n; i++)); do
+		tb_plant "tcp4-tso:segs=4:mss=1448:seq=$((3000000 + i * 100000))"
+	done
+	tb_wait_until "$TB_TIMEOUT" _anomalies_at_least "$n" &&
+		tb_pass "vnoffload_anomalies_total{device=vxlan0,rule=tunnel_segment_over_mtu} counts the $n frames" ||
+		tb_fail "vnoffload_anomalies_total{device=vxlan0,rule=tunnel_segment_over_mtu} reached $n: $(grep 'device="vxlan0"' "$TB_TMP/metrics" | grep -v ' 0$' | head -5)"
+	assert_eq "$(grep -c '^vnoffload_anomalies_total{device="vxlan0",rule="gso_size_over_mtu"} [1-9]' "$TB_TMP/metrics")" 0 \
+		"the generic gso_size_over_mtu leaves the tunnel device to the tunnel's rule"
+	export_stop
+	assert_eq "$EXP_RC" 0 "export exits 0"
+}
+
+tb_run_cases "fit oversized export" "$@"

@@ -547,6 +547,11 @@ Test(anomaly, tunnel_segment_over_mtu_at_the_tunnel)
 	anomaly_tunnel_fit_str(&fit, "vxlan0", s, sizeof(s));
 	cr_assert_str_eq(s, "segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of "
 			    "vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay)");
+	/* A flight-recorder record (export) carries no bytes: no decoded
+	 * addresses, the IP version from skb->protocol. */
+	f.ip_ver = 0;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	f.ip_ver = 4;
 	/* GRETAP over IPv6: 40 + 4 + 14 = 58 bytes. */
 	strcpy(d.driver, "ip6gretap");
 	d.mtu = 1442;

@@ -11,23 +11,6 @@ struct trace_event_raw_kfree_skb___reason {
 	__u32 reason;
 } __attribute__((preserve_access_index));
 
-static __always_inline void queue_release(const struct vno_where *w, __u16 queue, bool freed,
-					  __u64 now)
-{
-	struct vno_queue_count *c;
-	struct vno_queue_stat *q = vno_queue(w->netns, w->ifindex, w->idx, queue, false, &c);
-
-	if (!q)
-		return;
-	if (freed) {
-		VNO_QUEUE_COUNT(q, c, freed);
-	} else {
-		VNO_QUEUE_COUNT(q, c, done);
-		q->last_done_ns = now;
-		q->pending = 0;
-	}
-}
-
 static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, bool freed,
 				      bool direct)
 {
@@ -53,7 +36,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		w.ifindex = in->xmit_if;
 		w.slot = 0;
 		w.idx = in->xmit_idx;
-		queue_release(&w, in->queue, freed, now);
+		vno_queue_release(w.netns, w.ifindex, w.idx, in->queue, freed, now);
 		vno_read_meta(skb, &m, direct);
 		/* What was handed over, not what the skb became since
 		 * (a receiver's GRO on the same skb): the aggregates count

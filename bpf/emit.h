@@ -68,7 +68,17 @@ static __always_inline void vno_fill(struct vno_frame *f, const struct net_devic
 	f->sport = 0;
 	f->dport = 0;
 	f->anomaly = 0;
-	__builtin_memset(f->reserved, 0, sizeof(f->reserved));
+	if (m->encapsulation && m->inner_nh > m->mac) {
+		f->encap = VNO_E_SKB;
+		f->inner_protocol = bpf_ntohs(m->inner_protocol);
+		f->inner_network_off = m->inner_nh - m->mac;
+		f->inner_transport_off = m->inner_th > m->mac ? m->inner_th - m->mac : 0;
+	} else {
+		f->encap = 0;
+		f->inner_protocol = 0;
+		f->inner_network_off = 0;
+		f->inner_transport_off = 0;
+	}
 	f->origin_ifindex = hi->origin;
 	f->ring_size = 0;
 	f->ring_free = 0;

@@ -51,6 +51,9 @@ struct vno_meta {
 	__u16 csum_start, csum_offset;
 	__u16 vlan_tci, vlan_proto;
 	__u8 vlan_present;
+	__u8 encapsulation;
+	__u16 inner_protocol;	/* network order */
+	__u16 inner_nh, inner_th; /* offsets from head, with encapsulation */
 	__u32 data;	/* data - head */
 	__u32 tail;	/* tail - head */
 	unsigned char *head;
@@ -112,6 +115,14 @@ static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_
 	m->csum_offset = F(csum_offset);
 	m->vlan_tci = F(vlan_tci);
 	m->vlan_proto = F(vlan_proto);
+	/* Set by the tunnel driver before it pushes the outer headers
+	 * (iptunnel_handle_offloads, skb_reset_inner_headers in
+	 * vxlan_xmit_one / geneve_xmit_skb / __gre_xmit), so the underlay's
+	 * xmit sees both layers. */
+	m->encapsulation = BF(struct sk_buff, encapsulation);
+	m->inner_protocol = F(inner_protocol);
+	m->inner_nh = F(inner_network_header);
+	m->inner_th = F(inner_transport_header);
 	if (bpf_core_field_exists(((struct sk_buff___pre62 *)0)->vlan_present))
 		m->vlan_present = BF(struct sk_buff___pre62, vlan_present);
 	else

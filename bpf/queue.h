@@ -44,4 +44,23 @@ static __always_inline struct vno_queue_stat *vno_queue(__u32 netns, __u32 ifind
 			__sync_fetch_and_add(&(q)->f, 1); \
 	} while (0)
 
+/* A frame handed to the device at @w's queue @queue was released: @freed
+ * with a drop reason, else done (the queue is not stalled). */
+static __always_inline void vno_queue_release(__u32 netns, __u32 ifindex, __u32 idx, __u16 queue,
+					      bool freed, __u64 now)
+{
+	struct vno_queue_count *c;
+	struct vno_queue_stat *q = vno_queue(netns, ifindex, idx, queue, false, &c);
+
+	if (!q)
+		return;
+	if (freed) {
+		VNO_QUEUE_COUNT(q, c, freed);
+	} else {
+		VNO_QUEUE_COUNT(q, c, done);
+		q->last_done_ns = now;
+		q->pending = 0;
+	}
+}
+
 #endif /* VNO_BPF_QUEUE_H */

@@ -108,6 +108,14 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 	if (cur) {
 		if (!((hop == VNO_HOP_XMIT || hop == VNO_HOP_TC_EGRESS) && cur->xmit_if == ifindex) &&
 		    !(hop == VNO_HOP_RX && cur->rx_if == ifindex)) {
+			/* Handed on by the device it was in flight on (a tunnel
+			 * or VLAN device's xmit calls the lower device's): done
+			 * there, or that queue would look stalled. */
+			if (hop == VNO_HOP_XMIT && cur->xmit_ts) {
+				vno_queue_release(cur->xmit_netns, cur->xmit_if, cur->xmit_idx,
+						  cur->queue, false, now);
+				cur->xmit_ts = 0;
+			}
 			if (hop == VNO_HOP_XMIT)
 				cur->xmit_if = ifindex;
 			else if (hop == VNO_HOP_RX)

@@ -13,7 +13,9 @@
 
 /* 2 added the ring_* fields (driver hops), 3 the merged_* fields (what a
  * frame became between xmit and its release); captures of versions 1 and 2
- * still read. */
+ * still read. The encap, inner_* fields took bytes version 3 kept reserved
+ * (always zero before): a version 3 record without them reads as a frame
+ * the kernel had not marked encapsulated. */
 #define VNO_RECORD_VERSION 3
 
 #define VNO_IFNAMSIZ 16
@@ -70,6 +72,12 @@ enum vno_csum {
 #define VNO_F_RING (1u << 6)	   /* ring_* fields are set (driver hops) */
 #define VNO_F_DRIVER (1u << 7)	   /* a hang record from a driver hook, not the watchdog */
 
+/* vno_frame.encap: the skb's own account of an encapsulation (its
+ * encapsulation bit and inner_* headers, set by the tunnel driver's
+ * iptunnel_handle_offloads / skb_set_inner_*), beside what decode reads
+ * from the bytes (struct vno_encap, decode.h). */
+#define VNO_E_SKB (1u << 0)	/* skb->encapsulation: inner_* are valid */
+
 /*
  * One frame seen at one hop. BPF fills everything up to and including
  * cap_len; decode (user space) fills the addresses, ports and TCP fields from
@@ -114,7 +122,8 @@ struct vno_frame {
 	__u8 daddr[16];
 	char dev[VNO_IFNAMSIZ];
 	__u8 anomaly;	   /* first anomaly rule id + 1, 0 = none (user space) */
-	__u8 reserved[3];
+	__u8 encap;	   /* VNO_E_* */
+	__u16 inner_protocol; /* skb->inner_protocol, host order, with VNO_E_SKB */
 	__u32 origin_ifindex; /* device (same netns) the frame entered on, 0 = unknown */
 	/* Driver hops (VNO_F_RING): the TX ring after/at the event; tail - head
 	 * (modulo size) is the descriptors in use. e1000e: head =
@@ -133,7 +142,10 @@ struct vno_frame {
 	__u32 merged_gso_type;
 	__u16 merged_gso_size;
 	__u16 merged_segs;
-	__u32 reserved2;
+	/* With VNO_E_SKB: skb->inner_network_header and
+	 * inner_transport_header from the MAC header; else 0. */
+	__u16 inner_network_off;
+	__u16 inner_transport_off;
 };
 
 /* What the ring buffer carries: the record and up to VNO_SNAP_MAX frame bytes. */

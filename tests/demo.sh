@@ -9,8 +9,15 @@
 # virtio_net_hdr + frame into tap0: TSO/USO super-frames, a checksum-partial
 # frame, and one deliberately bad frame. `vnoffload-trace record` watches tap0
 # and up0 and prints every frame at every hop; then a driver hang on up0 is
-# simulated with an e1000e-style line in the kernel log. Everything made here
-# is removed on exit, whatever happens.
+# simulated with an e1000e-style line in the kernel log. Then the overlay:
+#
+#   host netns:  guest ==tap0==> br0 ==vxlan0 (VNI 42)==> up0 ==> peer netns
+#
+# super-frames that fit the tunnel are followed onto the underlay (VNI, inner
+# headers, the same packet id); those whose segments do not fit (gso_size
+# 1448 through vxlan0's MTU of 1450) are flagged with the numbers, their drop
+# explained, and the summary names the MTU to set. Everything made here is
+# removed on exit, whatever happens.
 set -u
 
 if [[ $(id -u) != 0 ]]; then
@@ -83,5 +90,30 @@ echo
 say "what the guest planted (compare with the rx lines on tap0 above):"
 jq -r '"  \(.spec | split(":")[0] | .[0:10])  sport \(.sport)  len \(.len)  gso \(.gso_size)x\(.gso_segs) \(.gso_type | join("|") | if . == "" then "-" else . end)  csum \(.ip_summed)@\(.csum_start)+\(.csum_offset)\(if .written then "" else "  REFUSED by tun: \(.error)" end)"' \
 	"$TB_PLANTED"
-say "record exited $rc; tearing the bed down"
+((rc == 0)) || { say "record exited $rc; tearing the bed down"; exit "$rc"; }
+
+# The overlay, in namespaces of its own.
+echo
+TB_H=vnoh-o$TB_SFX
+TB_P=vnop-o$TB_SFX
+say "the overlay: namespaces $TB_H (tap0, br0, vxlan0 VNI $TB_VNI, up0) and $TB_P (pe0, vxlan0)"
+tb_overlay_up
+OUT=$TB_TMP/overlay.txt
+say "ip netns exec $TB_H vnoffload-trace record -i tap0 -i vxlan0 -i up0 -d 4"
+echo
+: >"$OUT" # before tail opens it
+tb_bg "$TB_H" "$OUT" "$VNO_BIN" record -i tap0 -i vxlan0 -i up0 -d 4
+REC=$TB_BG_PID
+tail -n +1 -f --pid="$REC" "$OUT" &
+TB_PIDS+=($!)
+TAIL=$!
+tb_wait_until "$TB_TIMEOUT" _attached
+# A guest at MTU 1440 fits (gso_size 1398: 1438-byte segments); one at 1500
+# does not (gso_size 1448: 1488 > vxlan0's 1450).
+tb_plant tcp4-tso:segs=4:mss=1398:sport=42001 tcp4-tso:segs=4:mss=1448:sport=42002
+{ wait "$REC"; } 2>/dev/null
+rc=$?
+{ wait "$TAIL"; } 2>/dev/null
+[[ -s $OUT.err ]] && sed 's/^/record: /' "$OUT.err" >&2
+say "record exited $rc; tearing the beds down"
 exit "$rc"

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "json_writer.h"
 #include "print.h"
+#include "remedy.h"
 
 struct agg *agg__new(void)
 {
@@ -283,6 +284,61 @@ int agg__add(struct agg *a, const struct vno_event *ev)
 	return 0;
 }
 
+void agg__add_cause(struct agg *a, const struct vno_event *ev, const struct agg_cause *c)
+{
+	struct agg_entry *e = agg_find(a, &ev->f, false);
+	int i;
+
+	if (!e)
+		return;
+	for (i = 0; i < AGG_MAX_CAUSES && e->causes[i].count; i++)
+		if (e->causes[i].freed == c->freed && e->causes[i].reason == c->reason &&
+		    e->causes[i].rule == c->rule)
+			break;
+	if (i == AGG_MAX_CAUSES)
+		return; /* still counted by reason in drops[] */
+	if (!e->causes[i].count || c->fit.segment > e->causes[i].fit.segment) {
+		e->causes[i] = *c;
+		e->causes[i].count = 0;
+	}
+	if (!e->causes[i].underlay[0] && c->underlay[0])
+		memcpy(e->causes[i].underlay, c->underlay, sizeof(c->underlay));
+	e->causes[i].count++;
+}
+
+size_t agg_cause_str(const struct agg_cause *c, const char *dev, char *buf, size_t len)
+{
+	size_t n;
+	int k;
+
+	k = snprintf(buf, len, "%s at %s: ", c->freed ? "dropped" : "refused", dev);
+	if (k < 0 || (size_t)k >= len)
+		return len ? strlen(buf) : 0;
+	n = (size_t)k;
+	n += anomaly_tunnel_fit_str(&c->fit, dev, buf + n, len - n);
+	/* skb_tunnel_check_pmtu() with reply set (a bridged frame):
+	 * iptunnel_pmtud_check_icmp() rebuilds the skb in place as the
+	 * answer and vxlan_encap_bypass() hands it back through the bridge. */
+	if (!c->freed && n < len)
+		k = snprintf(buf + n, len - n, "; the kernel answered the sender with an ICMP "
+					       "\"too big\" (MTU %u) in its place",
+			     c->fit.mtu);
+	else
+		k = 0;
+	return k > 0 && n + (size_t)k < len ? n + (size_t)k : strlen(buf);
+}
+
+/* The remedy of a cause, for both outputs. */
+static void cause_remedy(const struct agg_cause *c, const char *dev, struct remedy_mtu *r)
+{
+	struct remedy_mtu_in in = {
+		.segment = c->fit.segment, .fits = c->fit.mtu, .overhead = c->fit.overhead,
+		.tunnel_dev = dev, .underlay = c->underlay, .vm = c->vm,
+	};
+
+	remedy_mtu_make(&in, r);
+}
+
 void agg__add_anomalies(struct agg *a, const struct vno_event *ev, __u64 mask)
 {
 	struct agg_entry *e;
@@ -387,6 +443,26 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 		if (e->drops_other)
 			fprintf(out, "%-15s %-10s   freed %" PRIu64 "x reason other\n", "", "",
 				(uint64_t)e->drops_other);
+		for (int c = 0; c < AGG_MAX_CAUSES && e->causes[c].count; c++) {
+			const struct agg_cause *k = &e->causes[c];
+			char why[256], o[TERM_STR_LEN(VNO_IFNAMSIZ)], vm[TERM_STR_LEN(64)];
+			struct remedy_mtu rm;
+
+			agg_cause_str(k, e->dev, why, sizeof(why));
+			cause_remedy(k, e->dev, &rm);
+			fprintf(out, "%-15s %-10s   %" PRIu64 "x %s\n", "", "", (uint64_t)k->count,
+				term_str(rs, sizeof(rs), why));
+			if (k->origin[0])
+				fprintf(out, "%-15s %-10s     from %s%s%s\n", "", "",
+					term_str(o, sizeof(o), k->origin), k->vm[0] ? ", VM " : "",
+					term_str(vm, sizeof(vm), k->vm));
+			fprintf(out, "%-15s %-10s     remedy: give the guest MTU %u (QEMU %s; libvirt "
+				     "%s in its <interface>; in a Linux guest: %s),\n", "", "",
+				rm.guest_mtu, rm.qemu, rm.libvirt, rm.guest_linux);
+			fprintf(out, "%-15s %-10s     or raise the underlay to %u (%u at least for "
+				     "these segments): %s\n", "", "", rm.underlay_mtu,
+				rm.underlay_mtu_min, term_str(rs, sizeof(rs), rm.underlay));
+		}
 		if (e->release_known) {
 			struct vno_frame df = { .netns = e->netns, .ifindex = e->ifindex,
 						.hop = VNO_HOP_DONE };
@@ -399,8 +475,10 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 				(uint64_t)e->in_flight_end);
 		}
 		if (e->changed)
-			fprintf(out, "%-15s %-10s   %" PRIu64 " released after a receiver merged "
-				     "later skbs into them (len, GSO_SIZE, SEGS above: as sent)\n", "", "",
+			fprintf(out, "%-15s %-10s   %" PRIu64 " released changed since xmit (a "
+				     "receiver's GRO merged later skbs into them, or a tunnel took its "
+				     "headers off or rebuilt them; len, GSO_SIZE, SEGS above: as sent)\n",
+				"", "",
 				(uint64_t)e->changed);
 		for (unsigned r = 0; r < ANOMALY__MAX; r++)
 			if (e->rules[r])
@@ -438,6 +516,52 @@ static void json_hist(struct jw *w, const char *name, const struct agg_hist *h)
 	jw_ku64(w, "p50", agg_hist_quantile(h, 0.5));
 	jw_ku64(w, "p99", agg_hist_quantile(h, 0.99));
 	jw_ku64(w, "max", h->max);
+	jw_end(w);
+}
+
+/* "drop_causes": the drops the numbers explain, with their remedy. */
+static void json_causes(struct jw *w, const struct agg_entry *e)
+{
+	char rb[32], why[256];
+
+	jw_karray(w, "drop_causes");
+	for (int c = 0; c < AGG_MAX_CAUSES && e->causes[c].count; c++) {
+		const struct agg_cause *k = &e->causes[c];
+		struct remedy_mtu rm;
+
+		agg_cause_str(k, e->dev, why, sizeof(why));
+		cause_remedy(k, e->dev, &rm);
+		jw_object(w);
+		jw_key(w, "reason");
+		if (k->freed)
+			jw_str(w, reason_str(k->reason, rb, sizeof(rb)));
+		else
+			jw_null(w);
+		jw_kstr(w, "fate", k->freed ? "dropped" : "answered_icmp_too_big");
+		jw_kstr(w, "rule", anomaly_name(k->rule));
+		jw_ku64(w, "frames", k->count);
+		jw_kstr(w, "cause", why);
+		jw_ku64(w, "segment", k->fit.segment);
+		jw_ku64(w, "gso_size", k->fit.gso_size);
+		jw_ku64(w, "headers", k->fit.headers);
+		jw_ku64(w, "mtu", k->fit.mtu);
+		jw_ku64(w, "overhead", k->fit.overhead);
+		jw_kstr(w, "tunnel", k->fit.tunnel);
+		jw_kstr_or_null(w, "origin", k->origin);
+		jw_kstr_or_null(w, "vm", k->vm);
+		jw_kstr_or_null(w, "underlay", k->underlay);
+		jw_kobject(w, "remedy");
+		jw_ku64(w, "guest_mtu", rm.guest_mtu);
+		jw_kstr(w, "qemu", rm.qemu);
+		jw_kstr(w, "libvirt", rm.libvirt);
+		jw_kstr(w, "guest_linux", rm.guest_linux);
+		jw_ku64(w, "underlay_mtu", rm.underlay_mtu);
+		jw_ku64(w, "underlay_mtu_min", rm.underlay_mtu_min);
+		jw_ku64(w, "tunnel_mtu", rm.tunnel_mtu);
+		jw_kstr(w, "underlay", rm.underlay);
+		jw_end(w);
+		jw_end(w);
+	}
 	jw_end(w);
 }
 
@@ -510,6 +634,7 @@ void agg_json(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched, doubl
 		if (e->drops_other)
 			jw_ku64(&w, "other", e->drops_other);
 		jw_end(&w);
+		json_causes(&w, e);
 		jw_end(&w);
 	}
 	jw_end(&w);

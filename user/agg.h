@@ -33,6 +33,21 @@ struct agg_reason {
 	__u64 count;
 };
 
+/* Frames freed at a device for a reason the numbers explain (a drop cause):
+ * segments that did not fit a tunnel. */
+#define AGG_MAX_CAUSES 4
+
+struct agg_cause {
+	bool freed;		/* freed with a drop reason, else answered: the skb was
+				 * turned into an ICMP "too big" back to the sender */
+	__u32 reason;		/* the drop reason, when freed */
+	__u8 rule;		/* enum anomaly_id that explains it */
+	struct anomaly_tunnel_fit fit; /* the longest segment's numbers */
+	char origin[VNO_IFNAMSIZ + 1], vm[64]; /* where the frames came from */
+	char underlay[VNO_IFNAMSIZ + 1];       /* where the tunnel sends */
+	__u64 count;
+};
+
 struct agg_entry {
 	__u32 netns, ifindex;
 	__u8 hop;
@@ -51,6 +66,7 @@ struct agg_entry {
 	struct agg_hist gso_size, gso_segs, latency;
 	struct agg_reason drops[AGG_MAX_REASONS];
 	__u64 drops_other; /* reasons beyond AGG_MAX_REASONS */
+	struct agg_cause causes[AGG_MAX_CAUSES]; /* drops explained, by reason and rule */
 };
 
 struct agg {
@@ -77,6 +93,13 @@ void agg__free(struct agg *a);
 /* 0, or -ENOMEM (the record is then not counted). A record of a pair past
  * AGG_MAX_ENTRIES counts in records and more_frames only. */
 int agg__add(struct agg *a, const struct vno_event *ev);
+
+/* A release (done/drop) that the numbers explain as a drop, @c (its count
+ * ignored): counted by (freed, reason, rule) on the record's row, keeping
+ * the longest segment's numbers. */
+void agg__add_cause(struct agg *a, const struct vno_event *ev, const struct agg_cause *c);
+/* The sentence for a cause: "dropped at vxlan0: segments of 1488 B …". */
+size_t agg_cause_str(const struct agg_cause *c, const char *dev, char *buf, size_t len);
 
 /* Count the anomaly rules (bit per enum anomaly_id) a record tripped. */
 void agg__add_anomalies(struct agg *a, const struct vno_event *ev, __u64 mask);

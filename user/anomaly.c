@@ -10,6 +10,7 @@
  * tc-egress has not yet been through validate_xmit_skb(), which may still
  * segment or checksum it in software. Rules say where they make sense.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "anomaly.h"
@@ -276,12 +277,15 @@ static bool r_ecn_non_tcp_gso(const struct vno_frame *f, const struct vno_iface 
  * segment is the L3 header, the L4 header (20 bytes at least) and
  * gso_size bytes.
  */
+static const struct tunnel_kind *tunnel_kind(const struct vno_iface *dev);
+
 static bool r_gso_size_over_mtu(const struct vno_frame *f, const struct vno_iface *dev)
 {
 	__u32 l3l4;
 
+	/* At a tunnel device tunnel_segment_over_mtu says it with the tunnel. */
 	if (!is_gso(f) || is_tunnel(f) || !dev->mtu || f->gso_size == VNO_GSO_BY_FRAGS ||
-	    !f->ip_ver)
+	    !f->ip_ver || tunnel_kind(dev))
 		return false;
 	if (f->transport_off != 0xFFFF && f->transport_off > f->network_off)
 		l3l4 = f->transport_off - f->network_off + 20;
@@ -310,6 +314,179 @@ static bool r_gso_type_l3l4_mismatch(const struct vno_frame *f, const struct vno
 		return true;
 	if ((t & VNO_GSO_UDP_L4) && f->l4_proto && f->l4_proto != 17)
 		return true;
+	return false;
+}
+
+/*
+ * Tunnel devices by their link kind (ethtool's driver name is the same for
+ * these), with the headers they put in front of a frame: the outer IP
+ * header comes on top (20 or 40 bytes). vxlan_config_apply() and
+ * geneve_link_config() set the tunnel's MTU to the lower device's less
+ * exactly this (VXLAN_HEADROOM 50 / VXLAN6_HEADROOM 70, GENEVE_IPV4_HLEN +
+ * GENEVE_BASE_HLEN); ip_tunnel_bind_dev() does the same for GRE (t_hlen
+ * plus the 14 bytes of Ethernet for gretap).
+ */
+static const struct tunnel_kind {
+	const char *driver, *name;
+	__u32 over_ip;	/* bytes after the outer IP header, up to the carried L3 */
+	__u8 ip6;	/* the outer header is IPv6 by kind (ip6gre…), else by MTU */
+} tunnel_kinds[] = {
+	{ "vxlan", "VXLAN", 8 + 8 + ETH_HLEN, 0 },
+	{ "geneve", "Geneve", 8 + 8 + ETH_HLEN, 0 },
+	{ "gretap", "GRETAP", 4 + ETH_HLEN, 0 },
+	{ "ip6gretap", "GRETAP", 4 + ETH_HLEN, 1 },
+	{ "gre", "GRE", 4, 0 },
+	{ "ip6gre", "GRE", 4, 1 },
+	{ "bareudp", "bareudp", 8, 0 },
+};
+
+/* The frame's IP version: decoded from its bytes, or from skb->protocol
+ * (a flight-recorder record has no bytes). */
+static int ip_version(const struct vno_frame *f)
+{
+	if (f->ip_ver)
+		return f->ip_ver;
+	return f->l3_proto == 0x0800 ? 4 : f->l3_proto == 0x86DD ? 6 : 0;
+}
+
+static const struct tunnel_kind *tunnel_kind(const struct vno_iface *dev)
+{
+	for (size_t i = 0; dev && i < sizeof(tunnel_kinds) / sizeof(tunnel_kinds[0]); i++)
+		if (!strcmp(dev->driver, tunnel_kinds[i].driver))
+			return &tunnel_kinds[i];
+	return NULL;
+}
+
+/* The encapsulation the underlay's frame carries, from the record alone:
+ * the skb's inner headers (VNO_E_SKB). */
+static bool encapsulated(const struct vno_frame *f)
+{
+	return (f->encap & VNO_E_SKB) && f->inner_transport_off > f->inner_network_off &&
+	       f->inner_network_off > f->network_off;
+}
+
+bool anomaly_tunnel_fit(const struct vno_frame *f, const struct vno_iface *dev,
+			struct anomaly_tunnel_fit *fit)
+{
+	const struct tunnel_kind *k = tunnel_kind(dev);
+	__u32 l3l4;
+
+	memset(fit, 0, sizeof(*fit));
+	if (!dev || !dev->mtu || !is_gso(f) || f->gso_size == VNO_GSO_BY_FRAGS)
+		return false;
+	if (encapsulated(f)) {
+		/* On the underlay: outer headers up to the inner L3 are the
+		 * tunnel's; a segment is the inner L3 and L4 headers (TCP's 20
+		 * counted, as tcp_gso_segment makes them) and gso_size. */
+		fit->encapsulated = true;
+		fit->headers = f->inner_transport_off - f->inner_network_off + 20;
+		fit->overhead = f->inner_network_off - f->network_off;
+		snprintf(fit->tunnel, sizeof(fit->tunnel), "%s",
+			 (f->gso_type & (GSO_UDP_TUNNEL | GSO_UDP_TUNNEL_CSUM)) ? "a UDP tunnel"
+			 : (f->gso_type & (GSO_GRE | GSO_GRE_CSUM))		  ? "GRE"
+										  : "the tunnel");
+		fit->mtu = dev->mtu > fit->overhead ? dev->mtu - fit->overhead : 0;
+	} else if (k && ip_version(f) && !is_tunnel(f)) {
+		/* At the tunnel device, before vxlan_xmit_one() and its kin add
+		 * the outer headers and check the segments against the path
+		 * (skb_tunnel_check_pmtu: skb_gso_validate_network_len against
+		 * dst_mtu - headroom). */
+		if (f->transport_off != 0xFFFF && f->transport_off > f->network_off)
+			l3l4 = f->transport_off - f->network_off + 20;
+		else
+			l3l4 = (ip_version(f) == 6 ? 40 : 20) + 20;
+		fit->headers = l3l4;
+		fit->overhead = k->over_ip + (k->ip6 ? 40 : 20);
+		snprintf(fit->tunnel, sizeof(fit->tunnel), "%s over IPv%d", k->name, k->ip6 ? 6 : 4);
+		fit->mtu = dev->mtu;
+	} else {
+		return false;
+	}
+	fit->gso_size = f->gso_size;
+	fit->segment = f->gso_size + fit->headers;
+	return true;
+}
+
+size_t anomaly_tunnel_fit_str(const struct anomaly_tunnel_fit *fit, const char *dev, char *buf,
+			      size_t len)
+{
+	int n;
+
+	if (fit->encapsulated)
+		n = snprintf(buf, len,
+			     "segments of %u B (gso_size %u + %u B of inner headers) > %u, what %s "
+			     "leaves of %s's MTU %u (it adds %u B)",
+			     fit->segment, fit->gso_size, fit->headers, fit->mtu, fit->tunnel, dev,
+			     fit->mtu + fit->overhead, fit->overhead);
+	else
+		n = snprintf(buf, len,
+			     "segments of %u B (gso_size %u + %u B of headers) > MTU %u of %s "
+			     "(%s adds %u B: they need %u on the underlay)",
+			     fit->segment, fit->gso_size, fit->headers, fit->mtu, dev, fit->tunnel,
+			     fit->overhead, fit->segment + fit->overhead);
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
+}
+
+/*
+ * Segments that will not fit once encapsulated. At the tunnel device the
+ * segments of a guest's super-frame grow by the tunnel's headers;
+ * vxlan_xmit_one() (drivers/net/vxlan/vxlan_core.c) and geneve_xmit_skb()
+ * call skb_tunnel_check_pmtu() (net/ipv4/ip_tunnel_core.c), which lets a
+ * GSO skb through only when skb_gso_validate_network_len(skb, dst_mtu -
+ * headroom) holds; for a bridged frame it answers with an ICMP "too big"
+ * toward the guest and the frame is freed (SKB_DROP_REASON_NOT_SPECIFIED
+ * on 6.18). On the underlay, an encapsulated frame whose segments plus the
+ * tunnel's headers exceed its MTU is segmented by skb_udp_tunnel_segment()
+ * into frames the link drops. The tunnel device's MTU is the underlay's
+ * less the headers (vxlan_config_apply), so both say the same number.
+ */
+static bool r_tunnel_segment_over_mtu(const struct vno_frame *f, const struct vno_iface *dev)
+{
+	struct anomaly_tunnel_fit fit;
+
+	return anomaly_tunnel_fit(f, dev, &fit) && fit.segment > fit.mtu;
+}
+
+/*
+ * Tunnel GSO handed to a device without the matching segmentation feature:
+ * netif_skb_features() / gso_features_check() and net_gso_ok() compare the
+ * skb's SKB_GSO_UDP_TUNNEL(_CSUM) bits with NETIF_F_GSO_UDP_TUNNEL(_CSUM)
+ * (tx-udp_tnl-segmentation, tx-udp_tnl-csum-segmentation); when the device
+ * lacks them validate_xmit_skb() segments in software
+ * (skb_udp_tunnel_segment, then tcp_gso_segment per inner frame): every
+ * segment's headers built and checksummed by the CPU.
+ */
+static bool r_tunnel_gso_software(const struct vno_frame *f, const struct vno_iface *dev)
+{
+	if (!is_gso(f))
+		return false;
+	if (f->gso_type & GSO_UDP_TUNNEL_CSUM)
+		return dev->offload[VNO_OL_UDP_TNL_CSUM] == VNO_OFF_OFF;
+	if (f->gso_type & GSO_UDP_TUNNEL)
+		return dev->offload[VNO_OL_UDP_TNL] == VNO_OFF_OFF;
+	return false;
+}
+
+/*
+ * A tunnel's GSO frame checksums the inner transport header: the tunnel
+ * driver's iptunnel_handle_offloads() keeps CHECKSUM_PARTIAL with
+ * csum_start at the inner L4 header (lco_csum() computes the outer UDP
+ * checksum from it), and __skb_udp_tunnel_segment() hands the inner frame
+ * to tcp_gso_segment(), which refuses skb_checksum_start() !=
+ * skb_transport_header() (commit 89add40066f9). A csum_start anywhere else
+ * points outside the inner headers (into the outer ones, or the payload).
+ */
+static bool r_inner_csum_outside(const struct vno_frame *f, const struct vno_iface *dev)
+{
+	(void)dev;
+	if (f->ip_summed != VNO_CSUM_PARTIAL || !is_gso(f) || !encapsulated(f))
+		return false;
+	if (f->csum_start != f->inner_transport_off)
+		return true;
+	if (f->gso_type & GSO_TCP)
+		return f->csum_offset != TCP_CSUM_OFF;
+	if (f->gso_type & VNO_GSO_UDP_L4)
+		return f->csum_offset != UDP_CSUM_OFF;
 	return false;
 }
 
@@ -429,6 +606,33 @@ static const struct anomaly_rule rules[] = {
 		.desc = "GSO type not matching the headers (tcpv4 on IPv6, TCP type on UDP, ...)",
 		.hops = HOPS_HDR,
 		.check = r_gso_type_l3l4_mismatch,
+	},
+	[ANOMALY_TUNNEL_SEGMENT_OVER_MTU] = {
+		.id = ANOMALY_TUNNEL_SEGMENT_OVER_MTU,
+		.name = "tunnel_segment_over_mtu",
+		.desc = "GSO segments that will not fit once encapsulated: gso_size + inner headers "
+			"+ tunnel headers over the MTU of the device that sends them",
+		.hops = HOPS_TX,
+		.needs_dev = true,
+		.check = r_tunnel_segment_over_mtu,
+	},
+	[ANOMALY_TUNNEL_GSO_SOFTWARE] = {
+		.id = ANOMALY_TUNNEL_GSO_SOFTWARE,
+		.name = "tunnel_gso_software",
+		.desc = "UDP tunnel GSO handed to a device without tx-udp_tnl-(csum-)segmentation: "
+			"segmented in software",
+		.hops = HOP(VNO_HOP_XMIT),
+		.needs_dev = true,
+		.check = r_tunnel_gso_software,
+	},
+	[ANOMALY_INNER_CSUM_OUTSIDE] = {
+		.id = ANOMALY_INNER_CSUM_OUTSIDE,
+		.name = "inner_csum_outside",
+		.desc = "encapsulated GSO frame whose checksum offsets are not the inner transport "
+			"header's",
+		.hops = HOPS_HDR,
+		.csum_related = true,
+		.check = r_inner_csum_outside,
 	},
 };
 

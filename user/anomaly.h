@@ -28,6 +28,9 @@ enum anomaly_id {
 	ANOMALY_ECN_NON_TCP_GSO = 12,
 	ANOMALY_GSO_SIZE_OVER_MTU = 13,
 	ANOMALY_GSO_TYPE_L3L4_MISMATCH = 14,
+	ANOMALY_TUNNEL_SEGMENT_OVER_MTU = 15,
+	ANOMALY_TUNNEL_GSO_SOFTWARE = 16,
+	ANOMALY_INNER_CSUM_OUTSIDE = 17,
 	ANOMALY__MAX,
 };
 
@@ -75,5 +78,30 @@ int anomaly_parse(const char *name);
 /* Is @dev a tap/tun-like device, i.e. a frame arriving there came from a
  * guest or a user-space program writing virtio_net_hdr? */
 bool anomaly_dev_is_tap(const struct vno_iface *dev);
+
+/*
+ * A GSO frame's segments against the MTU of the device that will send them
+ * once encapsulated (rule tunnel_segment_over_mtu), in numbers: the L3
+ * length of one segment as the tunnel carries it (gso_size + inner L3 and
+ * L4 headers), the MTU it must fit (the tunnel device's, or the underlay's
+ * less the tunnel's headers), and what the tunnel adds.
+ */
+struct anomaly_tunnel_fit {
+	char tunnel[24];      /* "VXLAN over IPv4", … */
+	__u32 segment;	      /* gso_size + inner L3 + L4 headers (TCP: 20 counted) */
+	__u32 gso_size, headers;
+	__u32 mtu;	      /* what the segment must fit */
+	__u32 overhead;	      /* bytes the tunnel adds in front of the segment */
+	bool encapsulated;    /* seen on the underlay (mtu is the underlay's less overhead) */
+};
+
+/* Fill *fit for @f on @dev; false when @f is not a GSO frame at a tunnel
+ * device or an encapsulated one, or the device is unknown. */
+bool anomaly_tunnel_fit(const struct vno_frame *f, const struct vno_iface *dev,
+			struct anomaly_tunnel_fit *fit);
+/* "segments of 1488 B (gso_size 1448 + 40 B of headers) > 1450, the MTU of
+ * vxlan0 (VXLAN over IPv4 adds 50 B)": the rule said with its numbers. */
+size_t anomaly_tunnel_fit_str(const struct anomaly_tunnel_fit *fit, const char *dev, char *buf,
+			      size_t len);
 
 #endif

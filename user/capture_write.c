@@ -284,11 +284,14 @@ static const char *gso_name(struct gso_names *c, __u32 type)
 }
 
 /* Returns its length. */
-static size_t frame_comment(const struct vno_frame *f, struct gso_names *names, char *buf,
+static size_t frame_comment(const struct vno_event *ev, struct gso_names *names, char *buf,
 			    size_t len)
 {
+	const struct vno_frame *f = &ev->f;
 	struct sbuf b = { .p = buf, .cap = len };
-	char csum[32];
+	struct vno_encap e;
+	char csum[32], enc[160];
+	int cs;
 
 	buf[0] = '\0';
 	if (f->hop == VNO_HOP_HANG) {
@@ -314,6 +317,19 @@ static size_t frame_comment(const struct vno_frame *f, struct gso_names *names, 
 	}
 	sb_str(&b, " hop=");
 	sb_str(&b, vno_hop_name(f->hop));
+	/* "encap=vxlan vni=42 inner=tcp/192.0.2.1:40000>192.0.2.2:5002
+	 * inner_csum=34+16": what the tunnel carries, the checksum from the
+	 * inner frame's start as its sender wrote it. */
+	if (vno_encap_decode(ev, &e) && vno_encap_str(&e, enc, sizeof(enc))) {
+		sb_chr(&b, ' ');
+		sb_str(&b, enc);
+		if ((cs = vno_encap_csum_start(f, &e)) >= 0) {
+			sb_str(&b, " inner_csum=");
+			sb_u64(&b, (unsigned)cs);
+			sb_chr(&b, '+');
+			sb_u64(&b, f->csum_offset);
+		}
+	}
 	if (f->latency_ns && (f->hop == VNO_HOP_XMIT || f->hop == VNO_HOP_DONE)) {
 		sb_str(&b, " latency=");
 		sb_u64(&b, f->latency_ns);
@@ -357,7 +373,7 @@ static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint3
 		cap = w->o.snaplen;
 	if (cap > VNO_SNAP_MAX)
 		cap = VNO_SNAP_MAX;
-	clen = frame_comment(f, &w->gso_names, comment, sizeof(comment));
+	clen = frame_comment(ev, &w->gso_names, comment, sizeof(comment));
 	/* header 28, data, options: flags 8, packet id 12, queue 8, comment,
 	 * record, end 4, trailing length 4 */
 	room = 28 + cap + 3 + 8 + 12 + 8 + (4 + clen + 3) + (4 + sizeof(rec)) + 8;

@@ -29,6 +29,55 @@ static inline size_t vno_event_len(const struct vno_event *ev)
  * foreign-version sample. */
 int vno_event_from_raw(struct vno_event *ev, const void *raw, size_t len);
 
+/* A tunnel around the frame, read from its bytes (outer UDP port 4789 or
+ * 8472 VXLAN, 6081 Geneve, IP protocol 47 GRE/GRETAP) and from the skb's
+ * own inner headers (vno_frame.encap): the tunnel's key and the inner
+ * frame's addresses and ports. Offsets are from the outer MAC header, like
+ * every other offset of the record. */
+enum vno_encap_type {
+	VNO_ENC_NONE = 0,
+	VNO_ENC_VXLAN = 1,
+	VNO_ENC_GENEVE = 2,
+	VNO_ENC_GRE = 3,	/* GRE carrying IP */
+	VNO_ENC_GRETAP = 4,	/* GRE carrying Ethernet (ethertype 0x6558) */
+	VNO_ENC_UDP = 5,	/* the skb says encapsulated, the header is not one we know */
+	VNO_ENC__MAX = 6,
+};
+
+/* What one pass over an IP packet and its L4 header finds. */
+struct vno_l3 {
+	__u8 ip_ver;	  /* 4, 6 or 0 */
+	__u8 l4_proto;
+	__u8 tcp_flags;
+	bool trunc;	  /* the bytes ran out inside a header */
+	__u16 sport, dport;
+	__u32 tcp_seq;
+	__u8 saddr[16], daddr[16]; /* IPv4 in the first four bytes */
+};
+
+struct vno_encap {
+	__u8 type;	  /* enum vno_encap_type */
+	bool has_key;	  /* VXLAN with the I flag, Geneve, GRE with K */
+	bool trunc;	  /* the bytes ran out before the inner L4 header */
+	__u32 key;	  /* VNI (24 bits) or GRE key */
+	__u16 inner_off;  /* where the encapsulated frame starts */
+	__u16 inner_l3_proto;
+	__u16 inner_network_off, inner_transport_off; /* 0: unknown */
+	struct vno_l3 in; /* the inner packet */
+};
+
+/* Fill *e for @ev (already vno_decode'd); 1 when the frame is encapsulated,
+ * 0 when not (e->type VNO_ENC_NONE). */
+int vno_encap_decode(const struct vno_event *ev, struct vno_encap *e);
+const char *vno_encap_name(unsigned type); /* "vxlan", "geneve", "gre", … */
+/* "encap=vxlan vni=42 inner=tcp/192.0.2.1:40000>192.0.2.2:5002", as the
+ * capture comment and the terminal write it. */
+size_t vno_encap_str(const struct vno_encap *e, char *buf, size_t len);
+/* Where the checksum the offload will fill lies inside the encapsulated
+ * frame: csum_start from its first byte (as the guest wrote it in its
+ * virtio_net_hdr), -1 when the checksum is not partial or starts before it. */
+int vno_encap_csum_start(const struct vno_frame *f, const struct vno_encap *e);
+
 const char *vno_hop_name(unsigned hop);	 /* "rx", "tc-ingress", … or "?" */
 int vno_hop_parse(const char *name);	 /* -1 when unknown */
 const char *vno_csum_name(unsigned ip_summed); /* "none", "unnecessary", … */

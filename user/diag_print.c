@@ -277,16 +277,6 @@ static double json_num(double v)
 	return isfinite(v) ? v : 0.0;
 }
 
-/* A string member that is null when empty. */
-static void kstr_or_null(struct jw *w, const char *k, const char *s)
-{
-	jw_key(w, k);
-	if (s[0])
-		jw_str(w, s);
-	else
-		jw_null(w);
-}
-
 /* "remedies": each place's command (null where it has none), the tap and
  * VM they name, and the accused features by their ethtool names. */
 static void json_remedies(struct jw *w, const struct vno_diagnosis *dg)
@@ -299,17 +289,17 @@ static void json_remedies(struct jw *w, const struct vno_diagnosis *dg)
 		return;
 	}
 	jw_object(w);
-	kstr_or_null(w, "host", r->host);
-	kstr_or_null(w, "host_note", r->host_note);
-	kstr_or_null(w, "qemu", r->qemu);
-	kstr_or_null(w, "libvirt", r->libvirt);
-	kstr_or_null(w, "proxmox", r->proxmox);
-	kstr_or_null(w, "guest_linux", r->guest_linux);
-	kstr_or_null(w, "guest_bsd", r->guest_bsd);
-	kstr_or_null(w, "guest_windows", r->guest_windows);
-	kstr_or_null(w, "persist", r->persist);
-	kstr_or_null(w, "tap", dg->tap);
-	kstr_or_null(w, "vm", dg->vm_name);
+	jw_kstr_or_null(w, "host", r->host);
+	jw_kstr_or_null(w, "host_note", r->host_note);
+	jw_kstr_or_null(w, "qemu", r->qemu);
+	jw_kstr_or_null(w, "libvirt", r->libvirt);
+	jw_kstr_or_null(w, "proxmox", r->proxmox);
+	jw_kstr_or_null(w, "guest_linux", r->guest_linux);
+	jw_kstr_or_null(w, "guest_bsd", r->guest_bsd);
+	jw_kstr_or_null(w, "guest_windows", r->guest_windows);
+	jw_kstr_or_null(w, "persist", r->persist);
+	jw_kstr_or_null(w, "tap", dg->tap);
+	jw_kstr_or_null(w, "vm", dg->vm_name);
 	jw_karray(w, "accused");
 	for (int o = 0; o < REM__MAX; o++)
 		if (dg->accused & REM_BIT(o))
@@ -341,9 +331,9 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 	jw_kstr(&w, "source", diag_source_name(dg->hang.source));
 	jw_ku64(&w, "ts_ns", dg->hang.ts_ns);
 	jw_kstr(&w, "detail", dg->hang.detail);
-	kstr_or_null(&w, "driver", dg->driver);
+	jw_kstr_or_null(&w, "driver", dg->driver);
 	diag_ring_json(&w, dg);
-	kstr_or_null(&w, "filter", dg->filter ? dg->filter : "");
+	jw_kstr_or_null(&w, "filter", dg->filter ? dg->filter : "");
 
 	jw_kobject(&w, "window");
 	jw_ku64(&w, "frames", dg->n_frames);
@@ -389,7 +379,7 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 		jw_ku64(&w, "baseline_count", x->baseline_count);
 		jw_ku64(&w, "baseline_total", x->baseline_total);
 		snprintf(origin, sizeof(origin), "%.*s", VNO_IFNAMSIZ, x->origin);
-		kstr_or_null(&w, "origin", origin);
+		jw_kstr_or_null(&w, "origin", origin);
 		jw_end(&w);
 	}
 	jw_end(&w);
@@ -398,7 +388,7 @@ void diag_json(FILE *out, const struct vno_diagnosis *dg)
 		path_json(&w, &dg->path);
 	else
 		jw_null(&w);
-	kstr_or_null(&w, "remedy", dg->remedy);
+	jw_kstr_or_null(&w, "remedy", dg->remedy);
 	json_remedies(&w, dg);
 	jw_karray(&w, "other_causes");
 	for (s = 0; s < dg->n_causes; s++)

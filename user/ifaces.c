@@ -32,7 +32,8 @@ static const char *const ol_names[VNO_OL__MAX] = {
 	[VNO_OL_SG] = "sg",	  [VNO_OL_TX_CSUM] = "tx-checksum",
 	[VNO_OL_RX_CSUM] = "rx-checksum", [VNO_OL_TSO] = "tso",
 	[VNO_OL_GSO] = "gso",	  [VNO_OL_GRO] = "gro",
-	[VNO_OL_USO] = "uso",
+	[VNO_OL_USO] = "uso",	  [VNO_OL_UDP_TNL] = "udp-tnl",
+	[VNO_OL_UDP_TNL_CSUM] = "udp-tnl-csum",
 };
 
 const char *vno_offload_name(int ol)
@@ -61,18 +62,27 @@ static int ethtool_value(int fd, const char *name, __u32 cmd)
 	return ev.data ? VNO_OFF_ON : VNO_OFF_OFF;
 }
 
-/* State of one named feature ("tx-udp-segmentation"), from the device's
- * whole feature list (ethfeatures.c). */
-static int ethtool_feature(const char *ifname, const char *feature)
+/* The offloads that have no legacy ethtool ioctl, by name from the
+ * device's whole feature list (ethfeatures.c), read once. */
+static void ethtool_features(struct vno_iface *it)
 {
+	static const struct {
+		int ol;
+		const char *name;
+	} named[] = {
+		{ VNO_OL_USO, "tx-udp-segmentation" },
+		{ VNO_OL_UDP_TNL, "tx-udp_tnl-segmentation" },
+		{ VNO_OL_UDP_TNL_CSUM, "tx-udp_tnl-csum-segmentation" },
+	};
 	struct vno_features fs;
 	const struct vno_feature *f;
-	int ret = VNO_OFF_UNKNOWN;
+	bool ok = !vno_features_read(it->name, &fs);
 
-	if (!vno_features_read(ifname, &fs) && (f = vno_feature_find(&fs, feature)))
-		ret = f->active ? VNO_OFF_ON : VNO_OFF_OFF;
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		it->offload[named[i].ol] = ok && (f = vno_feature_find(&fs, named[i].name))
+						   ? (f->active ? VNO_OFF_ON : VNO_OFF_OFF)
+						   : VNO_OFF_UNKNOWN;
 	vno_features_free(&fs);
-	return ret;
 }
 
 static void ethtool_fill(int fd, struct vno_iface *it)
@@ -90,7 +100,7 @@ static void ethtool_fill(int fd, struct vno_iface *it)
 	it->offload[VNO_OL_TSO] = ethtool_value(fd, it->name, ETHTOOL_GTSO);
 	it->offload[VNO_OL_GSO] = ethtool_value(fd, it->name, ETHTOOL_GGSO);
 	it->offload[VNO_OL_GRO] = ethtool_value(fd, it->name, ETHTOOL_GGRO);
-	it->offload[VNO_OL_USO] = ethtool_feature(it->name, "tx-udp-segmentation");
+	ethtool_features(it);
 }
 
 static void parse_linkinfo(struct rtattr *li, int len, struct vno_iface *it)

@@ -19,6 +19,8 @@ enum vno_offload {
 	VNO_OL_GSO,
 	VNO_OL_GRO,
 	VNO_OL_USO,
+	VNO_OL_UDP_TNL,	     /* tx-udp_tnl-segmentation: VXLAN/Geneve GSO in hardware */
+	VNO_OL_UDP_TNL_CSUM, /* tx-udp_tnl-csum-segmentation: the same with outer checksums */
 	VNO_OL__MAX,
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* JSON text: the one string escaper, the frame line, and reading through
  * json-c with limits (json.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -141,6 +142,17 @@ static void sb_addr(struct sbuf *b, const struct vno_frame *f, bool src)
 	sb_str(b, buf);
 }
 
+/* An address of @ver (4 or 6) as inet_ntop writes it. */
+static void sb_ip(struct sbuf *b, __u8 ver, const __u8 *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(ver == 6 ? AF_INET6 : AF_INET, a, buf, sizeof(buf));
+	sb_chr(b, '"');
+	sb_str(b, buf);
+	sb_chr(b, '"');
+}
+
 /* A name of ours, quoted: it needs no escaping. */
 static inline void sb_qstr(struct sbuf *b, const char *s)
 {
@@ -162,6 +174,97 @@ static inline void sb_kv(struct sbuf *b, const char *key, uint64_t v)
 {
 	sb_str(b, key);
 	sb_u64(b, v);
+}
+
+static inline void sb_u16_or_null(struct sbuf *b, const char *key, __u16 v)
+{
+	sb_str(b, key);
+	if (v)
+		sb_u64(b, v);
+	else
+		sb_str(b, "null");
+}
+
+/* ,"encap":{…}: the tunnel around the frame and the frame inside it
+ * (vno_encap_decode); nothing when it is not encapsulated. */
+static void sb_encap(struct sbuf *b, const struct vno_event *ev)
+{
+	const struct vno_frame *f = &ev->f;
+	struct vno_encap e;
+	const char *l4;
+	char flags[16];
+	int cs;
+
+	if (!vno_encap_decode(ev, &e))
+		return;
+	sb_str(b, ",\"encap\":{\"type\":");
+	sb_qstr(b, vno_encap_name(e.type));
+	sb_str(b, e.type == VNO_ENC_GRE || e.type == VNO_ENC_GRETAP ? ",\"key\":" : ",\"vni\":");
+	if (e.has_key)
+		sb_u64(b, e.key);
+	else
+		sb_str(b, "null");
+	sb_str(b, ",\"skb_encapsulation\":");
+	sb_str(b, f->encap & VNO_E_SKB ? "true" : "false");
+	sb_str(b, ",\"saddr\":");
+	if (f->ip_ver)
+		sb_ip(b, f->ip_ver, f->saddr);
+	else
+		sb_str(b, "null");
+	sb_str(b, ",\"daddr\":");
+	if (f->ip_ver)
+		sb_ip(b, f->ip_ver, f->daddr);
+	else
+		sb_str(b, "null");
+	sb_u16_or_null(b, ",\"sport\":", f->ip_ver && f->l4_proto == 17 ? f->sport : 0);
+	sb_u16_or_null(b, ",\"dport\":", f->ip_ver && f->l4_proto == 17 ? f->dport : 0);
+	sb_str(b, ",\"inner\":{");
+	sb_u16_or_null(b, "\"offset\":", e.inner_off);
+	sb_u16_or_null(b, ",\"network_off\":", e.inner_network_off);
+	sb_u16_or_null(b, ",\"transport_off\":", e.inner_transport_off);
+	sb_str(b, ",\"l3\":");
+	if (e.in.ip_ver)
+		sb_str(b, e.in.ip_ver == 6 ? "\"ipv6\"" : "\"ipv4\"");
+	else
+		sb_str(b, "null");
+	l4 = vno_l4_name(e.in.l4_proto);
+	sb_str(b, ",\"l4\":");
+	if (l4)
+		sb_qstr(b, l4);
+	else if (e.in.l4_proto)
+		sb_qu64(b, e.in.l4_proto);
+	else
+		sb_str(b, "null");
+	sb_str(b, ",\"saddr\":");
+	if (e.in.ip_ver)
+		sb_ip(b, e.in.ip_ver, e.in.saddr);
+	else
+		sb_str(b, "null");
+	sb_str(b, ",\"daddr\":");
+	if (e.in.ip_ver)
+		sb_ip(b, e.in.ip_ver, e.in.daddr);
+	else
+		sb_str(b, "null");
+	sb_u16_or_null(b, ",\"sport\":", e.in.ip_ver ? e.in.sport : 0);
+	sb_u16_or_null(b, ",\"dport\":", e.in.ip_ver ? e.in.dport : 0);
+	sb_str(b, ",\"tcp_flags\":");
+	if (e.in.ip_ver && e.in.l4_proto == 6 && e.inner_transport_off && !e.trunc) {
+		vno_tcp_flags_str(e.in.tcp_flags, flags, sizeof(flags));
+		sb_qstr(b, flags);
+		sb_kv(b, ",\"tcp_seq\":", e.in.tcp_seq);
+	} else {
+		sb_str(b, "null,\"tcp_seq\":null");
+	}
+	cs = vno_encap_csum_start(f, &e);
+	sb_str(b, ",\"csum_start\":");
+	if (cs >= 0) {
+		sb_u64(b, (unsigned)cs);
+		sb_kv(b, ",\"csum_offset\":", f->csum_offset);
+	} else {
+		sb_str(b, "null,\"csum_offset\":null");
+	}
+	sb_str(b, ",\"truncated\":");
+	sb_str(b, e.trunc ? "true}}" : "false}}");
 }
 
 /* The frame's fields into @b, without the surrounding braces. */
@@ -306,6 +409,7 @@ static void sb_frame_fields(struct sbuf *b, const struct vno_event *ev)
 		else
 			sb_qu64(b, f->drop_reason);
 	}
+	sb_encap(b, ev);
 	/* The first rule the frame tripped; the summary counts every rule. */
 	if ((f->flags & VNO_F_ANOMALY) && f->anomaly) {
 		sb_str(b, ",\"anomaly\":");

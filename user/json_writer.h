@@ -67,6 +67,15 @@ static inline void jw_kdouble(struct jw *w, const char *k, double v, int decimal
 	jw_key(w, k);
 	jw_double(w, v, decimals);
 }
+/* A string member that is null when empty. */
+static inline void jw_kstr_or_null(struct jw *w, const char *k, const char *s)
+{
+	jw_key(w, k);
+	if (s[0])
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
 static inline void jw_kobject(struct jw *w, const char *k) { jw_key(w, k); jw_object(w); }
 static inline void jw_karray(struct jw *w, const char *k) { jw_key(w, k); jw_array(w); }
 

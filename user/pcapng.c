@@ -25,12 +25,12 @@ static const struct rec_field rec_fields[] = {
 	RF(sport),	 RF(dport),	RF(hop),	 RF(ip_summed),	  RF(nr_frags),
 	RF(l4_proto),	 RF(version),	RF(flags),	 RF(tcp_flags),	  RF(ip_ver),
 	RF(cap_len),	 RF(mac_len),	RB(saddr),	 RB(daddr),	  RB(dev),
-	RF(anomaly),	 RB(reserved),	RF(origin_ifindex),
+	RF(anomaly),	 RF(encap),	RF(inner_protocol), RF(origin_ifindex),
 	RF(ring_size),	 RF(ring_free),	RF(ring_head),	 RF(ring_tail),
 	RF(merged_len),	 RF(merged_gso_type), RF(merged_gso_size), RF(merged_segs),
-	RF(reserved2),
+	RF(inner_network_off), RF(inner_transport_off),
 };
-_Static_assert(offsetof(struct vno_frame, reserved2) + 4 == sizeof(struct vno_frame),
+_Static_assert(offsetof(struct vno_frame, inner_transport_off) + 2 == sizeof(struct vno_frame),
 	       "struct vno_frame grew a field: add it to rec_fields");
 _Static_assert(offsetof(struct vno_frame, ring_size) == REC_LEN_V1, "version 1 is a prefix");
 _Static_assert(offsetof(struct vno_frame, merged_len) == REC_LEN_V2, "version 2 is a prefix");

@@ -59,8 +59,84 @@ int pipeline_hang(struct pipeline *p, const struct vno_hang *h)
 	return 0;
 }
 
+static struct pipe_underlay *underlay_of(struct pipeline *p, __u32 netns, bool add)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n_under; i++)
+		if (p->under[i].netns == netns)
+			return &p->under[i];
+	if (!add)
+		return NULL;
+	i = p->n_under < PIPE_UNDERLAYS ? p->n_under++ : netns % PIPE_UNDERLAYS;
+	p->under[i].netns = netns;
+	return &p->under[i];
+}
+
+/*
+ * Frames through a tunnel: which device it sends on (an encapsulated frame
+ * at xmit), the numbers of a frame flagged for segments that will not fit
+ * (into @detail), and when such a frame is then freed at the tunnel device,
+ * the drop explained (into @cause, and counted in the summary).
+ */
+static void tunnel_note(struct pipeline *p, const struct vno_event *ev, const struct vno_iface *dev,
+			__u64 mask, char *detail, size_t dlen, char *cause, size_t clen)
+{
+	const struct vno_frame *f = &ev->f;
+	struct anomaly_tunnel_fit fit;
+	struct pipe_underlay *u;
+	char name[VNO_IFNAMSIZ + 1];
+
+	snprintf(name, sizeof(name), "%.*s", VNO_IFNAMSIZ, f->dev);
+	if (f->hop == VNO_HOP_XMIT && (f->encap & VNO_E_SKB) && (u = underlay_of(p, f->netns, true)))
+		memcpy(u->dev, name, sizeof(u->dev));
+	if ((mask & (1ULL << ANOMALY_TUNNEL_SEGMENT_OVER_MTU)) && anomaly_tunnel_fit(f, dev, &fit)) {
+		anomaly_tunnel_fit_str(&fit, name, detail, dlen);
+		if (!fit.encapsulated && f->pkt_id) {
+			struct pipe_pending *pd = &p->pend[p->pend_next++ % PIPE_PENDING];
+			const struct vno_iface *o =
+				f->origin_ifindex ? ifaces_find(p->ifaces, p->n_ifaces, f->netns,
+								f->origin_ifindex)
+						  : NULL;
+
+			memset(pd, 0, sizeof(*pd));
+			pd->pkt_id = f->pkt_id;
+			pd->netns = f->netns;
+			pd->ifindex = f->ifindex;
+			pd->c.rule = ANOMALY_TUNNEL_SEGMENT_OVER_MTU;
+			pd->c.fit = fit;
+			if (o) {
+				snprintf(pd->c.origin, sizeof(pd->c.origin), "%.*s", VNO_IFNAMSIZ,
+					 o->name);
+				snprintf(pd->c.vm, sizeof(pd->c.vm), "%s", o->vm);
+			}
+		}
+	}
+	/* Released at the tunnel device: freed, or consumed as something
+	 * else (the ICMP answer it was rebuilt into). */
+	if ((f->hop != VNO_HOP_DONE && f->hop != VNO_HOP_DROP) ||
+	    !(f->flags & (VNO_F_FREED | VNO_F_CHANGED)))
+		return;
+	for (unsigned i = 0; i < PIPE_PENDING; i++) {
+		struct pipe_pending *pd = &p->pend[i];
+
+		if (!pd->pkt_id || pd->pkt_id != f->pkt_id || pd->ifindex != f->ifindex ||
+		    pd->netns != f->netns)
+			continue;
+		pd->c.freed = f->flags & VNO_F_FREED;
+		pd->c.reason = pd->c.freed ? f->drop_reason : 0;
+		if ((u = underlay_of(p, f->netns, false)))
+			memcpy(pd->c.underlay, u->dev, sizeof(pd->c.underlay));
+		agg__add_cause(p->agg, ev, &pd->c);
+		agg_cause_str(&pd->c, name, cause, clen);
+		pd->pkt_id = 0;
+		return;
+	}
+}
+
 int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 {
+	char detail[256] = "", cause[320] = "";
 	const struct vno_iface *dev;
 	__u64 mask = 0;
 
@@ -110,17 +186,33 @@ int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 	}
 	agg__add(p->agg, ev);
 	agg__add_anomalies(p->agg, ev, mask);
+	tunnel_note(p, ev, dev, mask, detail, sizeof(detail), cause, sizeof(cause));
 	diag__add_checked(p->diag, ev, &mask);
 	if (p->on_frame)
 		p->on_frame(ev, p->ctx);
 	if (p->o.quiet)
 		return 0;
-	if (p->o.json && dev && dev->vm[0] && ev->f.hop == VNO_HOP_RX)
-		json_frame_vm(p->o.out, ev, dev->vm);
-	else if (p->o.json)
-		json_frame(p->o.out, ev);
-	else
+	if (p->o.json) {
+		struct frame_extra x = {
+			.vm = dev && dev->vm[0] && ev->f.hop == VNO_HOP_RX ? dev->vm : NULL,
+			.detail = detail, .cause = cause,
+		};
+
+		if (ev->f.origin_ifindex && ev->f.origin_ifindex != ev->f.ifindex)
+			x.origin = ifaces_find(p->ifaces, p->n_ifaces, ev->f.netns,
+					       ev->f.origin_ifindex);
+		if (x.vm || x.origin || detail[0] || cause[0])
+			json_frame_from(p->o.out, ev, &x);
+		else
+			json_frame(p->o.out, ev);
+	} else {
 		print_frame(p->o.out, ev, p->o.t0_ns);
+		if (detail[0] || cause[0]) {
+			char t[TERM_STR_LEN(320)];
+
+			fprintf(p->o.out, "      %s\n", term_str(t, sizeof(t), cause[0] ? cause : detail));
+		}
+	}
 	return 0;
 }
 

@@ -27,6 +27,22 @@ struct pipeline_opts {
 	const char *filter_desc;
 };
 
+/* A frame flagged at a tunnel device for segments that will not fit, until
+ * its release says whether it was dropped there. */
+#define PIPE_PENDING 64
+struct pipe_pending {
+	__u64 pkt_id;
+	__u32 netns, ifindex;
+	struct agg_cause c;
+};
+
+/* The device each namespace's tunnels were last seen sending on. */
+#define PIPE_UNDERLAYS 8
+struct pipe_underlay {
+	__u32 netns;
+	char dev[VNO_IFNAMSIZ + 1];
+};
+
 struct pipeline {
 	struct pipeline_opts o;
 	struct agg *agg;
@@ -35,6 +51,10 @@ struct pipeline {
 	size_t n_ifaces;
 	__u64 frames;
 	__u64 filtered; /* records the filter left out */
+	struct pipe_pending pend[PIPE_PENDING];
+	unsigned pend_next;
+	struct pipe_underlay under[PIPE_UNDERLAYS];
+	unsigned n_under;
 	/* Called with each hang's diagnosis (capture file, log); may be NULL. */
 	void (*on_hang)(const struct vno_diagnosis *dg, void *ctx);
 	/* Called with each record after decoding (capture file); may be NULL. */

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include "decode.h"
+#include "ifaces.h"
 #include "json.h"
 #include "print.h"
 
@@ -62,7 +63,8 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 {
 	const struct vno_frame *f = &ev->f;
 	char gso[128], sa[64], da[64], fl[16], name[VNO_IFNAMSIZ + 1], csum[32];
-	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], rs[TERM_STR_LEN(64)];
+	char dev[TERM_STR_LEN(VNO_IFNAMSIZ)], rs[TERM_STR_LEN(64)], enc[160];
+	struct vno_encap e;
 	__u64 t = f->ts_ns >= t0_ns ? f->ts_ns - t0_ns : 0;
 
 	vno_gso_type_str(f->gso_type, "|", gso, sizeof(gso));
@@ -92,6 +94,8 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 	}
 	if (f->vlan_proto)
 		fprintf(out, " vlan %u", f->vlan_tci & 0xFFF);
+	if (vno_encap_decode(ev, &e) && vno_encap_str(&e, enc, sizeof(enc)))
+		fprintf(out, " %s", enc);
 	if (f->hop == VNO_HOP_DONE || f->hop == VNO_HOP_DROP || (f->flags & VNO_F_QUEUE_WAIT))
 		fprintf(out, " %s=%.1fus", f->hop == VNO_HOP_XMIT ? "qwait" : "lat",
 			f->latency_ns / 1e3);
@@ -116,11 +120,35 @@ void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns)
 	fprintf(out, " id=%08" PRIx64 "\n", (uint64_t)(f->pkt_id >> 32));
 }
 
-void json_frame_vm(FILE *out, const struct vno_event *ev, const char *vm)
+void json_frame_from(FILE *out, const struct vno_event *ev, const struct frame_extra *x)
 {
+	char name[VNO_IFNAMSIZ + 1];
+
 	fputs("{\"type\":\"frame\",", out);
 	json_frame_fields(out, ev);
-	fputs(",\"vm\":", out);
-	json_str(out, vm);
+	if (x->vm && x->vm[0]) {
+		fputs(",\"vm\":", out);
+		json_str(out, x->vm);
+	}
+	if (x->origin) {
+		/* Where the frame entered the host, across encapsulation: the
+		 * BPF side keeps it with the skb from its rx hop on. */
+		snprintf(name, sizeof(name), "%.*s", VNO_IFNAMSIZ, x->origin->name);
+		fputs(",\"origin\":", out);
+		json_str(out, name);
+		fputs(",\"origin_vm\":", out);
+		if (x->origin->vm[0])
+			json_str(out, x->origin->vm);
+		else
+			fputs("null", out);
+	}
+	if (x->detail && x->detail[0]) {
+		fputs(",\"anomaly_detail\":", out);
+		json_str(out, x->detail);
+	}
+	if (x->cause && x->cause[0]) {
+		fputs(",\"drop_cause\":", out);
+		json_str(out, x->cause);
+	}
 	fputs("}\n", out);
 }

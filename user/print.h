@@ -21,8 +21,18 @@ const char *term_str(char *buf, size_t len, const char *s);
 
 /* One line; times relative to t0_ns. */
 void print_frame(FILE *out, const struct vno_event *ev, __u64 t0_ns);
-/* The JSON line of a frame with "vm": the VM behind the tap it came in on
- * (rx hop; json_frame() is the line without it). */
-void json_frame_vm(FILE *out, const struct vno_event *ev, const char *vm);
+struct vno_iface;
+/* What the pipeline knows of a frame beyond its record; NULL or "" each
+ * when it knows nothing. */
+struct frame_extra {
+	const char *vm;			/* rx hop: the VM behind the tap */
+	const struct vno_iface *origin;	/* a later hop: the device it entered on */
+	const char *detail;		/* the first rule tripped, with its numbers */
+	const char *cause;		/* a drop the numbers explain */
+};
+/* The JSON line of a frame with "vm", "origin" and "origin_vm",
+ * "anomaly_detail", "drop_cause" from @x. json_frame() is the line
+ * without them. */
+void json_frame_from(FILE *out, const struct vno_event *ev, const struct frame_extra *x);
 
 #endif

@@ -297,3 +297,24 @@ int remedy_make(const struct remedy_in *in, struct remedy *r)
 	guest(in, r);
 	return n;
 }
+
+void remedy_mtu_make(const struct remedy_mtu_in *in, struct remedy_mtu *r)
+{
+	const char *under = in->underlay && *in->underlay ? in->underlay : "UNDERLAY";
+	/* A guest at the usual 1500 sends segments up to 1500 (TCP with no
+	 * options); one whose segments are longer has a larger MTU still. */
+	__u32 guest_now = in->segment > 1500 ? in->segment : 1500;
+
+	memset(r, 0, sizeof(*r));
+	r->guest_mtu = in->fits;
+	r->underlay_mtu_min = in->segment + in->overhead;
+	r->underlay_mtu = guest_now + in->overhead;
+	r->tunnel_mtu = guest_now;
+	/* virtio 1.1 5.1.3 VIRTIO_NET_F_MTU: QEMU's host_mtu offers it and
+	 * the guest's virtio_net takes it as its MTU (commit 14de9d114a82). */
+	snprintf(r->qemu, sizeof(r->qemu), "-device virtio-net-pci,…,host_mtu=%u", in->fits);
+	snprintf(r->libvirt, sizeof(r->libvirt), "<mtu size='%u'/>", in->fits);
+	snprintf(r->guest_linux, sizeof(r->guest_linux), "ip link set dev eth0 mtu %u", in->fits);
+	snprintf(r->underlay, sizeof(r->underlay), "ip link set dev %s mtu %u; ip link set dev %s mtu %u",
+		 under, r->underlay_mtu, in->tunnel_dev, r->tunnel_mtu);
+}

@@ -74,4 +74,33 @@ struct remedy {
  * switches off (0: nothing to switch there, see host_note). */
 int remedy_make(const struct remedy_in *in, struct remedy *r);
 
+/*
+ * Segments that do not fit a tunnel (anomaly rule tunnel_segment_over_mtu):
+ * no offload to switch, an MTU to set. Either the guest's, so its segments
+ * fit what the tunnel leaves (through the VMM, no access to the guest
+ * needed: virtio-net's host_mtu, libvirt's <mtu/>; or in the guest), or the
+ * underlay's, so the tunnel leaves room for the guest's.
+ */
+struct remedy_mtu_in {
+	__u32 segment;	    /* the longest segment seen (gso_size + headers, L3) */
+	__u32 fits;	    /* what a segment must fit: the tunnel device's MTU */
+	__u32 overhead;	    /* the tunnel's headers */
+	const char *tunnel_dev;	/* vxlan0 */
+	const char *underlay;	/* the device the tunnel sends on, or NULL/"" */
+	const char *vm;		/* the guest's VM, or NULL/"" */
+};
+
+struct remedy_mtu {
+	__u32 guest_mtu;	/* = fits */
+	__u32 underlay_mtu;	/* room for a guest at MTU max(segment, 1500) */
+	__u32 underlay_mtu_min;	/* room for the segments seen, no more */
+	__u32 tunnel_mtu;	/* the tunnel device's MTU to go with it */
+	char qemu[96];		/* -device virtio-net-pci,…,host_mtu=1450 */
+	char libvirt[96];	/* <mtu size='1450'/> in the VM's <interface> */
+	char guest_linux[96];	/* ip link set dev eth0 mtu 1450 */
+	char underlay[160];	/* ip link set dev up0 mtu 1550; ip link set dev vxlan0 mtu 1500 */
+};
+
+void remedy_mtu_make(const struct remedy_mtu_in *in, struct remedy_mtu *r);
+
 #endif

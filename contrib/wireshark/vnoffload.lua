@@ -13,6 +13,9 @@
 --             hop=H [latency=Nns] [ring=FREE/SIZE free head=N tail=N]
 --             [merged_len=N merged_segs=N] (done: what the skb became after
 --             xmit; gso_size/gso_segs are what was sent)
+--             [encap=TYPE [vni=N | key=N] inner=L4/SRC:PORT>DST:PORT
+--             [inner_csum=START+OFF]] (an encapsulated frame: the tunnel,
+--             the frame it carries, its checksum from that frame's start)
 --             [drop_reason=N | refused_errno=N]", where newer writers spell
 --             the checksum "csum=partial@START+OFF" (or "csum=none", …);
 --             a hang frame: "hop=hang queue=N: the kernel TX watchdog fired"
@@ -57,6 +60,12 @@ F.merged_segs = ProtoField.uint32("vno.merged_segs", "GSO segments at release (t
 F.drop_reason = ProtoField.uint32("vno.drop_reason", "Drop reason (enum skb_drop_reason)")
 F.refused_errno = ProtoField.uint32("vno.refused_errno", "errno of the guest's refused write")
 F.anomaly = ProtoField.string("vno.anomaly", "Anomaly rule")
+F.encap = ProtoField.string("vno.encap", "Encapsulation (vxlan, geneve, gre, gretap, udp-tunnel)")
+F.vni = ProtoField.uint32("vno.vni", "Tunnel VNI (VXLAN, Geneve)")
+F.gre_key = ProtoField.uint32("vno.gre_key", "GRE key")
+F.inner = ProtoField.string("vno.inner", "Encapsulated frame (l4/source>destination)")
+F.inner_csum_start = ProtoField.uint32("vno.inner_csum_start", "Checksum start inside the encapsulated frame")
+F.inner_csum_offset = ProtoField.uint32("vno.inner_csum_offset", "Checksum offset inside the encapsulated frame")
 F.hang = ProtoField.bool("vno.hang", "TX watchdog fired")
 F.block_kind = ProtoField.string("vno.block.kind", "Block kind (session, hang, lost, offload_change, end, …)")
 F.block_layout = ProtoField.uint16("vno.block.layout", "Block layout")
@@ -111,8 +120,14 @@ local function parse_comment(c, m)
 		if k == "gso_size" or k == "gso_segs" or k == "drop_reason" or k == "refused_errno"
 			or k == "merged_len" or k == "merged_segs" then
 			m[k] = num(v)
-		elseif k == "gso_type" or k == "hop" or k == "anomaly" or k == "dev" then
+		elseif k == "gso_type" or k == "hop" or k == "anomaly" or k == "dev" or k == "encap"
+			or k == "inner" then
 			m[k] = v
+		elseif k == "vni" or k == "key" then
+			m[k] = num(v)
+		elseif k == "inner_csum" then
+			local s, o = v:match("^(%d+)%+(%d+)$")
+			m.inner_csum_start, m.inner_csum_offset = tonumber(s), tonumber(o)
 		elseif k == "ip_summed" then
 			m.ip_summed = v
 			m.csum = m.csum or v
@@ -253,6 +268,16 @@ function vno.dissector(tvb, pinfo, tree)
 	if m.anomaly then
 		st:add(F.anomaly, m.anomaly)
 	end
+	if m.encap then
+		st:add(F.encap, m.encap)
+	end
+	add_u(st, F.vni, m.vni)
+	add_u(st, F.gre_key, m.key)
+	if m.inner then
+		st:add(F.inner, m.inner)
+	end
+	add_u(st, F.inner_csum_start, m.inner_csum_start)
+	add_u(st, F.inner_csum_offset, m.inner_csum_offset)
 
 	local label = "hop=" .. (m.hop or "?")
 	if m.hop ~= "hang" and m.gso_size then

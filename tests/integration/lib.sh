@@ -57,6 +57,7 @@ TB_GUEST6=2001:db8::1
 TB_PEER6=2001:db8::2
 TB_PEER4B=198.51.100.2	# for traffic from other namespaces behind the bridge
 TB_PEER_MAC=
+TB_UPLINK=up0		# the bridge's way out (the overlay bed's is its vxlan port)
 TB_UDP_PORT=5001	# the peer consumes UDP here
 TB_TCP_PORT=5002	# and accepts TCP here
 
@@ -303,9 +304,9 @@ _tb_ethtool_short()
 	esac
 }
 
-# tb_up [GUEST_ARGS...]: build the bed and start the guest (vno-guest --stdin,
-# fed through a FIFO, so frames are planted when the test says so).
-tb_up()
+# tb_bed_base: the host and peer namespaces, br0 up in the host, and the
+# veth up0 (host) - pe0 (peer), neither of them set up further.
+tb_bed_base()
 {
 	tb_need_root
 	tb_need_cmd ip ethtool jq
@@ -319,6 +320,43 @@ tb_up()
 	ip -n "$TB_H" link set br0 up
 	ip -n "$TB_H" link add up0 type veth peer name pe0 netns "$TB_P" ||
 		tb_fatal "cannot create veth pair"
+}
+
+# The overlay bed (tb_overlay_up): VXLAN $TB_VNI between the host and the
+# peer over up0 - pe0, addressed in 198.51.100.0/24.
+TB_VNI=42
+TB_UNDER_H=198.51.100.1
+TB_UNDER_P=198.51.100.2
+
+# tb_overlay_up [GUEST_ARGS...]: the guest's tap0 on br0, bridged to vxlan0
+# (VNI $TB_VNI) whose underlay is the veth up0; the peer's own vxlan0 holds
+# $TB_PEER4. The kernel gives both vxlan devices the MTU 1450 (1500 less
+# VXLAN over IPv4); the guest's frames go to the peer's vxlan0.
+tb_overlay_up()
+{
+	tb_bed_base
+	ip -n "$TB_H" addr add "$TB_UNDER_H/24" dev up0
+	ip -n "$TB_H" link set up0 up
+	ip -n "$TB_P" addr add "$TB_UNDER_P/24" dev pe0
+	ip -n "$TB_P" link set pe0 up
+	ip -n "$TB_H" link add vxlan0 type vxlan id "$TB_VNI" local "$TB_UNDER_H" \
+		remote "$TB_UNDER_P" dstport 4789 dev up0 || skip "this kernel cannot make a vxlan device"
+	ip -n "$TB_H" link set vxlan0 master br0
+	ip -n "$TB_H" link set vxlan0 up
+	ip -n "$TB_P" link add vxlan0 type vxlan id "$TB_VNI" local "$TB_UNDER_P" \
+		remote "$TB_UNDER_H" dstport 4789 dev pe0 || tb_fatal "cannot create the peer's vxlan0"
+	ip -n "$TB_P" addr add "$TB_PEER4/24" dev vxlan0
+	ip -n "$TB_P" link set vxlan0 up
+	TB_PEER_MAC=$(ip -n "$TB_P" -j link show vxlan0 | jq -r '.[0].address')
+	ip -n "$TB_P" neigh replace "$TB_GUEST4" lladdr "$TB_GUEST_MAC" dev vxlan0 nud permanent
+	TB_UPLINK=vxlan0 tb_guest_start "$@"
+}
+
+# tb_up [GUEST_ARGS...]: build the bed and start the guest (vno-guest --stdin,
+# fed through a FIFO, so frames are planted when the test says so).
+tb_up()
+{
+	tb_bed_base
 	ip -n "$TB_H" link set up0 master br0
 	ip -n "$TB_H" link set up0 up
 	_tb_uplink_offloads "$TB_H" up0
@@ -383,8 +421,8 @@ tb_guest_start()
 	# The bridge port must forward before anything is planted.
 	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding tap0 ||
 		tb_fatal "tap0 never reached the forwarding state"
-	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding up0 ||
-		tb_fatal "up0 never reached the forwarding state"
+	tb_wait_until "$TB_TIMEOUT" _tb_port_forwarding "$TB_UPLINK" ||
+		tb_fatal "$TB_UPLINK never reached the forwarding state"
 }
 
 # A tap's operstate stays UNKNOWN (tun never sets it): look at the carrier

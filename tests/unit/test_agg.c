@@ -729,7 +729,7 @@ Test(agg, release_counts)
 	fclose(f);
 	cr_assert(strstr(t, "released: 3 seen (done), 1 unseen"), "%s", t);
 	cr_assert(strstr(t, "1 in flight at the end"), "%s", t);
-	cr_assert(strstr(t, "1 released after a receiver merged"), "%s", t);
+	cr_assert(strstr(t, "1 released changed since xmit (a receiver's GRO merged"), "%s", t);
 	free(t);
 	agg__release_from_json(b, j);
 	agg__release_from_json(b, "{\"devices\":[{\"netns\":1}], not json");
@@ -740,4 +740,62 @@ Test(agg, release_counts)
 	free(j);
 	agg__free(a);
 	agg__free(b);
+}
+
+/* Drops the numbers explain: counted by (fate, reason, rule) on the done
+ * row, the longest segment kept, the remedy beside them. */
+Test(agg, drop_causes_with_remedy)
+{
+	struct agg *a = agg__new();
+	struct vno_event ev = fr_meta(VNO_HOP_DONE, NS_A, 4, "vxlan0");
+	struct agg_cause c = { .freed = false, .rule = ANOMALY_TUNNEL_SEGMENT_OVER_MTU,
+			       .fit = { .segment = 1488,
+					.gso_size = 1448, .headers = 40, .mtu = 1450,
+					.overhead = 50 } };
+	char *j, *t, s[512];
+
+	cr_assert_not_null(a);
+	strcpy(c.fit.tunnel, "VXLAN over IPv4");
+	strcpy(c.origin, "tap0");
+	strcpy(c.vm, "web-01");
+	ev.f.flags = VNO_F_CHANGED;
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(agg__add(a, &ev), 0);
+		if (i == 2)
+			strcpy(c.underlay, "up0");
+		agg__add_cause(a, &ev, &c);
+	}
+	/* Freed ones are another row of causes, by their reason. */
+	ev.f.flags = VNO_F_FREED;
+	ev.f.drop_reason = 2;
+	c.freed = true;
+	c.reason = 2;
+	c.fit.segment = 1500;
+	c.fit.gso_size = 1460;
+	cr_assert_eq(agg__add(a, &ev), 0);
+	agg__add_cause(a, &ev, &c);
+	agg_cause_str(&a->e[0].causes[0], "vxlan0", s, sizeof(s));
+	cr_assert_str_eq(s, "refused at vxlan0: segments of 1488 B (gso_size 1448 + 40 B of headers) "
+			    "> MTU 1450 of vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the "
+			    "underlay); the kernel answered the sender with an ICMP \"too big\" (MTU "
+			    "1450) in its place");
+	j = summary_json(a, 0, 0, 1.0);
+	cr_assert_jq(j, ".devices[0].drop_causes | length == 2 and .[0].frames == 3 and "
+			".[0].fate == \"answered_icmp_too_big\" and .[0].reason == null and "
+			".[0].origin == \"tap0\" and .[0].vm == \"web-01\" and .[0].underlay == \"up0\" and "
+			".[0].remedy.guest_mtu == 1450 and .[0].remedy.underlay_mtu == 1550 and "
+			".[0].remedy.underlay_mtu_min == 1538 and .[0].remedy.tunnel_mtu == 1500 and "
+			".[0].remedy.libvirt == \"<mtu size=\\u00271450\\u0027/>\" and "
+			".[0].remedy.underlay == \"ip link set dev up0 mtu 1550; ip link set dev vxlan0 mtu 1500\" and "
+			".[1].frames == 1 and .[1].fate == \"dropped\" and .[1].reason != null and "
+			".[1].segment == 1500 and (.[1].cause | startswith(\"dropped at vxlan0: segments of 1500 B\")) and "
+			".[1].underlay == \"up0\" and .[1].remedy.underlay_mtu == 1550");
+	t = summary_text(a, 0, 0);
+	cr_assert_not_null(strstr(t, "3x refused at vxlan0: segments of 1488 B"), "%s", t);
+	cr_assert_not_null(strstr(t, "from tap0, VM web-01"), "%s", t);
+	cr_assert_not_null(strstr(t, "remedy: give the guest MTU 1450 (QEMU -device "
+				     "virtio-net-pci,…,host_mtu=1450;"), "%s", t);
+	free(j);
+	free(t);
+	agg__free(a);
 }

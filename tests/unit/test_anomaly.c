@@ -494,3 +494,140 @@ Test(anomaly, gso_type_l3l4_mismatch)
 	f.l4_proto = 6; /* udp_l4 on TCP */
 	expect_has(&f, &d, ANOMALY_GSO_TYPE_L3L4_MISMATCH);
 }
+
+/* The overlay: a VXLAN device of MTU 1450 over a 1500 underlay. */
+static struct vno_iface vxlan(void)
+{
+	struct vno_iface d = nic();
+
+	strcpy(d.name, "vxlan0");
+	strcpy(d.driver, "vxlan");
+	d.mtu = 1450;
+	return d;
+}
+
+/* The guest's super-frame as the underlay's xmit sees it once vxlan0
+ * encapsulated it: outer 14 + 20 + 8 + 8, inner 14 + 20 + TCP. */
+static struct vno_frame encapsulated_tcp(__u16 gso_size)
+{
+	struct vno_frame f = clean_tcp();
+
+	f.gso_size = gso_size;
+	f.gso_type = VNO_GSO_TCPV4 | VNO_GSO_DODGY | (1u << 11); /* udp_tunnel_csum */
+	f.l4_proto = 17;
+	f.encap = VNO_E_SKB;
+	f.inner_protocol = 0x0800;
+	f.inner_network_off = 64;
+	f.inner_transport_off = 84;
+	f.csum_start = 84;
+	f.csum_offset = 16;
+	f.mac_len = 116;
+	return f;
+}
+
+Test(anomaly, tunnel_segment_over_mtu_at_the_tunnel)
+{
+	struct vno_iface d = vxlan();
+	struct vno_frame f = clean_tcp();
+	struct anomaly_tunnel_fit fit;
+	char s[256];
+
+	strcpy(f.dev, "vxlan0");
+	f.gso_size = 1398;
+	cr_assert_eq(check(&f, &d), 0, "1398 + 40 fits vxlan0's 1450");
+	f.gso_size = 1448;
+	/* The tunnel's rule says it, not the generic one. */
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	cr_assert(anomaly_tunnel_fit(&f, &d, &fit));
+	cr_assert_eq(fit.segment, 1488);
+	cr_assert_eq(fit.headers, 40);
+	cr_assert_eq(fit.mtu, 1450);
+	cr_assert_eq(fit.overhead, 50);
+	cr_assert_not(fit.encapsulated);
+	anomaly_tunnel_fit_str(&fit, "vxlan0", s, sizeof(s));
+	cr_assert_str_eq(s, "segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of "
+			    "vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay)");
+	/* A flight-recorder record (export) carries no bytes: no decoded
+	 * addresses, the IP version from skb->protocol. */
+	f.ip_ver = 0;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	f.ip_ver = 4;
+	/* GRETAP over IPv6: 40 + 4 + 14 = 58 bytes. */
+	strcpy(d.driver, "ip6gretap");
+	d.mtu = 1442;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	cr_assert(anomaly_tunnel_fit(&f, &d, &fit));
+	cr_assert_eq(fit.overhead, 58);
+	cr_assert_str_eq(fit.tunnel, "GRETAP over IPv6");
+	/* A small cut of the string stays a string. */
+	cr_assert_leq(anomaly_tunnel_fit_str(&fit, "gt0", s, 12), 11);
+	cr_assert_eq(strlen(s), 11);
+	/* Not a GSO frame: nothing to segment. */
+	f.gso_size = 0;
+	f.gso_type = 0;
+	cr_assert_not(anomaly_tunnel_fit(&f, &d, &fit));
+}
+
+Test(anomaly, tunnel_segment_over_mtu_on_the_underlay)
+{
+	struct vno_iface d = nic(); /* the underlay, MTU 1500 */
+	struct vno_frame f = encapsulated_tcp(1398);
+	struct anomaly_tunnel_fit fit;
+
+	cr_assert_eq(check(&f, &d), 0, "1398 + 40 + 50 fits 1500");
+	f = encapsulated_tcp(1448);
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	cr_assert(anomaly_tunnel_fit(&f, &d, &fit));
+	cr_assert(fit.encapsulated);
+	cr_assert_eq(fit.segment, 1488);
+	cr_assert_eq(fit.mtu, 1450);
+	cr_assert_eq(fit.overhead, 50);
+	d.mtu = 1550;
+	cr_assert_eq(check(&f, &d), 0, "an underlay of 1550 takes it");
+	/* A record of a kernel that did not mark it: no inner headers, no rule. */
+	f.encap = 0;
+	f.inner_network_off = f.inner_transport_off = 0;
+	d.mtu = 1500;
+	cr_assert_eq(check(&f, &d) & BIT(ANOMALY_TUNNEL_SEGMENT_OVER_MTU), 0);
+}
+
+Test(anomaly, tunnel_gso_software)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = encapsulated_tcp(1398);
+
+	cr_assert_eq(check(&f, &d), 0, "the underlay segments VXLAN in hardware");
+	d.offload[VNO_OL_UDP_TNL_CSUM] = VNO_OFF_OFF;
+	expect_only(&f, &d, ANOMALY_TUNNEL_GSO_SOFTWARE);
+	/* Without the outer checksum only tx-udp_tnl-segmentation counts. */
+	f.gso_type = VNO_GSO_TCPV4 | (1u << 10);
+	cr_assert_eq(check(&f, &d), 0);
+	d.offload[VNO_OL_UDP_TNL] = VNO_OFF_OFF;
+	expect_only(&f, &d, ANOMALY_TUNNEL_GSO_SOFTWARE);
+	/* Unknown (ethtool could not tell): not accused. */
+	d.offload[VNO_OL_UDP_TNL] = VNO_OFF_UNKNOWN;
+	cr_assert_eq(check(&f, &d), 0);
+	f.hop = VNO_HOP_TC_EGRESS; /* before validate_xmit_skb: not yet */
+	d.offload[VNO_OL_UDP_TNL] = VNO_OFF_OFF;
+	cr_assert_eq(check(&f, &d), 0);
+}
+
+Test(anomaly, inner_csum_outside)
+{
+	struct vno_iface d = nic();
+	struct vno_frame f = encapsulated_tcp(1398);
+
+	cr_assert_eq(check(&f, &d), 0);
+	f.csum_start = 34; /* the outer UDP header */
+	expect_has(&f, &d, ANOMALY_INNER_CSUM_OUTSIDE);
+	f.csum_start = 64; /* the inner IP header */
+	expect_has(&f, &d, ANOMALY_INNER_CSUM_OUTSIDE);
+	f.csum_start = 84;
+	f.csum_offset = 6; /* UDP's checksum in a TCP frame */
+	expect_only(&f, &d, ANOMALY_INNER_CSUM_OUTSIDE);
+	cr_assert(anomaly_rule(ANOMALY_INNER_CSUM_OUTSIDE)->csum_related);
+	/* The rules that compare csum_start with the outer transport header
+	 * stay silent on a tunnel's frame. */
+	f.csum_offset = 16;
+	cr_assert_eq(check(&f, &d), 0);
+}

@@ -118,3 +118,30 @@ Test(remedy, vmm_and_persistence)
 	cr_assert_not_null(strstr(r.libvirt, "qemu:commandline"), "%s", r.libvirt);
 	cr_assert_null(strstr(r.persist, ".link"), "%s", r.persist);
 }
+
+/* Segments that do not fit a tunnel: the MTU to give the guest, or the
+ * underlay's to raise. */
+Test(remedy, mtu_for_a_tunnel)
+{
+	struct remedy_mtu r;
+	struct remedy_mtu_in in = { .segment = 1488, .fits = 1450, .overhead = 50,
+				    .tunnel_dev = "vxlan0", .underlay = "up0" };
+
+	remedy_mtu_make(&in, &r);
+	cr_assert_eq(r.guest_mtu, 1450);
+	cr_assert_eq(r.underlay_mtu_min, 1538);
+	cr_assert_eq(r.underlay_mtu, 1550, "room for a guest at the usual 1500");
+	cr_assert_eq(r.tunnel_mtu, 1500);
+	cr_assert_str_eq(r.qemu, "-device virtio-net-pci,…,host_mtu=1450");
+	cr_assert_str_eq(r.libvirt, "<mtu size='1450'/>");
+	cr_assert_str_eq(r.guest_linux, "ip link set dev eth0 mtu 1450");
+	cr_assert_str_eq(r.underlay, "ip link set dev up0 mtu 1550; ip link set dev vxlan0 mtu 1500");
+	/* A jumbo guest (segments of 8960) over an unknown underlay. */
+	in.segment = 8960;
+	in.fits = 8950;
+	in.underlay = NULL;
+	remedy_mtu_make(&in, &r);
+	cr_assert_eq(r.underlay_mtu, 9010);
+	cr_assert_eq(r.underlay_mtu_min, 9010);
+	cr_assert_str_eq(r.underlay, "ip link set dev UNDERLAY mtu 9010; ip link set dev vxlan0 mtu 8960");
+}

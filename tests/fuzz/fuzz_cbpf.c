@@ -8,7 +8,8 @@
  * must return what libpcap's bpf_filter() returns, with every access
  * inside the buffer the BPF programs hand it. A program bpf_validate()
  * refuses must not crash the translator. Programs whose result libpcap
- * leaves to C's undefined behaviour are skipped (wide_shift, reads_unset).
+ * leaves to C's undefined behaviour are skipped (wide_shift, reads_unset),
+ * and so are those its checker lets through by a 32-bit wrap (wrapping_ja).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,6 +39,18 @@ static int wide_shift(const struct cbpf_insn *c, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if ((c[i].code == (BPF_ALU | BPF_LSH | BPF_K) ||
 		     c[i].code == (BPF_ALU | BPF_RSH | BPF_K)) && c[i].k >= 32)
+			return 1;
+	return 0;
+}
+
+/* A BPF_JA whose offset wraps: libpcap's bpf_validate() checks `from +
+ * k >= len` in 32 bits, so k = 0xffffffff passes as a jump back onto itself
+ * (and bpf_filter() would run off the program); the kernel's checker
+ * (bpf_check_classic) and the translator refuse any target past the end. */
+static int wrapping_ja(const struct cbpf_insn *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i].code == (BPF_JMP | BPF_JA) && (uint64_t)i + 1 + c[i].k >= n)
 			return 1;
 	return 0;
 }
@@ -117,7 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flen > VNO_FILTER_BUF)
 		flen = VNO_FILTER_BUF;
 	used = cbpf_to_ebpf(prog, n, out, VNO_FILTER_INSNS);
-	if (!bpf_validate(prog, (int)n) || wide_shift(prog, n) || reads_unset(prog, n))
+	if (!bpf_validate(prog, (int)n) || wide_shift(prog, n) || reads_unset(prog, n) ||
+	    wrapping_ja(prog, n))
 		return 0;
 	if (used == -E2BIG || (used == -EINVAL && unknown_code(prog, n)))
 		return 0;

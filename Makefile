@@ -88,6 +88,10 @@ $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # Tools that drive the project's own code link its library objects.
+$(OUTPUT)/tools/vno-guest: tests/tools/vno-guest.c $(OUTPUT)/user/tap.o | $(OUTPUT)/tools
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 $(OUTPUT)/tools/capture-sample: tests/tools/capture-sample.c $(LIB_OBJS) | $(OUTPUT)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

@@ -117,15 +117,51 @@ static __always_inline void vno_fill(struct vno_frame *f, const struct net_devic
 static __always_inline void vno_fill_data(struct vno_event *ev, const struct vno_meta *m,
 					  __u32 room)
 {
-	__u32 n = ev->f.mac_len;
+	__u64 n = ev->f.mac_len;
 
 	if (n > cfg_snaplen)
 		n = cfg_snaplen;
-	/* Last, so the verifier sees the bound of the reservation itself. */
-	if (n > room)
-		n = room;
+	/* Last, and in asm, so the verifier sees the bound of the reservation
+	 * itself on the register the helper is given. */
+	n = VNO_BOUND_REG(n, room);
 	if (n && bpf_probe_read_kernel(ev->data, n, m->head + m->mac))
 		n = 0;
+	ev->f.cap_len = n;
+}
+
+/* The same from the bytes -f matched on (@s, filter.h), the VLAN tag it
+ * put back taken out again: a copy from a per-CPU buffer of fixed size
+ * (what follows the frame's bytes in it is not counted in cap_len) instead
+ * of a second read of the skb. */
+static __always_inline void vno_fill_data_snap(struct vno_event *ev, const struct vno_snap *s,
+					       const struct vno_meta *m, __u32 room)
+{
+	__u32 n = s->n;
+
+	if (n > ev->f.mac_len) /* as vno_fill_data; cannot be, but said */
+		n = ev->f.mac_len;
+	if (n > cfg_snaplen)
+		n = cfg_snaplen;
+	if (n > room)
+		n = room;
+	if (room == VNO_SNAP_SHORT) {
+		if (s->tag) {
+			__builtin_memcpy(ev->data, s->b->data, 12);
+			__builtin_memcpy(ev->data + 12, s->b->data + 16, VNO_SNAP_SHORT - 12);
+		} else {
+			__builtin_memcpy(ev->data, s->b->data, VNO_SNAP_SHORT);
+		}
+	} else if (room == VNO_SNAP_MAX) {
+		if (s->tag) {
+			__builtin_memcpy(ev->data, s->b->data, 12);
+			__builtin_memcpy(ev->data + 12, s->b->data + 16, VNO_SNAP_MAX - 12);
+		} else {
+			__builtin_memcpy(ev->data, s->b->data, VNO_SNAP_MAX);
+		}
+	} else {
+		vno_fill_data(ev, m, room);
+		return;
+	}
 	ev->f.cap_len = n;
 }
 
@@ -171,11 +207,12 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 				    const struct vno_meta *m, const struct vno_hopinfo *hi,
 				    bool direct)
 {
+	struct vno_snap snap = {};
 	struct vno_event *rb = NULL;
 	struct vno_frame *f;
 	__u32 room = VNO_SNAP_MAX;
 
-	if (!vno_filter_pass(m, hi->hop, hi->kept, dev->name))
+	if (!vno_filter_pass(m, hi->hop, hi->kept, dev->name, &snap))
 		return -1;
 	if (cfg_events) {
 		/* Room for the snap length in use: the default 128 bytes make
@@ -191,7 +228,10 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 	}
 	if (rb) {
 		vno_fill(&rb->f, dev, w->netns, w->ifindex, m, hi, direct);
-		vno_fill_data(rb, m, room);
+		if (snap.b)
+			vno_fill_data_snap(rb, &snap, m, room);
+		else
+			vno_fill_data(rb, m, room);
 		if (w->slot)
 			vno_flight_put(&rb->f, w->slot);
 		vno_submit(rb);

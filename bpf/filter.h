@@ -140,11 +140,32 @@ static __always_inline __u64 vno_cbpf_run(void *buf, __u64 cap, __u64 wire)
 		b__;                                                            \
 	})
 
+/* The frame bytes -f was matched on, for the record to take instead of
+ * reading the skb a second time (emit.h, vno_fill_data_snap): @n of the
+ * frame's bytes are in @b, with 4 bytes of VLAN tag after the first 12 when
+ * @tag (the tag the record keeps in its vlan fields, not in its bytes). */
+struct vno_snap {
+	const struct vno_filter_buf *b; /* NULL: not read */
+	__u32 n;
+	bool tag;
+};
+
+/* The same against a bound held in a register (a reservation's size the
+ * verifier knows on each path): the compiler cannot move the clamp away
+ * from the use. */
+#define VNO_BOUND_REG(v, max)                                                   \
+	({                                                                      \
+		__u64 b__ = (v), m__ = (max);                                   \
+		asm volatile("if %[b] <= %[m] goto +1\n\t"                     \
+			     "%[b] = %[m]" : [b] "+r"(b__) : [m] "r"(m__));      \
+		b__;                                                            \
+	})
+
 /* Does -f match the frame @m, as user space would match its record's
  * bytes (vno_filter__pcap_match): the first min(linear bytes, snaplen)
  * from the MAC header, an out-of-band VLAN tag put back after the MAC
- * addresses. */
-static __always_inline bool vno_pcap_match(const struct vno_meta *m)
+ * addresses. The bytes read are left in @snap. */
+static __always_inline bool vno_pcap_match(const struct vno_meta *m, struct vno_snap *snap)
 {
 	struct vno_filter_buf *b;
 	__u32 zero = 0, wire;
@@ -166,12 +187,17 @@ static __always_inline bool vno_pcap_match(const struct vno_meta *m)
 		rest = VNO_BOUND(n - 12, 244); /* VNO_SNAP_MAX - 12 */
 		if (rest && bpf_probe_read_kernel(b->data + 16, rest, m->head + m->mac + 12))
 			return false;
+		snap->tag = true;
+		snap->n = rest + 12;
 		n = rest + 16;
 	} else if (n && bpf_probe_read_kernel(b->data, n, m->head + m->mac)) {
 		n = 0;
+	} else {
+		snap->n = n;
 	}
 	if (!n)
 		return false; /* no bytes: as pcap_match with cap_len 0 */
+	snap->b = b;
 	wire = m->len > n ? m->len : n;
 	return vno_cbpf_run(b, n, wire) != 0;
 }
@@ -179,10 +205,10 @@ static __always_inline bool vno_pcap_match(const struct vno_meta *m)
 /*
  * Does the frame @m seen at @hop pass the filter's BPF stage? @kept is its
  * per-skb kept bit (NULL: no state), read and updated with hop keeping.
- * Counts what it leaves out.
+ * Counts what it leaves out. @snap gets the bytes -f read, if it ran.
  */
 static __always_inline bool vno_filter_pass(const struct vno_meta *m, __u8 hop, __u8 *kept,
-					    const void *dev_name)
+					    const void *dev_name, struct vno_snap *snap)
 {
 	bool fresh = hop == VNO_HOP_RX || hop == VNO_HOP_TC_INGRESS;
 	bool last = hop == VNO_HOP_DONE || hop == VNO_HOP_DROP;
@@ -205,7 +231,7 @@ static __always_inline bool vno_filter_pass(const struct vno_meta *m, __u8 hop, 
 	fv.dev_name = dev_name;
 	ok = vno_preds_hold(&fv);
 	if (ok && cfg_filter_pcap)
-		ok = vno_pcap_match(m);
+		ok = vno_pcap_match(m, snap);
 	if (kept)
 		*kept = ok && !last;
 	if (!ok)

@@ -306,6 +306,38 @@ void agg__add_cause(struct agg *a, const struct vno_event *ev, const struct agg_
 	e->causes[i].count++;
 }
 
+size_t agg_released_str(const struct agg *a, const struct agg_entry *e, char *buf, size_t len)
+{
+	struct vno_frame df = { .netns = e->netns, .ifindex = e->ifindex, .hop = VNO_HOP_DONE };
+	const struct agg_entry *d;
+	int n;
+
+	if (len)
+		buf[0] = '\0';
+	if (!e->release_known)
+		return 0;
+	d = agg_find((struct agg *)a, &df, false);
+	n = snprintf(buf, len, "%" PRIu64 " seen (done), %" PRIu64 " unseen (absorbed or freed "
+		     "without a tracepoint), %" PRIu64 " in flight at the end; latency over the "
+		     "seen only", (uint64_t)(d ? d->frames : 0), (uint64_t)e->unseen,
+		     (uint64_t)e->in_flight_end);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t agg_changed_str(const struct agg_entry *e, char *buf, size_t len)
+{
+	int n;
+
+	if (len)
+		buf[0] = '\0';
+	if (!e->changed)
+		return 0;
+	n = snprintf(buf, len, "%" PRIu64 " released changed since xmit (a receiver's GRO "
+		     "merged later skbs into them, or a tunnel took its headers off or rebuilt "
+		     "them; len, GSO_SIZE, SEGS above: as sent)", (uint64_t)e->changed);
+	return n < 0 ? 0 : (size_t)n;
+}
+
 size_t agg_cause_str(const struct agg_cause *c, const char *dev, char *buf, size_t len)
 {
 	size_t n;
@@ -403,7 +435,7 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 {
 	const struct agg_entry **s = sorted(a);
 	char b1[16], b2[16], b3[16], rb[32], dev[TERM_STR_LEN(VNO_IFNAMSIZ)];
-	char rs[TERM_STR_LEN(64)];
+	char rs[TERM_STR_LEN(64)], rel[256];
 
 	if (!s)
 		return;
@@ -463,23 +495,10 @@ void agg_print(FILE *out, const struct agg *a, __u64 lost, __u64 unmatched)
 				     "these segments): %s\n", "", "", rm.underlay_mtu,
 				rm.underlay_mtu_min, term_str(rs, sizeof(rs), rm.underlay));
 		}
-		if (e->release_known) {
-			struct vno_frame df = { .netns = e->netns, .ifindex = e->ifindex,
-						.hop = VNO_HOP_DONE };
-			const struct agg_entry *d = agg_find((struct agg *)a, &df, false);
-
-			fprintf(out, "%-15s %-10s   released: %" PRIu64 " seen (done), %" PRIu64
-				     " unseen (absorbed or freed without a tracepoint), %" PRIu64
-				     " in flight at the end; latency over the seen only\n", "", "",
-				(uint64_t)(d ? d->frames : 0), (uint64_t)e->unseen,
-				(uint64_t)e->in_flight_end);
-		}
-		if (e->changed)
-			fprintf(out, "%-15s %-10s   %" PRIu64 " released changed since xmit (a "
-				     "receiver's GRO merged later skbs into them, or a tunnel took its "
-				     "headers off or rebuilt them; len, GSO_SIZE, SEGS above: as sent)\n",
-				"", "",
-				(uint64_t)e->changed);
+		if (agg_released_str(a, e, rel, sizeof(rel)))
+			fprintf(out, "%-15s %-10s   released: %s\n", "", "", rel);
+		if (agg_changed_str(e, rel, sizeof(rel)))
+			fprintf(out, "%-15s %-10s   %s\n", "", "", rel);
 		for (unsigned r = 0; r < ANOMALY__MAX; r++)
 			if (e->rules[r])
 				fprintf(out, "%-15s %-10s   anomaly %s: %" PRIu64 " frames\n", "", "",

@@ -108,6 +108,13 @@ void agg_hist_add(struct agg_hist *h, __u64 v);
 /* Value at quantile q (0..1), within a histogram slot's width; 0 when empty. */
 __u64 agg_hist_quantile(const struct agg_hist *h, double q);
 
+/* What became of the frames @e's row handed on: "N seen (done), N unseen
+ * …, N in flight at the end; …". 0 (and "") when @e knows no releases.
+ * The terminal summary and the HTML page both say it with this. */
+size_t agg_released_str(const struct agg *a, const struct agg_entry *e, char *buf, size_t len);
+/* "N released changed since xmit (…)": 0 (and "") when none were. */
+size_t agg_changed_str(const struct agg_entry *e, char *buf, size_t len);
+
 /* Add a device's release counts (agg_entry.unseen, in_flight_end) to its
  * xmit row; nothing when no frame was recorded there. */
 void agg__add_release(struct agg *a, __u32 netns, __u32 ifindex, __u64 unseen,

@@ -37,8 +37,15 @@ struct emit {
 	size_t n, max;
 	size_t *start;	      /* eBPF index of each classic instruction, and of ret0 */
 	size_t ret0, end;     /* "return 0" and the end of the block */
-	size_t pad;	      /* where the no-ops start */
+	const bool *reach;    /* classic instructions some path reaches */
 };
+
+/* "Return 0" on a path the verifier must still see go on: a load beyond
+ * any copy, a division by a constant 0. The copy is never longer than
+ * the buffer, so the jump is always taken; a plain ja would leave what
+ * follows unreachable, and the kernel refuses a program with an
+ * instruction no jump or fall-through reaches (check_cfg). */
+static void ret0_always(struct emit *e);
 
 static void put(struct emit *e, __u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
 {
@@ -60,6 +67,11 @@ static void ja(struct emit *e, size_t to)
 	jump(e, BPF_JMP | BPF_JA, 0, 0, 0, to);
 }
 
+static void ret0_always(struct emit *e)
+{
+	jump(e, BPF_JMP | BPF_JLE | BPF_K, R_CAP, 0, VNO_FILTER_BUF, e->ret0);
+}
+
 static __u8 size_of(__u16 code)
 {
 	switch (BPF_SIZE(code)) {
@@ -79,14 +91,14 @@ static void load(struct emit *e, __u8 dst, __u16 code, __u32 k)
 	if (BPF_MODE(code) == C_ABS || BPF_MODE(code) == C_MSH) {
 		if ((__u64)k + sz > VNO_FILTER_BUF) {
 			/* Beyond any copy: no match, as beyond the capture. */
-			ja(e, e->ret0);
+			ret0_always(e);
 			return;
 		}
 		jump(e, BPF_JMP | BPF_JLT | BPF_K, R_CAP, 0, (__s32)(k + sz), e->ret0);
 		put(e, BPF_LDX | BPF_MEM | ldsz, dst, R_DATA, (__s16)k, 0);
 	} else {
 		if (k >= VNO_FILTER_BUF) {
-			ja(e, e->ret0);
+			ret0_always(e);
 			return;
 		}
 		/* t = X + k + size, checked against the copy and, for the
@@ -190,7 +202,7 @@ static int one(struct emit *e, const struct cbpf_insn *c, size_t i, size_t n)
 		case BPF_DIV:
 		case BPF_MOD:
 			if (src == BPF_K && !c->k) {
-				ja(e, e->ret0);
+				ret0_always(e);
 				return 0;
 			}
 			if (src == BPF_X)
@@ -287,37 +299,69 @@ static int pass(struct emit *e, const struct cbpf_insn *c, size_t n)
 	/* A = X = 0; M[] = 0 where it is read (the buffer is reused). */
 	put(e, BPF_ALU | BPF_MOV | BPF_K, R_A, 0, 0, 0);
 	put(e, BPF_ALU | BPF_MOV | BPF_K, R_X, 0, 0, 0);
-	/* The verifier refuses instructions no path reaches, and the no-ops
-	 * after the code are reached by none: a jump to them it can see is
-	 * never taken (A is 0 here) makes them reachable, at the cost of one
-	 * instruction. */
-	jump(e, BPF_JMP | BPF_JNE | BPF_K, R_A, 0, 0, e->pad);
+	/* The verifier refuses instructions no path reaches. "Return 0" is
+	 * reached only by a failed load or division, and a program without
+	 * either (`len >= 0`) never gets there; it falls through the no-ops
+	 * after it to the end of the block. A jump to it that the verifier
+	 * can see is never taken (A is 0 here) makes both reachable, at the
+	 * cost of one instruction. */
+	jump(e, BPF_JMP | BPF_JNE | BPF_K, R_A, 0, 0, e->ret0);
 	if (uses_mem(c, n))
 		for (int m = 0; m < VNO_FILTER_MEM; m++)
 			put(e, BPF_ST | BPF_MEM | BPF_W, R_DATA, 0,
 			    (__s16)(VNO_FILTER_MEM_OFF + 4 * m), 0);
 	for (size_t i = 0; i < n; i++) {
 		e->start[i] = e->n;
+		/* Dead classic code (after a RET or JA that nothing jumps
+		 * past) would be dead eBPF, which the kernel refuses. */
+		if (!e->reach[i])
+			continue;
 		if ((ret = one(e, &c[i], i, n)))
 			return ret;
 	}
 	e->ret0 = e->start[n] = e->n;
 	put(e, BPF_ALU | BPF_MOV | BPF_K, R_A, 0, 0, 0);
-	ja(e, e->end);
-	e->pad = e->n;
 	return 0;
+}
+
+/* Which classic instructions a path reaches: jumps go forward only, so
+ * one pass in order. Targets out of the program are left to one(). */
+static void reachable(const struct cbpf_insn *c, size_t n, bool *reach)
+{
+	memset(reach, 0, n * sizeof(*reach));
+	reach[0] = true;
+	for (size_t i = 0; i < n; i++) {
+		__u16 code = c[i].code;
+
+		if (!reach[i] || BPF_CLASS(code) == BPF_RET)
+			continue;
+		if (BPF_CLASS(code) != BPF_JMP) {
+			if (i + 1 < n)
+				reach[i + 1] = true;
+		} else if (BPF_OP(code) == BPF_JA) {
+			if ((__u64)c[i].k < n - i - 1)
+				reach[i + 1 + c[i].k] = true;
+		} else {
+			if (i + 1 + c[i].jt < n)
+				reach[i + 1 + c[i].jt] = true;
+			if (i + 1 + c[i].jf < n)
+				reach[i + 1 + c[i].jf] = true;
+		}
+	}
 }
 
 int cbpf_to_ebpf(const struct cbpf_insn *c, size_t n, struct bpf_insn *out, size_t max)
 {
 	size_t start[4096 + 1] = { 0 };
-	struct emit e = { .max = max, .start = start, .end = max };
+	bool reach[4096];
+	struct emit e = { .max = max, .start = start, .end = max, .reach = reach };
 	size_t used;
 	int ret;
 
 	/* BPF_MAXINSNS: what a classic program may hold. */
 	if (!n || n > 4096)
 		return -EINVAL;
+	reachable(c, n, reach);
 	if ((ret = pass(&e, c, n)))
 		return ret;
 	if (e.n > max)

@@ -205,27 +205,23 @@ static const struct agg_entry *dev_entry(const struct agg *a, const struct agg_e
 	return NULL;
 }
 
-/* What became of the frames handed to the device (agg_print's "released"
- * lines): done records, releases no tracepoint saw, those still out. */
+/* What became of the frames handed to the device, in agg_print's words:
+ * done records, releases no tracepoint saw, those still out, and those a
+ * receiver or a tunnel changed. */
 static void release(FILE *out, const struct agg *a, const struct agg_entry *d)
 {
+	char s[256];
+
 	for (size_t i = 0; i < a->n; i++) {
-		const struct agg_entry *e = &a->e[i], *done;
+		const struct agg_entry *e = &a->e[i];
 
 		if (e->netns != d->netns || e->ifindex != d->ifindex)
 			continue;
-		if (e->release_known) {
-			done = dev_entry(a, d, VNO_HOP_DONE);
-			fprintf(out, "<p class=\"rel\">released after %s: %" PRIu64 " seen (done), %"
-				PRIu64 " unseen (absorbed or freed without a tracepoint), %" PRIu64
-				" in flight at the end; latency is over the seen only.</p>\n",
-				vno_hop_name(e->hop), (uint64_t)(done ? done->frames : 0),
-				(uint64_t)e->unseen, (uint64_t)e->in_flight_end);
-		}
-		if (e->changed)
-			fprintf(out, "<p class=\"rel\">%" PRIu64 " %s frames were released after a "
-				"receiver merged later skbs into them (their sizes here: as sent).</p>\n",
-				(uint64_t)e->changed, vno_hop_name(e->hop));
+		if (agg_released_str(a, e, s, sizeof(s)))
+			fprintf(out, "<p class=\"rel\">released after %s: %s.</p>\n",
+				vno_hop_name(e->hop), s);
+		if (agg_changed_str(e, s, sizeof(s)))
+			fprintf(out, "<p class=\"rel\">%s: %s.</p>\n", vno_hop_name(e->hop), s);
 	}
 }
 

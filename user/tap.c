@@ -144,14 +144,15 @@ int tap_open_vmm(const struct tap_opts *o, unsigned *offloads_set, char *err, si
 {
 	struct ifreq ifr = { 0 };
 	char master[IFNAMSIZ + 1];
-	int fd, sk = -1, hdrsz = sizeof(struct virtio_net_hdr), ret;
+	int fd, sk = -1, hdrsz = o->vnet_hdr_len ? o->vnet_hdr_len : (int)sizeof(struct virtio_net_hdr);
+	int ret;
 	unsigned off = o->offloads;
 
 	if (!o->name[0] || strlen(o->name) >= IFNAMSIZ) {
 		snprintf(err, errlen, "--tap %.32s: not an interface name", o->name);
 		return -EINVAL;
 	}
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | (o->blocking ? 0 : O_NONBLOCK));
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "/dev/net/tun: %s", strerror(-ret));

@@ -8,6 +8,7 @@
 #ifndef VNO_TAP_H
 #define VNO_TAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/if_tun.h>
 
@@ -25,11 +26,13 @@ struct tap_opts {
 	const char *bridge;	/* made a port of it unless it is one already; NULL none */
 	unsigned offloads;	/* TUN_F_* */
 	unsigned wait_ms;	/* for the bridge port to forward */
+	int vnet_hdr_len;	/* 10 or 12; 0: sizeof(struct virtio_net_hdr) */
+	bool blocking;		/* reads wait (a guest's RX thread) */
 };
 
 /*
- * The tap's descriptor (O_NONBLOCK: what the host sends the guest is read
- * by the caller), or -errno with a sentence in @err. *@offloads_set gets
+ * The tap's descriptor (O_NONBLOCK unless @o->blocking: what the host sends
+ * the guest is read by the caller), or -errno with a sentence in @err. *@offloads_set gets
  * what TUNSETOFFLOAD took: without the USO bits on kernels before 6.2.
  */
 int tap_open_vmm(const struct tap_opts *o, unsigned *offloads_set, char *err, size_t errlen);

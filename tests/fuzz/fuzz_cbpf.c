@@ -136,6 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (used == -E2BIG || (used == -EINVAL && unknown_code(prog, n)))
 		return 0;
 	EBPF_CHECK(used > 0, "a program bpf_validate accepts did not translate: %d\n", used);
+	ebpf_all_reachable(out, VNO_FILTER_INSNS);
 	for (size_t cut = 0; cut <= flen; cut++) {
 		unsigned wire = (unsigned)flen + 60;
 		unsigned want = bpf_filter(prog, frame, wire, (unsigned)cut);

@@ -19,6 +19,13 @@
 #   fallback a -f too long for the programs' block: said on stderr, the
 #           ready line says user, the same frames kept, all left out after
 #           decoding
+#   snap    a filter that reads no frame byte (len >= 0) runs in the BPF
+#           programs too, and the bytes a record keeps are those it would
+#           keep without a filter: two captures made side by side, one with
+#           the filter (on up0 alone, so it judges each frame at up0's
+#           xmit), hold the same bytes for every record, a frame whose VLAN
+#           tag the skb holds out of band there included (the filter sees the
+#           tag put back, the record keeps the frame as the skb has it)
 # Each planted frame has its own source port; the checks read the output
 # with jq. A done record carries no frame bytes: it belongs to a flow by the
 # pkt_id of that flow's xmit.
@@ -238,4 +245,51 @@ case_fallback()
 		"left out after decoding, none in the BPF programs"
 }
 
-tb_run_cases "flow match both bad inbpf fallback" "$@"
+# snap_bytes FILE: one line per record with frame bytes: interface, hop,
+# the bytes in hex (packet ids are each recorder's own).
+snap_bytes()
+{
+	tshark -r "$1" -T json -x 2>/dev/null | jq -r '.[]._source.layers | select(.frame_raw != null)
+		| .frame["frame.interface_id_tree"] as $ift | select($ift != null and .frame["frame.packet_id"] != null)
+		| [$ift["frame.interface_name"], ($ift["frame.interface_description"] | capture("hop=(?<h>[a-z-]+)").h),
+		   (.frame_raw | if type == "array" then .[0] else . end)] | @tsv' |
+		sort
+}
+
+case_snap()
+{
+	local all=$TB_TMP/snap-all.jsonl flt=$TB_TMP/snap-f.jsonl pid_all
+	tb_need_cmd tshark
+	tb_up
+	vno_record_start "$all" -- -i tap0 -i up0 --json -w "$TB_TMP/snap-all.pcapng"
+	pid_all=$VNO_REC_PID
+	# up0 alone: its xmit is where the filter first sees each frame.
+	vno_record_start "$flt" -- -i up0 --json -f 'len >= 0' -w "$TB_TMP/snap-f.pcapng"
+	assert_jq "$flt" '.[0].filter.evaluated == "bpf"' "a filter on the length alone runs in the BPF programs"
+	tb_plant tcp4-tso:segs=4:mss=1448:sport=43051 tcp4-tso:segs=4:mss=1448:vlan=100:sport=43052
+	wait_done "$all" 43051
+	tb_wait_jq "$flt" "$JQ_LIB flow(43051) | any(.hop == \"done\" and .dev == \"up0\")" ||
+		tb_fail "the frame from port 43051 reached done on up0 (record $flt)"
+	for f in "$flt" "$all"; do
+		tb_wait_jq "$f" "$JQ_LIB ports(43052) | any(.hop == \"xmit\" and .dev == \"up0\")" ||
+			tb_fail "the tagged frame reached xmit on up0 (record $f)"
+	done
+	vno_record_stop INT
+	VNO_REC_PID=$pid_all
+	vno_record_stop INT
+	snap_bytes "$TB_TMP/snap-all.pcapng" >"$TB_TMP/snap-all.txt"
+	snap_bytes "$TB_TMP/snap-f.pcapng" >"$TB_TMP/snap-f.txt"
+	# Source port 43052 is a82c after the addresses of 192.0.2.0/24.
+	assert_eq "$(awk -F'\t' '$1 == "up0" && $2 == "xmit" && $3 ~ /0202a82c/ { print substr($3, 25, 4) }' \
+		"$TB_TMP/snap-f.txt")" 0800 \
+		"the tagged frame's record at up0, judged with its tag put back, keeps the bytes without it (IPv4 after the MAC addresses)"
+	assert_jq "$flt" "$JQ_LIB ports(43052) | map(select(.hop == \"xmit\" and .dev == \"up0\"))[0].vlan == 100" \
+		"and its VLAN tag in the record's fields"
+	[[ $(wc -l <"$TB_TMP/snap-f.txt") -ge 2 ]] || tb_fail "records with bytes in the filtered capture (xmit of both frames): $(wc -l <"$TB_TMP/snap-f.txt")"
+	# Every record of the filtered capture is in the other with the same bytes.
+	local missing
+	missing=$(comm -23 "$TB_TMP/snap-f.txt" "$TB_TMP/snap-all.txt" | head -3)
+	assert_eq "$missing" "" "every record's bytes the same with the filter as without"
+}
+
+tb_run_cases "flow match both bad inbpf fallback snap" "$@"

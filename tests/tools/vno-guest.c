@@ -53,16 +53,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* TUN_F_USO4/6, which Debian's 6.1 uapi headers lack. */
+/* The tap is opened by user/tap.c, as `replay` opens it. */
 #include "tap.h"
 /* virtio spec 1.2, 5.1.6 "Device Operation": UDP_L4 segmentation. */
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5
 #endif
-#ifndef SIOCBRADDIF
-#define SIOCBRADDIF 0x89a2
-#endif
-
 #define ETH_HLEN_ 14
 #define VLAN_HLEN_ 4
 #define IP4_HLEN 20
@@ -657,51 +653,24 @@ static int plant(int fd, const struct spec *s, long round)
 
 /* ---- the tap ----------------------------------------------------------- */
 
-static int tap_open(const char *name, int *ifindex)
+/* Opened as a VMM opens it, with the code `replay` uses (user/tap.c). */
+static int guest_tap_open(const char *name, int *ifindex)
 {
-	struct ifreq ifr = { 0 };
-	unsigned int off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 |
-			   TUN_F_USO6;
-	int fd, sk, hdrsz = o.vnet_hdr_len;
+	struct tap_opts to = {
+		.name = name, .bridge = o.bridge, .wait_ms = 30000,
+		.vnet_hdr_len = o.vnet_hdr_len, .blocking = true,
+		.offloads = o.no_offload ? 0 : TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+				TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+	};
+	char err[256];
+	unsigned set;
+	int fd = tap_open_vmm(&to, &set, err, sizeof(err));
 
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		die("/dev/net/tun: %s", strerror(errno));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		die("%s: TUNSETIFF: %s", name, strerror(errno));
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) < 0)
-		die("%s: TUNSETVNETHDRSZ %d: %s", name, hdrsz, strerror(errno));
-	if (o.no_offload)
-		off = 0;
-	/* Kernels before 6.2 refuse the USO bits: offer what they know. */
-	if (ioctl(fd, TUNSETOFFLOAD, off) < 0 &&
-	    ioctl(fd, TUNSETOFFLOAD, off & ~(TUN_F_USO4 | TUN_F_USO6)) < 0)
-		die("%s: TUNSETOFFLOAD: %s", name, strerror(errno));
-
-	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sk < 0)
-		die("socket: %s", strerror(errno));
-	if (ioctl(sk, SIOCGIFINDEX, &ifr) < 0)
-		die("%s: SIOCGIFINDEX: %s", name, strerror(errno));
-	*ifindex = ifr.ifr_ifindex;
-	if (o.bridge) {
-		struct ifreq br = { 0 };
-
-		snprintf(br.ifr_name, IFNAMSIZ, "%s", o.bridge);
-		br.ifr_ifindex = *ifindex;
-		if (ioctl(sk, SIOCBRADDIF, &br) < 0)
-			die("%s: cannot enslave to bridge %s: %s", name, o.bridge, strerror(errno));
-	}
-	if (o.bridge) {
-		if (ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
-			die("%s: SIOCGIFFLAGS: %s", name, strerror(errno));
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(sk, SIOCSIFFLAGS, &ifr) < 0)
-			die("%s: cannot bring up: %s", name, strerror(errno));
-	}
-	close(sk);
+		die("%s", err);
+	*ifindex = (int)if_nametoindex(name);
+	if (!*ifindex)
+		die("%s: %s", name, strerror(errno));
 	return fd;
 }
 
@@ -957,7 +926,7 @@ static void usage(FILE *out)
 "\n"
 "Guest mode: create tap NAME (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, TUNSETOFFLOAD\n"
 "csum,tso4,tso6,tso_ecn,uso4,uso6) and write virtio_net_hdr + frame per SPEC.\n"
-"  --bridge BR         enslave the tap to bridge BR and bring it up\n"
+"  --bridge BR         make the tap a port of bridge BR (waits for it to forward)\n"
 "  --ready-file F      write F once the tap exists (also prints a ready line)\n"
 "  --go-file F         plant only once F exists (--go-timeout S, default 60)\n"
 "  --stdin             then read more SPECs from stdin, one line at a time;\n"
@@ -1125,7 +1094,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nspecs; i++)
 		parse_spec(argv[optind + i], &specs[i]);
 
-	fd = tap_open(o.tap, &ifindex);
+	fd = guest_tap_open(o.tap, &ifindex);
 	if (o.drain && o.hold)
 		die("--drain and --hold contradict each other");
 	if (o.drain) {

@@ -6,7 +6,8 @@
  * (bpf/filter.h) and checks, with the includer's EBPF_CHECK(cond, fmt,
  * ...), what the verifier would: every load and store inside the buffer,
  * no register beyond r5, no division by zero or wide shift reached, no jump
- * out of the block, no instruction it does not know.
+ * out of the block, no instruction it does not know; and, without running
+ * it (ebpf_all_reachable), no instruction that no path reaches.
  */
 #ifndef VNO_TEST_EBPF_RUN_H
 #define VNO_TEST_EBPF_RUN_H
@@ -102,6 +103,51 @@ static inline __u32 ebpf_run(const struct bpf_insn *p, size_t n, const __u8 *dat
 		}
 	}
 	return (__u32)r[0];
+}
+
+/* The kernel's check_cfg: it refuses a program with an instruction no
+ * jump or fall-through reaches, whatever the values. Every instruction of
+ * the block must be reached from its first, the last falling into what
+ * follows the block. */
+static inline void ebpf_all_reachable(const struct bpf_insn *p, size_t max)
+{
+	static bool seen[VNO_FILTER_INSNS + 1];
+	static size_t stack[VNO_FILTER_INSNS + 1];
+	size_t top = 0;
+
+	memset(seen, 0, sizeof(seen));
+	stack[top++] = 0;
+	seen[0] = true;
+	while (top) {
+		size_t i = stack[--top], next[2];
+		int n = 0;
+		__u8 cls = BPF_CLASS(p[i].code), op = BPF_OP(p[i].code);
+
+		if (cls == BPF_LD && BPF_MODE(p[i].code) == BPF_IMM) {
+			next[n++] = i + 2;
+		} else if ((cls == BPF_JMP || cls == BPF_JMP32) && op == BPF_JA) {
+			next[n++] = i + 1 + p[i].off;
+		} else if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_EXIT && op != BPF_CALL) {
+			next[n++] = i + 1;
+			next[n++] = i + 1 + p[i].off;
+		} else {
+			EBPF_CHECK(!((cls == BPF_JMP) && op == BPF_EXIT), "no exit in the block");
+			next[n++] = i + 1;
+		}
+		for (int k = 0; k < n; k++) {
+			EBPF_CHECK(next[k] <= max, "insn %zu jumps out of the block", i);
+			if (!seen[next[k]]) {
+				seen[next[k]] = true;
+				if (next[k] < max)
+					stack[top++] = next[k];
+			}
+		}
+	}
+	for (size_t i = 0; i < max; i++)
+		EBPF_CHECK(seen[i] || (i && BPF_CLASS(p[i - 1].code) == BPF_LD &&
+				      BPF_MODE(p[i - 1].code) == BPF_IMM && seen[i - 1]),
+			  "insn %zu of the block is unreachable: the verifier refuses it", i);
+	EBPF_CHECK(seen[max], "the block's end is never reached");
 }
 
 #endif

@@ -29,14 +29,16 @@ extern unsigned bpf_filter(const void *pc, const unsigned char *p, unsigned wire
 #define EBPF_CHECK(cond, ...) cr_assert(cond, __VA_ARGS__)
 #include "ebpf_run.h"
 
-/* Translated, run on @data cut at every length from 0 to @len, checked
- * against libpcap; returns how many of those runs matched. */
+/* Translated, every instruction reachable, run on @data cut at every
+ * length from 0 to @len, checked against libpcap; returns how many of
+ * those runs matched. */
 static int same(const struct sock_filter *c, size_t n, const __u8 *data, __u32 len)
 {
 	static struct bpf_insn out[MAXI];
 	int used = cbpf_to_ebpf((const struct cbpf_insn *)c, n, out, MAXI), matched = 0;
 
 	cr_assert_gt(used, 0, "translation failed: %d", used);
+	ebpf_all_reachable(out, MAXI);
 	for (__u32 cut = 0; cut <= len; cut++) {
 		__u32 wire = len + 100;
 		__u32 want = bpf_filter(c, data, wire, cut), got = ebpf_run(out, MAXI, data, cut, wire);
@@ -252,7 +254,8 @@ Test(cbpf, pcap_compile)
 	static const char *exprs[] = { "tcp port 873", "host 192.0.2.5 and tcp port 873",
 				       "vlan 10 and tcp", "ip[2:2] > 100", "len >= 0",
 				       "tcp[tcpflags] & tcp-syn != 0", "ether proto 0x0101",
-				       "ip6 or udp", "not tcp port 80", "tcp[13] & 2 = 2 or ip[8] < 64" };
+				       "ip6 or udp", "not tcp port 80", "tcp[13] & 2 = 2 or ip[8] < 64",
+				       "greater 100", "less 60 or len > 1000" };
 	__u8 f[80];
 
 	memset(f, 0, sizeof(f));

@@ -349,8 +349,15 @@ record_run()
 	fi
 
 	# The frames must be read before the line is (the diagnosis names the
-	# frames before the hang): give the ring buffer a moment to drain.
-	sleep 1
+	# frames before the hang). The ring buffer is one queue in the order
+	# the frames were sent: a last few super-frames of another odd MSS
+	# (100, gso_size 88, in the same gso_size bucket as the burst's) mark
+	# its end, and once one of them is printed the burst has been read.
+	iperf3 -c "$HOST1" -p "$PORT1" -B "$GUEST1" -M 100 -n 16K --connect-timeout 5000 \
+		>/tmp/marker.out 2>&1
+	if ! wait_for "$out" '"hop":"xmit","dev":"eth1".*"gso_size":88,' 30 "$pid"; then
+		result "burst-read-$mode" 0 "no frame of the end marker (MSS 100) printed within 30 s"
+	fi
 	echo "<3>e1000e $E1_PCI eth1: Detected Hardware Unit Hang:" >/dev/kmsg
 	if wait_for "$out" '"type":"hang"' 15 "$pid"; then
 		result "hang-line-$mode" 1 "a hang record followed the planted kmsg line"

@@ -341,11 +341,13 @@ start_servers()
 
 # ---- measurements of a process ----------------------------------------------------
 
-# CPU ticks (user + system) of PID; fields 14/15 of stat, after the comm.
+# CPU ticks (user + system) of PID, all its threads; fields 14/15 of stat,
+# after the comm. With a second argument TID, of that thread alone.
 proc_ticks()
 {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	local s f=/proc/$1/stat
+	[[ -n ${2:-} ]] && f=/proc/$1/task/$2/stat
+	s=$(cat "$f" 2>/dev/null) || { echo 0; return; }
 	s=${s##*) }
 	awk '{ print $12 + $13 }' <<<"$s"
 }
@@ -555,7 +557,7 @@ run_workload()
 run_one()
 {
 	local round=$1 path=$2 wl=$3 cfg=$4 dir ok=true err="" lost=null
-	local c0=0 c1=0 s0 s1 mem="0 0 0 0 0" bpf="" extra="{}" url scrape
+	local c0=0 c1=0 m0=0 m1=0 s0 s1 mem="0 0 0 0 0" bpf="" extra="{}" url scrape
 	dir=$TMP/run-$round-$path-$wl-$cfg
 	mkdir -p "$dir"
 	path_vars "$path"
@@ -569,7 +571,9 @@ run_one()
 		ok=false
 		err="$cfg did not get ready: $(head -c 300 "$TR_ERR" | tr '\n' ' ')"
 	else
-		[[ -n $TR_PID ]] && c0=$(proc_ticks "$TR_PID")
+		# The process (record -w has a writer thread) and its main
+		# thread, the ring buffer's reader, alone.
+		[[ -n $TR_PID ]] && c0=$(proc_ticks "$TR_PID") && m0=$(proc_ticks "$TR_PID" "$TR_PID")
 		s0=$(sys_ticks)
 		if ! run_workload "$wl" "$dir"; then
 			ok=false
@@ -582,6 +586,7 @@ run_one()
 				err="$cfg exited during the run: $(head -c 300 "$TR_ERR" | tr '\n' ' ')"
 			fi
 			c1=$(proc_ticks "$TR_PID")
+			m1=$(proc_ticks "$TR_PID" "$TR_PID")
 			mem=$(proc_mem "$TR_PID")
 			[[ $cfg == export* || $cfg == record-* ]] && bpf=$(proc_bpf "$TR_PID")
 			if [[ $cfg == export* ]]; then
@@ -627,7 +632,8 @@ run_one()
 	jq -nc --argjson round "$round" --arg path "$path" --arg workload "$wl" --arg config "$cfg" \
 		--argjson ok "$ok" --arg error "$err" --argjson wl "${WL_JSON:-{\}}" \
 		--argjson lost "$lost" --argjson secs "$SECS" \
-		--argjson cpu_ticks "$((c1 - c0))" --argjson hz "$CLK_TCK" \
+		--argjson cpu_ticks "$((c1 - c0))" --argjson main_ticks "$((m1 - m0))" \
+		--argjson hz "$CLK_TCK" \
 		--argjson busy "$((busy - tb))" --argjson total "$((total - tt))" \
 		--argjson hwm "${mems[0]}" --argjson rss "${mems[1]}" --argjson anon "${mems[2]}" \
 		--argjson file "${mems[3]}" --argjson shmem "${mems[4]}" \
@@ -645,6 +651,10 @@ run_one()
 		   # tracer'"'"'s life, which carries traffic only during the workload).
 		   tracer_ns_per_record: (if ($extra.records // 0) > 0
 					  then ($cpu_ticks / $hz * 1e9 / $extra.records | round) else null end),
+		   # The same for the reader'"'"'s thread alone (record -w writes the
+		   # capture on another; tracer_ns_per_record counts both).
+		   reader_thread_ns_per_record: (if ($extra.records // 0) > 0
+					  then ($main_ticks / $hz * 1e9 / $extra.records | round) else null end),
 		   rss_kib: (if $config == "untraced" then null
 			     else {hwm: $hwm, rss: $rss, anon: $anon, file: $file, shmem: $shmem} end),
 		   bpf_memlock_bytes: $bpf_mem, bpf_progs: $bpf_progs,
@@ -853,6 +863,7 @@ def r1: if . == null then null else . * 10 | round / 10 end;
        bpf_memlock_bytes: ($ok | map(.bpf_memlock_bytes) | max),
        records: ($ok | map(.extra.records // null) | med),
        tracer_ns_per_record: ($ok | map(.tracer_ns_per_record // null) | med),
+       reader_thread_ns_per_record: ($ok | map(.reader_thread_ns_per_record // null) | med),
        file_bytes: ($ok | map(.extra.file_bytes // .extra.json_bytes // null) | med)} ] as $summary
 | ($pipeline[0]) as $pl
 | ($ready[0]) as $rd
@@ -905,7 +916,7 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 	 unit: "events", pass: ($v == 0), miss_by: (if $v == 0 then null else $v end), miss_pct: null,
 	 note: ($rt | map("\(.path)/\(.config): \(.lost_events)") | join(", "))}),
     ( ($pl // []) | map(select(.mode == "pcapng.gz"))[0] | select(.)
-      | ge("pipeline decode -> aggregator -> pcapng.gz, per core"; .records_per_cpu_s; 4000000; "records/s";
+      | ge("pipeline decode -> aggregator -> pcapng.gz, per CPU-second (both threads)"; .records_per_cpu_s; 4000000; "records/s";
 	   "pipeline_bench; without the writer (agg): \(($pl | map(select(.mode == "agg"))[0].records_per_cpu_s) // "n/a") records/s")),
     ( $rd | select(. != null) | .record.median | select(. != null)
       | lt("record: start to ready line"; .; 100; "ms"; "median of \($rd.record.samples | length) starts, \($rd.exec_baseline.median) ms of which is fork+exec+setns")),
@@ -957,14 +968,17 @@ print_table()
 		      (if .rss_hwm_kib then "rss \(.rss_hwm_kib / 1024 | . * 10 | round / 10) MiB" else empty end),
 		      (if .bpf_memlock_bytes then "maps \(.bpf_memlock_bytes / 1048576 | . * 10 | round / 10) MiB" else empty end),
 		      (if .records then "\(.records) rec" else empty end),
-		      (if .tracer_ns_per_record then "reader \(.tracer_ns_per_record) ns/rec" else empty end)]
+		      (if .tracer_ns_per_record then "reader \(.tracer_ns_per_record) ns/rec" else empty end),
+		      (if .tracer_ns_per_record and .reader_thread_ns_per_record
+			     and .reader_thread_ns_per_record != .tracer_ns_per_record
+		       then "its main thread \(.reader_thread_ns_per_record)" else empty end)]
 		     | join(", "))] | @tsv' "$RESULTS" |
 		while IFS=$'\t' read -r p w c m u r mm lost cpu notes; do
 			printf '%-6s %-4s %-15s %14s %7s %-11s %8s %6s  %s\n' "$p" "$w" "$c" \
 				"$(fmt_thr "$m" "$u")" "$r" "$mm" "$lost" "$cpu" "$notes"
 		done
 	printf '\n'
-	jq -r '.pipeline[] | "pipeline  \(.mode | . + " " * (10 - length)) \(.records_per_cpu_s / 1e6 * 100 | round / 100) M records/s per core (\(.ns_per_record) ns/record)"' "$RESULTS"
+	jq -r '.pipeline[] | "pipeline  \(.mode | . + " " * (10 - length)) \(.records_per_cpu_s / 1e6 * 100 | round / 100) M records/s per CPU-second (\(.ns_per_record) ns/record\(if .writer_thread then ", of which the reader thread \(.reader_ns_per_record)" else "" end))"' "$RESULTS"
 	jq -r '.ready_ms | select(. != null) | "ready     record \(.record.median) ms, export \(.export.median) ms (median; fork+exec+setns alone \(.exec_baseline.median) ms)"' "$RESULTS"
 	jq -r '.bpf_maps | to_entries[] | "bpf maps  \(.key): \(.value | map(.bytes_memlock) | add / 1048576 | . * 10 | round / 10) MiB memlock in \(.value | length) maps; largest: \(.value | sort_by(-.bytes_memlock)[0:3] | map("\(.name) \(.bytes_memlock / 1048576 | . * 10 | round / 10) MiB") | join(", "))"' "$RESULTS"
 	printf '\ntargets:\n'

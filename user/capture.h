@@ -45,6 +45,13 @@ struct capture_opts {
 	 * rotation, no gzip, no fdatasync. */
 	bool stream;
 	int stream_fd;
+	/* Build, compress and write frames on a thread of the writer's own
+	 * (not with stream): capture_writer__frame() only copies the record
+	 * into a bounded queue, waiting while it is full. Started at the first
+	 * frame, so it runs with the credentials the caller has by then.
+	 * Errors then come back from a later call (sticky as ever); notes,
+	 * chown, path and close first wait for the queue to be written. */
+	bool async;
 };
 
 struct capture_writer;
@@ -75,7 +82,7 @@ int capture_writer__tick(struct capture_writer *w, unsigned long long now_ns);
  * 0 or the first error the writer met. */
 int capture_writer__close(struct capture_writer *w);
 /* Name of the file being written (changes on rotation). */
-const char *capture_writer__path(const struct capture_writer *w);
+const char *capture_writer__path(struct capture_writer *w);
 /* Give the current file to @uid/@gid (-Z with rotation: the user then owns
  * every file of the set). 0, or -1 with errno. */
 int capture_writer__chown(struct capture_writer *w, uid_t uid, gid_t gid);

@@ -40,6 +40,9 @@
  * closed (kill -9, power cut, full disk) and reads as truncated.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +55,7 @@
 #include "capture.h"
 #include "capture_meta.h"
 #include "capture_out.h"
+#include "capq.h"
 #include "decode.h"
 #include "json_writer.h"
 #include "pcapng.h"
@@ -59,6 +63,13 @@
 
 #define IDB_MAX 65536
 #define FLUSH_NS 500000000ull
+/* async: the queue (about 1700 frames of 300 bytes), the fill that wakes the
+ * writer thread, and how often a tick is passed on to it. */
+#define Q_CAP (512u << 10)
+#define Q_WAKE (128u << 10)
+#define TICK_NS 100000000ull
+
+enum { QM_FRAME, QM_TICK, QM_SYNC, QM_STOP };
 
 struct idb_ent {
 	uint32_t netns, ifindex, id;
@@ -93,7 +104,19 @@ struct capture_writer {
 	long long mono_to_real_ns;
 	unsigned long long frames, notes; /* in this file */
 	unsigned long long last_flush_ns;
+	/* o.async: the writer thread and its queue; the thread owns everything
+	 * above while it runs, except between a sync() and the next frame. */
+	struct capq *q;
+	pthread_t thread;
+	bool running;
+	_Atomic int aerr; /* the thread's sticky error, for the caller */
+	unsigned long long tick_sent_ns;
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_cond;
+	unsigned long long sync_req, sync_done;
 };
+
+static void thread_stop(struct capture_writer *w);
 
 static void sanitize(char *dst, size_t len, const char *src, size_t srclen)
 {
@@ -515,6 +538,9 @@ static int rotate(struct capture_writer *w)
 
 static void writer_free(struct capture_writer *w)
 {
+	thread_stop(w);
+	pthread_cond_destroy(&w->sync_cond);
+	pthread_mutex_destroy(&w->sync_lock);
 	if (w->o.stream && w->o.stream_fd >= 0)
 		close(w->o.stream_fd);
 	cout_free(&w->out);
@@ -554,7 +580,10 @@ struct capture_writer *capture_writer__new(const char *path, const struct vno_se
 	if (w->o.stream) {
 		w->o.rotate_size = 0;
 		w->o.rotate_count = 0;
+		w->o.async = false; /* each block as it is made */
 	}
+	pthread_mutex_init(&w->sync_lock, NULL);
+	pthread_cond_init(&w->sync_cond, NULL);
 	if (w->o.snaplen > VNO_SNAP_MAX)
 		w->o.snaplen = VNO_SNAP_MAX;
 	w->base = strdup(path);
@@ -631,13 +660,125 @@ fail:
 	return NULL;
 }
 
+static int frame_now(struct capture_writer *w, const struct vno_event *ev);
+static int tick_now(struct capture_writer *w, unsigned long long now_ns);
+
+/* The writer thread: the queue's messages in order, until told to stop. */
+static void *writer_thread(void *arg)
+{
+	struct capture_writer *w = arg;
+	unsigned long long now;
+	uint32_t kind;
+	size_t n;
+	void *m;
+	int err;
+
+	for (;;) {
+		m = capq_next(w->q, &kind, &n);
+		err = 0;
+		switch (kind) {
+		case QM_FRAME:
+			err = frame_now(w, m);
+			break;
+		case QM_TICK:
+			memcpy(&now, m, sizeof(now));
+			err = tick_now(w, now);
+			break;
+		case QM_SYNC:
+			pthread_mutex_lock(&w->sync_lock);
+			w->sync_done++;
+			pthread_cond_broadcast(&w->sync_cond);
+			pthread_mutex_unlock(&w->sync_lock);
+			break;
+		case QM_STOP:
+			capq_release(w->q);
+			return NULL;
+		}
+		if (err && !atomic_load(&w->aerr))
+			atomic_store(&w->aerr, err);
+		capq_release(w->q);
+	}
+}
+
+/* Signals stay with the caller's thread: it is the one they should wake. */
+static int thread_start(struct capture_writer *w)
+{
+	sigset_t all, old;
+	int err;
+
+	w->q = capq__new(Q_CAP, Q_WAKE);
+	if (!w->q)
+		return -errno;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(&w->thread, NULL, writer_thread, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		capq__free(w->q);
+		w->q = NULL;
+		return err;
+	}
+	w->running = true;
+	return 0;
+}
+
+/* Wait until the thread has written everything queued before: the writer
+ * is then the caller's until the next frame. */
+static void sync_thread(struct capture_writer *w)
+{
+	unsigned long long ticket;
+
+	if (!w->running)
+		return;
+	ticket = ++w->sync_req;
+	capq_reserve(w->q, 0);
+	capq_publish(w->q, QM_SYNC, true);
+	pthread_mutex_lock(&w->sync_lock);
+	while (w->sync_done < ticket)
+		pthread_cond_wait(&w->sync_cond, &w->sync_lock);
+	pthread_mutex_unlock(&w->sync_lock);
+}
+
+static void thread_stop(struct capture_writer *w)
+{
+	if (!w->running)
+		return;
+	capq_reserve(w->q, 0);
+	capq_publish(w->q, QM_STOP, true);
+	pthread_join(w->thread, NULL);
+	w->running = false;
+	capq__free(w->q);
+	w->q = NULL;
+}
+
 int capture_writer__frame(struct capture_writer *w, const struct vno_event *ev)
 {
-	uint32_t id;
+	size_t n;
+	void *m;
 	int err;
 
 	if (!w || !ev)
 		return -EINVAL;
+	if (!w->o.async)
+		return frame_now(w, ev);
+	/* While the thread runs, its error is read only through aerr. */
+	if (w->running && (err = atomic_load_explicit(&w->aerr, memory_order_relaxed)))
+		return err;
+	if (!w->running && ((err = w->out.err) || (err = thread_start(w))))
+		return cout_fail(&w->out, err);
+	/* The record and the frame bytes it holds. */
+	n = vno_event_len(ev);
+	m = capq_reserve(w->q, n);
+	memcpy(m, ev, n);
+	capq_publish(w->q, QM_FRAME, false);
+	return 0;
+}
+
+static int frame_now(struct capture_writer *w, const struct vno_event *ev)
+{
+	uint32_t id;
+	int err;
+
 	if (w->out.err)
 		return w->out.err;
 	/* tcpdump -C: rotate once the file is larger than asked, before the
@@ -671,6 +812,9 @@ int capture_writer__note(struct capture_writer *w, const char *kind, const char 
 
 	if (!w || !kind)
 		return -EINVAL;
+	/* Rare (a hang, lost counts, the summary): in order after the frames
+	 * queued before, written by the caller. */
+	sync_thread(w);
 	klen = strlen(kind);
 	/* "session" and "end" are the file's own. */
 	if (!klen || klen > KIND_MAX || !strcmp(kind, "session") || !strcmp(kind, "end"))
@@ -691,8 +835,26 @@ int capture_writer__note(struct capture_writer *w, const char *kind, const char 
 
 int capture_writer__tick(struct capture_writer *w, unsigned long long now_ns)
 {
+	int err;
+
 	if (!w)
 		return -EINVAL;
+	if (!w->running)
+		return tick_now(w, now_ns);
+	if ((err = atomic_load(&w->aerr)))
+		return err;
+	/* The thread keeps the half-second rule; it hears the time often
+	 * enough for it, and is woken to write what little waits. */
+	if (now_ns >= w->tick_sent_ns && now_ns - w->tick_sent_ns < TICK_NS)
+		return 0;
+	w->tick_sent_ns = now_ns;
+	memcpy(capq_reserve(w->q, sizeof(now_ns)), &now_ns, sizeof(now_ns));
+	capq_publish(w->q, QM_TICK, true);
+	return 0;
+}
+
+static int tick_now(struct capture_writer *w, unsigned long long now_ns)
+{
 	if (w->out.err)
 		return w->out.err;
 	if (!w->out.dirty) {
@@ -713,6 +875,7 @@ int capture_writer__close(struct capture_writer *w)
 
 	if (!w)
 		return 0;
+	thread_stop(w);
 	err = w->out.err;
 	if (w->out.fd >= 0) {
 		int e = file_end(w);
@@ -724,13 +887,18 @@ int capture_writer__close(struct capture_writer *w)
 	return err;
 }
 
-const char *capture_writer__path(const struct capture_writer *w)
+const char *capture_writer__path(struct capture_writer *w)
 {
-	return w ? w->path : NULL;
+	if (!w)
+		return NULL;
+	sync_thread(w); /* a rotation changes it */
+	return w->path;
 }
 
 int capture_writer__chown(struct capture_writer *w, uid_t uid, gid_t gid)
 {
+	if (w)
+		sync_thread(w);
 	if (!w || w->out.fd < 0) {
 		errno = EINVAL;
 		return -1;

@@ -585,7 +585,9 @@ int do_record(int argc, char **argv)
 		struct capture_opts co = { .snaplen = o.run.snaplen, .force = o.force,
 					   .rotate_size = o.rotate_size,
 					   .rotate_count = o.rotate_count,
-					   .stream = cs.stream, .stream_fd = cap_fd };
+					   .stream = cs.stream, .stream_fd = cap_fd,
+					   /* compression off the ring buffer's reader */
+					   .async = !cs.stream };
 		char *reasons;
 
 		cs.w = capture_writer__new(o.write_path, &sess, &co);

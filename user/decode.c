@@ -5,6 +5,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "decode.h"
+#include "sbuf.h"
 
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
@@ -43,15 +44,24 @@ const char *vno_csum_name(unsigned ip_summed)
 	return ip_summed < VNO_CSUM__MAX ? n[ip_summed] : "?";
 }
 
+/* Built once per record by the capture writer and the line printers: no
+ * printf (its format parsing cost more than the rest of the comment). */
 size_t vno_csum_str(const struct vno_frame *f, char *buf, size_t len)
 {
-	int n;
+	struct sbuf b = { .p = buf, .cap = len };
 
-	if (f->ip_summed == VNO_CSUM_PARTIAL)
-		n = snprintf(buf, len, "partial@%u+%u", f->csum_start, f->csum_offset);
-	else
-		n = snprintf(buf, len, "%s", vno_csum_name(f->ip_summed));
-	return n < 0 ? 0 : (size_t)n;
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	if (f->ip_summed == VNO_CSUM_PARTIAL) {
+		sb_str(&b, "partial@");
+		sb_u64(&b, f->csum_start);
+		sb_chr(&b, '+');
+		sb_u64(&b, f->csum_offset);
+	} else {
+		sb_str(&b, vno_csum_name(f->ip_summed));
+	}
+	return b.len;
 }
 
 /* SKB_GSO_* bit names, as of include/linux/skbuff.h in 6.18. Bit 3 was

@@ -87,7 +87,9 @@ static void tunnel_note(struct pipeline *p, const struct vno_event *ev, const st
 	struct pipe_underlay *u;
 	char name[VNO_IFNAMSIZ + 1];
 
-	snprintf(name, sizeof(name), "%.*s", VNO_IFNAMSIZ, f->dev);
+	/* Per record: a copy, not snprintf. */
+	memcpy(name, f->dev, VNO_IFNAMSIZ);
+	name[VNO_IFNAMSIZ] = '\0';
 	if (f->hop == VNO_HOP_XMIT && (f->encap & VNO_E_SKB) && (u = underlay_of(p, f->netns, true)))
 		memcpy(u->dev, name, sizeof(u->dev));
 	if ((mask & (1ULL << ANOMALY_TUNNEL_SEGMENT_OVER_MTU)) && anomaly_tunnel_fit(f, dev, &fit)) {
@@ -136,9 +138,11 @@ static void tunnel_note(struct pipeline *p, const struct vno_event *ev, const st
 
 int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 {
-	char detail[256] = "", cause[320] = "";
+	char detail[256], cause[320]; /* strings: not zero-filled per record */
 	const struct vno_iface *dev;
 	__u64 mask = 0;
+
+	detail[0] = cause[0] = '\0';
 
 	if (raw)
 		vno_decode(ev);

@@ -179,7 +179,12 @@ static void choose_progs(struct loader *l, const int *variant, const int *drv, e
 
 static int load(struct loader *l, char *err, size_t errlen)
 {
-	int ret = vno_bpf__load(l->skel);
+	int ret;
+
+	/* libbpf parses the kernel's BTF again to load: the probes' copy
+	 * goes first, so that parse reuses its memory (loadmem.c). */
+	probe_btf_release();
+	ret = vno_bpf__load(l->skel);
 
 	if (ret)
 		snprintf(err, errlen, "loading the BPF programs failed: %s%s", strerror(-ret),

@@ -19,12 +19,20 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 	  -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
-LDLIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
+# libmicrohttpd and GnuTLS are opened when export needs them (user/dynlib.c),
+# not linked: their SONAMEs, from the -dev packages' links.
+CFLAGS += $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null)
+DLOPEN_SONAME = $(shell objdump -p $$($(CC) -print-file-name=$(1)) 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+MHD_SONAME := $(call DLOPEN_SONAME,libmicrohttpd.so)
+GNUTLS_SONAME := $(call DLOPEN_SONAME,libgnutls.so)
+CFLAGS += $(if $(MHD_SONAME),-DVNO_MHD_SONAME='"$(MHD_SONAME)"') \
+	  $(if $(GNUTLS_SONAME),-DVNO_GNUTLS_SONAME='"$(GNUTLS_SONAME)"')
+LDLIBS += -lpthread
 LDLIBS += $(shell pkg-config --libs libisal 2>/dev/null || echo -lisal)
 LDLIBS += $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
-# export --web.config.file: YAML, bcrypt (libxcrypt), the certificate check (GnuTLS,
-# which libmicrohttpd serves TLS with).
-LDLIBS += $(shell pkg-config --libs yaml-0.1 gnutls libxcrypt 2>/dev/null || echo -lyaml -lgnutls -lcrypt)
+# export --web.config.file: YAML and bcrypt (libxcrypt); its certificate check is
+# GnuTLS's, opened with libmicrohttpd (above).
+LDLIBS += $(shell pkg-config --libs yaml-0.1 libxcrypt 2>/dev/null || echo -lyaml -lcrypt)
 LDLIBS += $(shell pkg-config --libs libcap-ng 2>/dev/null || echo -lcap-ng)
 # The one JSON parser (json-c; include <json-c/json.h>): session blocks, notes, drop-reason tables.
 LDLIBS += $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
@@ -50,7 +58,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps test test-unit test-integration demo bench tools print-ldlibs
+.PHONY: all clean deps test test-unit test-integration demo bench tools print-ldlibs print-dlopen
 
 all: vnoffload-trace tools
 
@@ -83,6 +91,9 @@ tools: $(TOOLS)
 # The libraries the tool links with, for a test that links the objects itself.
 print-ldlibs:
 	@echo $(LDLIBS)
+# The libraries the binary opens with dlopen, for the Debian package's Depends.
+print-dlopen:
+	@echo $(MHD_SONAME) $(GNUTLS_SONAME)
 $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)

@@ -12,6 +12,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include "dynlib.h"
 
@@ -26,60 +27,57 @@
 
 static struct vno_mhd mhd;
 static struct vno_gnutls gtls;
+static bool mhd_ok, gtls_ok;
 static char mhd_why[256], gtls_why[256];
 static pthread_once_t mhd_once = PTHREAD_ONCE_INIT, gtls_once = PTHREAD_ONCE_INIT;
 
-/* Never closed: the process uses the library until it exits. */
-static void *open_lib(const char *soname, char *why, size_t len)
+/* Opens @soname (never closed: the process uses it until it exits) and
+ * sets *@slots[i] to its function @names[i]; false, with why, when it
+ * cannot be opened or lacks one. The slots are function pointers written
+ * through void ** as dlsym(3) shows. */
+static bool load_lib(const char *soname, const char *const *names, void **const *slots,
+		     size_t n, char *why, size_t len)
 {
 	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 
-	if (!h)
+	if (!h) {
 		snprintf(why, len, "%s cannot be loaded (%s)", soname, dlerror());
-	return h;
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!(*slots[i] = dlsym(h, names[i]))) {
+			snprintf(why, len, "%s has no %s", soname, names[i]);
+			return false;
+		}
+	return true;
 }
 
-/* dlsym into a function pointer as POSIX shows it (dlsym(3), the cast
- * through void **); the first missing name fails the whole library. */
-#define VNO_DYNLIB_LOAD(f)                                                         \
-	if (!ok || !(*(void **)&api->f = dlsym(h, #f))) {                          \
-		if (ok)                                                            \
-			snprintf(why, len, "%s has no %s", soname, #f);            \
-		ok = 0;                                                            \
-	}
+#define VNO_NAME(f) #f,
+#define VNO_MHD_SLOT(f) (void **)&mhd.f,
+#define VNO_GNUTLS_SLOT(f) (void **)&gtls.f,
 
 static void load_mhd(void)
 {
-	const char *soname = VNO_MHD_SONAME;
-	char *why = mhd_why;
-	size_t len = sizeof(mhd_why);
-	struct vno_mhd *api = &mhd;
-	void *h = open_lib(soname, why, len);
-	int ok = h != NULL;
+	static const char *const names[] = { VNO_MHD_FUNCS(VNO_NAME) };
+	void **const slots[] = { VNO_MHD_FUNCS(VNO_MHD_SLOT) };
 
-	VNO_MHD_FUNCS(VNO_DYNLIB_LOAD)
-	if (!ok)
-		api->MHD_start_daemon = NULL;
+	mhd_ok = load_lib(VNO_MHD_SONAME, names, slots, sizeof(names) / sizeof(names[0]),
+			  mhd_why, sizeof(mhd_why));
 }
 
 static void load_gnutls(void)
 {
-	const char *soname = VNO_GNUTLS_SONAME;
-	char *why = gtls_why;
-	size_t len = sizeof(gtls_why);
-	struct vno_gnutls *api = &gtls;
-	void *h = open_lib(soname, why, len);
-	int ok = h != NULL;
+	static const char *const names[] = { VNO_GNUTLS_FUNCS(VNO_NAME) };
+	void **const slots[] = { VNO_GNUTLS_FUNCS(VNO_GNUTLS_SLOT) };
 
-	VNO_GNUTLS_FUNCS(VNO_DYNLIB_LOAD)
-	if (!ok)
-		api->gnutls_hash_fast = NULL;
+	gtls_ok = load_lib(VNO_GNUTLS_SONAME, names, slots, sizeof(names) / sizeof(names[0]),
+			   gtls_why, sizeof(gtls_why));
 }
 
 const struct vno_mhd *vno_mhd(char *err, size_t errlen)
 {
 	pthread_once(&mhd_once, load_mhd);
-	if (mhd.MHD_start_daemon)
+	if (mhd_ok)
 		return &mhd;
 	snprintf(err, errlen, "%s: the HTTP server needs it (Debian: libmicrohttpd12)", mhd_why);
 	return NULL;
@@ -88,7 +86,7 @@ const struct vno_mhd *vno_mhd(char *err, size_t errlen)
 const struct vno_gnutls *vno_gnutls(char *err, size_t errlen)
 {
 	pthread_once(&gtls_once, load_gnutls);
-	if (gtls.gnutls_hash_fast)
+	if (gtls_ok)
 		return &gtls;
 	snprintf(err, errlen, "%s: the web config needs it (Debian: libgnutls30)", gtls_why);
 	return NULL;

@@ -36,8 +36,12 @@ LDLIBS += $(shell pkg-config --libs yaml-0.1 libxcrypt 2>/dev/null || echo -lyam
 LDLIBS += $(shell pkg-config --libs libcap-ng 2>/dev/null || echo -lcap-ng)
 # The one JSON parser (json-c; include <json-c/json.h>): session blocks, notes, drop-reason tables.
 LDLIBS += $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-# -f: pcap-filter expressions compiled by libpcap (pcap_compile, pcap_offline_filter).
-LDLIBS += $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+# -f: pcap-filter expressions compiled by libpcap (pcap_compile, pcap_offline_filter),
+# opened when -f is given (user/dynlib.c); the unit tests and fuzz targets that
+# call it themselves link it (PCAP_LIBS).
+PCAP_SONAME := $(call DLOPEN_SONAME,libpcap.so)
+CFLAGS += $(if $(PCAP_SONAME),-DVNO_PCAP_SONAME='"$(PCAP_SONAME)"')
+PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -93,7 +97,7 @@ print-ldlibs:
 	@echo $(LDLIBS)
 # The libraries the binary opens with dlopen, for the Debian package's Depends.
 print-dlopen:
-	@echo $(MHD_SONAME) $(GNUTLS_SONAME)
+	@echo $(MHD_SONAME) $(GNUTLS_SONAME) $(PCAP_SONAME)
 $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
@@ -105,7 +109,7 @@ $(OUTPUT)/tools/capture-sample: tests/tools/capture-sample.c $(LIB_OBJS) | $(OUT
 
 $(OUTPUT)/unit-tests: $(UNIT_SRCS) $(LIB_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $^ $(LDLIBS) -lcriterion -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $^ $(LDLIBS) $(PCAP_LIBS) -lcriterion -o $@
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
@@ -255,11 +259,11 @@ $(FUZZ_OBJ)/cmd_schema.o: doc/vnoffload-trace.schema.json
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/craft.h $(FUZZ_LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LDLIBS) $(PCAP_LIBS) -o $@
 
 $(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c tests/fuzz/craft.h $(LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) $(PCAP_LIBS) -o $@
 
 fuzz-corpus: $(OUTPUT)/fuzz/gen_corpus
 	$< tests/fuzz

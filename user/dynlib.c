@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libmicrohttpd and GnuTLS, opened with dlopen when `export` serves HTTP
- * or reads a web config, instead of linked. Linked, they were mapped and
+ * or reads a web config, and libpcap when -f compiles an expression,
+ * instead of linked. Linked, they were mapped and
  * relocated at every start of every command: GnuTLS brings p11-kit, nettle,
  * hogweed, gmp, libtasn1, libidn2, libunistring and libffi, ~10 ms of CPU
  * before main() on the 2-core development VM (perf stat of an empty program
  * with the same libraries, 17.3 ms, against 6.9 without these two) — a
  * tenth of `record`'s way to its ready line, for libraries it never calls.
+ * libpcap brings dbus, systemd and libgcrypt on Debian: ~4 ms more.
  * The functions are looked up once by name; their types come from the
  * libraries' own headers (dynlib.h).
  */
@@ -24,12 +26,17 @@
 #ifndef VNO_GNUTLS_SONAME
 #define VNO_GNUTLS_SONAME "libgnutls.so.30"
 #endif
+#ifndef VNO_PCAP_SONAME
+#define VNO_PCAP_SONAME "libpcap.so.0.8"
+#endif
 
 static struct vno_mhd mhd;
 static struct vno_gnutls gtls;
-static bool mhd_ok, gtls_ok;
-static char mhd_why[256], gtls_why[256];
-static pthread_once_t mhd_once = PTHREAD_ONCE_INIT, gtls_once = PTHREAD_ONCE_INIT;
+static struct vno_pcap pc;
+static bool mhd_ok, gtls_ok, pc_ok;
+static char mhd_why[256], gtls_why[256], pc_why[256];
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT, gtls_once = PTHREAD_ONCE_INIT,
+		      pc_once = PTHREAD_ONCE_INIT;
 
 /* Opens @soname (never closed: the process uses it until it exits) and
  * sets *@slots[i] to its function @names[i]; false, with why, when it
@@ -55,6 +62,7 @@ static bool load_lib(const char *soname, const char *const *names, void **const 
 #define VNO_NAME(f) #f,
 #define VNO_MHD_SLOT(f) (void **)&mhd.f,
 #define VNO_GNUTLS_SLOT(f) (void **)&gtls.f,
+#define VNO_PCAP_SLOT(f) (void **)&pc.f,
 
 static void load_mhd(void)
 {
@@ -74,20 +82,42 @@ static void load_gnutls(void)
 			   gtls_why, sizeof(gtls_why));
 }
 
+static void load_pcap(void)
+{
+	static const char *const names[] = { VNO_PCAP_FUNCS(VNO_NAME) };
+	void **const slots[] = { VNO_PCAP_FUNCS(VNO_PCAP_SLOT) };
+
+	pc_ok = load_lib(VNO_PCAP_SONAME, names, slots, sizeof(names) / sizeof(names[0]),
+			 pc_why, sizeof(pc_why));
+}
+
+/* @api once @load has run (the first caller runs it), or NULL with why in
+ * @err and what needs the library. */
+static const void *lib_get(pthread_once_t *once, void (*load)(void), const bool *ok,
+			   const void *api, const char *why, const char *need, char *err,
+			   size_t errlen)
+{
+	pthread_once(once, load);
+	if (*ok)
+		return api;
+	snprintf(err, errlen, "%s: %s", why, need);
+	return NULL;
+}
+
 const struct vno_mhd *vno_mhd(char *err, size_t errlen)
 {
-	pthread_once(&mhd_once, load_mhd);
-	if (mhd_ok)
-		return &mhd;
-	snprintf(err, errlen, "%s: the HTTP server needs it (Debian: libmicrohttpd12)", mhd_why);
-	return NULL;
+	return lib_get(&mhd_once, load_mhd, &mhd_ok, &mhd, mhd_why,
+		       "the HTTP server needs it (Debian: libmicrohttpd12)", err, errlen);
 }
 
 const struct vno_gnutls *vno_gnutls(char *err, size_t errlen)
 {
-	pthread_once(&gtls_once, load_gnutls);
-	if (gtls_ok)
-		return &gtls;
-	snprintf(err, errlen, "%s: the web config needs it (Debian: libgnutls30)", gtls_why);
-	return NULL;
+	return lib_get(&gtls_once, load_gnutls, &gtls_ok, &gtls, gtls_why,
+		       "the web config needs it (Debian: libgnutls30)", err, errlen);
+}
+
+const struct vno_pcap *vno_pcap(char *err, size_t errlen)
+{
+	return lib_get(&pc_once, load_pcap, &pc_ok, &pc, pc_why,
+		       "-f needs it (Debian: libpcap0.8)", err, errlen);
 }

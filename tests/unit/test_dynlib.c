@@ -31,3 +31,20 @@ Test(dynlib, gnutls)
 	cr_assert_neq(memcmp(d, zero, sizeof(d)), 0);
 	cr_assert_not_null(g->gnutls_strerror(GNUTLS_E_MEMORY_ERROR));
 }
+
+Test(dynlib, pcap)
+{
+	char err[256] = "";
+	const struct vno_pcap *p = vno_pcap(err, sizeof(err));
+	struct bpf_program prog;
+	pcap_t *h;
+
+	cr_assert_not_null(p, "%s", err);
+	h = p->pcap_open_dead(DLT_EN10MB, 65535);
+	cr_assert_not_null(h);
+	cr_assert_eq(p->pcap_compile(h, &prog, "tcp port 873", 1, PCAP_NETMASK_UNKNOWN), 0, "%s",
+		     p->pcap_geterr(h));
+	cr_assert_gt(prog.bf_len, 0);
+	p->pcap_freecode(&prog);
+	p->pcap_close(h);
+}

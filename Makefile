@@ -19,17 +19,29 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 	  -D_GNU_SOURCE -DVNO_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(OUTPUT) \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
-LDLIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
+# libmicrohttpd and GnuTLS are opened when export needs them (user/dynlib.c),
+# not linked: their SONAMEs, from the -dev packages' links.
+CFLAGS += $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null)
+DLOPEN_SONAME = $(shell objdump -p $$($(CC) -print-file-name=$(1)) 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+MHD_SONAME := $(call DLOPEN_SONAME,libmicrohttpd.so)
+GNUTLS_SONAME := $(call DLOPEN_SONAME,libgnutls.so)
+CFLAGS += $(if $(MHD_SONAME),-DVNO_MHD_SONAME='"$(MHD_SONAME)"') \
+	  $(if $(GNUTLS_SONAME),-DVNO_GNUTLS_SONAME='"$(GNUTLS_SONAME)"')
+LDLIBS += -lpthread
 LDLIBS += $(shell pkg-config --libs libisal 2>/dev/null || echo -lisal)
 LDLIBS += $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
-# export --web.config.file: YAML, bcrypt (libxcrypt), the certificate check (GnuTLS,
-# which libmicrohttpd serves TLS with).
-LDLIBS += $(shell pkg-config --libs yaml-0.1 gnutls libxcrypt 2>/dev/null || echo -lyaml -lgnutls -lcrypt)
+# export --web.config.file: YAML and bcrypt (libxcrypt); its certificate check is
+# GnuTLS's, opened with libmicrohttpd (above).
+LDLIBS += $(shell pkg-config --libs yaml-0.1 libxcrypt 2>/dev/null || echo -lyaml -lcrypt)
 LDLIBS += $(shell pkg-config --libs libcap-ng 2>/dev/null || echo -lcap-ng)
 # The one JSON parser (json-c; include <json-c/json.h>): session blocks, notes, drop-reason tables.
 LDLIBS += $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-# -f: pcap-filter expressions compiled by libpcap (pcap_compile, pcap_offline_filter).
-LDLIBS += $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+# -f: pcap-filter expressions compiled by libpcap (pcap_compile, pcap_offline_filter),
+# opened when -f is given (user/dynlib.c); the unit tests and fuzz targets that
+# call it themselves link it (PCAP_LIBS).
+PCAP_SONAME := $(call DLOPEN_SONAME,libpcap.so)
+CFLAGS += $(if $(PCAP_SONAME),-DVNO_PCAP_SONAME='"$(PCAP_SONAME)"')
+PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it links first.
@@ -50,7 +62,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps test test-unit test-integration demo bench tools print-ldlibs
+.PHONY: all clean deps test test-unit test-integration demo bench tools print-ldlibs print-dlopen
 
 all: vnoffload-trace tools
 
@@ -83,6 +95,9 @@ tools: $(TOOLS)
 # The libraries the tool links with, for a test that links the objects itself.
 print-ldlibs:
 	@echo $(LDLIBS)
+# The libraries the binary opens with dlopen, for the Debian package's Depends.
+print-dlopen:
+	@echo $(MHD_SONAME) $(GNUTLS_SONAME) $(PCAP_SONAME)
 $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
@@ -98,7 +113,7 @@ $(OUTPUT)/tools/capture-sample: tests/tools/capture-sample.c $(LIB_OBJS) | $(OUT
 
 $(OUTPUT)/unit-tests: $(UNIT_SRCS) $(LIB_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $^ $(LDLIBS) -lcriterion -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $^ $(LDLIBS) $(PCAP_LIBS) -lcriterion -o $@
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
@@ -248,11 +263,11 @@ $(FUZZ_OBJ)/cmd_schema.o: doc/vnoffload-trace.schema.json
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/craft.h $(FUZZ_LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LDLIBS) $(PCAP_LIBS) -o $@
 
 $(OUTPUT)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c tests/fuzz/craft.h $(LIB_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) $(PCAP_LIBS) -o $@
 
 fuzz-corpus: $(OUTPUT)/fuzz/gen_corpus
 	$< tests/fuzz

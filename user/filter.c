@@ -18,10 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pcap/pcap.h>
 #include "anomaly.h"
 #include "cbpf_ebpf.h"
 #include "decode.h"
+#include "dynlib.h"
 #include "filter.h"
 
 enum kind { K_NUM, K_GSO, K_NAME_HOP, K_NAME_CSUM, K_STR, K_ANOM };
@@ -426,6 +426,10 @@ int vno_filter_opt(int c, const char *arg, const char **expr, const char **match
 	return 1;
 }
 
+/* libpcap, opened by the first compile() (dynlib.c): a filter with a
+ * compiled program has it. */
+static const struct vno_pcap *pc;
+
 /* libpcap 1.10 says "syntax error" without a place. The place is found as
  * tcpdump users do by hand: the longest run of leading words that compiles
  * on its own; the error is at the word after it. Returns its column (1-based). */
@@ -444,8 +448,8 @@ static int syntax_column(pcap_t *p, const char *expr)
 			continue;
 		memcpy(pre, expr, i);
 		pre[i] = '\0';
-		if (i && !pcap_compile(p, &prog, pre, 1, PCAP_NETMASK_UNKNOWN)) {
-			pcap_freecode(&prog);
+		if (i && !pc->pcap_compile(p, &prog, pre, 1, PCAP_NETMASK_UNKNOWN)) {
+			pc->pcap_freecode(&prog);
 			good = i;
 		}
 	}
@@ -457,24 +461,30 @@ static int syntax_column(pcap_t *p, const char *expr)
 
 static int compile(struct vno_filter *f, const char *expr, char *err, size_t errlen)
 {
-	/* The frame bytes start at the MAC header: Ethernet, 65535 bytes. */
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
 	char msg[PCAP_ERRBUF_SIZE + 64];
+	pcap_t *p;
 
+	pc = vno_pcap(msg, sizeof(msg));
+	if (!pc) {
+		snprintf(err, errlen, "-f: %s", msg);
+		return -ENOENT;
+	}
+	/* The frame bytes start at the MAC header: Ethernet, 65535 bytes. */
+	p = pc->pcap_open_dead(DLT_EN10MB, 65535);
 	if (!p) {
 		snprintf(err, errlen, "-f: libpcap could not start");
 		return -ENOMEM;
 	}
-	if (pcap_compile(p, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-		snprintf(msg, sizeof(msg), "%s", pcap_geterr(p));
+	if (pc->pcap_compile(p, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(msg, sizeof(msg), "%s", pc->pcap_geterr(p));
 		if (strstr(msg, "syntax error"))
 			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), " at column %d",
 				 syntax_column(p, expr));
 		snprintf(err, errlen, "-f '%.200s%s': %s", expr, strlen(expr) > 200 ? "…" : "", msg);
-		pcap_close(p);
+		pc->pcap_close(p);
 		return -EINVAL;
 	}
-	pcap_close(p);
+	pc->pcap_close(p);
 	f->has_prog = true;
 	return 0;
 }
@@ -524,7 +534,7 @@ void vno_filter__free(struct vno_filter *f)
 	if (!f)
 		return;
 	if (f->has_prog)
-		pcap_freecode(&f->prog);
+		pc->pcap_freecode(&f->prog);
 	for (size_t i = 0; i < f->n_m; i++)
 		free(f->preds[i]);
 	free(f->expr);
@@ -577,7 +587,7 @@ bool vno_filter__pcap_match(const struct vno_filter *f, const struct vno_event *
 	}
 	h.caplen = cap;
 	h.len = ev->f.len > cap ? ev->f.len : cap;
-	return pcap_offline_filter(&f->prog, &h, bytes) != 0;
+	return pc->pcap_offline_filter(&f->prog, &h, bytes) != 0;
 }
 
 /* The hops whose records the BPF stage filters (bpf/filter.h). */

@@ -31,10 +31,14 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <microhttpd.h>
+#include "dynlib.h"
 #include "http.h"
 #include "log.h"
 #include "prom.h"
+
+/* libmicrohttpd, opened by the first http_start() (dynlib.c); every other
+ * call here comes after it. */
+static const struct vno_mhd *mhd;
 
 /* Descriptors kept for everything else the exporter opens (BPF maps and
  * programs, netlink, the kernel log, hang captures). */
@@ -337,7 +341,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		*socket_context = NULL;
 		return;
 	}
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = mhd->MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return;
 	fd = ci->connect_fd;
@@ -349,7 +353,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	}
 	cn->fd = fd;
 	cn->since = now_ns();
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ci = mhd->MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	conn_addr(cn, ci ? ci->client_addr : NULL);
 
 	pthread_mutex_lock(&s->lock);
@@ -381,7 +385,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 static struct conn *conn_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		mhd->MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
 }
@@ -452,14 +456,14 @@ static const char landing[] =
 static struct MHD_Response *response(const char *type, void *body, size_t len,
 				     enum MHD_ResponseMemoryMode mode)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
+	struct MHD_Response *resp = mhd->MHD_create_response_from_buffer(len, body, mode);
 
 	if (!resp) {
 		if (mode == MHD_RESPMEM_MUST_FREE)
 			free(body);
 		return NULL;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	mhd->MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	return resp;
 }
 
@@ -473,9 +477,9 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
 	if (!resp)
 		return MHD_NO;
 	if (hdr)
-		MHD_add_response_header(resp, hdr, val);
-	ret = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
+		mhd->MHD_add_response_header(resp, hdr, val);
+	ret = mhd->MHD_queue_response(c, status, resp);
+	mhd->MHD_destroy_response(resp);
 	return ret;
 }
 
@@ -487,7 +491,7 @@ static bool queue_cached(struct http_server *s, struct MHD_Connection *c, uint64
 	if (!s->cached || s->cached_at + HTTP_RENDER_SHARE_MS * 1000000ull < t)
 		return false;
 	/* MHD counts the response's users: it outlives our reference. */
-	*ret = MHD_queue_response(c, MHD_HTTP_OK, s->cached);
+	*ret = mhd->MHD_queue_response(c, MHD_HTTP_OK, s->cached);
 	return true;
 }
 
@@ -537,18 +541,18 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	old = s->cached;
 	s->cached = resp;
 	s->cached_at = start;
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	ret = mhd->MHD_queue_response(c, MHD_HTTP_OK, resp);
 	pthread_mutex_unlock(&s->cache_lock);
 	pthread_mutex_unlock(&s->render_lock);
 	if (old)
-		MHD_destroy_response(old);
+		mhd->MHD_destroy_response(old);
 	return ret;
 }
 
 static const char *client(struct MHD_Connection *c, char *buf, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		mhd->MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(buf, len, "?");
@@ -569,14 +573,14 @@ static bool authorized(struct http_server *s, struct MHD_Connection *c, enum MHD
 	enum webconfig_verdict v;
 	char *pass = NULL, *user, who[INET6_ADDRSTRLEN];
 
-	user = MHD_basic_auth_get_username_password(c, &pass);
+	user = mhd->MHD_basic_auth_get_username_password(c, &pass);
 	v = webconfig_check(s->wc, user, pass);
 	if (pass) {
 		explicit_bzero(pass, strlen(pass));
-		MHD_free(pass);
+		mhd->MHD_free(pass);
 	}
 	if (user)
-		MHD_free(user);
+		mhd->MHD_free(user);
 	if (v == WEBCONFIG_OK)
 		return true;
 	if (v == WEBCONFIG_BUSY) {
@@ -591,8 +595,8 @@ static bool authorized(struct http_server *s, struct MHD_Connection *c, enum MHD
 		*ret = MHD_NO;
 		return false;
 	}
-	*ret = MHD_queue_basic_auth_fail_response(c, "vnoffload-trace", resp);
-	MHD_destroy_response(resp);
+	*ret = mhd->MHD_queue_basic_auth_fail_response(c, "vnoffload-trace", resp);
+	mhd->MHD_destroy_response(resp);
 	return false;
 }
 
@@ -637,8 +641,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
-		ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-		MHD_destroy_response(resp);
+		ret = mhd->MHD_queue_response(c, MHD_HTTP_OK, resp);
+		mhd->MHD_destroy_response(resp);
 		return ret;
 	}
 	if (strcmp(url, "/metrics"))
@@ -697,7 +701,7 @@ void http_stop(struct http_server *s)
 		return;
 	/* MHD first: its threads call into the table and the cache. */
 	if (s->d)
-		MHD_stop_daemon(s->d);
+		mhd->MHD_stop_daemon(s->d);
 	if (s->reaper_up) {
 		pthread_mutex_lock(&s->lock);
 		s->stop = true;
@@ -710,7 +714,7 @@ void http_stop(struct http_server *s)
 			"refused %llu\n", (unsigned long long)s->expired,
 			(unsigned long long)s->evicted, (unsigned long long)s->refused);
 	if (s->cached)
-		MHD_destroy_response(s->cached);
+		mhd->MHD_destroy_response(s->cached);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->render_lock);
@@ -748,13 +752,18 @@ struct http_server *http_start(int fd, struct webconfig *wc, http_render_fn rend
 	pthread_condattr_destroy(&ca);
 	fit_fd_limit(s);
 
-	if (webconfig_tls(wc) && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+	mhd = vno_mhd(err, errlen);
+	if (!mhd) {
+		close(fd);
+		goto fail;
+	}
+	if (webconfig_tls(wc) && mhd->MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		close(fd);
 		snprintf(err, errlen, "web config %s: this libmicrohttpd has no TLS support",
 			 wc->path);
 		goto fail;
 	}
-	if (webconfig_auth(wc) && MHD_is_feature_supported(MHD_FEATURE_BASIC_AUTH) != MHD_YES) {
+	if (webconfig_auth(wc) && mhd->MHD_is_feature_supported(MHD_FEATURE_BASIC_AUTH) != MHD_YES) {
 		close(fd);
 		snprintf(err, errlen, "web config %s: this libmicrohttpd has no basic "
 			 "authentication support", wc->path);
@@ -785,7 +794,7 @@ struct http_server *http_start(int fd, struct webconfig *wc, http_render_fn rend
 	/* Signals are the main thread's: its poll then returns at once. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+	s->d = mhd->MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
 				MHD_OPTION_END);
 	if (s->d && !pthread_create(&s->reaper, NULL, reaper_main, s))
 		s->reaper_up = true;

@@ -64,20 +64,27 @@ void probe_quiet(bool on)
 		libbpf_set_print(saved_print);
 }
 
+/* The running kernel's BTF, parsed once for every probe until
+ * probe_btf_release(). */
+static struct btf *kbtf;
+static bool tried;
+
 static struct btf *vmlinux_btf(void)
 {
-	static struct btf *btf;
-	static bool tried;
-
 	if (!tried) {
 		tried = true;
 		probe_quiet(true);
-		btf = btf__load_vmlinux_btf();
+		kbtf = btf__load_vmlinux_btf();
 		probe_quiet(false);
-		if (!btf)
-			btf = NULL;
 	}
-	return btf;
+	return kbtf;
+}
+
+void probe_btf_release(void)
+{
+	btf__free(kbtf);
+	kbtf = NULL;
+	tried = false;
 }
 
 bool probe_have_btf(void)
@@ -357,12 +364,15 @@ static const char *drop_reason_name(unsigned r)
 
 void probe_load_drop_reasons(void)
 {
-	struct btf *btf = vmlinux_btf();
 	const struct btf_type *t;
 	const struct btf_enum *e;
+	struct btf *btf;
 	int id;
 
-	if (!btf || reason_names)
+	if (reason_names)
+		return;
+	btf = vmlinux_btf();
+	if (!btf)
 		return;
 	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
 	if (id <= 0)

@@ -29,6 +29,9 @@ const char *probe_kind_name(int kind);
 const struct probe_result *probe_kind(int kind);
 
 bool probe_have_btf(void);
+/* Free the kernel BTF the probes parsed (5+ MiB); the next probe that
+ * needs it parses it again. */
+void probe_btf_release(void);
 /* Is the running kernel's release (uname) @maj.@min or later? A hint only:
  * distributions backport. */
 bool probe_kernel_at_least(unsigned maj, unsigned min);

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "kmsg.h"
 #include "live.h"
+#include "loadmem.h"
 #include "log.h"
 #include "offwatch.h"
 #include "privdrop.h"
@@ -550,6 +551,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	probe_quiet(true);
 	tc_sweep_stale(r->all, r->nall);
 	probe_quiet(false);
+	loadmem_begin();
 	probe_load_drop_reasons();
 
 	struct loader_opts lo = {
@@ -568,8 +570,10 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		.filter = po->filter,
 	};
 	r->l = loader__open(&lo, err, errlen);
-	if (!r->l)
-		return -errno;
+	ret = r->l ? 0 : -errno;
+	loadmem_end();
+	if (ret)
+		return ret;
 	ret = check_hooks(r, o, err, errlen);
 	if (ret)
 		return ret;

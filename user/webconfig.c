@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
 #include <yaml.h>
+#include "dynlib.h"
 #include "webconfig.h"
+
+/* GnuTLS, opened by the first webconfig_load() (dynlib.c): the key pair
+ * check, the salt and the cache's digests. */
+static const struct vno_gnutls *gtls;
 
 /* A web configuration is a few lines; certificates a few KiB. */
 #define WEBCONFIG_MAX_BYTES (1 << 20)
@@ -348,15 +351,15 @@ static int load_tls(struct wc_ctx *x, struct webconfig *wc, yaml_node_t *node)
 		return ret;
 	/* The pair as libmicrohttpd will load it: a key that does not match
 	 * the certificate is said here, not at the first handshake. */
-	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+	if (gtls->gnutls_certificate_allocate_credentials(&cred) < 0)
 		return -ENOMEM;
 	c = (gnutls_datum_t){ (unsigned char *)wc->cert_pem, strlen(wc->cert_pem) };
 	k = (gnutls_datum_t){ (unsigned char *)wc->key_pem, strlen(wc->key_pem) };
-	ret = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
-	gnutls_certificate_free_credentials(cred);
+	ret = gtls->gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
+	gtls->gnutls_certificate_free_credentials(cred);
 	if (ret < 0)
 		return fail(x, "tls_server_config: cert_file %s and key_file %s do not load as a "
-			    "pair: %s", t.cert, t.key, gnutls_strerror(ret));
+			    "pair: %s", t.cert, t.key, gtls->gnutls_strerror(ret));
 	return 0;
 }
 
@@ -375,6 +378,9 @@ int webconfig_load(const char *path, struct webconfig *wc, char *err, size_t err
 	memset(wc, 0, sizeof(*wc));
 	pthread_mutex_init(&wc->lock, NULL);
 	pthread_mutex_init(&wc->crypt_lock, NULL);
+	gtls = vno_gnutls(err, errlen);
+	if (!gtls)
+		return -ENOENT;
 	text = slurp(path, &len, &e);
 	if (!text) {
 		snprintf(err, errlen, "web config %s: cannot read it: %s", path,
@@ -428,7 +434,7 @@ int webconfig_load(const char *path, struct webconfig *wc, char *err, size_t err
 		ret = -ENOMEM;
 		goto out;
 	}
-	gnutls_rnd(GNUTLS_RND_NONCE, wc->salt, sizeof(wc->salt));
+	gtls->gnutls_rnd(GNUTLS_RND_NONCE, wc->salt, sizeof(wc->salt));
 	wc->tokens = WEBCONFIG_VERIFY_BURST;
 	ret = 0;
 out:
@@ -508,7 +514,7 @@ static int cache_key(const struct webconfig *wc, const char *user, const char *p
 	memcpy(buf, wc->salt, sizeof(wc->salt));
 	memcpy(buf + sizeof(wc->salt), user, ul + 1);
 	memcpy(buf + sizeof(wc->salt) + ul + 1, pw, pl + 1);
-	ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, n, key) < 0 ? -EIO : 0;
+	ret = gtls->gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, n, key) < 0 ? -EIO : 0;
 	explicit_bzero(buf, n);
 	free(buf);
 	return ret;

@@ -79,6 +79,18 @@ fi
 (
 	cd "$work"
 	dpkg-shlibdeps -Tdebian/substvars "$root/usr/sbin/$pkg"
+	# What the binary opens with dlopen (user/dynlib.c) is no NEEDED entry
+	# dpkg-shlibdeps could see: the package of each, at the version built
+	# against.
+	dl=
+	for so in $("${MAKE:-make}" -s -C "$top" print-dlopen); do
+		path=$(ldconfig -p | awk -v l="$so" '$1 == l { print $NF; exit }')
+		owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1)
+		[[ -n $owner ]] || { echo "no package holds $so ($path)" >&2; exit 1; }
+		ver=$(dpkg-query -W -f='${Version}' "$owner")
+		dl+="${dl:+, }$owner (>= ${ver%%-*})"
+	done
+	echo "dlopen:Depends=$dl" >>debian/substvars
 	dpkg-gencontrol -p"$pkg" -v"$version" -ldebian/changelog -cdebian/control \
 		-Tdebian/substvars -P"$root" -fdebian/files
 )

@@ -6,7 +6,8 @@
 #   contents  dpkg-deb -c/-I: every file make install puts, man pages
 #             compressed, the unit running /usr/sbin/vnoffload-trace,
 #             /etc/default a conffile; Depends names the package of every
-#             library the binary links (objdump, dpkg -S) and no -dev or
+#             library the binary links (objdump, dpkg -S) or opens with
+#             dlopen (user/dynlib.c), and no -dev or
 #             build tool
 #   lintian   no error or warning (the overrides say why for the rest)
 #   install   apt-get install ./….deb on this machine; the installed
@@ -96,9 +97,18 @@ case_contents()
 		grep -qx "$owner" <<<"$deps" || bad+=" $lib($owner)"
 	done
 	assert_eq "${bad:-none}" none "Depends names the package of every NEEDED library ($(wc -w <<<"$needed"))"
+	# And of every library it opens with dlopen (user/dynlib.c).
+	bad=
+	for lib in $(make -s --no-print-directory -C "$TB_ROOT" print-dlopen); do
+		grep -aqF "$lib" "$TB_TMP/x/usr/sbin/$PKG" || bad+=" $lib(not in the binary)"
+		path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+		owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1)
+		grep -qx "$owner" <<<"$deps" || bad+=" $lib(${owner:-no package})"
+	done
+	assert_eq "${bad:-none}" none "Depends names the package of every library opened with dlopen"
 	assert_eq "$(grep -Ec -- '-dev$|^(clang|llvm|gcc|make|pkg-config|bpftool|scdoc|dpkg-dev)$' <<<"$deps")" 0 \
 		"no -dev package or build tool in Depends: $(tr '\n' ' ' <<<"$deps")"
-	for lib in libbpf1 zlib1g libisal2 libmicrohttpd12 libmnl0; do
+	for lib in libbpf1 zlib1g libisal2 libmicrohttpd12 libgnutls30 libpcap0.8 libmnl0; do
 		assert_eq "$(grep -cx "$lib" <<<"$deps")" 1 "Depends on $lib"
 	done
 }

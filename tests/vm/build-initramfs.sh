@@ -8,7 +8,8 @@
 #   /usr/bin/vnoffload-trace   the repository's binary, as built
 #   /usr/bin/iperf3, ethtool   the host's, for real TCP and offload checks
 #   /usr/sbin/bpftool          the host's, to count BPF programs left behind
-#   their shared libraries     at the paths ldd names, with the dynamic loader
+#   their shared libraries     at the paths ldd names, with the dynamic loader,
+#                              and those the tool opens with dlopen
 #   /lib/modules/VER/          the modules fetch-kernel.sh kept, and
 #                              modules.order (load order)
 #
@@ -81,6 +82,13 @@ add_program()
 }
 
 add_program "$VNO_BIN" /usr/bin/vnoffload-trace
+# And the libraries it opens with dlopen (user/dynlib.c: export's HTTP
+# server), which ldd does not list, with theirs.
+for so in $(make -s -C "$ROOT" print-dlopen); do
+	lib=$(ldconfig -p | awk -v l="$so" '$1 == l && /x86-64|64bit|AArch64/ { print $NF; exit }')
+	[[ -n $lib ]] || die "$so (the binary opens it) is not installed here"
+	[[ -e $stage/$lib ]] || add_program "$lib" "$lib"
+done
 add_program "$(command -v iperf3)" /usr/bin/iperf3
 if command -v ethtool >/dev/null; then
 	add_program "$(command -v ethtool)" /usr/sbin/ethtool

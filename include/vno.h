@@ -77,6 +77,11 @@ enum vno_csum {
  * iptunnel_handle_offloads / skb_set_inner_*), beside what decode reads
  * from the bytes (struct vno_encap, decode.h). */
 #define VNO_E_SKB (1u << 0)	/* skb->encapsulation: inner_* are valid */
+/* Set by decode (user space) from the frame's bytes, never by BPF: its IPv4
+ * header (the outer one when the frame is encapsulated) has DF set. Kept in
+ * this byte because the record has no other spare bit and a new record
+ * version for one bit would cost every capture reader. */
+#define VNO_E_IP_DF (1u << 1)
 
 /*
  * One frame seen at one hop. BPF fills everything up to and including

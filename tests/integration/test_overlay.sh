@@ -9,8 +9,10 @@
 #             VNI 42, the inner addresses and ports the guest wrote, its
 #             checksum offsets inside the inner frame, the pkt_id it had on
 #             tap0, and origin tap0; report on the -w capture says the same
-#   oversized gso_size 1448 does not: vxlan0 flags it with the numbers
-#             (segments of 1488 bytes over 1450), its release is explained
+#   oversized gso_size 1448 does not: vxlan0 (a bridge port) flags it with
+#             the numbers (segments of 1488 bytes over 1450) under
+#             df_segment_over_path_mtu, the guest's TCP having set DF (the
+#             kernel answers instead of fragmenting), its release is explained
 #             as that drop, counted per device and reason, and the remedy
 #             gives the guest MTU 1450 or the underlay 1550; report on the
 #             capture says the same
@@ -136,16 +138,18 @@ check_tshark()
 }
 
 # check_oversized OUT WHAT N: the N frames of gso_size 1448 flagged at
-# vxlan0 with the numbers, their release there explained, the summary's
-# count and remedy.
+# vxlan0 with the numbers and DF (the stand-in guest sets DF on TCP, as
+# Linux does), their release there explained, the summary's count and
+# remedy.
 check_oversized()
 {
 	local out=$1 what=$2 n=$3
 	local why='segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay)'
+	local df='; DF set: answered with ICMP \"fragmentation needed\" (MTU 1450), not fragmented'
 	assert_jq "$out" "$JQ_LIB at(\"vxlan0\"; \"xmit\") | map(select(.gso_size == 1448)) | length == $n
-		and all(.anomaly == \"tunnel_segment_over_mtu\" and .anomaly_detail == \"$why\"
+		and all(.anomaly == \"df_segment_over_path_mtu\" and .anomaly_detail == \"$why$df\"
 			and .origin == \"tap0\")" \
-		"$what: the $n frames of gso_size 1448 flagged at vxlan0 with the numbers"
+		"$what: the $n frames of gso_size 1448 flagged at vxlan0 with the numbers and DF"
 	assert_jq "$out" "$JQ_LIB (at(\"vxlan0\"; \"xmit\") | map(select(.gso_size == 1448) | .pkt_id)) as \$ids
 		| at(\"vxlan0\"; \"done\") | map(select(.pkt_id as \$i | \$ids | index(\$i))) as \$d
 		| (\$d | length) == $n and (\$d | all(.drop_cause | (startswith(\"dropped at vxlan0: \")
@@ -156,7 +160,7 @@ check_oversized()
 	assert_jq "$out" "map(select(.type == \"summary\"))[-1].devices
 		| map(select(.dev == \"vxlan0\" and .hop == \"done\"))[0] as \$d
 		| \$d.anomaly_rules == {} and (\$d.drop_causes | length) == 1 and \$d.drop_causes[0] as \$c
-		| \$c.frames == $n and \$c.rule == \"tunnel_segment_over_mtu\" and \$c.segment == 1488
+		| \$c.frames == $n and \$c.rule == \"df_segment_over_path_mtu\" and \$c.segment == 1488
 		and \$c.mtu == 1450 and \$c.overhead == 50 and \$c.origin == \"tap0\"
 		and \$c.underlay == \"up0\"
 		and ((\$c.fate == \"dropped\" and \$d.drops[\$c.reason] >= $n)

@@ -44,8 +44,10 @@ __u64 mono_now_ns(void)
  * What a flight-recorder frame lacks next to a ring-buffer record: the
  * frame's bytes (cap_len 0 here), so no addresses, ports, TCP sequence or
  * flags, nor a VLAN tag carried in the header; and it holds the xmit hop
- * only, with no rx, tc, done or drop records, so a diagnosis has no
- * origin device and no completions (frames in flight are unknown).
+ * only, with no rx, tc or drop records and of the releases only those that
+ * were drops or a tunnel's ICMP answer (so the pipeline explains them), so
+ * a diagnosis has no origin device and no completions (frames in flight
+ * are unknown).
  * Frames written between two looks beyond the window are overwritten
  * unseen. Called with the lock held; @ifindex 0 takes every device.
  */

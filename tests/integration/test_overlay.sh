@@ -17,7 +17,9 @@
 #             gives the guest MTU 1450 or the underlay 1550; report on the
 #             capture says the same
 #   export    the same frames counted by export at vxlan0 under
-#             vnoffload_anomalies_total{rule="tunnel_segment_over_mtu"}
+#             vnoffload_anomalies_total{rule="tunnel_segment_over_mtu"} (its
+#             flight recorder holds no bytes: no DF bit), and their release
+#             there under vnoffload_drops_explained_total{cause=…}
 . "$(dirname "$0")/lib.sh"
 
 tb_need_vno
@@ -202,10 +204,12 @@ case_oversized()
 		"report's summary: or the underlay's"
 }
 
-_anomalies_at_least()
+# _metric_at_least SERIES N: a scrape of /metrics (kept in $TB_TMP/metrics)
+# has SERIES at N or more.
+_metric_at_least()
 {
 	nscurl "$EXP_URL/metrics" >"$TB_TMP/metrics" 2>/dev/null &&
-		awk -v n="$1" '$1 == "vnoffload_anomalies_total{device=\"vxlan0\",rule=\"tunnel_segment_over_mtu\"}" && $2 >= n { ok = 1 } END { exit !ok }' \
+		awk -v s="$1" -v n="$2" '$1 == s && $2 >= n { ok = 1 } END { exit !ok }' \
 			"$TB_TMP/metrics"
 }
 
@@ -218,9 +222,18 @@ case_export()
 	for ((i = 0; i < n; i++)); do
 		tb_plant "tcp4-tso:segs=4:mss=1448:seq=$((3000000 + i * 100000))"
 	done
-	tb_wait_until "$TB_TIMEOUT" _anomalies_at_least "$n" &&
+	tb_wait_until "$TB_TIMEOUT" _metric_at_least \
+		'vnoffload_anomalies_total{device="vxlan0",rule="tunnel_segment_over_mtu"}' "$n" &&
 		tb_pass "vnoffload_anomalies_total{device=vxlan0,rule=tunnel_segment_over_mtu} counts the $n frames" ||
 		tb_fail "vnoffload_anomalies_total{device=vxlan0,rule=tunnel_segment_over_mtu} reached $n: $(grep 'device="vxlan0"' "$TB_TMP/metrics" | grep -v ' 0$' | head -5)"
+	# Their releases at vxlan0 (an ICMP answer, or freed), paired with
+	# them in the flight recorder, explained by that rule.
+	tb_wait_until "$TB_TIMEOUT" _metric_at_least \
+		'vnoffload_drops_explained_total{device="vxlan0",cause="tunnel_segment_over_mtu"}' "$n" &&
+		tb_pass "vnoffload_drops_explained_total{device=vxlan0,cause=tunnel_segment_over_mtu} counts the $n releases" ||
+		tb_fail "vnoffload_drops_explained_total{device=vxlan0,cause=tunnel_segment_over_mtu} reached $n: $(grep -E 'explained|device="vxlan0",hop="done"' "$TB_TMP/metrics" | head -5)"
+	assert_eq "$(grep -c '^vnoffload_drops_explained_total{device="up0"' "$TB_TMP/metrics")" 0 \
+		"nothing explained on up0: the oversized frames never reached it"
 	assert_eq "$(grep -c '^vnoffload_anomalies_total{device="vxlan0",rule="gso_size_over_mtu"} [1-9]' "$TB_TMP/metrics")" 0 \
 		"the generic gso_size_over_mtu leaves the tunnel device to the tunnel's rule"
 	export_stop

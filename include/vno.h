@@ -22,6 +22,12 @@
 /* Largest number of frame bytes a record may carry (--snaplen upper bound). */
 #define VNO_SNAP_MAX 256
 #define VNO_SNAP_SHORT 128 /* up to this snap length, ring records are shorter */
+/* Default snap length of an encapsulated frame (skb->encapsulation): the
+ * outer Ethernet 14 + IPv6 40 + UDP 8 + VXLAN or Geneve 8 (GRE with key and
+ * sequence: 12) + inner Ethernet 14 + IPv6 40 + TCP with every option 60 =
+ * 184, and an outer VLAN tag 188, rounded up to 8. Only such frames' ring
+ * records grow (to the full VNO_SNAP_MAX reservation). */
+#define VNO_SNAP_ENCAP 192
 /* Bytes copied even with --snaplen 0, so addresses and ports are always known:
  * Ethernet 14 + two VLAN tags 8 + IPv6 40 + TCP 20 = 82, rounded up. */
 #define VNO_HDR_MIN 96

@@ -315,6 +315,7 @@ void run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->snaplen = 128;
+	o->snaplen_encap = VNO_SNAP_ENCAP;
 	/* 8 MiB loses nothing at iperf3 rates here, and the ring buffer is
 	 * mapped twice, so it counts double in RSS. */
 	o->rb_bytes = 8 << 20;
@@ -559,6 +560,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		.all_ifaces = o->n_ifaces == 0 && o->n_vms == 0,
 		.all_frames = o->all_frames,
 		.snaplen = o->snaplen,
+		.snaplen_encap = o->snaplen_encap,
 		.rb_bytes = o->rb_bytes,
 		.tc_mode = o->tc_mode,
 		.attach = o->attach,

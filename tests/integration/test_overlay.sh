@@ -16,6 +16,9 @@
 #             as that drop, counted per device and reason, and the remedy
 #             gives the guest MTU 1450 or the underlay 1550; report on the
 #             capture says the same
+#   fit6      over an IPv6 underlay with an IPv6 guest: the default snap of
+#             encapsulated frames (192) keeps the inner TCP header, which a
+#             given --snaplen 128 cuts
 #   export    the same frames counted by export at vxlan0 under
 #             vnoffload_anomalies_total{rule="tunnel_segment_over_mtu"} (its
 #             flight recorder holds no bytes: no DF bit), and their release
@@ -206,6 +209,60 @@ case_oversized()
 
 # _metric_at_least SERIES N: a scrape of /metrics (kept in $TB_TMP/metrics)
 # has SERIES at N or more.
+# fit6: an IPv6 underlay and an IPv6 guest, where the inner TCP header lies
+# past 128 bytes (outer 14 + 40 + 8 + 8, inner 14 + 40: it starts at 124):
+# the default snap of an encapsulated frame keeps it, so tshark reads the
+# inner ports, sequence and flags from the bytes at up0; a recorder beside
+# it given --snaplen 128 keeps 128 bytes of the same frames (no inner TCP
+# flags).
+case_fit6()
+{
+	local rec=$TB_TMP/fit6.jsonl cap=$TB_TMP/fit6.pcapng cap128=$TB_TMP/fit6-128.pcapng
+	local n=2 i want got pid128
+	TB_UNDER6=1 tb_overlay_up
+	assert_eq "$(ip -n "$TB_H" -j link show vxlan0 | jq '.[0].mtu')" 1430 \
+		"the kernel gave vxlan0 the MTU 1430 (1500 less VXLAN over IPv6)"
+	tb_bg "$TB_H" "$TB_TMP/rec128.jsonl" "$VNO_BIN" record -i tap0 -i up0 --json -q -w "$cap128" \
+		--snaplen 128
+	pid128=$TB_BG_PID
+	tb_wait_until "$TB_TIMEOUT" _tb_record_ready_or_dead "$TB_TMP/rec128.jsonl" "$pid128" ||
+		tb_fatal "record --snaplen 128 printed no ready line"
+	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap"
+	for ((i = 0; i < n; i++)); do
+		tb_plant "tcp6-tso:segs=4:mss=1348:seq=$((4000000 + i * 100000))"
+	done
+	tb_wait_jq "$rec" "$JQ_LIB tunnelled | length >= $n" ||
+		tb_fail "the $n planted frames reached up0 (record $rec)"
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	tb_kill "$pid128" INT
+	assert_jq "$rec" "$JQ_LIB tunnelled | length == $n and all(.encap.type == \"vxlan\"
+		and .encap.vni == $VNI and .encap.saddr == \"$TB_UNDER_H\" and .encap.inner.l3 == \"ipv6\")" \
+		"at up0: the $n frames in VXLAN $VNI over IPv6 ($TB_UNDER_H), inner IPv6"
+	if ! command -v tshark >/dev/null; then
+		tb_log "the capture is not read with tshark: tshark is not installed (make deps)"
+		return 0
+	fi
+	# What the guest planted: inner ports, sequence and flags.
+	want=$(jq -r 'select(.gso_size == 1348) | "\(.sport) \(.dport) \(.tcp_seq) 1"' "$TB_PLANTED" | sort)
+	got=$(tshark -r "$cap" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6" \
+		-T fields -e tcp.srcport -e tcp.dstport -e tcp.seq_raw -e tcp.flags.push 2>/dev/null |
+		tr '\t' ' ' | sort)
+	assert_eq "$got" "$want" \
+		"tshark reads the inner TCP ports, sequence and PSH flag at up0 from the default snap's bytes"
+	# The copy stops at the linear part, which holds the headers here:
+	# outer 14 + 40 + 8 + 8, inner 14 + 40 + 20.
+	assert_eq "$(tshark -r "$cap" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6" \
+		-T fields -e frame.cap_len 2>/dev/null | sort -u)" 144 \
+		"the encapsulated frames keep all 144 bytes of their headers, past 128"
+	assert_eq "$(tshark -r "$cap128" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6 && tcp.flags.push == 1" \
+		-T fields -e frame.number 2>/dev/null | grep -c .)" 0 \
+		"with --snaplen 128 given, the same frames are cut before the inner TCP flags"
+	assert_eq "$(tshark -r "$cap128" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6" \
+		-T fields -e frame.cap_len 2>/dev/null | sort -u)" 128 \
+		"and keep 128 bytes: a given --snaplen holds for every frame"
+}
+
 _metric_at_least()
 {
 	nscurl "$EXP_URL/metrics" >"$TB_TMP/metrics" 2>/dev/null &&
@@ -240,4 +297,4 @@ case_export()
 	assert_eq "$EXP_RC" 0 "export exits 0"
 }
 
-tb_run_cases "fit oversized export" "$@"
+tb_run_cases "fit fit6 oversized export" "$@"

@@ -11,13 +11,64 @@ struct trace_event_raw_kfree_skb___reason {
 	__u32 reason;
 } __attribute__((preserve_access_index));
 
+/* What a released skb had become since xmit. */
+struct vno_released {
+	__u32 len, gso_type;
+	__u16 gso_size, gso_segs;
+};
+
+/* The release record of the frame @in followed, as sent (@m) and, when
+ * @merged, as released (@cur). */
+static __always_inline void release_fill(struct vno_frame *f, const struct vno_skb_state *in,
+					 const struct vno_meta *m, const struct vno_released *cur,
+					 __u64 now, __u32 reason, bool freed, bool merged)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->ts_ns = now;
+	f->pkt_id = in->id;
+	f->latency_ns = now - in->xmit_ts;
+	f->netns = in->xmit_netns;
+	f->ifindex = in->xmit_if;
+	f->queue = in->queue;
+	__builtin_memcpy(f->dev, in->dev, sizeof(f->dev));
+	f->len = m->len;
+	f->data_len = m->data_len;
+	f->gso_type = m->gso_type;
+	f->gso_size = m->gso_size;
+	f->gso_segs = m->gso_segs;
+	f->nr_frags = m->nr_frags;
+	f->ip_summed = m->ip_summed;
+	f->hop = VNO_HOP_DONE;
+	f->version = VNO_RECORD_VERSION;
+	f->drop_reason = reason;
+	f->flags = freed ? VNO_F_FREED : 0;
+	if (merged) {
+		f->flags |= VNO_F_CHANGED;
+		f->merged_len = cur->len;
+		f->merged_gso_type = cur->gso_type;
+		f->merged_gso_size = cur->gso_size;
+		f->merged_segs = cur->gso_segs;
+	}
+	f->transport_off = 0xFFFF;
+}
+
+/* The flight recorder slot of the device a frame was handed to. */
+static __always_inline __u32 xmit_slot(const struct vno_skb_state *in)
+{
+	__u32 slot, i = in->xmit_idx - 1;
+
+	if (in->xmit_idx && i < VNO_QUICK_IFS)
+		return cfg_if_slot[i];
+	vno_watched_slot(in->xmit_netns, in->xmit_if, &slot);
+	return slot;
+}
+
 static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, bool freed,
 				      bool direct)
 {
 	__u64 addr = vno_num(skb), now, id = 0;
 	__u8 kept = 0;
-	__u32 mlen, mtype;
-	__u16 msize, msegs;
+	struct vno_released cur;
 	bool merged;
 	struct vno_skb_state *in;
 	const struct net_device *dev;
@@ -29,6 +80,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		/* The device may already be gone from skb->dev (veth moved it to
 		 * the peer); report it on the device it was handed to. */
 		struct vno_event *ev;
+		struct vno_frame *fl = NULL;
 		struct vno_fv fv;
 
 		now = bpf_ktime_get_ns();
@@ -43,10 +95,10 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		 * the frames sent. */
 		merged = m.len != in->sent_len || m.gso_segs != in->sent_gso_segs ||
 			 m.gso_size != in->sent_gso_size || m.gso_type != in->sent_gso_type;
-		mlen = m.len;
-		mtype = m.gso_type;
-		msize = m.gso_size;
-		msegs = m.gso_segs;
+		cur.len = m.len;
+		cur.gso_type = m.gso_type;
+		cur.gso_size = m.gso_size;
+		cur.gso_segs = m.gso_segs;
 		m.len = in->sent_len;
 		m.gso_type = in->sent_gso_type;
 		m.gso_size = in->sent_gso_size;
@@ -66,41 +118,29 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		fv.dev_name = in->dev;
 		if (!vno_filter_pass_done(&fv, in->kept))
 			goto gone;
-		/* The record alone: a completion carries no frame bytes. */
+		/* A drop, or a frame rebuilt smaller (a tunnel's ICMP answer
+		 * in its place; GRO only grows an skb), is also kept in the
+		 * device's flight recorder beside the xmits: export, which
+		 * reads nothing else, explains it from there. Other releases
+		 * are not, so the recorder keeps its window of xmits. */
+		if (freed || (merged && cur.len < m.len))
+			fl = vno_flight_next(xmit_slot(in));
+		/* The record alone: a completion carries no frame bytes. Two
+		 * fills, not one through a pointer to either: a verifier
+		 * before 6.18 loses which one it is and sees the ring
+		 * buffer's reservation leak. */
 		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(ev->f), 0) : NULL;
-		if (!ev) {
+		if (ev) {
+			release_fill(&ev->f, in, &m, &cur, now, reason, freed, merged);
+			if (fl)
+				__builtin_memcpy(fl, &ev->f, sizeof(*fl));
+			vno_submit(ev);
+		} else {
 			if (cfg_events)
 				vno_count(VNO_CNT_RB_LOST);
-			goto gone;
+			if (fl)
+				release_fill(fl, in, &m, &cur, now, reason, freed, merged);
 		}
-		__builtin_memset(&ev->f, 0, sizeof(ev->f));
-		ev->f.ts_ns = now;
-		ev->f.pkt_id = in->id;
-		ev->f.latency_ns = now - in->xmit_ts;
-		ev->f.netns = in->xmit_netns;
-		ev->f.ifindex = in->xmit_if;
-		ev->f.queue = in->queue;
-		__builtin_memcpy(ev->f.dev, in->dev, sizeof(ev->f.dev));
-		ev->f.len = m.len;
-		ev->f.data_len = m.data_len;
-		ev->f.gso_type = m.gso_type;
-		ev->f.gso_size = m.gso_size;
-		ev->f.gso_segs = m.gso_segs;
-		ev->f.nr_frags = m.nr_frags;
-		ev->f.ip_summed = m.ip_summed;
-		ev->f.hop = VNO_HOP_DONE;
-		ev->f.version = VNO_RECORD_VERSION;
-		ev->f.drop_reason = reason;
-		ev->f.flags = freed ? VNO_F_FREED : 0;
-		if (merged) {
-			ev->f.flags |= VNO_F_CHANGED;
-			ev->f.merged_len = mlen;
-			ev->f.merged_gso_type = mtype;
-			ev->f.merged_gso_size = msize;
-			ev->f.merged_segs = msegs;
-		}
-		ev->f.transport_off = 0xFFFF;
-		vno_submit(ev);
 gone:
 		vno_state_drop(in);
 		return 0;

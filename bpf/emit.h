@@ -117,10 +117,10 @@ static __always_inline void vno_fill(struct vno_frame *f, const struct net_devic
 static __always_inline void vno_fill_data(struct vno_event *ev, const struct vno_meta *m,
 					  __u32 room)
 {
-	__u64 n = ev->f.mac_len;
+	__u64 n = ev->f.mac_len, snap = vno_snaplen(ev->f.encap & VNO_E_SKB);
 
-	if (n > cfg_snaplen)
-		n = cfg_snaplen;
+	if (n > snap)
+		n = snap;
 	/* Last, and in asm, so the verifier sees the bound of the reservation
 	 * itself on the register the helper is given. */
 	n = VNO_BOUND_REG(n, room);
@@ -140,8 +140,8 @@ static __always_inline void vno_fill_data_snap(struct vno_event *ev, const struc
 
 	if (n > ev->f.mac_len) /* as vno_fill_data; cannot be, but said */
 		n = ev->f.mac_len;
-	if (n > cfg_snaplen)
-		n = cfg_snaplen;
+	if (n > vno_snaplen(ev->f.encap & VNO_E_SKB))
+		n = vno_snaplen(ev->f.encap & VNO_E_SKB);
 	if (n > room)
 		n = room;
 	if (room == VNO_SNAP_SHORT) {
@@ -217,7 +217,8 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 	if (cfg_events) {
 		/* Room for the snap length in use: the default 128 bytes make
 		 * a record 288 bytes instead of 416. */
-		if (cfg_snaplen <= VNO_SNAP_SHORT) {
+		if (cfg_snaplen <= VNO_SNAP_SHORT &&
+		    !(m->encapsulation && cfg_snaplen_encap > VNO_SNAP_SHORT)) {
 			rb = bpf_ringbuf_reserve(&events, sizeof(rb->f) + VNO_SNAP_SHORT, 0);
 			room = VNO_SNAP_SHORT;
 		} else {

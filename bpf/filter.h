@@ -175,8 +175,9 @@ static __always_inline bool vno_pcap_match(const struct vno_meta *m, struct vno_
 	if (!b)
 		return true; /* cannot tell: user space decides */
 	n = m->tail > m->mac ? m->tail - m->mac : 0;
-	if (n > cfg_snaplen)
-		n = cfg_snaplen;
+	/* The bytes the record keeps (emit.h), so the match is the same. */
+	if (n > vno_snaplen(m->encapsulation && m->inner_nh > m->mac))
+		n = vno_snaplen(m->encapsulation && m->inner_nh > m->mac);
 	n = VNO_BOUND(n, VNO_SNAP_MAX);
 	if (m->vlan_present && m->vlan_proto && n >= 12) {
 		if (bpf_probe_read_kernel(b->data, 12, m->head + m->mac))

@@ -22,6 +22,7 @@ const volatile __u32 cfg_netns = 0;
 const volatile __u32 cfg_all_ifaces = 0;
 const volatile __u32 cfg_all_frames = 0;
 const volatile __u32 cfg_snaplen = VNO_HDR_MIN;
+const volatile __u32 cfg_snaplen_encap = 0;
 const volatile __u64 cfg_id_key = 0;
 const volatile __u64 cfg_wakeup_bytes = 64 * 1024;
 const volatile __u32 cfg_events = 1;

@@ -144,6 +144,7 @@ extern const volatile __u32 cfg_netns;	    /* with cfg_all_ifaces: watch this ne
 extern const volatile __u32 cfg_all_ifaces; /* every ifindex of cfg_netns, not only devs */
 extern const volatile __u32 cfg_all_frames; /* every skb, not only offload-carrying ones */
 extern const volatile __u32 cfg_snaplen;    /* frame bytes to copy, >= VNO_HDR_MIN */
+extern const volatile __u32 cfg_snaplen_encap; /* for an encapsulated skb, when larger */
 extern const volatile __u64 cfg_id_key;	    /* per-run key hiding skb addresses */
 extern const volatile __u64 cfg_wakeup_bytes; /* wake user space past this much data */
 extern const volatile __u32 cfg_events;	    /* records to the ring buffer (0: export) */
@@ -167,5 +168,12 @@ extern const volatile __u32 cfg_n_ifindexes;
 extern volatile __u32 cfg_ifindexes[VNO_QUICK_IFS]; /* .bss: updated when one comes back */
 extern const volatile __u32 cfg_if_netns[VNO_QUICK_IFS];
 extern const volatile __u32 cfg_if_slot[VNO_QUICK_IFS];
+
+/* Frame bytes to copy of an skb: a tunnel's frame (skb->encapsulation)
+ * gets the larger snap that holds its inner headers too. */
+static __always_inline __u32 vno_snaplen(bool encap)
+{
+	return encap && cfg_snaplen_encap > cfg_snaplen ? cfg_snaplen_encap : cfg_snaplen;
+}
 
 #endif /* VNO_BPF_MAPS_H */

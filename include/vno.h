@@ -22,6 +22,12 @@
 /* Largest number of frame bytes a record may carry (--snaplen upper bound). */
 #define VNO_SNAP_MAX 256
 #define VNO_SNAP_SHORT 128 /* up to this snap length, ring records are shorter */
+/* Default snap length of an encapsulated frame (skb->encapsulation): the
+ * outer Ethernet 14 + IPv6 40 + UDP 8 + VXLAN or Geneve 8 (GRE with key and
+ * sequence: 12) + inner Ethernet 14 + IPv6 40 + TCP with every option 60 =
+ * 184, and an outer VLAN tag 188, rounded up to 8. Only such frames' ring
+ * records grow (to the full VNO_SNAP_MAX reservation). */
+#define VNO_SNAP_ENCAP 192
 /* Bytes copied even with --snaplen 0, so addresses and ports are always known:
  * Ethernet 14 + two VLAN tags 8 + IPv6 40 + TCP 20 = 82, rounded up. */
 #define VNO_HDR_MIN 96
@@ -77,6 +83,11 @@ enum vno_csum {
  * iptunnel_handle_offloads / skb_set_inner_*), beside what decode reads
  * from the bytes (struct vno_encap, decode.h). */
 #define VNO_E_SKB (1u << 0)	/* skb->encapsulation: inner_* are valid */
+/* Set by decode (user space) from the frame's bytes, never by BPF: its IPv4
+ * header (the outer one when the frame is encapsulated) has DF set. Kept in
+ * this byte because the record has no other spare bit and a new record
+ * version for one bit would cost every capture reader. */
+#define VNO_E_IP_DF (1u << 1)
 
 /*
  * One frame seen at one hop. BPF fills everything up to and including

@@ -340,6 +340,7 @@ size_t agg_changed_str(const struct agg_entry *e, char *buf, size_t len)
 
 size_t agg_cause_str(const struct agg_cause *c, const char *dev, char *buf, size_t len)
 {
+	struct anomaly_tunnel_fit fit;
 	size_t n;
 	int k;
 
@@ -347,14 +348,24 @@ size_t agg_cause_str(const struct agg_cause *c, const char *dev, char *buf, size
 	if (k < 0 || (size_t)k >= len)
 		return len ? strlen(buf) : 0;
 	n = (size_t)k;
-	n += anomaly_tunnel_fit_str(&c->fit, dev, buf + n, len - n);
+	/* A frame the rule expected to be answered but that was freed: the
+	 * answer was not made (iptunnel_pmtud_build_icmp failed); say DF
+	 * without it. */
+	fit = c->fit;
+	if (c->freed)
+		fit.refused_ip = 0;
+	n += anomaly_tunnel_fit_str(&fit, dev, buf + n, len - n);
 	/* skb_tunnel_check_pmtu() with reply set (a bridged frame):
 	 * iptunnel_pmtud_check_icmp() rebuilds the skb in place as the
-	 * answer and vxlan_encap_bypass() hands it back through the bridge. */
-	if (!c->freed && n < len)
+	 * answer and vxlan_encap_bypass() hands it back through the bridge
+	 * (already said by the rule's sentence when it expected it). */
+	if (!c->freed && !c->fit.refused_ip && n < len)
 		k = snprintf(buf + n, len - n, "; the kernel answered the sender with an ICMP "
 					       "\"too big\" (MTU %u) in its place",
 			     c->fit.mtu);
+	else if (c->freed && c->fit.refused_ip && n < len)
+		k = snprintf(buf + n, len - n, "; %s: not fragmented",
+			     c->fit.refused_ip == 6 ? "IPv6" : "DF set");
 	else
 		k = 0;
 	return k > 0 && n + (size_t)k < len ? n + (size_t)k : strlen(buf);

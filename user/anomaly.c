@@ -330,14 +330,20 @@ static const struct tunnel_kind {
 	const char *driver, *name;
 	__u32 over_ip;	/* bytes after the outer IP header, up to the carried L3 */
 	__u8 ip6;	/* the outer header is IPv6 by kind (ip6gre…), else by MTU */
+	/* Checks GSO segments against the path before encapsulating and, for
+	 * a bridged frame, answers with ICMP: vxlan_xmit_one() and
+	 * geneve_xmit_skb() call skb_tunnel_check_pmtu() with reply =
+	 * netif_is_any_bridge_port(dev). bareudp passes reply = false; GRE's
+	 * tnl_update_pmtu() (net/ipv4/ip_tunnel.c) skips GSO skbs. */
+	__u8 pmtud_reply;
 } tunnel_kinds[] = {
-	{ "vxlan", "VXLAN", 8 + 8 + ETH_HLEN, 0 },
-	{ "geneve", "Geneve", 8 + 8 + ETH_HLEN, 0 },
-	{ "gretap", "GRETAP", 4 + ETH_HLEN, 0 },
-	{ "ip6gretap", "GRETAP", 4 + ETH_HLEN, 1 },
-	{ "gre", "GRE", 4, 0 },
-	{ "ip6gre", "GRE", 4, 1 },
-	{ "bareudp", "bareudp", 8, 0 },
+	{ "vxlan", "VXLAN", 8 + 8 + ETH_HLEN, 0, 1 },
+	{ "geneve", "Geneve", 8 + 8 + ETH_HLEN, 0, 1 },
+	{ "gretap", "GRETAP", 4 + ETH_HLEN, 0, 0 },
+	{ "ip6gretap", "GRETAP", 4 + ETH_HLEN, 1, 0 },
+	{ "gre", "GRE", 4, 0, 0 },
+	{ "ip6gre", "GRE", 4, 1, 0 },
+	{ "bareudp", "bareudp", 8, 0, 0 },
 };
 
 /* The frame's IP version: decoded from its bytes, or from skb->protocol
@@ -399,6 +405,18 @@ bool anomaly_tunnel_fit(const struct vno_frame *f, const struct vno_iface *dev,
 		fit->overhead = k->over_ip + (k->ip6 ? 40 : 20);
 		snprintf(fit->tunnel, sizeof(fit->tunnel), "%s over IPv%d", k->name, k->ip6 ? 6 : 4);
 		fit->mtu = dev->mtu;
+		/* Refused rather than passed on to be fragmented: a bridged
+		 * frame (dev->master; a bond of tunnels is not a thing) for
+		 * which iptunnel_pmtud_check_icmp() (IPv4: frag_off exactly
+		 * DF, which a GSO frame with DF is, and mtu >= 576) or
+		 * iptunnel_pmtud_check_icmpv6() (mtu >= IPV6_MIN_MTU) builds
+		 * the answer (net/ipv4/ip_tunnel_core.c). */
+		if (k->pmtud_reply && dev->master) {
+			if (ip_version(f) == 6 && fit->mtu >= 1280)
+				fit->refused_ip = 6;
+			else if (ip_version(f) == 4 && (f->encap & VNO_E_IP_DF) && fit->mtu >= 576)
+				fit->refused_ip = 4;
+		}
 	} else {
 		return false;
 	}
@@ -424,6 +442,16 @@ size_t anomaly_tunnel_fit_str(const struct anomaly_tunnel_fit *fit, const char *
 			     "(%s adds %u B: they need %u on the underlay)",
 			     fit->segment, fit->gso_size, fit->headers, fit->mtu, dev, fit->tunnel,
 			     fit->overhead, fit->segment + fit->overhead);
+	if (n >= 0 && (size_t)n < len && fit->refused_ip) {
+		int k = fit->refused_ip == 6
+				? snprintf(buf + n, len - n, "; IPv6 is not fragmented on the way: "
+							     "answered with ICMPv6 \"packet too big\" "
+							     "(MTU %u)", fit->mtu)
+				: snprintf(buf + n, len - n, "; DF set: answered with ICMP "
+							     "\"fragmentation needed\" (MTU %u), "
+							     "not fragmented", fit->mtu);
+		n = k < 0 ? n : n + k;
+	}
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 }
 
@@ -432,19 +460,45 @@ size_t anomaly_tunnel_fit_str(const struct anomaly_tunnel_fit *fit, const char *
  * segments of a guest's super-frame grow by the tunnel's headers;
  * vxlan_xmit_one() (drivers/net/vxlan/vxlan_core.c) and geneve_xmit_skb()
  * call skb_tunnel_check_pmtu() (net/ipv4/ip_tunnel_core.c), which lets a
- * GSO skb through only when skb_gso_validate_network_len(skb, dst_mtu -
- * headroom) holds; for a bridged frame it answers with an ICMP "too big"
- * toward the guest and the frame is freed (SKB_DROP_REASON_NOT_SPECIFIED
- * on 6.18). On the underlay, an encapsulated frame whose segments plus the
- * tunnel's headers exceed its MTU is segmented by skb_udp_tunnel_segment()
- * into frames the link drops. The tunnel device's MTU is the underlay's
- * less the headers (vxlan_config_apply), so both say the same number.
+ * GSO skb through unchecked only when skb_gso_validate_network_len(skb,
+ * dst_mtu - headroom) holds. Without DF (and not bridged, or a GRE kind)
+ * the frame goes on: the underlay's ip_finish_output_gso() segments it and
+ * ip_fragment() cuts every outer packet in two, or the link drops what
+ * tunnel GSO makes of it. On the underlay, an encapsulated frame whose
+ * segments plus the tunnel's headers exceed its MTU is segmented by
+ * skb_udp_tunnel_segment() into frames too long for the link. The tunnel
+ * device's MTU is the underlay's less the headers (vxlan_config_apply), so
+ * both say the same number. Where the kernel will answer with ICMP instead
+ * (DF set), df_segment_over_path_mtu says it and this rule stays silent:
+ * one cause, one name.
  */
 static bool r_tunnel_segment_over_mtu(const struct vno_frame *f, const struct vno_iface *dev)
 {
 	struct anomaly_tunnel_fit fit;
 
-	return anomaly_tunnel_fit(f, dev, &fit) && fit.segment > fit.mtu;
+	return anomaly_tunnel_fit(f, dev, &fit) && fit.segment > fit.mtu && !fit.refused_ip;
+}
+
+/*
+ * DF set with segments over the path MTU: the frame is not fragmented but
+ * answered. At a bridged VXLAN or Geneve device, skb_tunnel_check_pmtu()
+ * (net/ipv4/ip_tunnel_core.c) finds skb_gso_validate_network_len(skb,
+ * dst_mtu - headroom) false and, with reply set, iptunnel_pmtud_check_icmp()
+ * (IPv4 whose frag_off is exactly DF, path MTU >= 576) or
+ * iptunnel_pmtud_check_icmpv6() (IPv6, never fragmented by routers: path
+ * MTU >= 1280) rebuilds the skb in place as ICMP "fragmentation needed" /
+ * ICMPv6 "packet too big" carrying the MTU, and the tunnel hands it back
+ * through the bridge to the sender: none of the super-frame's data leaves.
+ * A guest that honours it lowers its MSS; one that does not (its MTU set
+ * above the path's, or PMTU discovery blocked) retransmits into the same
+ * answer. Known only from the bytes for IPv4 (a flight-recorder record has
+ * none: tunnel_segment_over_mtu then says it without the DF clause).
+ */
+static bool r_df_segment_over_path_mtu(const struct vno_frame *f, const struct vno_iface *dev)
+{
+	struct anomaly_tunnel_fit fit;
+
+	return anomaly_tunnel_fit(f, dev, &fit) && fit.segment > fit.mtu && fit.refused_ip;
 }
 
 /*
@@ -633,6 +687,15 @@ static const struct anomaly_rule rules[] = {
 		.hops = HOPS_HDR,
 		.csum_related = true,
 		.check = r_inner_csum_outside,
+	},
+	[ANOMALY_DF_SEGMENT_OVER_PATH_MTU] = {
+		.id = ANOMALY_DF_SEGMENT_OVER_PATH_MTU,
+		.name = "df_segment_over_path_mtu",
+		.desc = "DF set (or IPv6) with GSO segments over the path MTU at a bridged VXLAN or "
+			"Geneve device: answered with ICMP \"too big\", not fragmented",
+		.hops = HOPS_TX,
+		.needs_dev = true,
+		.check = r_df_segment_over_path_mtu,
 	},
 };
 

@@ -31,6 +31,7 @@ enum anomaly_id {
 	ANOMALY_TUNNEL_SEGMENT_OVER_MTU = 15,
 	ANOMALY_TUNNEL_GSO_SOFTWARE = 16,
 	ANOMALY_INNER_CSUM_OUTSIDE = 17,
+	ANOMALY_DF_SEGMENT_OVER_PATH_MTU = 18,
 	ANOMALY__MAX,
 };
 
@@ -93,14 +94,21 @@ struct anomaly_tunnel_fit {
 	__u32 mtu;	      /* what the segment must fit */
 	__u32 overhead;	      /* bytes the tunnel adds in front of the segment */
 	bool encapsulated;    /* seen on the underlay (mtu is the underlay's less overhead) */
+	/* 4 or 6 when segments over mtu will not be fragmented but answered
+	 * with ICMP "fragmentation needed" / ICMPv6 "packet too big" (the
+	 * frame's IPv4 header says DF, or it is IPv6; rule
+	 * df_segment_over_path_mtu); 0 when they would be fragmented or it is
+	 * not known. */
+	__u8 refused_ip;
 };
 
 /* Fill *fit for @f on @dev; false when @f is not a GSO frame at a tunnel
  * device or an encapsulated one, or the device is unknown. */
 bool anomaly_tunnel_fit(const struct vno_frame *f, const struct vno_iface *dev,
 			struct anomaly_tunnel_fit *fit);
-/* "segments of 1488 B (gso_size 1448 + 40 B of headers) > 1450, the MTU of
- * vxlan0 (VXLAN over IPv4 adds 50 B)": the rule said with its numbers. */
+/* "segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of
+ * vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay)", and
+ * with refused_ip "; DF set: …": the rule said with its numbers. */
 size_t anomaly_tunnel_fit_str(const struct anomaly_tunnel_fit *fit, const char *dev, char *buf,
 			      size_t len);
 

@@ -33,6 +33,7 @@
 
 struct capture_opts {
 	unsigned snaplen;		/* frame bytes kept, 0 = metadata only (max VNO_SNAP_MAX) */
+	unsigned snaplen_encap;		/* of an encapsulated frame, when larger */
 	bool force;			/* overwrite existing files */
 	/* Start a new file once one is larger than this many bytes on disk
 	 * (0 = never). With gzip, igzip holds back up to one deflate block

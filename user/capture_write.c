@@ -227,8 +227,9 @@ static int write_idb(struct capture_writer *w, const struct vno_frame *f)
 	put_u16(b, LINKTYPE_ETHERNET);
 	put_u16(b, 0);
 	/* 0 means "no limit" in pcapng; with --snaplen 0 no EPB has any bytes,
-	 * so it misleads nobody, and the metadata has the real value. */
-	put_u32(b, w->o.snaplen);
+	 * so it misleads nobody, and the metadata has the real value. The
+	 * larger snap of encapsulated frames bounds what the EPBs hold. */
+	put_u32(b, w->o.snaplen_encap > w->o.snaplen ? w->o.snaplen_encap : w->o.snaplen);
 	put_opt_str(b, IF_NAME, name);
 	put_opt_str(b, IF_DESCRIPTION, desc);
 	put_opt(b, IF_TSRESOL, &tsresol, 1);
@@ -381,6 +382,13 @@ static size_t frame_comment(const struct vno_event *ev, struct gso_names *names,
 	return b.len;
 }
 
+/* Frame bytes kept of @f: the encapsulated frame's larger snap, if any. */
+static unsigned capture_snaplen(const struct capture_opts *o, const struct vno_frame *f)
+{
+	return (f->encap & VNO_E_SKB) && o->snaplen_encap > o->snaplen ? o->snaplen_encap
+									: o->snaplen;
+}
+
 static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint32_t id)
 {
 	const struct vno_frame *f = &ev->f;
@@ -392,8 +400,8 @@ static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint3
 	size_t clen, room;
 	int err;
 
-	if (cap > w->o.snaplen)
-		cap = w->o.snaplen;
+	if (cap > capture_snaplen(&w->o, f))
+		cap = capture_snaplen(&w->o, f);
 	if (cap > VNO_SNAP_MAX)
 		cap = VNO_SNAP_MAX;
 	clen = frame_comment(ev, &w->gso_names, comment, sizeof(comment));
@@ -586,6 +594,8 @@ struct capture_writer *capture_writer__new(const char *path, const struct vno_se
 	pthread_cond_init(&w->sync_cond, NULL);
 	if (w->o.snaplen > VNO_SNAP_MAX)
 		w->o.snaplen = VNO_SNAP_MAX;
+	if (w->o.snaplen_encap > VNO_SNAP_MAX)
+		w->o.snaplen_encap = VNO_SNAP_MAX;
 	w->base = strdup(path);
 	w->path = strdup(path);
 	/* First: from here on writer_free() may run. */

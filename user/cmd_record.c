@@ -48,7 +48,8 @@ static void usage(FILE *out)
 		"  -d, --duration D       stop after D (10, 10s, 500ms, 2m); default: Ctrl-C\n"
 		"      --json             JSON lines: ready, frame…, summary\n"
 		"  -a, --all              every skb, not only frames carrying offload metadata\n"
-		"      --snaplen N        frame bytes to keep per record (0-%d, default 128)\n"
+		"      --snaplen N        frame bytes to keep per record (0-%d, default 128;\n"
+		"                         192 of an encapsulated frame unless given)\n"
 		"      --buffer SIZE      ring buffer size (default 8M)\n"
 		"      --tc-mode MODE     add the TC hops (the qdisc's view: its wait, the frame\n"
 		"                         before software GSO): auto (tcx where the kernel has\n"
@@ -149,6 +150,8 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 				return -EINVAL;
 			}
 			o->run.snaplen = v;
+			/* Given: the same for every frame. */
+			o->run.snaplen_encap = v;
 			break;
 		case 'b':
 			if (parse_size(optarg, &v) || v < 4096 || v > (1ULL << 30) || (v & (v - 1))) {
@@ -582,7 +585,8 @@ int do_record(int argc, char **argv)
 		r.pipe.ctx = &sinks;
 	}
 	if (o.write_path) {
-		struct capture_opts co = { .snaplen = o.run.snaplen, .force = o.force,
+		struct capture_opts co = { .snaplen = o.run.snaplen,
+					   .snaplen_encap = o.run.snaplen_encap, .force = o.force,
 					   .rotate_size = o.rotate_size,
 					   .rotate_count = o.rotate_count,
 					   .stream = cs.stream, .stream_fd = cap_fd,

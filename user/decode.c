@@ -194,6 +194,7 @@ static int parse_ip(const __u8 *p, size_t n, size_t off, __u16 proto, struct l3_
 		l4 = p[off + 9];
 		memcpy(h->v.saddr, p + off + 12, 4);
 		memcpy(h->v.daddr, p + off + 16, 4);
+		h->v.df = rd16(p + off + 6) & 0x4000;
 		/* A non-first fragment has no L4 header. */
 		if (rd16(p + off + 6) & 0x1FFF) {
 			h->v.l4_proto = l4;
@@ -293,6 +294,7 @@ int vno_decode(struct vno_event *ev)
 	f->sport = f->dport = 0;
 	f->tcp_flags = 0;
 	f->tcp_seq = 0;
+	f->encap &= ~VNO_E_IP_DF;
 	if (n > VNO_SNAP_MAX)
 		return -EINVAL;
 	proto = parse_eth(ev->data, n, 0, &l3off, &tci, &tpid);
@@ -316,6 +318,8 @@ int vno_decode(struct vno_event *ev)
 	f->dport = h.v.dport;
 	f->tcp_seq = h.v.tcp_seq;
 	f->tcp_flags = h.v.tcp_flags;
+	if (h.v.df)
+		f->encap |= VNO_E_IP_DF;
 	if (!h.v.trunc)
 		return 0;
 trunc:

@@ -50,6 +50,7 @@ struct vno_l3 {
 	__u8 l4_proto;
 	__u8 tcp_flags;
 	bool trunc;	  /* the bytes ran out inside a header */
+	bool df;	  /* IPv4: don't fragment */
 	__u16 sport, dport;
 	__u32 tcp_seq;
 	__u8 saddr[16], daddr[16]; /* IPv4 in the first four bytes */

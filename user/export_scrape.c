@@ -66,6 +66,8 @@ struct scrape_pipe {
 	struct exporter *ex;
 	struct prom_anomaly *pa;	/* per device: checked, then each rule */
 	size_t na;
+	struct prom_anomaly *pe;	/* drops explained: per device and cause */
+	size_t ne;
 	struct prom_named hangs[VNO_HANG__MAX];
 	struct prom_ring rings[64];
 	size_t n_rings;
@@ -95,6 +97,7 @@ static void scrape_pipeline(const struct runner *r, void *ctx)
 	const struct agg *a = r->pipe.agg;
 	struct prom_anomaly *rows;
 
+	sp->pe = calloc(a->n * AGG_MAX_CAUSES + 1, sizeof(*sp->pe));
 	/* on_hang writes them with this lock held. */
 	memcpy(sp->rings, sp->ex->rings, sizeof(sp->rings));
 	sp->n_rings = sp->ex->n_rings;
@@ -123,9 +126,19 @@ static void scrape_pipeline(const struct runner *r, void *ctx)
 		rows = anomaly_rows(sp, dev_name(sp->ex, ae->netns, ae->ifindex), ae->netns);
 		if (!rows)
 			continue;
-		rows[0].count += ae->frames;
+		/* Checked: the xmits, not the releases kept beside them. */
+		if (ae->hop != VNO_HOP_DONE)
+			rows[0].count += ae->frames;
 		for (unsigned b = 0; b < ANOMALY__MAX; b++)
 			rows[1 + b].count += ae->rules[b];
+		/* The flight recorder keeps a device's drops and refusals
+		 * beside its xmits, so the pipeline pairs them as record
+		 * does (agg_cause); causes of one rule are summed by the
+		 * writer. */
+		for (int c = 0; c < AGG_MAX_CAUSES && ae->causes[c].count && sp->pe; c++)
+			sp->pe[sp->ne++] = (struct prom_anomaly){
+				.dev = rows[0].dev, .vm = rows[0].vm, .netns = ae->netns,
+				.rule = anomaly_name(ae->causes[c].rule), .count = ae->causes[c].count };
 	}
 	for (int s = 0; s < VNO_HANG__MAX; s++)
 		sp->hangs[s] = (struct prom_named){ diag_source_name(s), a->hangs[s] };
@@ -262,6 +275,8 @@ static char *scrape(struct exporter *ex, size_t *len)
 		.n_drops = nd,
 		.anomalies = sp.pa,
 		.n_anomalies = sp.na,
+		.explained = sp.pe,
+		.n_explained = sp.ne,
 		.offloads = po,
 		.n_offloads = npo,
 		.rings = sp.rings,
@@ -287,6 +302,7 @@ out:
 	free(pd);
 	free(reasons);
 	free(sp.pa);
+	free(sp.pe);
 	free(po);
 	if (ret) {
 		free(buf);

@@ -68,6 +68,8 @@ static void configure(struct loader *l, const struct loader_opts *o)
 	skel->rodata->cfg_all_ifaces = o->all_ifaces;
 	skel->rodata->cfg_all_frames = o->all_frames;
 	skel->rodata->cfg_snaplen = o->snaplen < VNO_HDR_MIN ? VNO_HDR_MIN : o->snaplen;
+	skel->rodata->cfg_snaplen_encap = o->snaplen_encap > VNO_SNAP_MAX ? VNO_SNAP_MAX
+									  : o->snaplen_encap;
 	skel->rodata->cfg_id_key = key;
 	/* Wake the reader once an eighth of the buffer is waiting. */
 	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;

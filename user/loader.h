@@ -29,6 +29,7 @@ struct loader_opts {
 	bool all_ifaces;	/* every interface of netns, also ones created later */
 	bool all_frames;	/* --all */
 	unsigned snaplen;
+	unsigned snaplen_encap;	/* for encapsulated frames, when larger than snaplen */
 	unsigned long rb_bytes; /* ring buffer size, power of two */
 	enum tc_mode tc_mode;
 	const struct vno_iface *ifaces; /* chosen interfaces */

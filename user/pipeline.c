@@ -92,7 +92,9 @@ static void tunnel_note(struct pipeline *p, const struct vno_event *ev, const st
 	name[VNO_IFNAMSIZ] = '\0';
 	if (f->hop == VNO_HOP_XMIT && (f->encap & VNO_E_SKB) && (u = underlay_of(p, f->netns, true)))
 		memcpy(u->dev, name, sizeof(u->dev));
-	if ((mask & (1ULL << ANOMALY_TUNNEL_SEGMENT_OVER_MTU)) && anomaly_tunnel_fit(f, dev, &fit)) {
+	if ((mask & ((1ULL << ANOMALY_TUNNEL_SEGMENT_OVER_MTU) |
+		     (1ULL << ANOMALY_DF_SEGMENT_OVER_PATH_MTU))) &&
+	    anomaly_tunnel_fit(f, dev, &fit)) {
 		anomaly_tunnel_fit_str(&fit, name, detail, dlen);
 		if (!fit.encapsulated && f->pkt_id) {
 			struct pipe_pending *pd = &p->pend[p->pend_next++ % PIPE_PENDING];
@@ -105,7 +107,8 @@ static void tunnel_note(struct pipeline *p, const struct vno_event *ev, const st
 			pd->pkt_id = f->pkt_id;
 			pd->netns = f->netns;
 			pd->ifindex = f->ifindex;
-			pd->c.rule = ANOMALY_TUNNEL_SEGMENT_OVER_MTU;
+			pd->c.rule = fit.refused_ip ? ANOMALY_DF_SEGMENT_OVER_PATH_MTU
+						    : ANOMALY_TUNNEL_SEGMENT_OVER_MTU;
 			pd->c.fit = fit;
 			if (o) {
 				snprintf(pd->c.origin, sizeof(pd->c.origin), "%.*s", VNO_IFNAMSIZ,

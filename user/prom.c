@@ -339,6 +339,8 @@ static bool many_netns(const struct prom_input *in)
 		SEEN(in->drops[i].netns);
 	for (size_t i = 0; i < in->n_anomalies; i++)
 		SEEN(in->anomalies[i].netns);
+	for (size_t i = 0; i < in->n_explained; i++)
+		SEEN(in->explained[i].netns);
 	for (size_t i = 0; i < in->n_offloads; i++)
 		SEEN(in->offloads[i].netns);
 #undef SEEN
@@ -459,6 +461,8 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 		n = in->n_anomalies;
 	if (in->n_offloads > n)
 		n = in->n_offloads;
+	if (in->n_explained > n)
+		n = in->n_explained;
 	r = calloc(n ? n : 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -545,6 +549,24 @@ static int write_rows(FILE *out, const struct prom_input *in, bool by_netns)
 		lb_dev(&lb, &r[i].k, by_netns);
 		lb_label(&lb, "rule", r[i].what);
 		sample(out, "vnoffload_anomalies_total", &lb, (unsigned long long)r[i].val);
+	}
+
+	family(out, "vnoffload_drops_explained_total", "counter",
+	       "Frames released at a device (freed, or turned into an ICMP answer) that an "
+	       "anomaly rule flagged there first, by that rule: the cause the numbers show. "
+	       "Over the flight recorder's frames, like vnoffload_anomalies_total.");
+	for (size_t i = 0; i < in->n_explained; i++) {
+		const struct prom_anomaly *a = &in->explained[i];
+
+		r[i] = (struct mrow){ .k = { a->dev, a->netns, a->vm }, .what = nz(a->rule),
+				      .val = (long long)a->count };
+	}
+	na = mrow_merge(r, in->n_explained, by_netns);
+	for (size_t i = 0; i < na; i++) {
+		lb = (struct lbuf){};
+		lb_dev(&lb, &r[i].k, by_netns);
+		lb_label(&lb, "cause", r[i].what);
+		sample(out, "vnoffload_drops_explained_total", &lb, (unsigned long long)r[i].val);
 	}
 
 	family(out, "vnoffload_offload_enabled", "gauge",

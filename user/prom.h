@@ -114,6 +114,10 @@ struct prom_input {
 	size_t n_drops;
 	const struct prom_anomaly *anomalies;
 	size_t n_anomalies;
+	/* Releases at a device the anomaly rules explain (the summary's
+	 * drop_causes): rule is the cause, count the frames. */
+	const struct prom_anomaly *explained;
+	size_t n_explained;
 	const struct prom_offload *offloads;
 	size_t n_offloads;
 	const struct prom_ring *rings;

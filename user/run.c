@@ -45,8 +45,10 @@ __u64 mono_now_ns(void)
  * What a flight-recorder frame lacks next to a ring-buffer record: the
  * frame's bytes (cap_len 0 here), so no addresses, ports, TCP sequence or
  * flags, nor a VLAN tag carried in the header; and it holds the xmit hop
- * only, with no rx, tc, done or drop records, so a diagnosis has no
- * origin device and no completions (frames in flight are unknown).
+ * only, with no rx, tc or drop records and of the releases only those that
+ * were drops or a tunnel's ICMP answer (so the pipeline explains them), so
+ * a diagnosis has no origin device and no completions (frames in flight
+ * are unknown).
  * Frames written between two looks beyond the window are overwritten
  * unseen. Called with the lock held; @ifindex 0 takes every device.
  */
@@ -314,6 +316,7 @@ void run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->snaplen = 128;
+	o->snaplen_encap = VNO_SNAP_ENCAP;
 	/* 8 MiB loses nothing at iperf3 rates here, and the ring buffer is
 	 * mapped twice, so it counts double in RSS. */
 	o->rb_bytes = 8 << 20;
@@ -559,6 +562,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		.all_ifaces = o->n_ifaces == 0 && o->n_vms == 0,
 		.all_frames = o->all_frames,
 		.snaplen = o->snaplen,
+		.snaplen_encap = o->snaplen_encap,
 		.rb_bytes = o->rb_bytes,
 		.tc_mode = o->tc_mode,
 		.attach = o->attach,

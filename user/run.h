@@ -46,6 +46,7 @@ struct run_opts {
 	int n_vms;
 	bool all_frames;
 	unsigned snaplen;
+	unsigned snaplen_encap;	/* encapsulated frames: VNO_SNAP_ENCAP unless --snaplen */
 	unsigned long long rb_bytes;
 	enum tc_mode tc_mode;
 	enum attach_mode attach;	/* driver hooks */

@@ -331,13 +331,19 @@ TB_UNDER_P=198.51.100.2
 # tb_overlay_up [GUEST_ARGS...]: the guest's tap0 on br0, bridged to vxlan0
 # (VNI $TB_VNI) whose underlay is the veth up0; the peer's own vxlan0 holds
 # $TB_PEER4. The kernel gives both vxlan devices the MTU 1450 (1500 less
-# VXLAN over IPv4); the guest's frames go to the peer's vxlan0.
+# VXLAN over IPv4); the guest's frames go to the peer's vxlan0. With
+# TB_UNDER6=1 the underlay is IPv6 (2001:db8:1::1 and ::2, $TB_UNDER_H and
+# $TB_UNDER_P then), the MTU 1430, and the peer's vxlan0 holds $TB_PEER6 too.
 tb_overlay_up()
 {
+	local plen=24 dad=()
+	if [[ ${TB_UNDER6:-0} == 1 ]]; then
+		TB_UNDER_H=2001:db8:1::1 TB_UNDER_P=2001:db8:1::2 plen=64 dad=(nodad)
+	fi
 	tb_bed_base
-	ip -n "$TB_H" addr add "$TB_UNDER_H/24" dev up0
+	ip -n "$TB_H" addr add "$TB_UNDER_H/$plen" dev up0 "${dad[@]}"
 	ip -n "$TB_H" link set up0 up
-	ip -n "$TB_P" addr add "$TB_UNDER_P/24" dev pe0
+	ip -n "$TB_P" addr add "$TB_UNDER_P/$plen" dev pe0 "${dad[@]}"
 	ip -n "$TB_P" link set pe0 up
 	ip -n "$TB_H" link add vxlan0 type vxlan id "$TB_VNI" local "$TB_UNDER_H" \
 		remote "$TB_UNDER_P" dstport 4789 dev up0 || skip "this kernel cannot make a vxlan device"
@@ -346,9 +352,11 @@ tb_overlay_up()
 	ip -n "$TB_P" link add vxlan0 type vxlan id "$TB_VNI" local "$TB_UNDER_P" \
 		remote "$TB_UNDER_H" dstport 4789 dev pe0 || tb_fatal "cannot create the peer's vxlan0"
 	ip -n "$TB_P" addr add "$TB_PEER4/24" dev vxlan0
+	ip -n "$TB_P" addr add "$TB_PEER6/64" dev vxlan0 nodad
 	ip -n "$TB_P" link set vxlan0 up
 	TB_PEER_MAC=$(ip -n "$TB_P" -j link show vxlan0 | jq -r '.[0].address')
 	ip -n "$TB_P" neigh replace "$TB_GUEST4" lladdr "$TB_GUEST_MAC" dev vxlan0 nud permanent
+	ip -n "$TB_P" neigh replace "$TB_GUEST6" lladdr "$TB_GUEST_MAC" dev vxlan0 nud permanent
 	TB_UPLINK=vxlan0 tb_guest_start "$@"
 }
 

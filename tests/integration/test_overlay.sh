@@ -9,13 +9,20 @@
 #             VNI 42, the inner addresses and ports the guest wrote, its
 #             checksum offsets inside the inner frame, the pkt_id it had on
 #             tap0, and origin tap0; report on the -w capture says the same
-#   oversized gso_size 1448 does not: vxlan0 flags it with the numbers
-#             (segments of 1488 bytes over 1450), its release is explained
+#   oversized gso_size 1448 does not: vxlan0 (a bridge port) flags it with
+#             the numbers (segments of 1488 bytes over 1450) under
+#             df_segment_over_path_mtu, the guest's TCP having set DF (the
+#             kernel answers instead of fragmenting), its release is explained
 #             as that drop, counted per device and reason, and the remedy
 #             gives the guest MTU 1450 or the underlay 1550; report on the
 #             capture says the same
+#   fit6      over an IPv6 underlay with an IPv6 guest: the default snap of
+#             encapsulated frames (192) keeps the inner TCP header, which a
+#             given --snaplen 128 cuts
 #   export    the same frames counted by export at vxlan0 under
-#             vnoffload_anomalies_total{rule="tunnel_segment_over_mtu"}
+#             vnoffload_anomalies_total{rule="tunnel_segment_over_mtu"} (its
+#             flight recorder holds no bytes: no DF bit), and their release
+#             there under vnoffload_drops_explained_total{cause=…}
 . "$(dirname "$0")/lib.sh"
 
 tb_need_vno
@@ -136,16 +143,18 @@ check_tshark()
 }
 
 # check_oversized OUT WHAT N: the N frames of gso_size 1448 flagged at
-# vxlan0 with the numbers, their release there explained, the summary's
-# count and remedy.
+# vxlan0 with the numbers and DF (the stand-in guest sets DF on TCP, as
+# Linux does), their release there explained, the summary's count and
+# remedy.
 check_oversized()
 {
 	local out=$1 what=$2 n=$3
 	local why='segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay)'
+	local df='; DF set: answered with ICMP \"fragmentation needed\" (MTU 1450), not fragmented'
 	assert_jq "$out" "$JQ_LIB at(\"vxlan0\"; \"xmit\") | map(select(.gso_size == 1448)) | length == $n
-		and all(.anomaly == \"tunnel_segment_over_mtu\" and .anomaly_detail == \"$why\"
+		and all(.anomaly == \"df_segment_over_path_mtu\" and .anomaly_detail == \"$why$df\"
 			and .origin == \"tap0\")" \
-		"$what: the $n frames of gso_size 1448 flagged at vxlan0 with the numbers"
+		"$what: the $n frames of gso_size 1448 flagged at vxlan0 with the numbers and DF"
 	assert_jq "$out" "$JQ_LIB (at(\"vxlan0\"; \"xmit\") | map(select(.gso_size == 1448) | .pkt_id)) as \$ids
 		| at(\"vxlan0\"; \"done\") | map(select(.pkt_id as \$i | \$ids | index(\$i))) as \$d
 		| (\$d | length) == $n and (\$d | all(.drop_cause | (startswith(\"dropped at vxlan0: \")
@@ -156,7 +165,7 @@ check_oversized()
 	assert_jq "$out" "map(select(.type == \"summary\"))[-1].devices
 		| map(select(.dev == \"vxlan0\" and .hop == \"done\"))[0] as \$d
 		| \$d.anomaly_rules == {} and (\$d.drop_causes | length) == 1 and \$d.drop_causes[0] as \$c
-		| \$c.frames == $n and \$c.rule == \"tunnel_segment_over_mtu\" and \$c.segment == 1488
+		| \$c.frames == $n and \$c.rule == \"df_segment_over_path_mtu\" and \$c.segment == 1488
 		and \$c.mtu == 1450 and \$c.overhead == 50 and \$c.origin == \"tap0\"
 		and \$c.underlay == \"up0\"
 		and ((\$c.fate == \"dropped\" and \$d.drops[\$c.reason] >= $n)
@@ -198,10 +207,66 @@ case_oversized()
 		"report's summary: or the underlay's"
 }
 
-_anomalies_at_least()
+# _metric_at_least SERIES N: a scrape of /metrics (kept in $TB_TMP/metrics)
+# has SERIES at N or more.
+# fit6: an IPv6 underlay and an IPv6 guest, where the inner TCP header lies
+# past 128 bytes (outer 14 + 40 + 8 + 8, inner 14 + 40: it starts at 124):
+# the default snap of an encapsulated frame keeps it, so tshark reads the
+# inner ports, sequence and flags from the bytes at up0; a recorder beside
+# it given --snaplen 128 keeps 128 bytes of the same frames (no inner TCP
+# flags).
+case_fit6()
+{
+	local rec=$TB_TMP/fit6.jsonl cap=$TB_TMP/fit6.pcapng cap128=$TB_TMP/fit6-128.pcapng
+	local n=2 i want got pid128
+	TB_UNDER6=1 tb_overlay_up
+	assert_eq "$(ip -n "$TB_H" -j link show vxlan0 | jq '.[0].mtu')" 1430 \
+		"the kernel gave vxlan0 the MTU 1430 (1500 less VXLAN over IPv6)"
+	tb_bg "$TB_H" "$TB_TMP/rec128.jsonl" "$VNO_BIN" record -i tap0 -i up0 --json -q -w "$cap128" \
+		--snaplen 128
+	pid128=$TB_BG_PID
+	tb_wait_until "$TB_TIMEOUT" _tb_record_ready_or_dead "$TB_TMP/rec128.jsonl" "$pid128" ||
+		tb_fatal "record --snaplen 128 printed no ready line"
+	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap"
+	for ((i = 0; i < n; i++)); do
+		tb_plant "tcp6-tso:segs=4:mss=1348:seq=$((4000000 + i * 100000))"
+	done
+	tb_wait_jq "$rec" "$JQ_LIB tunnelled | length >= $n" ||
+		tb_fail "the $n planted frames reached up0 (record $rec)"
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record exits 0"
+	tb_kill "$pid128" INT
+	assert_jq "$rec" "$JQ_LIB tunnelled | length == $n and all(.encap.type == \"vxlan\"
+		and .encap.vni == $VNI and .encap.saddr == \"$TB_UNDER_H\" and .encap.inner.l3 == \"ipv6\")" \
+		"at up0: the $n frames in VXLAN $VNI over IPv6 ($TB_UNDER_H), inner IPv6"
+	if ! command -v tshark >/dev/null; then
+		tb_log "the capture is not read with tshark: tshark is not installed (make deps)"
+		return 0
+	fi
+	# What the guest planted: inner ports, sequence and flags.
+	want=$(jq -r 'select(.gso_size == 1348) | "\(.sport) \(.dport) \(.tcp_seq) 1"' "$TB_PLANTED" | sort)
+	got=$(tshark -r "$cap" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6" \
+		-T fields -e tcp.srcport -e tcp.dstport -e tcp.seq_raw -e tcp.flags.push 2>/dev/null |
+		tr '\t' ' ' | sort)
+	assert_eq "$got" "$want" \
+		"tshark reads the inner TCP ports, sequence and PSH flag at up0 from the default snap's bytes"
+	# The copy stops at the linear part, which holds the headers here:
+	# outer 14 + 40 + 8 + 8, inner 14 + 40 + 20.
+	assert_eq "$(tshark -r "$cap" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6" \
+		-T fields -e frame.cap_len 2>/dev/null | sort -u)" 144 \
+		"the encapsulated frames keep all 144 bytes of their headers, past 128"
+	assert_eq "$(tshark -r "$cap128" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6 && tcp.flags.push == 1" \
+		-T fields -e frame.number 2>/dev/null | grep -c .)" 0 \
+		"with --snaplen 128 given, the same frames are cut before the inner TCP flags"
+	assert_eq "$(tshark -r "$cap128" -Y "vxlan.vni == $VNI && ipv6.src == $TB_GUEST6" \
+		-T fields -e frame.cap_len 2>/dev/null | sort -u)" 128 \
+		"and keep 128 bytes: a given --snaplen holds for every frame"
+}
+
+_metric_at_least()
 {
 	nscurl "$EXP_URL/metrics" >"$TB_TMP/metrics" 2>/dev/null &&
-		awk -v n="$1" '$1 == "vnoffload_anomalies_total{device=\"vxlan0\",rule=\"tunnel_segment_over_mtu\"}" && $2 >= n { ok = 1 } END { exit !ok }' \
+		awk -v s="$1" -v n="$2" '$1 == s && $2 >= n { ok = 1 } END { exit !ok }' \
 			"$TB_TMP/metrics"
 }
 
@@ -214,13 +279,22 @@ case_export()
 	for ((i = 0; i < n; i++)); do
 		tb_plant "tcp4-tso:segs=4:mss=1448:seq=$((3000000 + i * 100000))"
 	done
-	tb_wait_until "$TB_TIMEOUT" _anomalies_at_least "$n" &&
+	tb_wait_until "$TB_TIMEOUT" _metric_at_least \
+		'vnoffload_anomalies_total{device="vxlan0",rule="tunnel_segment_over_mtu"}' "$n" &&
 		tb_pass "vnoffload_anomalies_total{device=vxlan0,rule=tunnel_segment_over_mtu} counts the $n frames" ||
 		tb_fail "vnoffload_anomalies_total{device=vxlan0,rule=tunnel_segment_over_mtu} reached $n: $(grep 'device="vxlan0"' "$TB_TMP/metrics" | grep -v ' 0$' | head -5)"
+	# Their releases at vxlan0 (an ICMP answer, or freed), paired with
+	# them in the flight recorder, explained by that rule.
+	tb_wait_until "$TB_TIMEOUT" _metric_at_least \
+		'vnoffload_drops_explained_total{device="vxlan0",cause="tunnel_segment_over_mtu"}' "$n" &&
+		tb_pass "vnoffload_drops_explained_total{device=vxlan0,cause=tunnel_segment_over_mtu} counts the $n releases" ||
+		tb_fail "vnoffload_drops_explained_total{device=vxlan0,cause=tunnel_segment_over_mtu} reached $n: $(grep -E 'explained|device="vxlan0",hop="done"' "$TB_TMP/metrics" | head -5)"
+	assert_eq "$(grep -c '^vnoffload_drops_explained_total{device="up0"' "$TB_TMP/metrics")" 0 \
+		"nothing explained on up0: the oversized frames never reached it"
 	assert_eq "$(grep -c '^vnoffload_anomalies_total{device="vxlan0",rule="gso_size_over_mtu"} [1-9]' "$TB_TMP/metrics")" 0 \
 		"the generic gso_size_over_mtu leaves the tunnel device to the tunnel's rule"
 	export_stop
 	assert_eq "$EXP_RC" 0 "export exits 0"
 }
 
-tb_run_cases "fit oversized export" "$@"
+tb_run_cases "fit fit6 oversized export" "$@"

@@ -742,6 +742,32 @@ Test(agg, release_counts)
 	agg__free(b);
 }
 
+/* A DF cause says the answer once, in the rule's words; one freed after
+ * all says DF without claiming an answer. */
+Test(agg, drop_cause_df)
+{
+	struct agg_cause c = { .freed = false, .rule = ANOMALY_DF_SEGMENT_OVER_PATH_MTU,
+			       .fit = { .segment = 1488, .gso_size = 1448, .headers = 40,
+					.mtu = 1450, .overhead = 50, .refused_ip = 4 } };
+	const char *nums = "segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of "
+			   "vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay)";
+	char s[512], want[512];
+
+	strcpy(c.fit.tunnel, "VXLAN over IPv4");
+	agg_cause_str(&c, "vxlan0", s, sizeof(s));
+	snprintf(want, sizeof(want), "refused at vxlan0: %s; DF set: answered with ICMP "
+				     "\"fragmentation needed\" (MTU 1450), not fragmented", nums);
+	cr_assert_str_eq(s, want);
+	c.freed = true;
+	agg_cause_str(&c, "vxlan0", s, sizeof(s));
+	snprintf(want, sizeof(want), "dropped at vxlan0: %s; DF set: not fragmented", nums);
+	cr_assert_str_eq(s, want);
+	c.fit.refused_ip = 6;
+	agg_cause_str(&c, "vxlan0", s, sizeof(s));
+	snprintf(want, sizeof(want), "dropped at vxlan0: %s; IPv6: not fragmented", nums);
+	cr_assert_str_eq(s, want);
+}
+
 /* Drops the numbers explain: counted by (fate, reason, rule) on the done
  * row, the longest segment kept, the remedy beside them. */
 Test(agg, drop_causes_with_remedy)

@@ -591,6 +591,97 @@ Test(anomaly, tunnel_segment_over_mtu_on_the_underlay)
 	cr_assert_eq(check(&f, &d) & BIT(ANOMALY_TUNNEL_SEGMENT_OVER_MTU), 0);
 }
 
+/* The bed's guest frame at a bridged vxlan0: TCP over IPv4 with DF. */
+Test(anomaly, df_segment_over_path_mtu)
+{
+	struct vno_iface d = vxlan();
+	struct vno_frame f = clean_tcp();
+	struct anomaly_tunnel_fit fit;
+	char s[320];
+
+	d.master = 7; /* a port of br0 */
+	strcpy(f.dev, "vxlan0");
+	f.encap = VNO_E_IP_DF;
+	f.gso_size = 1398;
+	cr_assert_eq(check(&f, &d), 0, "1398 + 40 fits vxlan0's 1450, DF or not");
+	f.gso_size = 1448;
+	/* One cause, one name: the DF rule instead of the tunnel's. */
+	expect_only(&f, &d, ANOMALY_DF_SEGMENT_OVER_PATH_MTU);
+	cr_assert(anomaly_tunnel_fit(&f, &d, &fit));
+	cr_assert_eq(fit.refused_ip, 4);
+	anomaly_tunnel_fit_str(&fit, "vxlan0", s, sizeof(s));
+	cr_assert_str_eq(s, "segments of 1488 B (gso_size 1448 + 40 B of headers) > MTU 1450 of "
+			    "vxlan0 (VXLAN over IPv4 adds 50 B: they need 1538 on the underlay); "
+			    "DF set: answered with ICMP \"fragmentation needed\" (MTU 1450), not "
+			    "fragmented");
+	/* Every cut of the sentence stays a string within the buffer. */
+	for (size_t n = 1; n < strlen(s) + 2; n++) {
+		char c[320];
+
+		cr_assert_lt(anomaly_tunnel_fit_str(&fit, "vxlan0", c, n), n);
+		cr_assert_eq(strncmp(c, s, n - 1), 0);
+	}
+	/* Without DF the frame goes on to be fragmented: the tunnel's rule. */
+	f.encap = 0;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	/* Not bridged: skb_tunnel_check_pmtu() makes no answer. */
+	f.encap = VNO_E_IP_DF;
+	d.master = 0;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	d.master = 7;
+	/* Geneve answers as VXLAN does; GRE's tnl_update_pmtu() skips GSO
+	 * skbs and bareudp does not reply. */
+	strcpy(d.driver, "geneve");
+	expect_only(&f, &d, ANOMALY_DF_SEGMENT_OVER_PATH_MTU);
+	strcpy(d.driver, "gretap");
+	d.mtu = 1462;
+	f.gso_size = 1448;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	strcpy(d.driver, "bareudp");
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	strcpy(d.driver, "vxlan");
+	/* A path MTU below 576: iptunnel_pmtud_check_icmp() stays silent. */
+	d.mtu = 560;
+	f.gso_size = 536;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	d.mtu = 1450;
+	f.gso_size = 1448;
+	/* A flight-recorder record (no bytes): IPv4's DF unknown. */
+	f.ip_ver = 0;
+	f.encap = 0;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	/* IPv6 is never fragmented on the way, bytes or not. */
+	f.l3_proto = 0x86DD;
+	f.gso_type = VNO_GSO_TCPV6;
+	f.network_off = 14;
+	f.transport_off = 54;
+	f.csum_start = 54;
+	f.mac_len = 86;
+	f.gso_size = 1428; /* 1428 + 60 = 1488 */
+	expect_only(&f, &d, ANOMALY_DF_SEGMENT_OVER_PATH_MTU);
+	cr_assert(anomaly_tunnel_fit(&f, &d, &fit));
+	cr_assert_eq(fit.refused_ip, 6);
+	anomaly_tunnel_fit_str(&fit, "vxlan0", s, sizeof(s));
+	cr_assert(strstr(s, "> MTU 1450 of vxlan0"), "%s", s);
+	cr_assert(strstr(s, "; IPv6 is not fragmented on the way: answered with ICMPv6 "
+			    "\"packet too big\" (MTU 1450)"), "%s", s);
+	f.ip_ver = 6;
+	expect_only(&f, &d, ANOMALY_DF_SEGMENT_OVER_PATH_MTU);
+	/* IPv6's minimum MTU: below 1280 iptunnel_pmtud_check_icmpv6() makes
+	 * no answer. */
+	d.mtu = 1270;
+	expect_only(&f, &d, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	/* On the underlay the frame is past the check: the tunnel's rule. */
+	{
+		struct vno_iface u = nic();
+		struct vno_frame e = encapsulated_tcp(1448);
+
+		u.master = 7;
+		e.encap |= VNO_E_IP_DF;
+		expect_only(&e, &u, ANOMALY_TUNNEL_SEGMENT_OVER_MTU);
+	}
+}
+
 Test(anomaly, tunnel_gso_software)
 {
 	struct vno_iface d = nic();

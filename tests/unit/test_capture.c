@@ -436,6 +436,44 @@ Test(capture, record_is_little_endian_struct)
 	free(evs);
 }
 
+/* An encapsulated frame keeps its larger snap, the others the snap
+ * length; a given --snaplen (both equal) cuts both alike. */
+Test(capture, encap_snaplen)
+{
+	static const unsigned enc[] = { 192, 128 };
+	struct capture_stats st;
+	struct vno_session s, r;
+	struct vno_event ev[2];
+	char path[256];
+
+	make_session(&s);
+	for (int k = 0; k < 2; k++) {
+		struct capture_opts o = { .snaplen = 128, .snaplen_encap = enc[k] };
+		struct capture_writer *w;
+		struct coll c = { 0 };
+
+		tpath(path, sizeof(path), "encap.pcapng");
+		w = capture_writer__new(path, &s, &o);
+		cr_assert_not_null(w);
+		for (int i = 0; i < 2; i++) {
+			make_event(&ev[i], (unsigned)i);
+			ev[i].f.cap_len = 200;
+			ev[i].f.encap = i ? VNO_E_SKB : 0;
+			cr_assert_eq(capture_writer__frame(w, &ev[i]), 0);
+		}
+		cr_assert_eq(capture_writer__close(w), 0);
+		memset(&r, 0, sizeof(r));
+		cr_assert_eq(capture_read(path, &r, on_frame, on_note, &c, &st), 0, "%s", st.error);
+		cr_assert_eq(c.n, 2);
+		cr_assert_eq(c.ev[0].f.cap_len, 128, "a plain frame: the snap length");
+		cr_assert_eq(c.ev[1].f.cap_len, enc[k], "an encapsulated one: %u", enc[k]);
+		cr_assert(!memcmp(c.ev[1].data, ev[1].data, enc[k]));
+		free(r.ifaces);
+		coll_reset(&c);
+		unlink(path);
+	}
+}
+
 /* One IDB per (netns, ifindex, hop), before its first packet. */
 Test(capture, one_idb_per_device_and_hop)
 {

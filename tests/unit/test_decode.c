@@ -278,10 +278,34 @@ Test(decode, ipv4_tcp)
 	cr_assert_eq(ev.f.flags & VNO_F_TRUNC_HDR, 0);
 	cr_assert_eq(ev.f.vlan_tci, 0);
 	cr_assert_eq(ev.f.vlan_proto, 0);
+	/* The DF bit, for the anomaly rules; the skb's own encap bit kept. */
+	cr_assert_eq(ev.f.encap, VNO_E_IP_DF);
 	/* Decoding is idempotent: sinks may decode a record again. */
+	ev.f.encap |= VNO_E_SKB;
 	cr_assert_eq(vno_decode(&ev), 0);
 	cr_assert_eq(ev.f.sport, 40000);
 	cr_assert_eq(ev.f.tcp_seq, 0xDEADBEEF);
+	cr_assert_eq(ev.f.encap, VNO_E_IP_DF | VNO_E_SKB);
+}
+
+Test(decode, ipv4_df_only_when_set)
+{
+	struct vno_event ev;
+
+	fr_init(&ev);
+	fr_eth(&ev, FR_ETH_IP);
+	fr_ipv4_ex(&ev, "192.0.2.1", "198.51.100.7", 6, 5, 0);
+	fr_tcp(&ev, 40000, 443, 1, FR_TCP_ACK);
+	ev.f.encap = VNO_E_IP_DF; /* a stale bit is cleared */
+	cr_assert_eq(decode(&ev), 0);
+	cr_assert_eq(ev.f.encap, 0);
+	/* IPv6 has no DF bit: the rules take the version itself. */
+	fr_init(&ev);
+	fr_eth(&ev, FR_ETH_IPV6);
+	fr_ipv6(&ev, "2001:db8::1", "2001:db8::2", 6);
+	fr_tcp(&ev, 40000, 443, 1, FR_TCP_ACK);
+	cr_assert_eq(decode(&ev), 0);
+	cr_assert_eq(ev.f.encap, 0);
 }
 
 Test(decode, ipv4_options_move_tcp)

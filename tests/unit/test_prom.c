@@ -261,6 +261,14 @@ static const struct prom_anomaly anomalies[] = {
 	{ "up0", 4026531840u, "gso_csum_offset", 0 },
 };
 
+/* Two causes of one rule on vxlan0 (one freed, one answered) are one
+ * series. */
+static const struct prom_anomaly explained[] = {
+	{ "vxlan0", 4026531840u, "df_segment_over_path_mtu", 3 },
+	{ "vxlan0", 4026531840u, "tunnel_segment_over_mtu", 1 },
+	{ "vxlan0", 4026531840u, "df_segment_over_path_mtu", 2 },
+};
+
 /* Unsorted, a tap's with its VM: sorted by device, vm, then feature. */
 static const struct prom_offload offloads[] = {
 	{ "up0", 4026531840u, "tx-tcp-segmentation", true },
@@ -290,6 +298,8 @@ static struct prom_input known_input(struct prom_stat *rows)
 		.n_drops = 3,
 		.anomalies = anomalies,
 		.n_anomalies = 3,
+		.explained = explained,
+		.n_explained = 3,
 		.offloads = offloads,
 		.n_offloads = 3,
 		.rings = rings,
@@ -311,6 +321,11 @@ Test(prom, golden_host)
 
 	golden("host.prom", text);
 	assert_unique(text);
+	cr_assert_not_null(strstr(text, "# TYPE vnoffload_drops_explained_total counter\n"
+					"vnoffload_drops_explained_total{device=\"vxlan0\","
+					"cause=\"df_segment_over_path_mtu\"} 5\n"
+					"vnoffload_drops_explained_total{device=\"vxlan0\","
+					"cause=\"tunnel_segment_over_mtu\"} 1\n"), "%s", text);
 	cr_assert_not_null(strstr(text, "# TYPE vnoffload_offload_enabled gauge\n"
 					"vnoffload_offload_enabled{device=\"tap0\",vm=\"web-01\","
 					"feature=\"tx-udp-segmentation\"} 0\n"

@@ -8,6 +8,8 @@
 #   /usr/bin/vnoffload-trace   the repository's binary, as built
 #   /usr/bin/iperf3, ethtool   the host's, for real TCP and offload checks
 #   /usr/sbin/bpftool          the host's, to count BPF programs left behind
+#   /usr/sbin/ip-full          the host's iproute2 ip (geneve, gretap, netns)
+#   /usr/bin/vno-guest         the stand-in guest (tests/tools/vno-guest.c)
 #   their shared libraries     at the paths ldd names, with the dynamic loader,
 #                              and those the tool opens with dlopen
 #   /lib/modules/VER/          the modules fetch-kernel.sh kept, and
@@ -95,6 +97,15 @@ if command -v ethtool >/dev/null; then
 else
 	say "no ethtool on this machine: the guest reads TSO state from doctor only"
 fi
+
+# The overlay scene: iproute2's ip (busybox's makes no geneve or gretap)
+# and the stand-in guest that writes super-frames into a tap.
+IP_FULL=$(command -v ip || true)
+[[ -n $IP_FULL ]] || die "no iproute2 ip on this machine (make deps)"
+add_program "$IP_FULL" /usr/sbin/ip-full
+VNO_GUEST=${VNO_GUEST:-$ROOT/.output/tools/vno-guest}
+[[ -x $VNO_GUEST ]] || die "$VNO_GUEST is not built (make)"
+add_program "$VNO_GUEST" /usr/bin/vno-guest
 
 # bpftool: the guest's own count of BPF programs left after the tool exits.
 if command -v bpftool >/dev/null; then

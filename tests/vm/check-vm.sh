@@ -26,6 +26,10 @@
 #     pkt_id match a hand-off, completion rounds (pkt_id 0) on e1000e carry
 #     packets cleaned (gso_segs) and a descriptor latency (latency_ns);
 #     ring fields on every drv-xmit/drv-done record (below).
+# The overlay scene (Geneve VNI 42, GRETAP key 7 over a veth in the guest):
+# every super-frame the stand-in guest planted into each tap reaches the
+# underlay encapsulated with the key, the inner addresses, ports and seq it
+# planted, the pkt_id it had on the tap and origin the tap.
 # and once: doctor in the guest (6.1, fentry and kprobe usable, TSO on for
 # both NICs; once it has drivers[]: fentry for every function the kernel
 # has), the host's record (super-frames arriving at the taps' rx hop, every
@@ -134,6 +138,8 @@ command -v jq >/dev/null || { echo "check-vm: jq is not installed (make deps)"; 
 awk -v dir="$WORK" '
 	/^VNO-BEGIN doctor$/ { out = dir "/doctor.json"; next }
 	/^VNO-BEGIN record mode=/ { sub(/^VNO-BEGIN record mode=/, ""); out = dir "/record-" $0 ".jsonl"; next }
+	/^VNO-BEGIN overlay$/ { out = dir "/overlay.jsonl"; next }
+	/^VNO-BEGIN overlay-planted$/ { out = dir "/overlay-planted.jsonl"; next }
 	/^VNO-END / { out = ""; next }
 	out != "" && /^\{/ { print > out }
 ' "$CONSOLE"
@@ -429,6 +435,55 @@ for R in "$WORK"/record-*.jsonl; do
 	fi
 done
 ((runs > 0)) || fail "no record output between VNO-BEGIN record and VNO-END record on the console"
+
+# ---- the overlay: Geneve and GRETAP in the guest -----------------------------------
+
+# check_tunnel TYPE KEYFIELD KEY TAP GUEST_IP GSO_RE: the stand-in guest's
+# super-frames planted into TAP reach up0 encapsulated as TYPE with KEY, the
+# inner addresses, ports and sequence it planted, the pkt_id they had at
+# TAP's rx hop and origin TAP; the outer header from the underlay's
+# addresses; a gso_type naming the tunnel's segmentation (GSO_RE).
+check_tunnel()
+{
+	local type=$1 kf=$2 key=$3 tap=$4 gip=$5 gso=$6 O=$WORK/overlay.jsonl P=$WORK/overlay-planted.jsonl res
+	res=$(jq -s -r --slurpfile p "$P" --arg t "$type" --arg kf "$kf" --argjson k "$key" \
+		--arg tap "$tap" --arg g "$gip" --arg gso "$gso" '
+		map(select(.type == "frame")) as $fr
+		| ($p | map(select(.saddr == $g and .gso_size > 0))) as $pl
+		| ($fr | map(select(.hop == "xmit" and .dev == "up0" and .encap.type == $t))) as $u
+		| [$pl[] | . as $g1
+			| ($fr | map(select(.hop == "rx" and .dev == $tap and .tcp_seq == $g1.tcp_seq)) | .[0]) as $rx
+			| ($u | map(select(.encap.inner.tcp_seq == $g1.tcp_seq)) | .[0]) as $f
+			| select($rx != null and $f != null
+				and $f.encap[$kf] == $k and $f.encap.saddr == "198.51.100.1"
+				and $f.encap.daddr == "198.51.100.2"
+				and $f.encap.inner.l4 == "tcp" and $f.encap.inner.saddr == $g1.saddr
+				and $f.encap.inner.daddr == $g1.daddr and $f.encap.inner.sport == $g1.sport
+				and $f.encap.inner.dport == $g1.dport and $f.gso_size == $g1.gso_size
+				and ($f.gso_type | any(test($gso)))
+				and $f.pkt_id == $rx.pkt_id and $f.origin == $tap)]
+		| "\(length) \($pl | length) \($u | length)"' "$O" 2>"$WORK/jq.err")
+	read -r found planted seen <<<"${res:-0 0 0}"
+	if ((planted > 0 && found == planted)); then
+		pass "overlay: all $planted super-frames planted into $tap reach up0 as $type $kf $key with the inner addresses, ports and seq planted, $tap's pkt_id and origin $tap"
+	else
+		fail "overlay: $found of $planted super-frames planted into $tap found at up0 as $type $kf $key with the planted inner headers, $tap's pkt_id and origin ($seen $type frames at up0)"
+		[[ -s $WORK/jq.err ]] && sed 's/^/       jq: /' "$WORK/jq.err"
+		jq -c 'select(.type == "frame" and .dev == "up0") | {hop, gso_type, pkt_id, origin, encap}' "$O" 2>/dev/null |
+			head -n 4 | sed 's/^/       | /'
+	fi
+}
+
+section "overlay in the guest (Geneve, GRETAP)"
+if [[ -s $WORK/overlay.jsonl ]]; then
+	check "overlay: record's ready line" "$WORK/overlay.jsonl" 'any(.type == "ready")'
+	check_tunnel geneve vni 42 tap0 192.0.2.1 '^udp_tunnel'
+	check_tunnel gretap key 7 tap1 192.0.2.11 '^gre'
+elif grep -q '^VNO-SKIP name=overlay ' "$CONSOLE"; then
+	skipc "overlay: $(sed -n 's/^VNO-SKIP name=overlay reason=//p' "$CONSOLE")"
+else
+	fail "overlay: no record output between VNO-BEGIN overlay and VNO-END overlay on the console"
+fi
 
 # ---- the host's view -----------------------------------------------------------
 

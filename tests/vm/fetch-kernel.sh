@@ -34,8 +34,9 @@ KDIR=$VM_DIR/kernel
 # What the guest loads, in an order that satisfies its own needs; each one's
 # dependencies are pulled in ahead of it. virtio_pci is no dependency of
 # virtio_net but is what finds the PCI device; tun and bridge give the
-# driver hooks their module BTF in the guest.
-WANT=(virtio_pci virtio_net e1000e tun bridge)
+# driver hooks their module BTF in the guest. veth, geneve and ip_gre
+# (gretap) make the overlay scene: tunnels the development kernel lacks.
+WANT=(virtio_pci virtio_net e1000e tun bridge veth geneve ip_gre)
 
 say() { printf 'fetch-kernel: %s\n' "$*" >&2; }
 skip() {
@@ -50,6 +51,11 @@ complete_cache()
 	while read -r m; do
 		[[ -s $KDIR/modules/$m ]] || return 1
 	done <"$KDIR/modules.order"
+	# A cache made before a module joined WANT is not complete.
+	for m in "${WANT[@]}"; do
+		grep -qx "$m.ko" "$KDIR/modules.order" || grep -qx "$m" "$KDIR/builtin" 2>/dev/null ||
+			return 1
+	done
 }
 
 if [[ -z ${VNO_VM_REFRESH:-} ]] && complete_cache; then
@@ -177,7 +183,7 @@ module_deps()
 rm -rf "$KDIR.new"
 mkdir -p "$KDIR.new/modules"
 declare -A placed=() visiting=()
-order=()
+order=() builtins=()
 
 # Depth first: a module's dependencies go into the order before it.
 place()
@@ -190,6 +196,7 @@ place()
 		if [[ -n ${builtin[$n]:-} ]]; then
 			say "$n is built into $kver"
 			placed[$n]=1
+			builtins+=("$n")
 			return 0
 		fi
 		say "$pkg ships no module $n"
@@ -214,6 +221,7 @@ cp "$work/x/boot/config-$kver" "$KDIR.new/config" 2>/dev/null || true
 printf '%s\n' "$kver" >"$KDIR.new/version"
 printf '%s %s\n' "$pkg" "$debver" >"$KDIR.new/package"
 printf '%s\n' "${order[@]}" >"$KDIR.new/modules.order"
+printf '%s\n' "${builtins[@]}" >"$KDIR.new/builtin"
 
 rm -rf "$KDIR"
 mv "$KDIR.new" "$KDIR"

@@ -13,6 +13,8 @@
 #   VNO-END doctor rc=N                       (JSON lines in between)
 #   VNO-BEGIN record mode=M                   `vnoffload-trace record --json`
 #   VNO-END record mode=M rc=N                (JSON lines in between)
+#   VNO-BEGIN overlay / VNO-END overlay rc=N  `record --json` over Geneve and GRETAP
+#   VNO-BEGIN overlay-planted                 what the stand-in guests planted
 #   VNO-BEGIN dmesg / VNO-END dmesg           the guest kernel log's tail
 #   VNO-DONE failed=N uptime=S
 #
@@ -436,6 +438,113 @@ export_run()
 	timing export "$(elapsed "$t0" "$(uptime_s)")"
 }
 export_run
+
+# ---- overlay: Geneve and GRETAP ---------------------------------------------------
+
+# The tunnels the development kernel lacks, as test_overlay builds VXLAN:
+# in namespace oh, the stand-in guest's tap0 on br0 with gnv0 (Geneve VNI
+# 42) and tap1 on br1 with gt0 (GRETAP key 7), both over the veth up0 to
+# namespace op (pe0 answers ARP for the tunnels' remote end; nothing there
+# needs to take the frames). Each tap gets two TCPv4 super-frames of
+# gso_size 1398, which fit both tunnels (MTU 1450 and 1458); `record` on the
+# taps and up0 must see them at up0 encapsulated, with the key, the inner
+# addresses and ports the guest wrote and the pkt_id they had on the tap
+# (check-vm.sh). iproute2's ip (IP_FULL) makes the devices: busybox's
+# cannot.
+IP_FULL=/usr/sbin/ip-full
+OV_GMAC=02:00:5e:00:53:01 OV_PMAC=02:00:5e:00:53:02
+# ov_guest N SRC DST SEQ: the stand-in guest on tapN in brN, two super-frames
+# from SRC:4000N to DST:500(2+N) at SEQ and SEQ + 100000 once /tmp/ov-go
+# exists; in the background.
+ov_guest()
+{
+	$IP_FULL netns exec oh vno-guest --tap "tap$1" --bridge "br$1" --src-mac "$OV_GMAC" \
+		--dst-mac "$OV_PMAC" --src-ip "$2" --dst-ip "$3" --sport "4000$1" --dport "500$((2 + $1))" \
+		--ready-file "/tmp/ov-g$1.ready" --go-file /tmp/ov-go --hold \
+		"tcp4-tso:segs=4:mss=1398:seq=$4" "tcp4-tso:segs=4:mss=1398:seq=$(($4 + 100000))" \
+		>"/tmp/ov-g$1.out" 2>"/tmp/ov-g$1.err" &
+}
+
+overlay_run()
+{
+	local out=/tmp/overlay.jsonl err=/tmp/overlay.err pid rc t0 g0 g1 m i
+	t0=$(uptime_s)
+	if [ ! -x "$IP_FULL" ] || [ ! -x /usr/bin/vno-guest ]; then
+		skip overlay "no iproute2 ip or vno-guest in the initramfs (build-initramfs.sh)"
+		return
+	fi
+	for m in geneve ip_gre veth; do
+		if ! grep -q "^$m " /proc/modules && [ ! -d "/sys/module/$m" ]; then
+			result overlay 0 "module $m is not loaded: $(ls "$MODDIR/$(uname -r)" | tr '\n' ' ')"
+			return
+		fi
+	done
+	mkdir -p /run/netns
+	if ! { $IP_FULL netns add oh && $IP_FULL netns add op &&
+		$IP_FULL -n oh link add up0 type veth peer name pe0 netns op &&
+		$IP_FULL -n oh addr add 198.51.100.1/24 dev up0 && $IP_FULL -n oh link set up0 up &&
+		$IP_FULL -n op addr add 198.51.100.2/24 dev pe0 && $IP_FULL -n op link set pe0 up &&
+		$IP_FULL -n oh link set lo up && $IP_FULL -n op link set lo up &&
+		$IP_FULL -n oh link add br0 type bridge stp_state 0 forward_delay 0 &&
+		$IP_FULL -n oh link add br1 type bridge stp_state 0 forward_delay 0 &&
+		$IP_FULL -n oh link add gnv0 type geneve id 42 remote 198.51.100.2 &&
+		$IP_FULL -n oh link add gt0 type gretap local 198.51.100.1 remote 198.51.100.2 key 7 &&
+		$IP_FULL -n oh link set gnv0 master br0 && $IP_FULL -n oh link set gt0 master br1 &&
+		$IP_FULL -n oh link set gnv0 up && $IP_FULL -n oh link set gt0 up &&
+		$IP_FULL -n oh link set br0 up && $IP_FULL -n oh link set br1 up; } >/tmp/ov-ip.err 2>&1; then
+		result overlay 0 "the bed: $(tail -n 3 /tmp/ov-ip.err | tr '\n' ' ')"
+		return
+	fi
+	echo "VNO-GUEST overlay: $($IP_FULL -n oh -br link | tr '\n' ';')"
+	rm -f /tmp/ov-go /tmp/ov-g0.ready /tmp/ov-g1.ready
+	ov_guest 0 192.0.2.1 192.0.2.2 1000000
+	g0=$!
+	ov_guest 1 192.0.2.11 192.0.2.12 2000000
+	g1=$!
+	i=0
+	while { [ ! -e /tmp/ov-g0.ready ] || [ ! -e /tmp/ov-g1.ready ]; } && [ $i -lt 200 ] &&
+		kill -0 "$g0" 2>/dev/null && kill -0 "$g1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ ! -e /tmp/ov-g0.ready ] || [ ! -e /tmp/ov-g1.ready ]; then
+		result overlay 0 "the stand-in guests made no taps: $(cat /tmp/ov-g0.err /tmp/ov-g1.err | head -c 300 | tr '\n' ' ')"
+		stop_wait "$g0" TERM 30
+		stop_wait "$g1" TERM 30
+		return
+	fi
+	$IP_FULL netns exec oh $VNO --json record -i tap0 -i tap1 -i up0 -d 60 >"$out" 2>"$err" &
+	pid=$!
+	if ! wait_for "$out" '"type":"ready"' 60 "$pid"; then
+		result overlay 0 "record on the overlay never got ready: $(head -c 300 "$err" | tr '\n' ' ')"
+	else
+		# The bridge ports forward at once (no STP, no forward delay).
+		sleep 1
+		touch /tmp/ov-go
+		wait_for "$out" '"encap":{"type":"geneve"' 20 "$pid"
+		wait_for "$out" '"encap":{"type":"gretap"' 20 "$pid"
+		sleep 1
+	fi
+	stop_wait "$pid" INT 300
+	rc=$?
+	stop_wait "$g0" TERM 30
+	stop_wait "$g1" TERM 30
+	dump "$out" overlay
+	echo "VNO-END overlay rc=$rc"
+	cat /tmp/ov-g0.out /tmp/ov-g1.out | grep '"type":"planted"' >/tmp/ov-planted.jsonl
+	dump /tmp/ov-planted.jsonl overlay-planted
+	echo "VNO-END overlay-planted"
+	[ -s "$err" ] && head -n 10 "$err" | sed 's/^/overlay stderr: /'
+	if [ $rc = 0 ]; then
+		result overlay 1 "record exit 0; $(grep -c '"encap":{"type":"geneve"' "$out") geneve, $(grep -c '"encap":{"type":"gretap"' "$out") gretap frames"
+	else
+		result overlay 0 "record exit $rc"
+	fi
+	$IP_FULL netns del oh
+	$IP_FULL netns del op
+	timing overlay "$(elapsed "$t0" "$(uptime_s)")"
+}
+overlay_run
 
 # Nothing of ours stays attached once the tool has exited: no BPF program at
 # all in this guest (nothing else here loads any), no TC filter. The kernel

@@ -590,8 +590,11 @@ int do_record(int argc, char **argv)
 					   .rotate_size = o.rotate_size,
 					   .rotate_count = o.rotate_count,
 					   .stream = cs.stream, .stream_fd = cap_fd,
-					   /* compression off the ring buffer's reader */
-					   .async = !cs.stream };
+					   /* On the reader's thread: the writer thread
+					    * (.async) cost 2-2.5 times the CPU in all in
+					    * pipeline_bench on a quiet machine
+					    * (bench/README.md). */
+					   .async = false };
 		char *reasons;
 
 		cs.w = capture_writer__new(o.write_path, &sess, &co);

@@ -67,6 +67,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 				      bool direct)
 {
 	__u64 addr = vno_num(skb), now, id = 0;
+	__u32 slot = 0;
 	__u8 kept = 0;
 	struct vno_released cur;
 	bool merged;
@@ -75,7 +76,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 	struct vno_meta m;
 	struct vno_where w;
 
-	in = vno_state_get(addr, 0, false, NULL);
+	in = vno_state_get(addr, 0, false, NULL, &slot);
 	if (in && in->xmit_ts) {
 		/* The device may already be gone from skb->dev (veth moved it to
 		 * the peer); report it on the device it was handed to. */
@@ -89,7 +90,9 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		w.slot = 0;
 		w.idx = in->xmit_idx;
 		vno_queue_release(w.netns, w.ifindex, w.idx, in->queue, freed, now);
-		vno_read_meta(skb, &m, direct);
+		/* Lengths, checksum state and gso metadata are all a release
+		 * reports. */
+		vno_read_meta_core(skb, &m, direct);
 		/* What was handed over, not what the skb became since
 		 * (a receiver's GRO on the same skb): the aggregates count
 		 * the frames sent. */
@@ -142,7 +145,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 				release_fill(fl, in, &m, &cur, now, reason, freed, merged);
 		}
 gone:
-		vno_state_drop(in);
+		vno_state_drop(in, slot);
 		return 0;
 	}
 	/* Not handed to a driver of ours: the slot is free either way, and a
@@ -150,7 +153,7 @@ gone:
 	if (in) {
 		id = in->id;
 		kept = in->kept;
-		vno_state_drop(in);
+		vno_state_drop(in, slot);
 	}
 	if (!freed)
 		return 0;
@@ -159,7 +162,7 @@ gone:
 		return 0;
 	if (!vno_dev_watched(dev, VNO_RD(direct, dev, ifindex), direct, &w))
 		return 0;
-	vno_read_meta(skb, &m, direct);
+	vno_read_meta_core(skb, &m, direct);
 	vno_stat(&w, VNO_HOP_DROP, &m, 0, false);
 	vno_drop_stat(w.netns, w.ifindex, reason);
 	if (vno_wanted(&m)) {
@@ -168,6 +171,7 @@ gone:
 					  .pkt_id = id ?: vno_addr_id(addr),
 					  .kept = in ? &kept : NULL };
 
+		vno_read_meta_rest(skb, &m, direct);
 		w.slot = 0;
 		vno_emit(dev, &w, &m, &hi, direct);
 	}

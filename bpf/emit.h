@@ -68,7 +68,7 @@ static __always_inline void vno_fill(struct vno_frame *f, const struct net_devic
 	f->sport = 0;
 	f->dport = 0;
 	f->anomaly = 0;
-	if (m->encapsulation && m->inner_nh > m->mac) {
+	if (vno_meta_encap(m)) {
 		f->encap = VNO_E_SKB;
 		f->inner_protocol = bpf_ntohs(m->inner_protocol);
 		f->inner_network_off = m->inner_nh - m->mac;
@@ -132,18 +132,14 @@ static __always_inline void vno_fill_data(struct vno_event *ev, const struct vno
 /* The same from the bytes -f matched on (@s, filter.h), the VLAN tag it
  * put back taken out again: a copy from a per-CPU buffer of fixed size
  * (what follows the frame's bytes in it is not counted in cap_len) instead
- * of a second read of the skb. */
+ * of a second read of the skb. vno_pcap_match already bounded s->n by the
+ * linear bytes and the snap length, as vno_fill_data bounds its own; @room
+ * is one of the two reservation sizes vno_emit makes. */
 static __always_inline void vno_fill_data_snap(struct vno_event *ev, const struct vno_snap *s,
-					       const struct vno_meta *m, __u32 room)
+					       __u32 room)
 {
-	__u32 n = s->n;
+	__u32 n = s->n < room ? s->n : room;
 
-	if (n > ev->f.mac_len) /* as vno_fill_data; cannot be, but said */
-		n = ev->f.mac_len;
-	if (n > vno_snaplen(ev->f.encap & VNO_E_SKB))
-		n = vno_snaplen(ev->f.encap & VNO_E_SKB);
-	if (n > room)
-		n = room;
 	if (room == VNO_SNAP_SHORT) {
 		if (s->tag) {
 			__builtin_memcpy(ev->data, s->b->data, 12);
@@ -151,16 +147,13 @@ static __always_inline void vno_fill_data_snap(struct vno_event *ev, const struc
 		} else {
 			__builtin_memcpy(ev->data, s->b->data, VNO_SNAP_SHORT);
 		}
-	} else if (room == VNO_SNAP_MAX) {
+	} else {
 		if (s->tag) {
 			__builtin_memcpy(ev->data, s->b->data, 12);
 			__builtin_memcpy(ev->data + 12, s->b->data + 16, VNO_SNAP_MAX - 12);
 		} else {
 			__builtin_memcpy(ev->data, s->b->data, VNO_SNAP_MAX);
 		}
-	} else {
-		vno_fill_data(ev, m, room);
-		return;
 	}
 	ev->f.cap_len = n;
 }
@@ -218,7 +211,7 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 		/* Room for the snap length in use: the default 128 bytes make
 		 * a record 288 bytes instead of 416. */
 		if (cfg_snaplen <= VNO_SNAP_SHORT &&
-		    !(m->encapsulation && cfg_snaplen_encap > VNO_SNAP_SHORT)) {
+		    !(vno_meta_encap(m) && cfg_snaplen_encap > VNO_SNAP_SHORT)) {
 			rb = bpf_ringbuf_reserve(&events, sizeof(rb->f) + VNO_SNAP_SHORT, 0);
 			room = VNO_SNAP_SHORT;
 		} else {
@@ -230,7 +223,7 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 	if (rb) {
 		vno_fill(&rb->f, dev, w->netns, w->ifindex, m, hi, direct);
 		if (snap.b)
-			vno_fill_data_snap(rb, &snap, m, room);
+			vno_fill_data_snap(rb, &snap, room);
 		else
 			vno_fill_data(rb, m, room);
 		if (w->slot)

@@ -176,8 +176,8 @@ static __always_inline bool vno_pcap_match(const struct vno_meta *m, struct vno_
 		return true; /* cannot tell: user space decides */
 	n = m->tail > m->mac ? m->tail - m->mac : 0;
 	/* The bytes the record keeps (emit.h), so the match is the same. */
-	if (n > vno_snaplen(m->encapsulation && m->inner_nh > m->mac))
-		n = vno_snaplen(m->encapsulation && m->inner_nh > m->mac);
+	if (n > vno_snaplen(vno_meta_encap(m)))
+		n = vno_snaplen(vno_meta_encap(m));
 	n = VNO_BOUND(n, VNO_SNAP_MAX);
 	if (m->vlan_present && m->vlan_proto && n >= 12) {
 		if (bpf_probe_read_kernel(b->data, 12, m->head + m->mac))

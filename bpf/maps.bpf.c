@@ -14,6 +14,7 @@ struct vno_drops_map drops SEC(".maps");
 struct vno_flight_map flight SEC(".maps");
 struct vno_flight_head_map flight_head SEC(".maps");
 struct vno_ids_map ids SEC(".maps");
+struct vno_id_tags_map id_tags SEC(".maps");
 struct vno_num_map nums SEC(".maps");
 struct vno_filter_buf_map filter_buf SEC(".maps");
 struct vno_stats vno_zero_stats;

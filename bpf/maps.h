@@ -106,6 +106,17 @@ struct vno_ids_map {
 	__type(value, struct vno_skb_state);
 };
 
+/* A 16-bit tag per ids slot, four to a word: a hop that only looks an skb
+ * up (a release) reads the one word of its set and leaves the 64-byte
+ * slots alone unless a tag matches. Most skbs a host frees were never
+ * tracked, so most releases stop here. 0: an empty slot. */
+struct vno_id_tags_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, (1 << VNO_IDS_BITS) / 4);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
 /* One number per CPU to turn a pointer into a plain number. */
 struct vno_num_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -134,6 +145,7 @@ extern struct vno_drops_map drops SEC(".maps");
 extern struct vno_flight_map flight SEC(".maps");
 extern struct vno_flight_head_map flight_head SEC(".maps");
 extern struct vno_ids_map ids SEC(".maps");
+extern struct vno_id_tags_map id_tags SEC(".maps");
 extern struct vno_num_map nums SEC(".maps");
 extern struct vno_filter_buf_map filter_buf SEC(".maps");
 /* All zero: the initial value of a new stats entry (too big for the stack). */

@@ -82,33 +82,67 @@ struct vno_meta {
 	v__;                                                                          \
 })
 
-static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_meta *m,
-					  bool direct)
-{
-	__u8 w[VNO_SKB_WIN] __attribute__((aligned(8))), sh[VNO_SH_WIN] __attribute__((aligned(8)));
-	const struct skb_shared_info *si = (const void *)sh;
-	__u32 end;
+/*
+ * The fields of one part of struct vno_meta: VNO_META_CORE, what every hop
+ * needs to count the frame and decide whether it is wanted (lengths, the
+ * checksum state, the gso metadata in skb_shared_info, the MAC header),
+ * and VNO_META_REST, what only a record needs (headers, checksum offsets,
+ * queue, VLAN, inner headers). A hop reads the rest only for a frame it
+ * records, and a release never: most skbs carry no offload and are not
+ * recorded. @w is the window (see above) when not @direct.
+ */
+#define VNO_META_CORE 1
+#define VNO_META_REST 2
 
-	if (!direct) {
-		__builtin_memset(w, 0, sizeof(w));
-		bpf_probe_read_kernel(w, sizeof(w),
-				      (void *)skb + bpf_core_field_offset(struct sk_buff, len));
-	}
+static __always_inline void vno_meta_fields(const struct sk_buff *skb, const void *w,
+					    struct vno_meta *m, bool direct, int part)
+{
 /* A field of the skb: a plain load, or from the window. */
 #define F(f) (direct ? skb->f : VNO_WF(w, f))
 #define BF(T, f) (direct ? BPF_CORE_READ_BITFIELD((T *)skb, f) : VNO_WBF(T, w, f))
-	m->head = F(head);
-	/* 64-bit kernels keep tail and end as offsets from head
-	 * (NET_SKBUFF_DATA_USES_OFFSET), the only kind built for. */
-	end = F(end);
+	if (part == VNO_META_CORE) {
+		__u8 sh[VNO_SH_WIN] __attribute__((aligned(8)));
+		const struct skb_shared_info *si = (const void *)sh;
+		/* 64-bit kernels keep tail and end as offsets from head
+		 * (NET_SKBUFF_DATA_USES_OFFSET), the only kind built for. */
+		__u32 end = F(end);
+
+		m->head = F(head);
+		m->data = (unsigned long)F(data) - (unsigned long)m->head;
+		m->ip_summed = BF(struct sk_buff, ip_summed);
+		m->len = F(len);
+		m->data_len = F(data_len);
+		m->mac = F(mac_header);
+		if (direct && cfg_shinfo_direct) {
+			/* A plain load with a fault fixup, ~35 ns less than
+			 * the helper call below per hop. */
+			const struct skb_shared_info *ds = (const void *)(m->head + end);
+
+			m->gso_type = ds->gso_type;
+			m->gso_size = ds->gso_size;
+			m->gso_segs = ds->gso_segs;
+			m->nr_frags = ds->nr_frags;
+		} else {
+			/* head + end is a plain number to the verifier here. */
+			__builtin_memset(sh, 0, sizeof(sh));
+			bpf_probe_read_kernel(sh, sizeof(sh), m->head + end);
+			m->gso_type = si->gso_type;
+			m->gso_size = si->gso_size;
+			m->gso_segs = si->gso_segs;
+			m->nr_frags = si->nr_frags;
+		}
+		if (m->mac == (__u16)~0U) /* no MAC header yet: start at data */
+			m->mac = m->data;
+		/* On receive, skb->len no longer counts the link header that
+		 * eth_type_trans pulled; count it so every hop reports wire
+		 * length. */
+		if (m->data > m->mac)
+			m->len += m->data - m->mac;
+		return;
+	}
 	m->tail = F(tail);
-	m->data = (unsigned long)F(data) - (unsigned long)m->head;
-	m->ip_summed = BF(struct sk_buff, ip_summed);
-	m->len = F(len);
-	m->data_len = F(data_len);
 	m->queue = F(queue_mapping);
 	m->protocol = F(protocol);
-	m->mac = F(mac_header);
 	m->nh = F(network_header);
 	m->th = F(transport_header);
 	m->csum_start = F(csum_start);
@@ -129,30 +163,47 @@ static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_
 		m->vlan_present = m->vlan_proto != 0;
 #undef F
 #undef BF
-	if (direct && cfg_shinfo_direct) {
-		/* A plain load with a fault fixup, ~35 ns less than the
-		 * helper call below per hop. */
-		const struct skb_shared_info *ds = (const void *)(m->head + end);
+}
 
-		m->gso_type = ds->gso_type;
-		m->gso_size = ds->gso_size;
-		m->gso_segs = ds->gso_segs;
-		m->nr_frags = ds->nr_frags;
-	} else {
-		/* head + end is a plain number to the verifier here. */
-		__builtin_memset(sh, 0, sizeof(sh));
-		bpf_probe_read_kernel(sh, sizeof(sh), m->head + end);
-		m->gso_type = si->gso_type;
-		m->gso_size = si->gso_size;
-		m->gso_segs = si->gso_segs;
-		m->nr_frags = si->nr_frags;
+/* The core part of @skb's metadata. Without @direct the one probe read of
+ * the window brings every field, so the rest is taken from it here too and
+ * vno_read_meta_rest has nothing left to do. */
+static __always_inline void vno_read_meta_core(const struct sk_buff *skb, struct vno_meta *m,
+					       bool direct)
+{
+	__u8 w[VNO_SKB_WIN] __attribute__((aligned(8)));
+
+	if (direct) {
+		vno_meta_fields(skb, NULL, m, true, VNO_META_CORE);
+		return;
 	}
-	if (m->mac == (__u16)~0U) /* no MAC header yet: start at data */
-		m->mac = m->data;
-	/* On receive, skb->len no longer counts the link header that
-	 * eth_type_trans pulled; count it so every hop reports wire length. */
-	if (m->data > m->mac)
-		m->len += m->data - m->mac;
+	__builtin_memset(w, 0, sizeof(w));
+	bpf_probe_read_kernel(w, sizeof(w), (void *)skb + bpf_core_field_offset(struct sk_buff, len));
+	vno_meta_fields(skb, w, m, false, VNO_META_REST);
+	vno_meta_fields(skb, w, m, false, VNO_META_CORE);
+}
+
+/* The rest, for a frame that will be recorded (after vno_read_meta_core). */
+static __always_inline void vno_read_meta_rest(const struct sk_buff *skb, struct vno_meta *m,
+					       bool direct)
+{
+	if (direct)
+		vno_meta_fields(skb, NULL, m, true, VNO_META_REST);
+}
+
+/* Both parts. */
+static __always_inline void vno_read_meta(const struct sk_buff *skb, struct vno_meta *m,
+					  bool direct)
+{
+	vno_read_meta_core(skb, m, direct);
+	vno_read_meta_rest(skb, m, direct);
+}
+
+/* Did the kernel mark the skb encapsulated, with inner headers past the
+ * outer MAC header (the record's encap bit, the larger snap)? */
+static __always_inline bool vno_meta_encap(const struct vno_meta *m)
+{
+	return m->encapsulation && m->inner_nh > m->mac;
 }
 
 static __always_inline bool vno_wanted(const struct vno_meta *m)

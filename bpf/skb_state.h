@@ -13,7 +13,9 @@
 /*
  * struct vno_skb_state (vno.h) in a two-way set-associative table, the set
  * from the skb's address, which the slot holds with the skb's head to say
- * whose it is. Two array lookups, no hash map and no lock: an LRU hash
+ * whose it is, and a 16-bit tag of the address per slot in id_tags, so a
+ * release of an skb never tracked reads one word and no slot. Array
+ * lookups, no hash map and no lock: an LRU hash
  * insert cost ~400 ns per skb here, and skbs freed without a tracepoint
  * (TCP coalescing, pure ACKs, UDP delivery) keep any table full, so every
  * insert would evict. A new skb takes the slot of a gone skb at its address,
@@ -41,21 +43,64 @@ static __always_inline __u64 vno_num(const void *p)
 	return *v;
 }
 
-/* The slot of the skb at @addr, or NULL. With @match_head, @head must match
- * too (a release matches on the address alone: a driver may give the skb a
- * new head after xmit). When there is no such slot and @victim is asked, the
- * slot a new state for it would take. */
+/* The set of the skb at @addr: its first slot (the second is i | 1, in
+ * the same id_tags word) and the tag its slot carries there, never 0. */
+struct vno_set {
+	__u32 i;
+	__u16 tag;
+};
+
+static __always_inline struct vno_set vno_set_of(__u64 addr)
+{
+	__u64 h = addr * 0x9E3779B97F4A7C15ULL;
+	struct vno_set s;
+
+	s.i = (__u32)(h >> (64 - VNO_IDS_BITS)) & ~1u;
+	s.tag = (__u16)(h >> (64 - VNO_IDS_BITS - 16)) | 1;
+	return s;
+}
+
+/* Slot @j's tag set to @tag (0: empty). Plain, like the slots: two CPUs
+ * writing one word at once may lose one's tag, and that skb is then not
+ * found again, as when its slot is taken. */
+static __always_inline void vno_set_tag(__u32 j, __u16 tag)
+{
+	__u32 k = j >> 2, sh = (j & 3) * 16;
+	__u64 *t = bpf_map_lookup_elem(&id_tags, &k);
+
+	if (t)
+		*t = (*t & ~(0xFFFFULL << sh)) | ((__u64)tag << sh);
+}
+
+/* The slot of the skb at @addr, or NULL; its index in @slot. With
+ * @match_head, @head must match too (a release matches on the address
+ * alone: a driver may give the skb a new head after xmit). When there is
+ * no such slot and @victim is asked, the slot a new state for it would
+ * take. Without @victim, a set whose tags are not the skb's is left
+ * unread. */
 static __always_inline struct vno_skb_state *vno_state_get(__u64 addr, __u64 head,
 							   bool match_head,
-							   struct vno_skb_state **victim)
+							   struct vno_skb_state **victim,
+							   __u32 *slot)
 {
-	__u32 i = (__u32)((addr * 0x9E3779B97F4A7C15ULL) >> (64 - VNO_IDS_BITS)) & ~1u, j = i | 1;
-	struct vno_skb_state *a = bpf_map_lookup_elem(&ids, &i), *b = bpf_map_lookup_elem(&ids, &j);
+	struct vno_set s = vno_set_of(addr);
+	__u32 j = s.i | 1, k = s.i >> 2, tags;
+	__u64 *t = bpf_map_lookup_elem(&id_tags, &k);
+	struct vno_skb_state *a, *b;
 
-	if (!a || !b || !addr)
+	if (!t || !addr)
 		return NULL;
+	tags = (__u32)(*t >> ((s.i & 3) * 16));
+	if (!victim && (__u16)tags != s.tag && (__u16)(tags >> 16) != s.tag)
+		return NULL;
+	a = bpf_map_lookup_elem(&ids, &s.i);
+	b = bpf_map_lookup_elem(&ids, &j);
+	if (!a || !b)
+		return NULL;
+	*slot = s.i;
 	if (a->addr == addr && (!match_head || a->head == head))
 		return a;
+	*slot = j;
 	if (b->addr == addr && (!match_head || b->head == head))
 		return b;
 	if (!victim)
@@ -74,6 +119,7 @@ static __always_inline struct vno_skb_state *vno_state_get(__u64 addr, __u64 hea
 		*victim = a->xmit_ts ? b : a;
 	else
 		*victim = a->born <= b->born ? a : b;
+	*slot = *victim == a ? s.i : j;
 	return NULL;
 }
 
@@ -103,8 +149,9 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 {
 	struct vno_skb_state *st = NULL, *cur;
 	__u64 addr = vno_num(skb), head = (__u64)headp, z;
+	__u32 slot = 0;
 
-	cur = vno_state_get(addr, head, true, &st);
+	cur = vno_state_get(addr, head, true, &st, &slot);
 	if (cur) {
 		if (!((hop == VNO_HOP_XMIT || hop == VNO_HOP_TC_EGRESS) && cur->xmit_if == ifindex) &&
 		    !(hop == VNO_HOP_RX && cur->rx_if == ifindex)) {
@@ -141,6 +188,7 @@ static __always_inline struct vno_skb_state *vno_skb_state(const struct sk_buff 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	st->addr = addr;
+	vno_set_tag(slot, vno_set_of(addr).tag);
 	st->head = head;
 	st->id = z ^ (z >> 31);
 	st->born = now;
@@ -173,11 +221,12 @@ static __always_inline __u64 vno_pkt_id(const struct sk_buff *skb, const void *h
 	return st ? st->id : vno_pkt_id_bare(skb);
 }
 
-/* The skb is gone: its slot is free. */
-static __always_inline void vno_state_drop(struct vno_skb_state *st)
+/* The skb is gone: its slot (@slot, from vno_state_get) is free. */
+static __always_inline void vno_state_drop(struct vno_skb_state *st, __u32 slot)
 {
 	st->addr = 0;
 	st->xmit_ts = 0;
+	vno_set_tag(slot, 0);
 }
 
 #endif /* VNO_BPF_SKB_STATE_H */

@@ -26,10 +26,11 @@ static __always_inline int on_tc(struct __sk_buff *ctx, __u8 hop)
 
 	if (!dev || !vno_dev_watched(dev, ctx->ifindex, true, &w))
 		return TC_ACT_UNSPEC;
-	vno_read_meta(skb, &m, true);
+	vno_read_meta_core(skb, &m, true);
 	vno_stat(&w, hop, &m, 0, false);
 	if (!vno_wanted(&m))
 		return TC_ACT_UNSPEC;
+	vno_read_meta_rest(skb, &m, true);
 	hi.hop = hop;
 	hi.now = bpf_ktime_get_ns();
 	st = vno_skb_state(skb, m.head, 0, hop, w.ifindex, hi.now);

@@ -36,10 +36,11 @@ static __always_inline int on_xmit(const struct sk_buff *skb, bool direct)
 	if (!vno_dev_watched(dev, VNO_RD(direct, dev, ifindex), direct, &w))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
-	vno_read_meta(skb, &m, direct);
+	vno_read_meta_core(skb, &m, direct);
 	vno_stat(&w, VNO_HOP_XMIT, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
+	vno_read_meta_rest(skb, &m, direct);
 	hi.now = bpf_ktime_get_ns();
 	/* One lookup: the id, the ingress device, the qdisc wait since
 	 * tc-egress, and where the in-flight state goes. */
@@ -92,10 +93,11 @@ static __always_inline int on_rx(const struct sk_buff *skb, bool direct)
 	if (!vno_dev_watched(dev, VNO_RD(direct, dev, ifindex), direct, &w))
 		return 0;
 	vno_count(VNO_CNT_SEEN);
-	vno_read_meta(skb, &m, direct);
+	vno_read_meta_core(skb, &m, direct);
 	vno_stat(&w, VNO_HOP_RX, &m, 0, false);
 	if (!vno_wanted(&m))
 		return 0;
+	vno_read_meta_rest(skb, &m, direct);
 	hi.now = bpf_ktime_get_ns();
 	/* Remember where it came in (the first device wins), so the device it
 	 * leaves on can say. */

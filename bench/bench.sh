@@ -8,8 +8,12 @@
 #   bridge  client netns --eth0==gc0--> br0 --up0==pe0--> peer netns
 #           (gc0, a veth port, stands in for a guest's tap: the bridge and
 #           the uplink's driver hand-off are what is measured)
-# Two workloads: iperf3 TCP (TSO/GSO super-frames, bit/s) and a UDP flood
-# of 64-byte payloads over many flows (bench/udpflood, packets/s delivered).
+# Three workloads: iperf3 TCP (TSO/GSO super-frames, bit/s); a UDP flood of
+# 64-byte payloads over many flows (bench/udpflood, packets/s delivered)
+# from a client device with checksum offload off (`ethtool -K DEV tx off`),
+# so its frames carry no offload metadata at all: what the hooks cost on
+# frames there is nothing to record of; and the same flood with checksum
+# offload on (udp-csum), every datagram CHECKSUM_PARTIAL and so recorded.
 # Configurations, interleaved in every round (A B C … then B C … A) and
 # reported as medians over rounds: untraced, export, record -q, record
 # --json to a file, record -q -w x.pcapng.gz, and peers on the same
@@ -30,11 +34,11 @@ BOUT=$ROOT/.output/bench
 PIPE_BENCH=$BOUT/pipeline_bench
 UDPFLOOD=$BOUT/udpflood
 
-ALL_CONFIGS="untraced export export-tc record-q record-tc record-json record-w record-f-none record-f-all bpftrace-map bpftrace-print tcpdump"
+ALL_CONFIGS="untraced export export-tc record-q record-all record-tc record-json record-w record-f-none record-f-all bpftrace-map bpftrace-print tcpdump"
 ROUNDS=5
 SECS=5
 PATHS="veth bridge"
-WORKLOADS="tcp udp"
+WORKLOADS="tcp udp udp-csum"
 CONFIGS=$ALL_CONFIGS
 READY_SAMPLES=9
 # An untraced run further than this from the median of the earlier ones
@@ -63,7 +67,7 @@ usage: bench/bench.sh [options]          (root; make bench)
   --rounds N         interleaved rounds per configuration (default $ROUNDS)
   --secs S           seconds per workload run (default $SECS)
   --paths LIST       veth,bridge (default: both)
-  --workloads LIST   tcp,udp (default: both)
+  --workloads LIST   tcp,udp,udp-csum (default: all three)
   --configs LIST     of: ${ALL_CONFIGS// /,}
                      (untraced is always added: ratios need it)
   --ready-samples N  starts timed to the ready line (default $READY_SAMPLES)
@@ -75,8 +79,9 @@ usage: bench/bench.sh [options]          (root; make bench)
   --record-args "…"  more options for every record configuration, e.g.
                      "--tc-mode off" or "--buffer 4M" (to try a change)
   --export-args "…"  the same for export
-  --smoke            1 round of 2 s, veth only, untraced, export, record -q,
-                     record -w (and bpftrace-map, tcpdump where installed)
+  --smoke            1 round of 2 s, veth only, every workload, untraced,
+                     export, record -q, record -w (and bpftrace-map, tcpdump
+                     where installed)
   --results FILE     where the JSON goes (default bench/results.json)
   --keep             keep the temporary directory
 EOF
@@ -97,7 +102,7 @@ while (($#)); do
 	--record-args) RECORD_ARGS=$2; shift ;;
 	--export-args) EXPORT_ARGS=$2; shift ;;
 	--smoke)
-		SMOKE=1 ROUNDS=1 SECS=2 PATHS=veth WORKLOADS="tcp udp"
+		SMOKE=1 ROUNDS=1 SECS=2 PATHS=veth WORKLOADS="tcp udp udp-csum"
 		CONFIGS="untraced export record-q record-w" READY_SAMPLES=3
 		# The peers too where installed: their start-up differs.
 		command -v bpftrace >/dev/null && CONFIGS+=" bpftrace-map"
@@ -127,7 +132,7 @@ for p in $PATHS; do
 	[[ $p == veth || $p == bridge ]] || { echo "bench.sh: unknown path $p" >&2; exit 2; }
 done
 for w in $WORKLOADS; do
-	[[ $w == tcp || $w == udp ]] || { echo "bench.sh: unknown workload $w" >&2; exit 2; }
+	[[ $w == tcp || $w == udp || $w == udp-csum ]] || { echo "bench.sh: unknown workload $w" >&2; exit 2; }
 done
 [[ " $CONFIGS " == *" untraced "* ]] || CONFIGS="untraced $CONFIGS"
 
@@ -137,7 +142,7 @@ die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
 # ---- prerequisites ----------------------------------------------------------
 
 [[ $(id -u) == 0 ]] || die "needs root (network namespaces, BPF); run: sudo make bench"
-need=(ip jq iperf3 taskset awk)
+need=(ip jq iperf3 taskset awk ethtool)
 [[ " $CONFIGS " == *" bpftrace-"* ]] && need+=(bpftrace)
 [[ " $CONFIGS " == *" tcpdump "* ]] && need+=(tcpdump)
 [[ " $CONFIGS " == *" export"* ]] && need+=(curl)
@@ -309,16 +314,27 @@ path_vars()
 {
 	case $1 in
 	veth)
-		CLI_NS=$NS_A SRV_NS=$NS_B TR_NS=$NS_A SRV_IP=192.0.2.2
+		CLI_NS=$NS_A SRV_NS=$NS_B TR_NS=$NS_A SRV_IP=192.0.2.2 CLI_DEV=v0
 		TR_IFACES=(v0) DUMP_IF=v0
 		;;
 	bridge)
-		CLI_NS=$NS_C SRV_NS=$NS_P TR_NS=$NS_H SRV_IP=198.51.100.2
+		CLI_NS=$NS_C SRV_NS=$NS_P TR_NS=$NS_H SRV_IP=198.51.100.2 CLI_DEV=eth0
 		TR_IFACES=(gc0 up0) DUMP_IF=up0
 		;;
 	esac
 	IPERF_PORT=5201
 	UDP_PORT=9000
+}
+
+# client_offload WORKLOAD: the client device's checksum offload (and with
+# it TSO/GSO) off for the plain flood, on for the others. Before the tracer
+# starts, so no run sees the switch as an offload change.
+client_offload()
+{
+	local state=on
+	[[ $1 == udp ]] && state=off
+	ip netns exec "$CLI_NS" ethtool -K "$CLI_DEV" tx "$state" >/dev/null 2>&1 ||
+		die "ethtool -K $CLI_DEV tx $state failed in $CLI_NS"
 }
 
 _listening() { ip netns exec "$SRV_NS" ss -Hltn "sport = :$IPERF_PORT" | grep -q LISTEN; }
@@ -438,6 +454,8 @@ start_tracer()
 	# -q with --json: stdout carries only the ready and summary lines, so
 	# the sink is /dev/null in all but name and the summary is readable.
 	record-q) cmd=("$VNO" record --json -q "${rargs[@]}" "${ifargs[@]}") ;;
+	# Every frame, offload metadata or not: what --all costs.
+	record-all) cmd=("$VNO" record --json -q --all "${rargs[@]}" "${ifargs[@]}") ;;
 	# The same with the TC hops, which record also leaves out by default.
 	record-tc) cmd=("$VNO" record --json -q --tc-mode auto "${rargs[@]}" "${ifargs[@]}") ;;
 	record-json) cmd=("$VNO" record --json "${rargs[@]}" "${ifargs[@]}") ;;
@@ -518,7 +536,7 @@ run_workload()
 			return 1
 		}
 		;;
-	udp)
+	udp | udp-csum)
 		rm -f "$dir/recv.ready"
 		# shellcheck disable=SC2046
 		bg "$SRV_NS" "$dir/recv.json" "$dir/recv.err" $(pin 1) "$UDPFLOOD" recv \
@@ -567,6 +585,7 @@ run_one()
 	foreign=$(foreign_progs)
 	load1=$(cut -d' ' -f1 /proc/loadavg)
 	WL_ERR="" WL_JSON=""
+	client_offload "$wl"
 	if ! start_tracer "$cfg" "$dir"; then
 		ok=false
 		err="$cfg did not get ready: $(head -c 300 "$TR_ERR" | tr '\n' ' ')"
@@ -663,7 +682,7 @@ run_one()
 	# Keep nothing big between runs: captures and JSON streams reach GBs.
 	rm -rf "$dir"
 	if [[ $ok == true ]]; then
-		log "$(printf 'round %d %-6s %-3s %-14s %s' "$round" "$path" "$wl" "$cfg" \
+		log "$(printf 'round %d %-6s %-8s %-14s %s' "$round" "$path" "$wl" "$cfg" \
 			"$(tail -n 1 "$RUNS" | jq -r '"\(.throughput / (if .unit == "bit/s" then 1e9 else 1e3 end) * 100 | round / 100) \(if .unit == "bit/s" then "Gbit/s" else "kpkt/s" end)  lost \(.lost_events // "-")  cpu \(.tracer_cpu_pct // "-")%"')")"
 	else
 		log "round $round $path $wl $cfg: FAILED: $err"
@@ -745,6 +764,7 @@ profile_one()
 	dir=$TMP/prof-$name
 	mkdir -p "$dir"
 	path_vars "$path"
+	client_offload "$wl"
 	start_tracer "$cfg" "$dir" || { log "profile $name: $cfg did not start"; return; }
 	if [[ -n $TR_PID ]]; then
 		BPF_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)
@@ -893,21 +913,21 @@ def r1: if . == null then null else . * 10 | round / 10 end;
 	   "ratio"; "at least tcpdump's (\($td.ratio))")),
     ($P[] as $p | (s($p; "tcp"; "record-q") | select(.) | ge("record -q, iperf3 TCP, \($p): throughput ratio"; .ratio; 0.97; "ratio"; "median of per-round ratios against untraced"))),
     ($P[] as $p | (s($p; "tcp"; "export") | select(.) | ge("export, iperf3 TCP, \($p): throughput ratio"; .ratio; 0.99; "ratio"; "median of per-round ratios against untraced"))),
-    ($P[] as $p | (s($p; "udp"; "record-q") | select(.) | ge("record, 64-byte UDP flood, \($p): throughput ratio"; .ratio; 0.90; "ratio"; "record -q; delivered packets/s"))),
-    ($P[] as $p | (s($p; "udp"; "export") | select(.) | ge("export, 64-byte UDP flood, \($p): throughput ratio"; .ratio; 0.90; "ratio"; "delivered packets/s"))),
+    ($P[] as $p | (s($p; "udp"; "record-q") | select(.) | ge("record, 64-byte UDP flood without offload metadata, \($p): throughput ratio"; .ratio; 0.90; "ratio"; "record -q; delivered packets/s"))),
+    ($P[] as $p | (s($p; "udp"; "export") | select(.) | ge("export, 64-byte UDP flood without offload metadata, \($p): throughput ratio"; .ratio; 0.90; "ratio"; "delivered packets/s"))),
     ($P[] as $p | (s($p; "udp"; "tcpdump") | select(.)) as $td | ("export", "record-q") as $c
       | (s($p; "udp"; $c) | select(.)) as $x
-      | ge("\($c) vs tcpdump -s 128 -w, 64-byte UDP flood, \($p): throughput ratio"; $x.ratio; $td.ratio;
+      | ge("\($c) vs tcpdump -s 128 -w, 64-byte UDP flood without offload metadata, \($p): throughput ratio"; $x.ratio; $td.ratio;
 	   "ratio"; "at least tcpdump's (\($td.ratio))")),
     ( [$summary[] | select(.config == "record-w" and .tracer_ns_per_record != null)] | select(length > 0)
       | max_by(.tracer_ns_per_record)
       | le("record -w: the reader's CPU per record under load"; .tracer_ns_per_record; 200; "ns";
 	   "largest median over paths and workloads: \(.path)/\(.workload)")),
-    ($P[] as $p | (s($p; "udp"; "record-f-none") | select(.)) as $fn | (s($p; "udp"; "export") | select(.)) as $ex
-      | ge("record -q -f (matches nothing) vs export, 64-byte UDP flood, \($p): throughput ratio"; $fn.ratio; $ex.ratio;
+    ($P[] as $p | (s($p; "udp-csum"; "record-f-none") | select(.)) as $fn | (s($p; "udp-csum"; "export") | select(.)) as $ex
+      | ge("record -q -f (matches nothing) vs export, 64-byte UDP flood with checksum offload, \($p): throughput ratio"; $fn.ratio; $ex.ratio;
 	   "ratio"; "must cost no more than export; export: \($ex.ratio)")),
-    ($P[] as $p | (s($p; "udp"; "record-f-all") | select(.)) as $fa | (s($p; "udp"; "record-q") | select(.)) as $rq
-      | ge("record -q -f (matches all) vs record -q, 64-byte UDP flood, \($p): throughput ratio"; $fa.ratio; ($rq.ratio * 0.95 * 1000 | round / 1000);
+    ($P[] as $p | (s($p; "udp-csum"; "record-f-all") | select(.)) as $fa | (s($p; "udp-csum"; "record-q") | select(.)) as $rq
+      | ge("record -q -f (matches all) vs record -q, 64-byte UDP flood with checksum offload, \($p): throughput ratio"; $fa.ratio; ($rq.ratio * 0.95 * 1000 | round / 1000);
 	   "ratio"; "at most 5 % below record -q (\($rq.ratio))")),
     ( [$summary[] | select(.workload == "tcp" and (.config | startswith("record-")))] as $rt
       | select($rt | length > 0)
@@ -955,7 +975,7 @@ fmt_thr()
 print_table()
 {
 	local line
-	printf '\n%-6s %-4s %-15s %14s %7s %-11s %8s %6s  %s\n' PATH WL CONFIG MEDIAN RATIO MIN-MAX LOST CPU% NOTES
+	printf '\n%-6s %-8s %-15s %14s %7s %-11s %8s %6s  %s\n' PATH WL CONFIG MEDIAN RATIO MIN-MAX LOST CPU% NOTES
 	jq -r '.summary as $s
 		| (.settings.configs) as $order
 		| $s | sort_by(.path, .workload, (.config as $c | $order | index($c)))[]
@@ -974,7 +994,7 @@ print_table()
 		       then "its main thread \(.reader_thread_ns_per_record)" else empty end)]
 		     | join(", "))] | @tsv' "$RESULTS" |
 		while IFS=$'\t' read -r p w c m u r mm lost cpu notes; do
-			printf '%-6s %-4s %-15s %14s %7s %-11s %8s %6s  %s\n' "$p" "$w" "$c" \
+			printf '%-6s %-8s %-15s %14s %7s %-11s %8s %6s  %s\n' "$p" "$w" "$c" \
 				"$(fmt_thr "$m" "$u")" "$r" "$mm" "$lost" "$cpu" "$notes"
 		done
 	printf '\n'

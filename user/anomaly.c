@@ -337,7 +337,6 @@ static const struct tunnel_kind {
 	 * tnl_update_pmtu() (net/ipv4/ip_tunnel.c) skips GSO skbs. */
 	__u8 pmtud_reply;
 } tunnel_kinds[] = {
-	/* tunnel_kind() looks only at names starting with one of "vgib". */
 	{ "vxlan", "VXLAN", 8 + 8 + ETH_HLEN, 0, 1 },
 	{ "geneve", "Geneve", 8 + 8 + ETH_HLEN, 0, 1 },
 	{ "gretap", "GRETAP", 4 + ETH_HLEN, 0, 0 },
@@ -356,18 +355,35 @@ static int ip_version(const struct vno_frame *f)
 	return f->l3_proto == 0x0800 ? 4 : f->l3_proto == 0x86DD ? 6 : 0;
 }
 
-/* Asked of nearly every GSO frame (r_gso_size_over_mtu), so the names
- * are compared only where the first letter allows one: a device of any
- * other driver costs one comparison of a byte, not seven strcmp calls. */
+/* Asked up to three times of every GSO frame (r_gso_size_over_mtu and the
+ * two tunnel rules through anomaly_tunnel_fit), so the answer for the last
+ * driver name is kept: every tunnel name is shorter than 16 bytes, so two
+ * names alike in their first 16 bytes get the same answer. Per thread:
+ * record's reader and report each run their own pipeline. */
 static const struct tunnel_kind *tunnel_kind(const struct vno_iface *dev)
 {
-	if (!dev || !strchr("vgib", dev->driver[0]) || !dev->driver[0])
+	static __thread struct {
+		__u64 name[2];
+		const struct tunnel_kind *k;
+		bool set;
+	} last;
+	__u64 name[2];
+
+	if (!dev)
 		return NULL;
+	_Static_assert(sizeof(dev->driver) >= sizeof(name), "driver names hold 16 bytes");
+	memcpy(name, dev->driver, sizeof(name));
+	if (last.set && name[0] == last.name[0] && name[1] == last.name[1])
+		return last.k;
+	last.k = NULL;
 	for (size_t i = 0; i < sizeof(tunnel_kinds) / sizeof(tunnel_kinds[0]); i++)
-		if (tunnel_kinds[i].driver[0] == dev->driver[0] &&
-		    !strcmp(dev->driver, tunnel_kinds[i].driver))
-			return &tunnel_kinds[i];
-	return NULL;
+		if (!strcmp(dev->driver, tunnel_kinds[i].driver)) {
+			last.k = &tunnel_kinds[i];
+			break;
+		}
+	memcpy(last.name, name, sizeof(name));
+	last.set = true;
+	return last.k;
 }
 
 /* The encapsulation the underlay's frame carries, from the record alone:

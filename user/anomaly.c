@@ -355,10 +355,14 @@ static int ip_version(const struct vno_frame *f)
 	return f->l3_proto == 0x0800 ? 4 : f->l3_proto == 0x86DD ? 6 : 0;
 }
 
+/* Asked two or three times for every frame: the first letter tells most
+ * drivers apart without a call (callgrind on pipeline_bench: strcmp here
+ * was ~390 instructions a record). */
 static const struct tunnel_kind *tunnel_kind(const struct vno_iface *dev)
 {
 	for (size_t i = 0; dev && i < sizeof(tunnel_kinds) / sizeof(tunnel_kinds[0]); i++)
-		if (!strcmp(dev->driver, tunnel_kinds[i].driver))
+		if (dev->driver[0] == tunnel_kinds[i].driver[0] &&
+		    !strcmp(dev->driver, tunnel_kinds[i].driver))
 			return &tunnel_kinds[i];
 	return NULL;
 }

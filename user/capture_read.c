@@ -20,6 +20,18 @@
 #include "capture_meta.h"
 #include "pcapng.h"
 
+/* Interfaces with a record beyond this many per section are still read,
+ * their version 4 frames refused: the writer describes at most 65536. */
+#define IFREC_MAX 65536
+
+/* An interface record: what version 4 frames of the interface leave out. */
+struct ifrec {
+	uint64_t mono_to_real_ns;
+	uint32_t netns, ifindex;
+	char dev[VNO_IFNAMSIZ];
+	bool set;
+};
+
 struct reader {
 	gzFile gz;
 	struct capture_stats *st;
@@ -39,6 +51,9 @@ struct reader {
 	/* The names of this section's first interfaces, for packets that
 	 * carry no record of ours. */
 	char idb_name[CAPTURE_FOREIGN_MAX][32];
+	/* The interface records of this section, by interface id. */
+	struct ifrec *ifr;
+	size_t ifr_cap;
 	struct vno_event ev;
 };
 
@@ -219,19 +234,41 @@ static int do_shb(struct reader *r, const uint8_t *b, size_t len)
 	return walk_opts(r, b, 24, len - 4, shb_opt, NULL);
 }
 
+/* What a packet block says, gathered from its options before the frame
+ * is rebuilt: they may come in any order. */
 struct epb_ctx {
 	const uint8_t *data;
-	uint32_t caplen;
+	uint32_t caplen, ifid, queue;
+	uint64_t ts, pkt_id;
+	const uint8_t *rec; /* the record, after its header */
+	unsigned ver, rlen;
 	bool found;
 };
+
+static unsigned rec_len_of(unsigned ver)
+{
+	return ver == 1 ? REC_LEN_V1 : ver == 2 ? REC_LEN_V2 : REC_LEN;
+}
+
+static uint64_t get64(const uint8_t *p, bool be)
+{
+	return be ? (uint64_t)get32(p, true) << 32 | get32(p + 4, true)
+		  : (uint64_t)get32(p + 4, false) << 32 | get32(p, false);
+}
 
 static int epb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t len, void *arg)
 {
 	struct epb_ctx *e = arg;
-	struct vno_event *ev = &r->ev;
-	unsigned ver, rlen, cap;
-	int ret;
+	unsigned ver, rlen;
 
+	if (code == EPB_PACKETID && len == 8) {
+		e->pkt_id = get64(v, r->be);
+		return 0;
+	}
+	if (code == EPB_QUEUE && len == 4) {
+		e->queue = get32(v, r->be);
+		return 0;
+	}
 	if ((code != OPT_CUSTOM_BIN && code != OPT_CUSTOM_BIN_NOCOPY) || e->found || len < 8 ||
 	    get32(v, r->be) != CAPTURE_PEN || memcmp(v + 4, REC_TAG, 4))
 		return 0;
@@ -239,45 +276,124 @@ static int epb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t l
 		return corrupt(r, "a frame record is too short");
 	ver = get16(v + 8, false);
 	rlen = get16(v + 10, false);
-	if (ver < 1 || ver > VNO_RECORD_VERSION)
+	if (ver < 1 || ver > REC_VERSION)
 		return fail(r, -EINVAL,
 			    "frame record version %u at offset %llu is not one this vnoffload-trace reads (it reads versions 1 to %u): use a newer vnoffload-trace",
-			    ver, r->start, VNO_RECORD_VERSION);
-	if (rlen != (ver == 1 ? REC_LEN_V1 : ver == 2 ? REC_LEN_V2 : REC_LEN) || len < 4 + REC_HDR_LEN + rlen)
+			    ver, r->start, REC_VERSION);
+	if ((ver < 4 ? rlen != rec_len_of(ver) : rlen < 8 || rlen > REC_PACKED_MAX) ||
+	    len < 4 + REC_HDR_LEN + rlen)
 		return corrupt(r, "a frame record has the wrong length");
 	e->found = true;
+	e->ver = ver;
+	e->rlen = rlen;
+	e->rec = v + 4 + REC_HDR_LEN;
+	return 0;
+}
+
+/* The frame of a packet block with our record, to the callback. */
+static int epb_frame(struct reader *r, const struct epb_ctx *e)
+{
+	struct vno_event *ev = &r->ev;
+	const struct ifrec *ir;
+	unsigned cap = e->caplen;
+
 	memset(ev, 0, sizeof(*ev));
-	rec_decode(&ev->f, v + 4 + REC_HDR_LEN, rlen);
+	if (e->ver < 4) {
+		rec_decode(&ev->f, e->rec, e->rlen);
+		if (cap > ev->f.cap_len)
+			cap = ev->f.cap_len;
+	} else {
+		if (rec_unpack(&ev->f, e->rec, e->rlen))
+			return corrupt(r, "a frame record's word map does not match its length");
+		ir = e->ifid < IFREC_MAX ? &r->ifr[e->ifid] : NULL;
+		if (!ir || !ir->set)
+			return corrupt(r, "a frame record's interface has no interface record");
+		/* What the block and the interface record hold instead. */
+		ev->f.ts_ns = e->ts - ir->mono_to_real_ns;
+		ev->f.pkt_id = e->pkt_id;
+		ev->f.queue = (__u16)e->queue;
+		ev->f.netns = ir->netns;
+		ev->f.ifindex = ir->ifindex;
+		memcpy(ev->f.dev, ir->dev, sizeof(ev->f.dev));
+	}
 	/* Read back, it is a record of this version with the new fields zero. */
 	ev->f.version = VNO_RECORD_VERSION;
-	cap = ev->f.cap_len;
-	if (cap > e->caplen)
-		cap = e->caplen;
 	if (cap > VNO_SNAP_MAX)
 		cap = VNO_SNAP_MAX;
 	ev->f.cap_len = (__u16)cap;
 	memcpy(ev->data, e->data, cap);
 	r->st->frames++;
-	if (r->on_frame) {
-		ret = r->on_frame(ev, r->ctx);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return r->on_frame ? r->on_frame(ev, r->ctx) : 0;
 }
+
+struct idb_ctx {
+	char *name;	   /* the first interfaces' names, else NULL */
+	struct ifrec *ir;  /* its record, else NULL */
+};
 
 static int idb_opt(struct reader *r, uint16_t code, const uint8_t *v, uint16_t len, void *arg)
 {
-	char *name = arg;
+	struct idb_ctx *c = arg;
 	size_t n = len < 31 ? len : 31;
+	unsigned layout, rlen;
 
-	(void)r;
-	if (code == IF_NAME) {
-		memcpy(name, v, n);
-		name[n] = '\0';
-		name[strcspn(name, "\r\n")] = '\0';
+	if (code == IF_NAME && c->name) {
+		memcpy(c->name, v, n);
+		c->name[n] = '\0';
+		c->name[strcspn(c->name, "\r\n")] = '\0';
+		return 0;
 	}
+	if ((code != OPT_CUSTOM_BIN && code != OPT_CUSTOM_BIN_NOCOPY) || !c->ir || c->ir->set ||
+	    len < 8 || get32(v, r->be) != CAPTURE_PEN || memcmp(v + 4, IFREC_TAG, 4))
+		return 0;
+	if (len < 4 + REC_HDR_LEN)
+		return corrupt(r, "an interface record is too short");
+	layout = get16(v + 8, false);
+	rlen = get16(v + 10, false);
+	if (layout != IFREC_LAYOUT)
+		return fail(r, -EINVAL,
+			    "interface record layout %u at offset %llu is not one this vnoffload-trace reads (it reads %u): use a newer vnoffload-trace",
+			    layout, r->start, IFREC_LAYOUT);
+	if (rlen < IFREC_LEN || len < 4 + REC_HDR_LEN + rlen)
+		return corrupt(r, "an interface record has the wrong length");
+	v += 4 + REC_HDR_LEN;
+	c->ir->mono_to_real_ns = get64(v, false);
+	c->ir->netns = get32(v + 8, false);
+	c->ir->ifindex = get32(v + 12, false);
+	memcpy(c->ir->dev, v + 16, VNO_IFNAMSIZ);
+	c->ir->set = true;
 	return 0;
+}
+
+static int do_idb(struct reader *r, const uint8_t *b, size_t len)
+{
+	struct idb_ctx c = { 0 };
+	struct ifrec *p;
+	size_t cap;
+	int err;
+
+	if (len < 20)
+		return corrupt(r, "an interface description block is too short");
+	if (r->n_idb < CAPTURE_FOREIGN_MAX) {
+		c.name = r->idb_name[r->n_idb];
+		c.name[0] = '\0';
+	}
+	if (r->n_idb < IFREC_MAX) {
+		/* Grown as interfaces come: each one took a block of the file. */
+		if (r->n_idb >= r->ifr_cap) {
+			cap = r->ifr_cap ? r->ifr_cap * 2 : 16;
+			p = realloc(r->ifr, cap * sizeof(*p));
+			if (!p)
+				return fail(r, -ENOMEM, "out of memory");
+			r->ifr = p;
+			r->ifr_cap = cap;
+		}
+		c.ir = &r->ifr[r->n_idb];
+		memset(c.ir, 0, sizeof(*c.ir));
+	}
+	err = walk_opts(r, b, 16, len - 4, idb_opt, &c);
+	r->n_idb++;
+	return err;
 }
 
 /* A packet without our record: counted by its interface's name. */
@@ -317,6 +433,8 @@ static int do_epb(struct reader *r, const uint8_t *b, size_t len)
 	if (len < 32)
 		return corrupt(r, "an enhanced packet block is too short");
 	ifid = get32(b + 8, r->be);
+	e.ifid = ifid;
+	e.ts = (uint64_t)get32(b + 12, r->be) << 32 | get32(b + 16, r->be);
 	e.caplen = get32(b + 20, r->be);
 	e.data = b + 28;
 	if (ifid >= r->n_idb)
@@ -327,10 +445,10 @@ static int do_epb(struct reader *r, const uint8_t *b, size_t len)
 	err = walk_opts(r, b, 28 + padded, len - 4, epb_opt, &e);
 	if (err)
 		return err;
-	if (!e.found) {
-		r->st->skipped++;
-		count_foreign(r, ifid, get32(b + 24, r->be));
-	}
+	if (e.found)
+		return epb_frame(r, &e);
+	r->st->skipped++;
+	count_foreign(r, ifid, get32(b + 24, r->be));
 	return 0;
 }
 
@@ -489,17 +607,7 @@ static int read_blocks(struct reader *r)
 			err = do_shb(r, r->buf, len);
 			break;
 		case PCAPNG_IDB:
-			if (len < 20)
-				return corrupt(r, "an interface description block is too short");
-			if (r->n_idb < CAPTURE_FOREIGN_MAX) {
-				char *name = r->idb_name[r->n_idb];
-
-				name[0] = '\0';
-				err = walk_opts(r, r->buf, 16, len - 4, idb_opt, name);
-			} else {
-				err = 0;
-			}
-			r->n_idb++;
+			err = do_idb(r, r->buf, len);
 			break;
 		case PCAPNG_EPB:
 			err = do_epb(r, r->buf, len);
@@ -553,6 +661,7 @@ int capture_read_fd(int fd, struct vno_session *s, capture_frame_fn on_frame,
 	st->compressed = !gzdirect(r.gz);
 	gzclose_r(r.gz);
 	free(r.buf);
+	free(r.ifr);
 	return ret;
 }
 

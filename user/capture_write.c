@@ -11,9 +11,10 @@
  *   SHB   shb_hardware (uname -m), shb_os (kernel release), shb_userappl
  *         (tool and version), opt_comment (the command line)
  *   CB    kind "session": the session metadata as JSON
- *   IDB   one per (netns, ifindex, hop), written before its first frame:
- *         LINKTYPE_ETHERNET, SnapLen = --snaplen, if_name, if_description
- *         "driver=… hop=… netns=… ifindex=…", if_tsresol 9
+ *   IDB   one per (netns, ifindex, hop, device name), written before its
+ *         first frame: LINKTYPE_ETHERNET, SnapLen = --snaplen, if_name,
+ *         if_description "driver=… hop=… netns=… ifindex=…", if_tsresol 9,
+ *         custom option 2989 with the interface record
  *   EPB   one per frame: wall-clock ns, the first --snaplen frame bytes,
  *         original length skb->len, epb_flags (direction), epb_packetid,
  *         epb_queue, opt_comment, custom option 2989 with the record
@@ -26,14 +27,23 @@
  *
  *   block  "VNOB" u16 layout(1) u16 kind_len u32 data_len kind data pad4,
  *          then options (opt_comment for people)
- *   option "VNOF" u16 record_version(VNO_RECORD_VERSION) u16 record_len(176;
- *          144 in version 1, which had no ring_* fields, 160 in version 2,
- *          which had no merged_* fields)
- *          struct vno_frame, field by field at its C offsets
+ *   option "VNOF" u16 record_version(REC_VERSION, 4) u16 record_len
+ *          (8 + 8 * words), then u64 word map: bit i set when 8-byte word
+ *          i of struct vno_frame (little-endian, field by field at its C
+ *          offsets) is not zero, then those words in order. Zeroed first
+ *          as said elsewhere: ts_ns (the EPB's timestamp), pkt_id
+ *          (epb_packetid), queue (epb_queue), cap_len (the EPB's captured
+ *          length), netns, ifindex and dev (the interface record), version.
+ *          Versions 1 to 3 held the struct as it was: 144 bytes in 1, which
+ *          had no ring_* fields, 160 in 2, which had no merged_* fields,
+ *          176 in 3.
+ *   IDB option "VNOI" u16 layout(1) u16 len(32), then u64 mono_to_real_ns,
+ *          u32 netns, u32 ifindex, char dev[16]: the interface record
  *
  * The record carries ts_ns in CLOCK_MONOTONIC; EPB timestamps add the
  * CLOCK_REALTIME - CLOCK_MONOTONIC offset taken at open, which is in the
- * session metadata too.
+ * session metadata and every interface record too, so a reader takes
+ * ts_ns back from the EPB.
  *
  * A section is ours when its shb_userappl starts with "vnoffload-trace" or
  * it has a "session" block; one of ours without the "end" block was not
@@ -74,16 +84,23 @@ enum { QM_FRAME, QM_TICK, QM_SYNC, QM_STOP };
 struct idb_ent {
 	uint32_t netns, ifindex, id;
 	uint8_t hop, used;
+	char dev[VNO_IFNAMSIZ]; /* the frames' name: a renamed device gets an IDB anew */
 };
 
-/* gso_type names of the last two values seen: a capture holds few. */
-struct gso_names {
-	struct {
-		__u32 type;
-		bool set;
-		char s[160];
-	} e[2];
-	unsigned next;
+/*
+ * The packet comment's words after gso_size and gso_segs, " gso_type=tcpv4|dodgy
+ * ip_summed=partial csum=partial@34+16 hop=xmit", for the keys seen last:
+ * they repeat from frame to frame (gso_segs, the one that varies, is left
+ * out), and building them was most of the comment's cost (callgrind on
+ * pipeline_bench: about 700 of 1400 instructions a record, the gso_type
+ * names' snprintf first). Direct-mapped on the fields they spell.
+ */
+#define CW_SLOTS 32
+#define CW_MAX 256 /* longer than any: 10 + 159 (gso_type) + 11 + 12 + 25 + 5 + 12 */
+struct comment_words {
+	uint64_t k1, k2; /* k2 bit 63: the slot is filled */
+	uint16_t len;
+	char s[CW_MAX];
 };
 
 struct capture_writer {
@@ -91,7 +108,7 @@ struct capture_writer {
 	char *path; /* the file being written */
 	struct capture_opts o;
 	struct cout out;
-	struct gso_names gso_names;
+	struct comment_words cwords[CW_SLOTS];
 	unsigned file_idx;
 	struct pbuf blk;
 	struct pbuf meta; /* session JSON, written at the top of every file */
@@ -207,6 +224,7 @@ static int write_idb(struct capture_writer *w, const struct vno_frame *f)
 	struct pbuf *b = &w->blk;
 	char name[VNO_IFNAMSIZ + 1], driver[40], vm[41] = "", desc[200];
 	uint8_t tsresol = 9; /* if_tsresol: 10^-9 s */
+	uint8_t rec[4 + REC_HDR_LEN + IFREC_LEN];
 	int err;
 
 	sanitize(name, sizeof(name), f->dev, sizeof(f->dev));
@@ -233,6 +251,17 @@ static int write_idb(struct capture_writer *w, const struct vno_frame *f)
 	put_opt_str(b, IF_NAME, name);
 	put_opt_str(b, IF_DESCRIPTION, desc);
 	put_opt(b, IF_TSRESOL, &tsresol, 1);
+	/* What every frame of this interface would repeat (version 4). */
+	set32(rec, CAPTURE_PEN);
+	memcpy(rec + 4, IFREC_TAG, 4);
+	rec[8] = IFREC_LAYOUT, rec[9] = 0;
+	rec[10] = IFREC_LEN, rec[11] = 0;
+	set32(rec + 12, (uint32_t)w->mono_to_real_ns);
+	set32(rec + 16, (uint32_t)((uint64_t)w->mono_to_real_ns >> 32));
+	set32(rec + 20, f->netns);
+	set32(rec + 24, f->ifindex);
+	memcpy(rec + 28, f->dev, VNO_IFNAMSIZ);
+	put_opt(b, OPT_CUSTOM_BIN, rec, sizeof(rec));
 	err = blk_end(b);
 	return err ? err : cout_write(&w->out, b->p, b->len);
 }
@@ -246,17 +275,19 @@ static uint32_t idb_hash(uint32_t netns, uint32_t ifindex, uint8_t hop)
 }
 
 static struct idb_ent *idb_slot(struct idb_ent *t, size_t cap, uint32_t netns, uint32_t ifindex,
-				uint8_t hop)
+				uint8_t hop, const char *dev)
 {
 	size_t i = idb_hash(netns, ifindex, hop) & (cap - 1);
 
-	while (t[i].used && !(t[i].netns == netns && t[i].ifindex == ifindex && t[i].hop == hop))
+	while (t[i].used && !(t[i].netns == netns && t[i].ifindex == ifindex && t[i].hop == hop &&
+			      !memcmp(t[i].dev, dev, VNO_IFNAMSIZ)))
 		i = (i + 1) & (cap - 1);
 	return &t[i];
 }
 
-/* The interface id of the frame's (netns, ifindex, hop), writing its IDB
- * the first time. */
+/* The interface id of the frame's (netns, ifindex, hop, dev), writing its
+ * IDB the first time: its interface record then holds what the frames'
+ * records leave out. */
 static int idb_get(struct capture_writer *w, const struct vno_frame *f, uint32_t *id)
 {
 	struct idb_ent *e, *t;
@@ -264,7 +295,7 @@ static int idb_get(struct capture_writer *w, const struct vno_frame *f, uint32_t
 	int err;
 
 	if (w->idb_cap) {
-		e = idb_slot(w->idb, w->idb_cap, f->netns, f->ifindex, f->hop);
+		e = idb_slot(w->idb, w->idb_cap, f->netns, f->ifindex, f->hop, f->dev);
 		if (e->used) {
 			*id = e->id;
 			return 0;
@@ -279,8 +310,8 @@ static int idb_get(struct capture_writer *w, const struct vno_frame *f, uint32_t
 			return -ENOMEM;
 		for (size_t i = 0; i < w->idb_cap; i++)
 			if (w->idb[i].used)
-				*idb_slot(t, cap, w->idb[i].netns, w->idb[i].ifindex, w->idb[i].hop) =
-					w->idb[i];
+				*idb_slot(t, cap, w->idb[i].netns, w->idb[i].ifindex, w->idb[i].hop,
+					  w->idb[i].dev) = w->idb[i];
 		free(w->idb);
 		w->idb = t;
 		w->idb_cap = cap;
@@ -288,33 +319,70 @@ static int idb_get(struct capture_writer *w, const struct vno_frame *f, uint32_t
 	err = write_idb(w, f);
 	if (err)
 		return err;
-	e = idb_slot(w->idb, w->idb_cap, f->netns, f->ifindex, f->hop);
+	e = idb_slot(w->idb, w->idb_cap, f->netns, f->ifindex, f->hop, f->dev);
 	*e = (struct idb_ent){ .netns = f->netns, .ifindex = f->ifindex, .hop = f->hop,
 			       .used = 1, .id = w->n_idb++ };
+	memcpy(e->dev, f->dev, VNO_IFNAMSIZ);
 	*id = e->id;
 	return 0;
 }
 
-static const char *gso_name(struct gso_names *c, __u32 type)
+static const struct comment_words *comment_words(struct comment_words *t,
+						   const struct vno_frame *f)
 {
-	for (unsigned i = 0; i < 2; i++)
-		if (c->e[i].set && c->e[i].type == type)
-			return c->e[i].s;
-	c->next ^= 1;
-	c->e[c->next].type = type;
-	c->e[c->next].set = true;
-	vno_gso_type_str(type, "|", c->e[c->next].s, sizeof(c->e[c->next].s));
-	return c->e[c->next].s;
+	uint64_t k1 = (uint64_t)f->gso_type | (uint64_t)f->csum_start << 32 |
+		      (uint64_t)f->csum_offset << 48;
+	uint64_t k2 = (uint64_t)f->ip_summed | (uint64_t)f->hop << 8 | 1ull << 63;
+	struct comment_words *e = &t[((k1 ^ k2) * 0x9E3779B97F4A7C15ull) >> 59];
+	struct sbuf b = SBUF_INIT(e->s);
+	char csum[32], names[160];
+
+	_Static_assert(CW_SLOTS == 32, "the hash takes 5 bits");
+	if (e->k1 == k1 && e->k2 == k2)
+		return e;
+	sb_str(&b, " gso_type=");
+	vno_gso_type_str(f->gso_type, "|", names, sizeof(names));
+	sb_str(&b, names);
+	sb_str(&b, " ip_summed=");
+	sb_str(&b, vno_csum_name(f->ip_summed));
+	/* Spelt as everywhere else (vno_csum_str: partial@34+16), so one
+	 * grep finds a checksum state in the live lines and in Wireshark. */
+	if (f->ip_summed == VNO_CSUM_PARTIAL) {
+		vno_csum_str(f, csum, sizeof(csum));
+		sb_str(&b, " csum=");
+		sb_str(&b, csum);
+	}
+	sb_str(&b, " hop=");
+	sb_str(&b, vno_hop_name(f->hop));
+	e->k1 = k1;
+	e->k2 = k2;
+	e->len = (uint16_t)b.len;
+	return e;
+}
+
+/* A frame bytes say is TCP over IPv4 or IPv6 right after the MAC header:
+ * no tunnel (UDP or GRE) vno_encap_decode could find, and most frames. */
+static bool plain_tcp(const struct vno_event *ev)
+{
+	const __u8 *d = ev->data;
+	unsigned n = ev->f.cap_len;
+
+	if (n >= 24 && d[12] == 0x08 && d[13] == 0x00)
+		return d[23] == 6;
+	if (n >= 21 && d[12] == 0x86 && d[13] == 0xDD)
+		return d[20] == 6;
+	return false;
 }
 
 /* Returns its length. */
-static size_t frame_comment(const struct vno_event *ev, struct gso_names *names, char *buf,
+static size_t frame_comment(const struct vno_event *ev, struct comment_words *cw, char *buf,
 			    size_t len)
 {
 	const struct vno_frame *f = &ev->f;
+	const struct comment_words *p;
 	struct sbuf b = { .p = buf, .cap = len };
 	struct vno_encap e;
-	char csum[32], enc[160];
+	char enc[160];
 	int cs;
 
 	buf[0] = '\0';
@@ -328,23 +396,13 @@ static size_t frame_comment(const struct vno_event *ev, struct gso_names *names,
 	sb_u64(&b, f->gso_size);
 	sb_str(&b, " gso_segs=");
 	sb_u64(&b, f->gso_segs);
-	sb_str(&b, " gso_type=");
-	sb_str(&b, gso_name(names, f->gso_type));
-	sb_str(&b, " ip_summed=");
-	sb_str(&b, vno_csum_name(f->ip_summed));
-	/* Spelt as everywhere else (vno_csum_str: partial@34+16), so one
-	 * grep finds a checksum state in the live lines and in Wireshark. */
-	if (f->ip_summed == VNO_CSUM_PARTIAL) {
-		vno_csum_str(f, csum, sizeof(csum));
-		sb_str(&b, " csum=");
-		sb_str(&b, csum);
-	}
-	sb_str(&b, " hop=");
-	sb_str(&b, vno_hop_name(f->hop));
+	p = comment_words(cw, f);
+	sb_mem(&b, p->s, p->len);
 	/* "encap=vxlan vni=42 inner=tcp/192.0.2.1:40000>192.0.2.2:5002
 	 * inner_csum=34+16": what the tunnel carries, the checksum from the
 	 * inner frame's start as its sender wrote it. */
-	if (vno_encap_decode(ev, &e) && vno_encap_str(&e, enc, sizeof(enc))) {
+	if (((f->encap & VNO_E_SKB) || !plain_tcp(ev)) && vno_encap_decode(ev, &e) &&
+	    vno_encap_str(&e, enc, sizeof(enc))) {
 		sb_chr(&b, ' ');
 		sb_str(&b, enc);
 		if ((cs = vno_encap_csum_start(f, &e)) >= 0) {
@@ -392,22 +450,41 @@ static unsigned capture_snaplen(const struct capture_opts *o, const struct vno_f
 static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint32_t id)
 {
 	const struct vno_frame *f = &ev->f;
-	uint8_t rec[REC_HDR_LEN + REC_LEN + 4], v[8], *p, *start;
+	uint8_t rec[4 + REC_HDR_LEN + REC_PACKED_MAX], v[8], *p, *start;
+	struct vno_frame z;
 	unsigned cap = f->cap_len;
 	uint64_t ts = f->ts_ns + (uint64_t)w->mono_to_real_ns;
 	uint32_t flags = 0;
 	char comment[512];
-	size_t clen, room;
+	size_t clen, room, rlen;
 	int err;
 
 	if (cap > capture_snaplen(&w->o, f))
 		cap = capture_snaplen(&w->o, f);
 	if (cap > VNO_SNAP_MAX)
 		cap = VNO_SNAP_MAX;
-	clen = frame_comment(ev, &w->gso_names, comment, sizeof(comment));
+	clen = frame_comment(ev, w->cwords, comment, sizeof(comment));
+	/* Version 4: what the block and the interface record say is zero
+	 * here, and a zero word costs one bit. */
+	z = *f;
+	z.ts_ns = 0;
+	z.pkt_id = 0;
+	z.queue = 0;
+	z.cap_len = 0;
+	z.version = 0;
+	z.netns = 0;
+	z.ifindex = 0;
+	memset(z.dev, 0, sizeof(z.dev));
+	set32(rec, CAPTURE_PEN);
+	memcpy(rec + 4, REC_TAG, 4);
+	rlen = rec_pack(&z, rec + 4 + REC_HDR_LEN);
+	rec[8] = REC_VERSION;
+	rec[9] = 0;
+	rec[10] = (uint8_t)rlen;
+	rec[11] = (uint8_t)(rlen >> 8);
 	/* header 28, data, options: flags 8, packet id 12, queue 8, comment,
 	 * record, end 4, trailing length 4 */
-	room = 28 + cap + 3 + 8 + 12 + 8 + (4 + clen + 3) + (4 + sizeof(rec)) + 8;
+	room = 28 + cap + 3 + 8 + 12 + 8 + (4 + clen + 3) + (4 + 4 + REC_HDR_LEN + rlen) + 8;
 	/* Built where it is staged: no copy of every packet block. */
 	if (!(start = p = cout_room(&w->out, room, &err)))
 		return err;
@@ -452,14 +529,7 @@ static int write_epb(struct capture_writer *w, const struct vno_event *ev, uint3
 	if (clen)
 		p = cur_opt(p, OPT_COMMENT, comment, clen);
 
-	set32(rec, CAPTURE_PEN);
-	memcpy(rec + 4, REC_TAG, 4);
-	rec[8] = VNO_RECORD_VERSION;
-	rec[9] = 0;
-	rec[10] = REC_LEN;
-	rec[11] = 0;
-	rec_encode(f, rec + 4 + REC_HDR_LEN);
-	p = cur_opt(p, OPT_CUSTOM_BIN, rec, sizeof(rec));
+	p = cur_opt(p, OPT_CUSTOM_BIN, rec, 4 + REC_HDR_LEN + rlen);
 	p = cur_u32(p, OPT_ENDOFOPT);
 	p = cur_u32(p, (uint32_t)(p - start) + 4);
 	set32(start + 4, (uint32_t)(p - start));

@@ -35,7 +35,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: vnoffload-trace record [-i IFACE]... [--vm NAME]... [-d DURATION] [--json]\n"
 		"                              [--all] [-q] [-w FILE [--force]\n"
-		"                                [--rotate-size SIZE [--rotate-count N]]]\n"
+		"                                [--rotate-size SIZE [--rotate-count N]]\n"
+		"                                [--writer-thread]]\n"
 		"                              [--snaplen N] [--buffer SIZE] [--tc-mode MODE]\n"
 		"                              [--attach KIND] [-Z USER] [--stall-ms MS]\n"
 		"                              [--hang-pattern RE]... [--trigger-after D]\n"
@@ -67,6 +68,9 @@ static void usage(FILE *out)
 		"                         before the extension: x.pcapng.gz, x.1.pcapng.gz,\n"
 		"                         x.2.pcapng.gz…; each file is complete\n"
 		"      --rotate-count N   keep at most N files, removing the oldest\n"
+		"      --writer-thread    build, compress and write FILE's blocks on a thread\n"
+		"                         of their own behind a bounded queue, not on the ring\n"
+		"                         buffer's reader (more CPU in all, less on the reader)\n"
 		"      --html FILE        when the recording ends, write a self-contained page\n"
 		"                         (each hang's timeline, suspects, remedies, per-device\n"
 		"                         pictures, the session) into FILE, as report --html\n"
@@ -109,6 +113,7 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		{ "force", no_argument, NULL, 'F' },
 		{ "rotate-size", required_argument, NULL, 'R' },
 		{ "rotate-count", required_argument, NULL, 'C' },
+		{ "writer-thread", no_argument, NULL, 'W' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "match", required_argument, NULL, 'm' },
@@ -185,6 +190,9 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 		case 'F':
 			o->force = true;
 			break;
+		case 'W':
+			o->writer_thread = true;
+			break;
 		case 'f':
 		case 'm':
 			if (vno_filter_opt(c, optarg, &o->filter_expr, o->match, &o->n_match, err,
@@ -228,6 +236,11 @@ int record_parse_args(int argc, char **argv, struct record_opts *o, char *err, s
 	}
 	if (o->rotate_count && !o->rotate_size) {
 		snprintf(err, errlen, "--rotate-count needs --rotate-size");
+		return -EINVAL;
+	}
+	if (o->writer_thread && (!o->write_path || !strcmp(o->write_path, "-"))) {
+		snprintf(err, errlen, "--writer-thread needs -w FILE (a file: -w - writes each "
+				      "block as it is made)");
 		return -EINVAL;
 	}
 	return 0;
@@ -590,11 +603,12 @@ int do_record(int argc, char **argv)
 					   .rotate_size = o.rotate_size,
 					   .rotate_count = o.rotate_count,
 					   .stream = cs.stream, .stream_fd = cap_fd,
-					   /* On the reader's thread: the writer thread
-					    * (.async) cost 2-2.5 times the CPU in all in
-					    * pipeline_bench on a quiet machine
-					    * (bench/README.md). */
-					   .async = false };
+					   /* On the reader's thread unless asked: the
+					    * writer thread (.async) cost 2-2.5 times the
+					    * CPU in all in pipeline_bench on a quiet
+					    * machine (bench/README.md), though less of
+					    * it on the ring buffer's reader. */
+					   .async = o.writer_thread };
 		char *reasons;
 
 		cs.w = capture_writer__new(o.write_path, &sess, &co);

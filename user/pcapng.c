@@ -92,6 +92,52 @@ void rec_decode(struct vno_frame *f, const uint8_t *in, size_t len)
 	}
 }
 
+size_t rec_pack(const struct vno_frame *f, uint8_t *out)
+{
+	uint8_t *p = out + 8;
+	uint64_t map = 0, w;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint8_t *le = (const uint8_t *)f;
+#else
+	uint8_t le[REC_LEN];
+
+	rec_encode(f, le);
+#endif
+	for (unsigned i = 0; i < REC_WORDS; i++) {
+		memcpy(&w, le + 8 * i, 8);
+		if (!w)
+			continue;
+		map |= 1ull << i;
+		memcpy(p, &w, 8); /* the record's bytes as they are */
+		p += 8;
+	}
+	set32(out, (uint32_t)map);
+	set32(out + 4, (uint32_t)(map >> 32));
+	return (size_t)(p - out);
+}
+
+int rec_unpack(struct vno_frame *f, const uint8_t *in, size_t len)
+{
+	uint8_t le[REC_LEN] = { 0 };
+	uint64_t map;
+
+	if (len < 8)
+		return -1;
+	map = (uint64_t)get32(in, false) | (uint64_t)get32(in + 4, false) << 32;
+	if (map >> REC_WORDS || len != 8 + 8 * (size_t)__builtin_popcountll(map))
+		return -1;
+	in += 8;
+	for (unsigned i = 0; i < REC_WORDS; i++) {
+		if (!(map >> i & 1))
+			continue;
+		memcpy(le + 8 * i, in, 8);
+		in += 8;
+	}
+	memset(f, 0, sizeof(*f));
+	rec_decode(f, le, REC_LEN);
+	return 0;
+}
+
 int pbuf_grow_slow(struct pbuf *b, size_t n)
 {
 	size_t cap;

@@ -51,11 +51,28 @@
 #define REC_LEN 176
 #define REC_LEN_V1 144 /* version 1: everything up to origin_ifindex */
 #define REC_LEN_V2 160 /* version 2: up to ring_tail */
+/*
+ * The record version of the capture file, apart from the ring buffer's
+ * VNO_RECORD_VERSION (struct vno_frame itself). 1 to 3 hold the struct as
+ * it was then; 4 holds the current struct packed: a map of its non-zero
+ * 8-byte words, then those words, without what the packet block and the
+ * interface's record already say (rec_pack).
+ */
+#define REC_VERSION 4
+#define REC_WORDS (REC_LEN / 8)		 /* 8-byte words of struct vno_frame */
+#define REC_PACKED_MAX (8 + REC_LEN)	 /* the word map and every word */
+/* The interface record (custom option 2989 in each IDB, version 4 on):
+ * "VNOI" u16 layout u16 length, then u64 mono_to_real_ns, u32 netns,
+ * u32 ifindex, char dev[16], little-endian. */
+#define IFREC_TAG "VNOI"
+#define IFREC_LAYOUT 1
+#define IFREC_LEN 32
 #define KIND_MAX 64
 #define COMMENT_MAX 4096 /* a note's comment; Wireshark shows one line */
 
 
 _Static_assert(sizeof(struct vno_frame) == REC_LEN, "vno_frame ABI");
+_Static_assert(REC_LEN % 8 == 0 && REC_WORDS <= 64, "the word map holds every word");
 /* A new record version needs a new entry in rec_fields (pcapng.c) and a
  * reader for the old one: make the compiler say so. */
 _Static_assert(VNO_RECORD_VERSION == 3, "update the capture record layout");
@@ -65,6 +82,15 @@ void rec_encode(const struct vno_frame *f, uint8_t *out);
 /* @in holds @len bytes: an older, shorter record leaves the fields it did
  * not have as they were (zero). */
 void rec_decode(struct vno_frame *f, const uint8_t *in, size_t len);
+/* Version 4: @f as a u64 map (bit i: word i of the little-endian record is
+ * not zero) and then those words in order, into @out (REC_PACKED_MAX
+ * bytes). Returns the bytes written: 8 + 8 * the words kept. The caller
+ * zeroes first what is said elsewhere (write_epb). */
+size_t rec_pack(const struct vno_frame *f, uint8_t *out);
+/* The reverse, from @len bytes: 0, or -1 when the map names a word past
+ * the struct or more or fewer words than @len holds. @f is all zero but
+ * for the words the map names. */
+int rec_unpack(struct vno_frame *f, const uint8_t *in, size_t len);
 
 static inline uint16_t get16(const uint8_t *p, bool be)
 {

@@ -17,6 +17,7 @@ struct record_opts {
 	bool force;			/* overwrite FILE */
 	unsigned long long rotate_size;	/* bytes; 0 = one file */
 	unsigned rotate_count;
+	bool writer_thread;		/* --writer-thread: capture_opts.async */
 	const char *html_path;		/* --html FILE, written when the recording ends */
 	const char *filter_expr;	/* -f EXPR (pcap-filter), or NULL */
 	const char *match[VNO_MATCH_MAX]; /* -m PRED…, all must hold */

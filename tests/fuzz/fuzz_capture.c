@@ -10,7 +10,8 @@
  * block length checks.
  *   0x01  the session metadata JSON: SHB + custom block "session" + "end"
  *   0x02  byte 1 = captured length (0..63), then bytes of packet data and
- *         EPB options: SHB + IDB + EPB
+ *         EPB options: SHB + IDB (with the interface record of eno1, which
+ *         a record of version 4 needs) + EPB
  */
 #include <errno.h>
 #include <stdint.h>
@@ -118,9 +119,21 @@ static void build(const uint8_t *data, size_t size)
 		w_custom("end", (const uint8_t *)"{}", 2);
 		return;
 	}
-	b = w_begin(1); /* IDB: Ethernet, no options */
+	b = w_begin(1); /* IDB: Ethernet, the interface record */
 	w_u16(1);
 	w_u16(0);
+	w_u32(0);
+	w_u16(2989);
+	w_u16(4 + 8 + 32);
+	w_u32(CAPTURE_PEN);
+	w_bytes("VNOI", 4);
+	w_u16(1);
+	w_u16(32);
+	w_u32(1000); /* mono_to_real_ns */
+	w_u32(0);
+	w_u32(4026531840u);
+	w_u32(2);
+	w_bytes("eno1\0\0\0\0\0\0\0\0\0\0\0\0", 16);
 	w_u32(0);
 	w_end(b);
 	b = w_begin(6);

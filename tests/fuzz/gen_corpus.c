@@ -3,12 +3,15 @@
  * Seed corpora of the fuzz targets, one folder each under DIR:
  *   corpus-capture  small captures made by the real writer (plain, gzip,
  *                   snaplen 0, two sections, cut short) and inputs for the
- *                   two wrapped modes (0x01 session JSON, 0x02 EPB data)
+ *                   two wrapped modes (0x01 session JSON, 0x02 EPB data,
+ *                   with a record of version 1 and of the current one)
  *   corpus-report   those captures, a crafted one with escapes, and 0x03
  *                   programs that build thousands of devices and hangs
  *   corpus-notes    drop-reason tables, hang and summary notes, sessions
  *   corpus-kmsg     hang lines of each built-in kind, a --hang-pattern
  *   corpus-opts     record and export command lines, NUL-separated
+ * The seeds named *-v3.* were made by the writer of record version 3 and are
+ * kept as they are, so the reader of that version stays fuzzed too.
  * Usage: gen_corpus DIR
  */
 #include <errno.h>
@@ -239,6 +242,27 @@ static void *slurp(const char *name, size_t *n)
 	return b;
 }
 
+/* A record of version 4 (README, "Capture files"): the map of the 8-byte
+ * words of the record that are not zero, then those words; the fuzzer
+ * and this run little-endian. Returns its length. */
+static size_t pack_v4(const struct vno_frame *f, unsigned char *out)
+{
+	static const unsigned char zero[8];
+	const unsigned char *w = (const unsigned char *)f;
+	unsigned long long map = 0;
+	size_t o = 8;
+
+	for (unsigned i = 0; i < sizeof(*f) / 8; i++) {
+		if (!memcmp(w + 8 * i, zero, 8))
+			continue;
+		map |= 1ull << i;
+		memcpy(out + o, w + 8 * i, 8);
+		o += 8;
+	}
+	memcpy(out, &map, 8);
+	return o;
+}
+
 int main(int argc, char **argv)
 {
 	static const char json[] =
@@ -249,7 +273,8 @@ int main(int argc, char **argv)
 		"\"mtu\":1500,\"up\":true,\"gso_max_size\":65536,\"gso_max_segs\":65535,"
 		"\"tso_max_size\":1e3,\"offloads\":{\"sg\":\"on\",\"tso\":\"off\",\"x\":[null,false]}}]}";
 	unsigned char epb[2 + 8 + 8 + 12 + 16 + sizeof(struct vno_frame)];
-	size_t la, lb, o = 0;
+	unsigned char epb4[2 + 8 + 8 + 12 + 8 + 16 + 8 + sizeof(struct vno_frame)];
+	size_t la, lb, o = 0, n;
 	void *a, *b;
 	char p[512];
 	pid_t pid;
@@ -305,6 +330,27 @@ int main(int argc, char **argv)
 		o += sizeof(ev.f);
 	}
 	put("corpus-capture/epb.bin", epb, o);
+
+	/* The same with the current record (the wrapped IDB has eno1's
+	 * interface record): epb_queue too, the words that are not zero. */
+	o = 0;
+	memcpy(epb4, epb, 2 + 8 + 8 + 12), o += 2 + 8 + 8 + 12;
+	memcpy(epb4 + o, "\x06\0\x04\0\x01\0\0\0", 8), o += 8;
+	{
+		struct vno_event ev;
+
+		frame(&ev, 3);
+		ev.f.ts_ns = ev.f.pkt_id = 0;
+		ev.f.netns = ev.f.ifindex = 0;
+		ev.f.queue = ev.f.cap_len = ev.f.version = 0;
+		memset(ev.f.dev, 0, sizeof(ev.f.dev));
+		n = pack_v4(&ev.f, epb4 + o + 16);
+	}
+	epb4[o] = 0xad, epb4[o + 1] = 0x0b, epb4[o + 2] = (unsigned char)(12 + n), epb4[o + 3] = 0;
+	memcpy(epb4 + o + 4, "\xd9\x7e\0\0VNOF\x04\0", 10);
+	epb4[o + 14] = (unsigned char)n, epb4[o + 15] = 0;
+	o += 16 + n;
+	put("corpus-capture/epb-v4.bin", epb4, o);
 	put("corpus-report/plain.pcapng", a, la);
 	put("corpus-report/meta-only.pcapng", b, lb);
 	free(a);

@@ -83,6 +83,7 @@ case_capture()
 	expect_error 'add --force' -i lo -d 1 -w "$TB_TMP/exists.pcapng"
 	expect_error 'cannot write' -i lo -d 1 -w /proc/vno-no/x.pcapng
 	expect_error 'need -w FILE' --rotate-size 1M -d 1
+	expect_error '--writer-thread needs -w FILE' --writer-thread -d 1
 }
 
 # report: no file, a missing one, a file that is no capture.

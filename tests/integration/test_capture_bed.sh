@@ -12,7 +12,10 @@
 #   offload_change  a recording of its own on a veth (no guest): `ethtool -K
 #            DEV gso off` while it runs is an offload_change line, a note in
 #            the capture that tshark with our dissector selects, and a line of `report` (terminal
-#            and --json); the same switch back, a second one.
+#            and --json); the same switch back, a second one;
+#   writer_thread  record -w --writer-thread (the blocks built, compressed and
+#            written on a thread of their own): the planted frames read back
+#            from the file, by report and by tshark, as record reported them.
 # Run one case alone: test_capture_bed.sh CASE.
 . "$(dirname "$0")/lib.sh"
 
@@ -203,4 +206,36 @@ case_offload_change()
 		tb_fail "report's terminal output: $(grep -i offload "$TB_TMP/oc-report.txt" | head -2)"
 }
 
-tb_run_cases "readers report cut stream offload_change" "$@"
+case_writer_thread()
+{
+	local rec=$TB_TMP/wt.jsonl cap=$TB_TMP/wt.pcapng.gz rep=$TB_TMP/wt-report.jsonl i frames=()
+	local planted='select(.type == "frame" and .hop == "xmit" and .dev == "up0"
+		and .sport > 46300 and .sport <= 46312)'
+	tb_up
+	vno_record_start "$rec" -- -i tap0 -i up0 --json --stall-ms 0 -w "$cap" --writer-thread
+	for i in $(seq 1 12); do frames+=("tcp4-tso:segs=10:mss=1448:sport=$((46300 + i))"); done
+	tb_plant "${frames[@]}"
+	tb_wait_jq "$rec" "[.[] | $planted] | length == 12" || tb_fail "the 12 planted frames reached up0's xmit"
+	vno_record_stop INT
+	assert_eq "$VNO_REC_RC" 0 "record -w --writer-thread exits 0"
+	"$VNO_BIN" report --frames --json "$cap" >"$rep" 2>"$TB_TMP/wt-report.err"
+	assert_eq "$?" 0 "report reads the capture, not cut ($(head -c 200 "$TB_TMP/wt-report.err"))"
+	# Each planted frame as record reported it, every field but the time.
+	jq -c -s "[.[] | $planted | del(.ts_ns)] | sort_by(.sport)" "$rec" >"$TB_TMP/wt-want.json"
+	jq -c -s "[.[] | $planted | del(.ts_ns)] | sort_by(.sport)" "$rep" >"$TB_TMP/wt-got.json"
+	assert_eq "$(jq length "$TB_TMP/wt-got.json")" 12 "report: the 12 planted frames at up0's xmit"
+	assert_eq "$(cat "$TB_TMP/wt-got.json")" "$(cat "$TB_TMP/wt-want.json")" \
+		"report: the planted frames field for field as record reported them"
+	assert_jq "$rep" "[.[] | $planted | select(.gso_size == 1448 and .gso_segs == 10
+		and .ip_summed == \"partial\")] | length == 12" "report: their GSO and checksum metadata"
+	# The same totals as record's summary.
+	assert_eq "$(jq -c -s '.[-1].devices | map({dev, hop, frames, bytes}) | sort_by(.dev, .hop)' "$rep")" \
+		"$(jq -c -s '.[-1].devices | map({dev, hop, frames, bytes}) | sort_by(.dev, .hop)' "$rec")" \
+		"report: the same per-device, per-hop summary as record"
+	tshark -r "$cap" -Y 'frame.interface_id and tcp.srcport > 46300 and tcp.srcport <= 46312' \
+		-T fields -e frame.comment >"$TB_TMP/wt-tshark.txt" 2>"$TB_TMP/wt-tshark.err"
+	assert_eq "$(grep -c 'gso_size=1448 gso_segs=10 gso_type=tcpv4|dodgy ip_summed=partial csum=partial@34+16 hop=xmit' \
+		"$TB_TMP/wt-tshark.txt")" 12 "tshark: the comment on each planted frame at xmit"
+}
+
+tb_run_cases "readers report cut stream offload_change writer_thread" "$@"

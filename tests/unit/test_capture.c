@@ -24,6 +24,7 @@
 #include "../fuzz/craft.h"
 #include "capture.h"
 #include "decode.h"
+#include "pcapng.h"
 
 static const struct {
 	__u32 netns, ifindex;
@@ -412,9 +413,11 @@ Test(capture, roundtrip_writer_thread)
 	roundtrip_n("rta0.pcapng.gz", 0, 3);
 }
 
-/* The layout promise: the record is struct vno_frame, little-endian. On a
- * little-endian machine that is its bytes as they are in memory. */
-Test(capture, record_is_little_endian_struct)
+/* The layout promise (version 4): "VNOF" 4 length, a map of the non-zero
+ * 8-byte words of struct vno_frame, little-endian, then those words, with
+ * what the packet block and the interface record say zeroed first. On a
+ * little-endian machine a word is the struct's bytes as they are in memory. */
+Test(capture, record_is_word_map)
 {
 	struct vno_event *evs;
 	char path[256];
@@ -427,13 +430,72 @@ Test(capture, record_is_little_endian_struct)
 	evs = write_capture(path, 16, 64, 99);
 	p = slurp(path, &len);
 	for (int i = 0; i < 16; i++) {
-		uint8_t prefix[8 + sizeof(struct vno_frame)] = "VNOF\x03\x00\xb0\x00";
+		struct vno_frame z = evs[i].f;
+		uint8_t want[8 + 8 + sizeof(z)] = "VNOF\x04\x00", *q = want + 16;
+		const uint8_t *src = (const uint8_t *)&z;
+		uint64_t map = 0, word;
 
-		memcpy(prefix + 8, &evs[i].f, sizeof(evs[i].f));
-		cr_assert_not_null(memmem(p, len, prefix, sizeof(prefix)), "record %d", i);
+		z.ts_ns = z.pkt_id = 0;
+		z.netns = z.ifindex = 0;
+		z.queue = z.cap_len = 0;
+		z.version = 0;
+		memset(z.dev, 0, sizeof(z.dev));
+		for (unsigned k = 0; k < sizeof(z) / 8; k++) {
+			memcpy(&word, src + 8 * k, 8);
+			if (word) {
+				map |= 1ull << k;
+				memcpy(q, &word, 8);
+				q += 8;
+			}
+		}
+		/* Random records: most words are not zero, those zeroed are. */
+		cr_assert_eq(map & 0xF, 0x4, "record %d: ts, pkt_id, netns/ifindex left out", i);
+		cr_assert_eq(map >> 15 & 3, 0, "record %d: dev left out", i);
+		want[6] = (uint8_t)(q - want - 8);
+		memcpy(want + 8, &map, 8);
+		cr_assert_not_null(memmem(p, len, want, (size_t)(q - want)), "record %d", i);
 	}
 	free(p);
 	free(evs);
+}
+
+/* A device renamed while recorded (the same netns, ifindex and hop): its
+ * frames keep their names, each under an interface of its own. */
+Test(capture, renamed_device_gets_its_own_interface)
+{
+	static const char *const names[] = { "eth0", "wan0", "eth0" };
+	struct capture_stats st;
+	struct vno_event ev[3];
+	struct walk *wk = calloc(1, sizeof(*wk));
+	struct coll c = { 0 };
+	struct capture_writer *w;
+	unsigned idbs = 0;
+	char path[256];
+	size_t len;
+	uint8_t *p;
+
+	tpath(path, sizeof(path), "rename.pcapng");
+	w = capture_writer__new(path, NULL, NULL);
+	cr_assert_not_null(w);
+	rng = 5;
+	for (int i = 0; i < 3; i++) {
+		make_event(&ev[i], 0);
+		ev[i].f.cap_len = 20;
+		memset(ev[i].f.dev, 0, sizeof(ev[i].f.dev));
+		strcpy(ev[i].f.dev, names[i]);
+		cr_assert_eq(capture_writer__frame(w, &ev[i]), 0);
+	}
+	cr_assert_eq(capture_writer__close(w), 0);
+	cr_assert_eq(capture_read(path, NULL, on_frame, NULL, &c, &st), 0, "%s", st.error);
+	check_frames(&c, ev, 3, CAPTURE_SNAPLEN_DEFAULT);
+	p = slurp(path, &len);
+	walk_blocks(p, len, wk);
+	for (size_t i = 0; i < wk->n; i++)
+		idbs += wk->type[i] == 1;
+	cr_assert_eq(idbs, 2);
+	coll_reset(&c);
+	free(p);
+	free(wk);
 }
 
 /* An encapsulated frame keeps its larger snap, the others the snap
@@ -1248,6 +1310,155 @@ static void mk_epb(struct mk *m, uint32_t ifid, const struct vno_event *ev, uint
 	mk_end(m);
 }
 
+static void mk_pen(struct mk *m, uint8_t *p)
+{
+	if (m->be)
+		p[0] = 0, p[1] = 0, p[2] = 0x7E, p[3] = 0xD9;
+	else
+		p[0] = 0xD9, p[1] = 0x7E, p[2] = 0, p[3] = 0;
+}
+
+/* An IDB with the interface record of version 4 (@layout 1) for @f. */
+static void mk_idb4(struct mk *m, const struct vno_frame *f, uint64_t m2r, uint16_t layout)
+{
+	uint8_t rec[4 + 8 + 32];
+
+	mk_pen(m, rec);
+	memcpy(rec + 4, "VNOI", 4);
+	rec[8] = (uint8_t)layout, rec[9] = 0, rec[10] = 32, rec[11] = 0;
+	memcpy(rec + 12, &m2r, 8); /* host is little-endian */
+	memcpy(rec + 20, &f->netns, 4);
+	memcpy(rec + 24, &f->ifindex, 4);
+	memcpy(rec + 28, f->dev, 16);
+	mk_begin(m, 1);
+	mk_u16(m, 1);
+	mk_u16(m, 0);
+	mk_u32(m, 0);
+	mk_u16(m, 2989);
+	mk_u16(m, sizeof(rec));
+	mk_bytes(m, rec, sizeof(rec));
+	mk_u32(m, 0);
+	mk_end(m);
+}
+
+/* An EPB with a version 4 record, as the writer leaves its fields out,
+ * the record option first when @rec_first (any order is pcapng). */
+static void mk_epb4(struct mk *m, uint32_t ifid, const struct vno_event *ev, uint64_t m2r,
+		    bool rec_first)
+{
+	uint8_t rec[4 + 8 + REC_PACKED_MAX];
+	struct vno_frame z = ev->f;
+	uint64_t ts = ev->f.ts_ns + m2r;
+	size_t n;
+
+	z.ts_ns = z.pkt_id = 0;
+	z.netns = z.ifindex = 0;
+	z.queue = z.cap_len = 0;
+	z.version = 0;
+	memset(z.dev, 0, sizeof(z.dev));
+	mk_pen(m, rec);
+	memcpy(rec + 4, "VNOF", 4);
+	n = rec_pack(&z, rec + 12);
+	rec[8] = 4, rec[9] = 0, rec[10] = (uint8_t)n, rec[11] = 0;
+	mk_begin(m, 6);
+	mk_u32(m, ifid);
+	mk_u32(m, (uint32_t)(ts >> 32));
+	mk_u32(m, (uint32_t)ts);
+	mk_u32(m, ev->f.cap_len);
+	mk_u32(m, ev->f.len);
+	mk_bytes(m, ev->data, ev->f.cap_len);
+	for (int k = 0; k < 2; k++) {
+		if (k == !rec_first) {
+			mk_u16(m, 2989);
+			mk_u16(m, (uint16_t)(12 + n));
+			mk_bytes(m, rec, 12 + n);
+			continue;
+		}
+		mk_u16(m, 5); /* epb_packetid, in the section's byte order */
+		mk_u16(m, 8);
+		mk_u32(m, m->be ? (uint32_t)(ev->f.pkt_id >> 32) : (uint32_t)ev->f.pkt_id);
+		mk_u32(m, m->be ? (uint32_t)ev->f.pkt_id : (uint32_t)(ev->f.pkt_id >> 32));
+		mk_u16(m, 6); /* epb_queue */
+		mk_u16(m, 4);
+		mk_u32(m, ev->f.queue);
+	}
+	mk_u32(m, 0);
+	mk_end(m);
+}
+
+/* Version 4 in both byte orders, its options in either order: the same
+ * record back, ts_ns from the block's timestamp less the interface's
+ * offset, the identity from the interface record. */
+Test(capture, version4_hand_made)
+{
+	const uint64_t m2r = 1765000000000000000ull;
+	struct capture_stats st;
+	struct vno_event ev[2];
+
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+		cr_skip_test("big-endian host");
+	for (int be = 0; be < 2; be++) {
+		struct mk *m = calloc(1, sizeof(*m));
+		struct coll c = { 0 };
+
+		rng = 33 + (uint64_t)be;
+		m->be = be;
+		mk_shb(m);
+		for (int i = 0; i < 2; i++) {
+			make_event(&ev[i], (unsigned)i);
+			ev[i].f.cap_len = (__u16)(30 + i);
+			mk_idb4(m, &ev[i].f, m2r, 1);
+		}
+		mk_epb4(m, 0, &ev[0], m2r, false);
+		mk_epb4(m, 1, &ev[1], m2r, true);
+		cr_assert_eq(read_mem(m->p, m->len, NULL, &c, &st), 0, "%s", st.error);
+		cr_assert_eq(st.frames, 2);
+		check_frames(&c, ev, 2, VNO_SNAP_MAX);
+		coll_reset(&c);
+		free(m);
+	}
+}
+
+/* What a version 4 record needs and what it may not say. */
+Test(capture, version4_damage)
+{
+	static const char *const why[] = {
+		"has no interface record", "word map does not match", "word map does not match",
+		"interface record layout 2", "interface record has the wrong length",
+	};
+	struct capture_stats st;
+	struct vno_event ev;
+
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+		cr_skip_test("big-endian host");
+	for (int k = 0; k < 5; k++) {
+		struct mk *m = calloc(1, sizeof(*m));
+		size_t at;
+
+		rng = 44;
+		make_event(&ev, 0);
+		ev.f.cap_len = 8;
+		mk_shb(m);
+		if (k == 0)
+			mk_idb(m); /* no interface record */
+		else
+			mk_idb4(m, &ev.f, 0, k == 3 ? 2 : 1);
+		if (k == 4)
+			m->p[m->len - 42] = 31; /* the interface record's length */
+		at = m->len;
+		mk_epb4(m, 0, &ev, 0, true);
+		/* The option after the packet bytes: its map is at 28 + 8 + 4 + 12. */
+		if (k == 1)
+			m->p[at + 28 + 8 + 4 + 12 + 3] |= 0x40; /* word 30: past the struct */
+		if (k == 2)
+			m->p[at + 28 + 8 + 4 + 12] ^= 0x10; /* one word more or less */
+		cr_assert_eq(read_mem(m->p, m->len, NULL, &(struct coll){ 0 }, &st), -EINVAL,
+			     "case %d", k);
+		cr_assert(strstr(st.error, why[k]), "case %d: %s", k, st.error);
+		free(m);
+	}
+}
+
 Test(capture, big_endian_section)
 {
 	struct mk *m = calloc(1, sizeof(*m));
@@ -1318,9 +1529,10 @@ Test(capture, newer_record_version_is_refused)
 	ev.f.cap_len = 0;
 	mk_shb(m);
 	mk_idb(m);
-	mk_epb(m, 0, &ev, VNO_RECORD_VERSION + 1);
+	mk_epb(m, 0, &ev, REC_VERSION + 1);
 	cr_assert_eq(read_mem(m->p, m->len, NULL, &(struct coll){ 0 }, &st), -EINVAL);
-	cr_assert(strstr(st.error, "version 4"), "%s", st.error);
+	cr_assert(strstr(st.error, "version 5 at offset"), "%s", st.error);
+	cr_assert(strstr(st.error, "versions 1 to 4"), "%s", st.error);
 	free(m);
 }
 
@@ -1685,9 +1897,102 @@ static unsigned count_in(const uint8_t *p, size_t len, const char *needle)
 	return c;
 }
 
+/* How many comments in @p are @needle: it is followed by no more words. */
+static unsigned count_comment(const uint8_t *p, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	unsigned c = 0;
+	const uint8_t *q = p;
+
+	while ((q = memmem(q, len - (size_t)(q - p), needle, n))) {
+		q += n;
+		c += q < p + len && *q != ' ';
+	}
+	return c;
+}
+
+/* The comment's start comes from a small cache of the last ones built:
+ * frames of many keys, colliding in it and coming back, each get theirs.
+ * Frames of TCP bytes skip the tunnel decoding, others do not. */
+Test(capture, packet_comment_prefixes)
+{
+	static const __u8 vxlan[] = {
+		/* IPv4 UDP to 4789, VXLAN VNI 42, inner Ethernet, IPv4, TCP */
+		2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00,
+		0x45, 0, 0, 130, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+		0xc0, 0x00, 0x12, 0xb5, 0, 110, 0, 0,
+		0x08, 0, 0, 0, 0, 0, 42, 0,
+		2, 0, 0, 0, 0, 4, 2, 0, 0, 0, 0, 3, 0x08, 0x00,
+		0x45, 0, 0, 80, 0, 0, 0x40, 0, 64, 6, 0, 0, 198, 51, 100, 1, 198, 51, 100, 2,
+		0x9c, 0x40, 0x13, 0x8a, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0,
+	};
+	static const __u8 tcp4[] = {
+		2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00,
+		0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+		0x9c, 0x40, 0x13, 0x8a, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0,
+	};
+	struct capture_opts o = { .snaplen = 128 };
+	struct capture_writer *w;
+	struct vno_event ev = { 0 };
+	unsigned count[7][11][2][2] = { 0 };
+	char path[256], want[256];
+	size_t len;
+	uint8_t *p;
+
+	tpath(path, sizeof(path), "prefixes.pcapng");
+	w = capture_writer__new(path, NULL, &o);
+	cr_assert_not_null(w);
+	strcpy(ev.f.dev, "eno1");
+	ev.f.gso_type = VNO_GSO_TCPV4;
+	rng = 77;
+	for (int i = 0; i < 3000; i++) {
+		unsigned a = (unsigned)(rnd() % 7), b = (unsigned)(rnd() % 11);
+		unsigned c = (unsigned)(rnd() % 2), d = (unsigned)(rnd() % 2);
+
+		ev.f.gso_size = (__u16)(1400 + a);
+		ev.f.gso_segs = (__u16)b;
+		ev.f.hop = c ? VNO_HOP_XMIT : VNO_HOP_RX;
+		ev.f.ip_summed = d ? VNO_CSUM_PARTIAL : VNO_CSUM_NONE;
+		ev.f.csum_start = (__u16)(d ? 34 + a : 0);
+		ev.f.csum_offset = (__u16)(d ? 16 : 0);
+		cr_assert_eq(capture_writer__frame(w, &ev), 0);
+		count[a][b][c][d]++;
+	}
+	ev.f.gso_size = 1448;
+	ev.f.gso_segs = 2;
+	ev.f.hop = VNO_HOP_XMIT;
+	ev.f.ip_summed = VNO_CSUM_NONE;
+	ev.f.csum_start = ev.f.csum_offset = 0;
+	ev.f.cap_len = sizeof(vxlan);
+	memcpy(ev.data, vxlan, sizeof(vxlan));
+	cr_assert_eq(capture_writer__frame(w, &ev), 0);
+	ev.f.cap_len = sizeof(tcp4);
+	memcpy(ev.data, tcp4, sizeof(tcp4));
+	cr_assert_eq(capture_writer__frame(w, &ev), 0);
+	cr_assert_eq(capture_writer__close(w), 0);
+	p = slurp(path, &len);
+	for (unsigned a = 0; a < 7; a++)
+		for (unsigned b = 0; b < 11; b++)
+			for (unsigned c = 0; c < 2; c++)
+				for (unsigned d = 0; d < 2; d++) {
+					if (d)
+						snprintf(want, sizeof(want),
+							 "gso_size=%u gso_segs=%u gso_type=tcpv4 ip_summed=partial csum=partial@%u+16 hop=%s",
+							 1400 + a, b, 34 + a, c ? "xmit" : "rx");
+					else
+						snprintf(want, sizeof(want),
+							 "gso_size=%u gso_segs=%u gso_type=tcpv4 ip_summed=none hop=%s",
+							 1400 + a, b, c ? "xmit" : "rx");
+					cr_assert_eq(count_comment(p, len, want), count[a][b][c][d], "%s", want);
+				}
+	cr_assert_eq(count_comment(p, len, "hop=xmit encap=vxlan vni=42 inner=tcp/198.51.100.1:40000>198.51.100.2:5002"), 1);
+	cr_assert_eq(count_comment(p, len, "gso_size=1448 gso_segs=2 gso_type=tcpv4 ip_summed=none hop=xmit"), 1);
+	free(p);
+}
+
 /* Comments of frames whose gso_type changes from one to the next (the
- * writer keeps the last two names: hits in either, and misses), of a
- * driver hop with its ring, and of a watchdog hang. */
+ * writer keeps the words it built last: hits, and misses), of a driver hop
+ * with its ring, and of a watchdog hang. */
 Test(capture, packet_comment_kinds)
 {
 	static const __u32 types[] = { VNO_GSO_TCPV4, 0, VNO_GSO_TCPV4, 0, VNO_GSO_TCPV6,
@@ -1755,13 +2060,13 @@ static void golden(const char *fixture, unsigned version)
 	struct vno_event *evs;
 	int ret;
 
-	if (version == VNO_RECORD_VERSION && getenv("VNO_UPDATE_FIXTURES") &&
+	if (version == REC_VERSION && getenv("VNO_UPDATE_FIXTURES") &&
 	    access(fixture, F_OK))
 		free(write_capture(fixture, 24, 128, 0x601d));
 	rng = 0x601d;
 	evs = calloc(24, sizeof(*evs));
 	for (unsigned i = 0; i < 24; i++) {
-		if (version < VNO_RECORD_VERSION)
+		if (version < 3)
 			make_event_old(&evs[i], i, version);
 		else
 			make_event(&evs[i], i);
@@ -1771,8 +2076,8 @@ static void golden(const char *fixture, unsigned version)
 		     st.error);
 	cr_assert(!st.truncated, "%s", st.error);
 	check_frames(&c, evs, 24, 128);
-	/* Every fixture predates the UDP tunnel offloads. */
-	check_session_ol(&r, 128, &st, VNO_OL_UDP_TNL);
+	/* The fixtures before version 4 predate the UDP tunnel offloads. */
+	check_session_ol(&r, 128, &st, version < 4 ? VNO_OL_UDP_TNL : VNO_OL__MAX);
 	cr_assert_eq(st.notes, 2);
 	free(r.ifaces);
 	coll_reset(&c);
@@ -1793,6 +2098,8 @@ ParameterizedTestParameters(capture, reads_older_versions)
 		{ "tests/fixtures/capture-v2.pcapng.gz", 2 },
 		{ "tests/fixtures/capture-v3.pcapng", 3 },
 		{ "tests/fixtures/capture-v3.pcapng.gz", 3 },
+		{ "tests/fixtures/capture-v4.pcapng", 4 },
+		{ "tests/fixtures/capture-v4.pcapng.gz", 4 },
 	};
 
 	return cr_make_param_array(struct fixture, cases, sizeof(cases) / sizeof(cases[0]));

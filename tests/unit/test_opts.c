@@ -258,6 +258,25 @@ Test(opts, record_flags)
 	cr_assert(P.o.json);
 }
 
+/* The writer thread only for a capture file; off by default. */
+Test(opts, record_writer_thread)
+{
+	assert_ok("-w", "x.pcapng.gz");
+	cr_assert_not(P.o.writer_thread);
+	assert_ok("-w", "x.pcapng.gz", "--writer-thread");
+	cr_assert(P.o.writer_thread);
+	assert_ok("--writer-thread", "-w", "x.pcapng", "--rotate-size", "1M");
+	cr_assert(P.o.writer_thread);
+	assert_bad("--writer-thread needs -w FILE", "--writer-thread");
+	assert_bad("--writer-thread needs -w FILE", "--writer-thread", "-q", "-d", "1");
+	assert_bad("-w - writes each block as it is made", "-w", "-", "--writer-thread");
+	/* --write stays itself: an exact name is no prefix. */
+	assert_ok("--write", "x.pcapng");
+	cr_assert_str_eq(P.o.write_path, "x.pcapng");
+	cr_assert_not(P.o.writer_thread);
+	assert_bad("--wri", "--wri", "x.pcapng");
+}
+
 Test(opts, record_unknown_option)
 {
 	assert_bad("--bogus", "--bogus");

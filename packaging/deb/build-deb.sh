@@ -84,8 +84,11 @@ fi
 	# against.
 	dl=
 	for so in $("${MAKE:-make}" -s -C "$top" print-dlopen); do
-		path=$(ldconfig -p | awk -v l="$so" '$1 == l { print $NF; exit }')
-		owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1)
+		# Neither awk nor the owner lookup stops reading early: under
+		# pipefail a writer cut off by a closed pipe fails the build
+		# (SIGPIPE, status 141), and whether it is cut off depends on timing.
+		path=$(ldconfig -p | awk -v l="$so" '$1 == l && p == "" { p = $NF } END { print p }')
+		owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | awk -F: 'NR == 1 { print $1 }')
 		[[ -n $owner ]] || { echo "no package holds $so ($path)" >&2; exit 1; }
 		ver=$(dpkg-query -W -f='${Version}' "$owner")
 		dl+="${dl:+, }$owner (>= ${ver%%-*})"

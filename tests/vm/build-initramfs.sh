@@ -87,7 +87,9 @@ add_program "$VNO_BIN" /usr/bin/vnoffload-trace
 # And the libraries it opens with dlopen (user/dynlib.c: export's HTTP
 # server), which ldd does not list, with theirs.
 for so in $(make -s -C "$ROOT" print-dlopen); do
-	lib=$(ldconfig -p | awk -v l="$so" '$1 == l && /x86-64|64bit|AArch64/ { print $NF; exit }')
+	# awk reads to the end: under pipefail, ldconfig cut off by a closed
+	# pipe would fail the script (status 141) on a timing accident.
+	lib=$(ldconfig -p | awk -v l="$so" '$1 == l && /x86-64|64bit|AArch64/ && p == "" { p = $NF } END { print p }')
 	[[ -n $lib ]] || die "$so (the binary opens it) is not installed here"
 	[[ -e $stage/$lib ]] || add_program "$lib" "$lib"
 done

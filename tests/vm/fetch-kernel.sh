@@ -76,9 +76,9 @@ if [[ -n $SUITE ]]; then
 	# The archive the machine already uses for Debian (deb822 or one-line
 	# sources), so no other host is ever asked.
 	mirror=$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*\/debian\)\/*$/\1/p' \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 1p)
 	[[ -n $mirror ]] || mirror=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\(http[^[:space:]]*\/debian\)\/*[[:space:]].*/\2/p' \
-		/etc/apt/sources.list 2>/dev/null | head -n 1)
+		/etc/apt/sources.list 2>/dev/null | sed -n 1p)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$SUITE" >"$APT_DIR/sources.list"
@@ -103,7 +103,7 @@ kernel_pkg()
 		v="=$v"
 	fi
 	apt_cache depends "linux-image-amd64${v:-}" 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }'
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ && p == "" { p = $2 } END { if (p != "") print p }'
 }
 
 if [[ -n $SUITE ]]; then

@@ -207,8 +207,15 @@ tb_netns_add()
 # stderr to OUT.err; the pid is in $TB_BG_PID and is killed on cleanup.
 tb_bg()
 {
-	local ns=$1 out=$2
+	local ns=$1 out=$2 f
 	shift 2
+	# Emptied here, before the fork: the child's own `>` runs when it is
+	# scheduled, and until then a waiter would read what an earlier run
+	# left in the same file (a stale ready line). A FIFO is left alone:
+	# opening one to write waits for its reader.
+	for f in "$out" "$out.err"; do
+		[[ -p $f ]] || : >"$f"
+	done
 	ip netns exec "$ns" "$@" >"$out" 2>"$out.err" &
 	TB_BG_PID=$!
 	TB_PIDS+=("$TB_BG_PID")
@@ -515,8 +522,19 @@ vno_record_start()
 		tb_fatal "record $* printed no ready line within ${TB_TIMEOUT}s"
 	fi
 	if ! _tb_has_ready "$out"; then
+		kill -0 "$VNO_REC_PID" 2>/dev/null && tb_fatal "record $*: the wait for its ready line ended without one"
 		wait "$VNO_REC_PID"
-		tb_fatal "record $* exited ($?) before ready: $(head -c 400 "$out.err")"
+		tb_fatal "record $* exited ($(_tb_status $?)) before ready: $(head -c 400 "$out.err")"
+	fi
+}
+
+# _tb_status RC: a wait status as words: "status 2", "signal 11 (SIGSEGV)".
+_tb_status()
+{
+	if (($1 > 128 && $1 < 160)); then
+		printf 'signal %d (SIG%s)' $(($1 - 128)) "$(kill -l $(($1 - 128)) 2>/dev/null)"
+	else
+		printf 'status %d' "$1"
 	fi
 }
 
@@ -581,8 +599,11 @@ export_start()
 	EXP_PID=$TB_BG_PID
 	tb_wait_until "$TB_TIMEOUT" _export_ready_or_dead "$out" "$EXP_PID" ||
 		tb_fatal "export $* printed no ready line within ${TB_TIMEOUT}s"
-	grep -q '"type":"ready"' "$out" ||
-		tb_fatal "export $* exited before ready: $(head -c 400 "$out.err")$(head -c 400 "$out")"
+	if ! grep -q '"type":"ready"' "$out"; then
+		kill -0 "$EXP_PID" 2>/dev/null && tb_fatal "export $*: the wait for its ready line ended without one"
+		wait "$EXP_PID"
+		tb_fatal "export $* exited ($(_tb_status $?)) before ready: $(head -c 400 "$out.err")$(head -c 400 "$out")"
+	fi
 	EXP_URL=http://$(jq -r 'select(.type == "ready") | .listen' "$out")
 }
 

@@ -71,7 +71,7 @@ usage: bench/bench.sh [options]          (root; make bench)
   --configs LIST     of: ${ALL_CONFIGS// /,}
                      (untraced is always added: ratios need it)
   --ready-samples N  starts timed to the ready line (default $READY_SAMPLES)
-  --pipeline-records N  records per pipeline_bench run (default $PIPE_RECORDS)
+  --pipeline-records N  records per pipeline_bench run (default $PIPE_RECORDS; 0: not run)
   --no-profile       skip the perf / BPF run-time profile
   --no-pin           do not pin client and server to CPUs 0 and 1
   --outlier F        rerun an untraced run more than F (default $OUTLIER) away
@@ -1063,7 +1063,12 @@ for p in $PATHS; do
 done
 start_servers
 
-measure_pipeline
+if ((PIPE_RECORDS > 0)); then
+	measure_pipeline
+else
+	log "pipeline_bench: not run (--pipeline-records 0)"
+	echo '[]' >"$TMP/pipeline.json"
+fi
 ((READY_SAMPLES > 0)) && measure_ready
 
 read -r -a cfgs <<<"$CONFIGS"

@@ -1067,7 +1067,6 @@ if ((PIPE_RECORDS > 0)); then
 	measure_pipeline
 else
 	log "pipeline_bench: not run (--pipeline-records 0)"
-	echo '[]' >"$TMP/pipeline.json"
 fi
 ((READY_SAMPLES > 0)) && measure_ready
 

@@ -518,14 +518,22 @@ vno_record_start()
 	tb_bg "$ns" "$out" "$VNO_BIN" record "$@"
 	VNO_REC_PID=$TB_BG_PID
 	VNO_REC_OUT=$out
-	if ! tb_wait_until "$TB_TIMEOUT" _tb_record_ready_or_dead "$out" "$VNO_REC_PID"; then
-		tb_fatal "record $* printed no ready line within ${TB_TIMEOUT}s"
-	fi
-	if ! _tb_has_ready "$out"; then
-		kill -0 "$VNO_REC_PID" 2>/dev/null && tb_fatal "record $*: the wait for its ready line ended without one"
-		wait "$VNO_REC_PID"
-		tb_fatal "record $* exited ($(_tb_status $?)) before ready: $(head -c 400 "$out.err")"
-	fi
+	_tb_wait_ready "record $*" "$VNO_REC_PID" "$out"
+}
+
+# _tb_wait_ready WHAT PID OUT: return once OUT holds a ready line; fail the
+# test if WHAT (process PID, started by tb_bg) prints none within
+# $TB_TIMEOUT or exits first, saying how it exited.
+_tb_wait_ready()
+{
+	local what=$1 pid=$2 out=$3
+	tb_wait_until "$TB_TIMEOUT" _tb_ready_or_dead "$out" "$pid" ||
+		tb_fatal "$what printed no ready line within ${TB_TIMEOUT}s"
+	_tb_has_ready "$out" && return 0
+	# Not ready, so dead: tb_bg emptied OUT before the fork, and it only
+	# grows, so no line can have come and gone.
+	wait "$pid"
+	tb_fatal "$what exited ($(_tb_status $?)) before ready: $(head -c 400 "$out.err")$(head -c 400 "$out")"
 }
 
 # _tb_status RC: a wait status as words: "status 2", "signal 11 (SIGSEGV)".
@@ -538,7 +546,7 @@ _tb_status()
 	fi
 }
 
-_tb_record_ready_or_dead() { _tb_has_ready "$1" || ! kill -0 "$2" 2>/dev/null; }
+_tb_ready_or_dead() { _tb_has_ready "$1" || ! kill -0 "$2" 2>/dev/null; }
 
 # vno_record_stop [SIGNAL=INT]: stop the recorder, wait for it (bounded),
 # set VNO_REC_RC.
@@ -597,17 +605,9 @@ export_start()
 	shift
 	tb_bg "$TB_H" "$out" "$VNO_BIN" export "$@"
 	EXP_PID=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _export_ready_or_dead "$out" "$EXP_PID" ||
-		tb_fatal "export $* printed no ready line within ${TB_TIMEOUT}s"
-	if ! grep -q '"type":"ready"' "$out"; then
-		kill -0 "$EXP_PID" 2>/dev/null && tb_fatal "export $*: the wait for its ready line ended without one"
-		wait "$EXP_PID"
-		tb_fatal "export $* exited ($(_tb_status $?)) before ready: $(head -c 400 "$out.err")$(head -c 400 "$out")"
-	fi
+	_tb_wait_ready "export $*" "$EXP_PID" "$out"
 	EXP_URL=http://$(jq -r 'select(.type == "ready") | .listen' "$out")
 }
-
-_export_ready_or_dead() { grep -q '"type":"ready"' "$1" || ! kill -0 "$2" 2>/dev/null; }
 
 # export_stop [SIGNAL=TERM]: stop it (bounded wait), status in $EXP_RC.
 export_stop()

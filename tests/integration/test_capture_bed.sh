@@ -132,7 +132,7 @@ case_stream()
 	TB_PIDS+=("$ts")
 	tb_bg "$TB_H" "$fifo" "$VNO_BIN" record -i tap0 -i up0 --json --stall-ms 0 -w -
 	rec=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _tb_record_ready_or_dead "$fifo.err" "$rec"
+	tb_wait_until "$TB_TIMEOUT" _tb_ready_or_dead "$fifo.err" "$rec"
 	_tb_has_ready "$fifo.err" || tb_fatal "record -w - printed no ready line on stderr: $(head -c 300 "$fifo.err")"
 	tb_plant tcp4-tso:segs=10:mss=1448:sport=46201 tcp4-tso:segs=10:mss=1448:sport=46202 \
 		tcp4-tso:segs=10:mss=1448:sport=46203 tcp4-tso:segs=10:mss=1448:sport=46204
@@ -158,7 +158,7 @@ case_stream()
 	TB_PIDS+=("$ts")
 	tb_bg "$TB_H" "$fifo.2" "$VNO_BIN" record -i tap0 -i up0 --json --stall-ms 0 -w -
 	rec=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _tb_record_ready_or_dead "$fifo.2.err" "$rec"
+	tb_wait_until "$TB_TIMEOUT" _tb_ready_or_dead "$fifo.2.err" "$rec"
 	_tb_has_ready "$fifo.2.err" || tb_fatal "record -w - (tcpdump) printed no ready line"
 	tb_plant tcp4-tso:segs=10:mss=1448:sport=46211 udp4-uso:segs=5:mss=1200:sport=46212
 	tb_wait_jq "$fifo.2.err" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"

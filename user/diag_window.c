@@ -571,6 +571,12 @@ static void mark_done(struct diag *d, const struct vno_frame *f)
 	}
 }
 
+void diag__prefetch(const struct diag *d, const struct vno_frame *f)
+{
+	if (d && d->org)
+		__builtin_prefetch(&d->org[f->pkt_id & d->org_mask], 1);
+}
+
 int diag__add(struct diag *d, const struct vno_event *ev)
 {
 	return diag__add_checked(d, ev, NULL);

@@ -180,6 +180,10 @@ int diag__add(struct diag *d, const struct vno_event *ev);
 /* The same for a record the caller already marked with anomaly_mark():
  * @mask is what that found (the rules are not run again). */
 int diag__add_checked(struct diag *d, const struct vno_event *ev, const __u64 *mask);
+/* A record @f about to be fed: start fetching the slot of its pkt_id in the
+ * table of ingresses, which every rx, xmit and done record reads and which
+ * is too large to stay cached under load. */
+void diag__prefetch(const struct diag *d, const struct vno_frame *f);
 
 /*
  * Diagnose @h from what was fed so far into @out (zeroed first; release

@@ -139,6 +139,11 @@ static void tunnel_note(struct pipeline *p, const struct vno_event *ev, const st
 	}
 }
 
+void pipeline_prefetch(const struct pipeline *p, const struct vno_frame *f)
+{
+	diag__prefetch(p->diag, f);
+}
+
 int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw)
 {
 	char detail[256], cause[320]; /* strings: not zero-filled per record */

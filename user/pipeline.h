@@ -70,6 +70,9 @@ void pipeline_fini(struct pipeline *p);
 /* Decode (when raw is set) and feed one record to every sink; a watchdog
  * record becomes a hang. */
 int pipeline_frame(struct pipeline *p, struct vno_event *ev, bool raw);
+/* @f is the record after the one about to be fed: start fetching what it
+ * will look up (a hint; it may never be fed). */
+void pipeline_prefetch(const struct pipeline *p, const struct vno_frame *f);
 /* Diagnose a hang and print it. */
 int pipeline_hang(struct pipeline *p, const struct vno_hang *h);
 /* A watched device's offload features changed: said in every mode (also

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "offwatch.h"
 #include "privdrop.h"
+#include "ringbuf.h"
 #include "probe.h"
 #include "run.h"
 #include "tcclean.h"
@@ -274,11 +275,15 @@ void runner_trigger(struct runner *rc, const char *why)
 	}
 }
 
-static int on_sample(void *ctx, void *data, size_t len)
+static int on_sample(void *ctx, const void *data, size_t len, const void *next)
 {
 	struct runner *rc = ctx;
 	struct vno_event ev;
 
+	/* The next record's lookups start now, and are done by the time it
+	 * is worked on. */
+	if (next)
+		pipeline_prefetch(&rc->pipe, next);
 	if (vno_event_from_raw(&ev, data, len))
 		return 0;
 	rc->events++;
@@ -601,7 +606,7 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	}
 	offwatch_sync(r->ow, r->sel, r->gone, r->nsel);
 	pr_debug("offload changes: noticed by %s\n", offwatch_how(r->ow));
-	r->rb = ring_buffer__new(loader_events_map_fd(r->l), on_sample, r, NULL);
+	r->rb = vno_ring__new(loader_events_map_fd(r->l), on_sample, r);
 	if (!r->rb) {
 		ret = -errno;
 		snprintf(err, errlen, "opening the ring buffer failed: %s", strerror(errno));
@@ -698,14 +703,14 @@ int runner_poll(struct runner *r, int timeout_ms)
 	 * with it. The BPF side batches wakeups (BPF_RB_NO_WAKEUP below a
 	 * threshold), so a quiet trickle never wakes the wait: collect it on
 	 * every turn. */
-	if (epoll_wait(ring_buffer__epoll_fd(r->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
+	if (epoll_wait(vno_ring__epoll_fd(r->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/* Interfaces that appeared are known before their first frames. */
 	if (r->cw)
 		live_tick(r, carrier_watch__read(r->cw, r->sel, r->nsel, on_hang, live_on_link,
 						 r) == -ENOBUFS);
 	pthread_mutex_lock(&r->lock);
-	ret = ring_buffer__consume(r->rb);
+	ret = vno_ring__consume(r->rb);
 	pthread_mutex_unlock(&r->lock);
 	if (ret < 0 && ret != -EINTR)
 		return ret;
@@ -729,7 +734,7 @@ int runner_poll(struct runner *r, int timeout_ms)
 void runner_drain(struct runner *r)
 {
 	pthread_mutex_lock(&r->lock);
-	ring_buffer__consume(r->rb);
+	vno_ring__consume(r->rb);
 	pthread_mutex_unlock(&r->lock);
 	if (r->kw)
 		read_kmsg(r);
@@ -744,7 +749,7 @@ void runner_close(struct runner *r)
 	carrier_watch__free(r->cw);
 	offwatch__free(r->ow);
 	kmsg_patterns_free();
-	ring_buffer__free(r->rb);
+	vno_ring__free(r->rb);
 	loader__close(r->l);
 	pipeline_fini(&r->pipe);
 	free(r->all);

@@ -62,7 +62,7 @@ struct run_opts {
 
 struct kmsg_watch;
 struct carrier_watch;
-struct ring_buffer;
+struct vno_ring;
 struct live;
 struct offwatch;
 
@@ -80,7 +80,7 @@ struct runner {
 	bool lock_init;
 	struct pipeline pipe;
 	struct loader *l;
-	struct ring_buffer *rb;
+	struct vno_ring *rb;
 	struct kmsg_watch *kw;
 	struct carrier_watch *cw;
 	struct vno_iface *all, *sel;	/* every interface here, the watched ones */

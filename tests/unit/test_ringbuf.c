@@ -18,8 +18,12 @@
 
 #define RING 4096 /* one page: a few hundred records wrap it */
 
+struct seen;
+
 struct rb_fixture {
 	int map_fd, prog_fd;
+	struct seen *s;
+	struct vno_ring *r;
 };
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
@@ -62,7 +66,7 @@ static int load_prog(int map_fd, char *log, size_t loglen)
 			     sizeof(p) / sizeof(p[0]), &o);
 }
 
-static struct rb_fixture fx = { -1, -1 };
+static struct rb_fixture fx = { -1, -1, NULL, NULL };
 
 static void setup(void)
 {
@@ -77,6 +81,10 @@ static void setup(void)
 
 static void teardown(void)
 {
+	vno_ring__free(fx.r);
+	free(fx.s);
+	fx.r = NULL;
+	fx.s = NULL;
 	if (fx.prog_fd >= 0)
 		close(fx.prog_fd);
 	if (fx.map_fd >= 0)
@@ -120,18 +128,36 @@ static int on_rec(void *ctx, const void *data, size_t len, const void *next)
 	return s->stop_at && s->n == s->stop_at ? -EINTR : 0;
 }
 
+/* The reader of the fixture's ring, its records into fx.s; skips the test
+ * where there is no BPF. */
+static struct vno_ring *open_ring(void)
+{
+	need_bpf();
+	fx.s = calloc(1, sizeof(*fx.s));
+	cr_assert_not_null(fx.s);
+	fx.r = vno_ring__new(fx.map_fd, on_rec, fx.s);
+	cr_assert_not_null(fx.r, "vno_ring__new: %s", strerror(errno));
+	return fx.r;
+}
+
+/* @n records: @base, @base + 2, ... */
+static void plant_run(__u32 base, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		plant(base + 2 * (__u32)i);
+}
+
 Test(ringbuf, order_discards_next_and_wrap, .init = setup, .fini = teardown)
 {
-	struct seen *s = calloc(1, sizeof(*s));
+	struct vno_ring *r = open_ring();
+	struct seen *s = fx.s;
 	__u64 exp[120];
-	struct vno_ring *r;
 	__u32 len = 20;
 	int round, i;
 	size_t ne;
 
-	need_bpf();
-	r = vno_ring__new(fx.map_fd, on_rec, s);
-	cr_assert_not_null(r, "vno_ring__new: %s", strerror(errno));
 	cr_assert_geq(vno_ring__epoll_fd(r), 0);
 	cr_assert_eq(vno_ring__consume(r), 0, "an empty ring hands nothing over");
 	/* 16 bytes a record, up to 120 a round: 12 rounds wrap a 4 KiB ring
@@ -163,21 +189,15 @@ Test(ringbuf, order_discards_next_and_wrap, .init = setup, .fini = teardown)
 		}
 		cr_assert_null(s->next[ne - 1], "the last record has no next");
 	}
-	vno_ring__free(r);
-	free(s);
 }
 
 Test(ringbuf, stop_and_resume, .init = setup, .fini = teardown)
 {
-	struct seen *s = calloc(1, sizeof(*s));
-	struct vno_ring *r;
+	struct vno_ring *r = open_ring();
+	struct seen *s = fx.s;
 	int i;
 
-	need_bpf();
-	r = vno_ring__new(fx.map_fd, on_rec, s);
-	cr_assert_not_null(r);
-	for (i = 0; i < 10; i++)
-		plant(100 + 2 * i);
+	plant_run(100, 10);
 	s->stop_at = 4;
 	cr_assert_eq(vno_ring__consume(r), -EINTR, "the callback's error is returned");
 	cr_assert_eq(s->n, 4);
@@ -185,35 +205,27 @@ Test(ringbuf, stop_and_resume, .init = setup, .fini = teardown)
 	cr_assert_eq(vno_ring__consume(r), 6, "the walk goes on after the record that stopped it");
 	for (i = 0; i < 10; i++)
 		cr_assert_eq(s->v[i], 100 + 2 * i);
-	vno_ring__free(r);
-	free(s);
 }
 
 Test(ringbuf, full_ring_frees_room, .init = setup, .fini = teardown)
 {
-	struct seen *s = calloc(1, sizeof(*s));
-	struct vno_ring *r;
+	struct vno_ring *r = open_ring();
+	struct seen *s = fx.s;
 	long n;
 	int i;
 
-	need_bpf();
-	r = vno_ring__new(fx.map_fd, on_rec, s);
-	cr_assert_not_null(r);
 	/* 300 records of 16 bytes into 4096: what does not fit is lost by the
 	 * BPF side; the ones kept are the first, in order. */
-	for (i = 0; i < 300; i++)
-		plant(200 + 2 * i);
+	plant_run(200, 300);
 	n = vno_ring__consume(r);
 	cr_assert(n >= 200 && n < 300, "%ld records kept", n);
 	for (i = 0; i < n; i++)
 		cr_assert_eq(s->v[i], 200 + 2 * i);
 	/* The consumer position was stored: as many fit again. */
 	s->n = 0;
-	for (i = 0; i < n; i++)
-		plant(1000 + 2 * (i % 256));
+	plant_run(1000, (int)n);
 	cr_assert_eq(vno_ring__consume(r), n);
-	vno_ring__free(r);
-	free(s);
+	cr_assert_eq(s->v[n - 1], 1000 + 2 * (n - 1));
 }
 
 Test(ringbuf, not_a_ring, .init = setup, .fini = teardown)

@@ -573,7 +573,7 @@ static void mark_done(struct diag *d, const struct vno_frame *f)
 
 void diag__prefetch(const struct diag *d, const struct vno_frame *f)
 {
-	if (d && d->org)
+	if (d) /* org: made with d, in diag__new */
 		__builtin_prefetch(&d->org[f->pkt_id & d->org_mask], 1);
 }
 

@@ -36,7 +36,7 @@
 #include "ringbuf.h"
 
 struct vno_ring {
-	int map_fd, epfd;
+	int epfd;
 	unsigned long *consumer_pos;	/* the writable page */
 	const unsigned long *producer_pos;
 	const uint8_t *data;		/* 2 * size bytes, the same size bytes twice */
@@ -69,7 +69,6 @@ struct vno_ring *vno_ring__new(int map_fd, vno_ring_fn fn, void *ctx)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	r->map_fd = map_fd;
 	r->epfd = -1;
 	r->fn = fn;
 	r->ctx = ctx;

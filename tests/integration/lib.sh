@@ -523,7 +523,8 @@ vno_record_start()
 
 # _tb_wait_ready WHAT PID OUT: return once OUT holds a ready line; fail the
 # test if WHAT (process PID, started by tb_bg) prints none within
-# $TB_TIMEOUT or exits first, saying how it exited.
+# $TB_TIMEOUT or exits first, saying how it exited. OUT may be the .err of
+# a process whose ready line goes to stderr (record -w -).
 _tb_wait_ready()
 {
 	local what=$1 pid=$2 out=$3
@@ -533,7 +534,7 @@ _tb_wait_ready()
 	# Not ready, so dead: tb_bg emptied OUT before the fork, and it only
 	# grows, so no line can have come and gone.
 	wait "$pid"
-	tb_fatal "$what exited ($(_tb_status $?)) before ready: $(head -c 400 "$out.err")$(head -c 400 "$out")"
+	tb_fatal "$what exited ($(_tb_status $?)) before ready: $(head -c 400 "$out.err" 2>/dev/null)$(head -c 400 "$out")"
 }
 
 # _tb_status RC: a wait status as words: "status 2", "signal 11 (SIGSEGV)".

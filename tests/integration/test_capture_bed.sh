@@ -132,8 +132,7 @@ case_stream()
 	TB_PIDS+=("$ts")
 	tb_bg "$TB_H" "$fifo" "$VNO_BIN" record -i tap0 -i up0 --json --stall-ms 0 -w -
 	rec=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _tb_ready_or_dead "$fifo.err" "$rec"
-	_tb_has_ready "$fifo.err" || tb_fatal "record -w - printed no ready line on stderr: $(head -c 300 "$fifo.err")"
+	_tb_wait_ready "record -w - (ready line on stderr)" "$rec" "$fifo.err"
 	tb_plant tcp4-tso:segs=10:mss=1448:sport=46201 tcp4-tso:segs=10:mss=1448:sport=46202 \
 		tcp4-tso:segs=10:mss=1448:sport=46203 tcp4-tso:segs=10:mss=1448:sport=46204
 	tb_wait_until "$TB_TIMEOUT" _stream_lines "$TB_TMP/stream.tshark" 4 ||
@@ -158,8 +157,7 @@ case_stream()
 	TB_PIDS+=("$ts")
 	tb_bg "$TB_H" "$fifo.2" "$VNO_BIN" record -i tap0 -i up0 --json --stall-ms 0 -w -
 	rec=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _tb_ready_or_dead "$fifo.2.err" "$rec"
-	_tb_has_ready "$fifo.2.err" || tb_fatal "record -w - (tcpdump) printed no ready line"
+	_tb_wait_ready "record -w - (tcpdump)" "$rec" "$fifo.2.err"
 	tb_plant tcp4-tso:segs=10:mss=1448:sport=46211 udp4-uso:segs=5:mss=1200:sport=46212
 	tb_wait_jq "$fifo.2.err" '[.[] | select(.type == "frame" and .hop == "xmit" and .dev == "up0"
 		and .sport > 46210)] | length == 2' || tb_fail "the planted frames reached up0's xmit"

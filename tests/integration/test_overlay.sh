@@ -225,8 +225,7 @@ case_fit6()
 	tb_bg "$TB_H" "$TB_TMP/rec128.jsonl" "$VNO_BIN" record -i tap0 -i up0 --json -q -w "$cap128" \
 		--snaplen 128
 	pid128=$TB_BG_PID
-	tb_wait_until "$TB_TIMEOUT" _tb_ready_or_dead "$TB_TMP/rec128.jsonl" "$pid128" ||
-		tb_fatal "record --snaplen 128 printed no ready line"
+	_tb_wait_ready "record --snaplen 128" "$pid128" "$TB_TMP/rec128.jsonl"
 	vno_record_start "$rec" -- -i tap0 -i vxlan0 -i up0 --json -w "$cap"
 	for ((i = 0; i < n; i++)); do
 		tb_plant "tcp6-tso:segs=4:mss=1348:seq=$((4000000 + i * 100000))"

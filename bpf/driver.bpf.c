@@ -141,7 +141,7 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 		ev->f.ring_tail = r->tail;
 		ev->f.flags |= VNO_F_RING;
 	}
-	vno_submit(ev);
+	vno_submit(ev, sizeof(*ev));
 	return 0;
 }
 
@@ -305,7 +305,7 @@ static __always_inline void on_e1000_clean_exit(void)
 	ev->f.ring_head = r.head;
 	ev->f.ring_tail = r.tail;
 	ev->f.flags |= VNO_F_RING;
-	vno_submit(ev);
+	vno_submit(ev, sizeof(*ev));
 }
 
 SEC("?fentry/e1000_clean_tx_irq")
@@ -430,7 +430,7 @@ static __always_inline void on_virtnet_free_exit(const struct send_queue___vno *
 	ev->f.ring_head = r.head;
 	ev->f.ring_tail = r.tail;
 	ev->f.flags |= VNO_F_RING;
-	vno_submit(ev);
+	vno_submit(ev, sizeof(*ev));
 }
 
 static __always_inline void on_virtnet_free_enter(const struct send_queue___vno *sq)
@@ -627,7 +627,7 @@ static __always_inline void on_tun_get_user_exit(long ret)
 	/* Refused: the errno, as a positive number, where drops keep a reason. */
 	if (ret < 0)
 		ev->f.drop_reason = -ret;
-	vno_submit(ev);
+	vno_submit(ev, sizeof(*ev));
 }
 
 SEC("?fentry/tun_get_user")

@@ -14,13 +14,21 @@
 #include "flight.h"
 #include "filter.h"
 
-static __always_inline void vno_submit(struct vno_event *ev)
+/* Commit @ev, @size bytes as reserved. The reader is woken by the record
+ * that takes the data waiting past a multiple of cfg_wakeup_bytes
+ * (vno_wake_crossed), not by every record once past it: a wakeup costs
+ * the submitting CPU an irq_work claim on the ring's shared line, and
+ * until the reader ran each record paid it again. A crossing two CPUs'
+ * records straddle at once may wake no one; the next multiple does, and
+ * the reader also polls on a short timeout, so a quiet trickle is never
+ * stuck. */
+static __always_inline void vno_submit(void *ev, __u32 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	/* Wake the reader only once a batch is waiting; it also polls on a
-	 * short timeout, so a quiet trickle is never stuck. */
-	bpf_ringbuf_submit(ev, avail >= cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(ev, vno_wake_crossed(avail, vno_rb_len(size), cfg_wakeup_bytes) ?
+				       BPF_RB_FORCE_WAKEUP :
+				       BPF_RB_NO_WAKEUP);
 }
 
 /* What the hook knows beyond the skb itself. */
@@ -228,7 +236,7 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 			vno_fill_data(rb, m, room);
 		if (w->slot)
 			vno_flight_put(&rb->f, w->slot);
-		vno_submit(rb);
+		vno_submit(rb, sizeof(rb->f) + room);
 		return 0;
 	}
 	/* Export, or the ring buffer full: the flight recorder only, built

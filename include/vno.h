@@ -436,4 +436,21 @@ static __always_inline __u32 vno_log2_slot(__u64 v, __u32 slots)
 	return s < slots ? s : slots - 1;
 }
 
+/* The bytes a ring buffer record of @size takes: its 8-byte header
+ * (BPF_RINGBUF_HDR_SZ) and the size, rounded up to 8 (kernel/bpf/ringbuf.c,
+ * __bpf_ringbuf_reserve). */
+static __always_inline __u64 vno_rb_len(__u64 size)
+{
+	return ((size + 7) & ~7ULL) + 8;
+}
+
+/* Does the record of @len bytes that left @avail bytes waiting (itself
+ * included) take them past a multiple of @every? Once per @every bytes
+ * waiting, whichever records make them. */
+static __always_inline int vno_wake_crossed(__u64 avail, __u64 len, __u64 every)
+{
+	if (!every || avail < every || avail < len)
+		return avail >= every;
+	return (avail - len) / every != avail / every;
+}
 #endif /* VNO_H */

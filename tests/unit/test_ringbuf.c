@@ -4,6 +4,8 @@
  * BPF_PROG_TEST_RUN writes one record per run (the packet's length, so a
  * test knows what it planted), or reserves one and discards it when that
  * length is odd. Needs BPF (root); skipped with the reason otherwise.
+ * The wakeup rule the BPF side submits with (vno_wake_crossed) is pure
+ * arithmetic and needs nothing.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "ringbuf.h"
+#include "vno.h"
 
 #define RING 4096 /* one page: a few hundred records wrap it */
 
@@ -241,4 +244,43 @@ Test(ringbuf, not_a_ring, .init = setup, .fini = teardown)
 	cr_assert_eq(errno, EINVAL);
 	close(fd);
 	vno_ring__free(NULL);
+}
+
+/* Records of 312 bytes (a 128-byte snap) filling a ring from empty: one
+ * wakeup per 1 MiB waiting, by the record that takes the data past it, and
+ * none before the first. */
+Test(ringbuf_wake, once_per_multiple)
+{
+	const __u64 every = 1 << 20, len = vno_rb_len(sizeof(__u64) * 38);
+	__u64 avail = 0, wakes = 0;
+
+	cr_assert_eq(len, 312);
+	while (avail + len <= 8 * every) {
+		avail += len;
+		if (!vno_wake_crossed(avail, len, every))
+			continue;
+		wakes++;
+		cr_assert(avail >= wakes * every && avail - len < wakes * every,
+			  "wakeup %llu at %llu bytes waiting", (unsigned long long)wakes,
+			  (unsigned long long)avail);
+	}
+	cr_assert_eq(wakes, 7, "%llu wakeups for 8 MiB", (unsigned long long)wakes);
+}
+
+Test(ringbuf_wake, edges)
+{
+	/* Exactly at the multiple: this record made it. */
+	cr_assert(vno_wake_crossed(4096, 64, 4096));
+	cr_assert_not(vno_wake_crossed(4096 + 64, 64, 4096));
+	cr_assert_not(vno_wake_crossed(4095, 64, 4096));
+	/* The reader moved on while the record was made: less waiting than
+	 * the record itself, and under the threshold. */
+	cr_assert_not(vno_wake_crossed(16, 64, 4096));
+	/* No threshold: every record wakes. A record larger than the
+	 * threshold wakes whenever it is past it. */
+	cr_assert(vno_wake_crossed(8, 8, 0));
+	cr_assert(vno_wake_crossed(9000, 9000, 4096));
+	cr_assert(vno_wake_crossed(18000, 9000, 4096));
+	cr_assert_eq(vno_rb_len(1), 16);
+	cr_assert_eq(vno_rb_len(304), 312);
 }

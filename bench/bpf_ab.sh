@@ -68,14 +68,16 @@ done
 TMP=$(mktemp -d /tmp/vno-bpf-ab.XXXXXX) || die "cannot make a temporary directory"
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null) || die "kernel.bpf_stats_enabled is not there"
 PIDS=()
+MADE_NS=()
 cleanup()
 {
 	trap - EXIT INT TERM
 	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns pids "$NS_S" 2>/dev/null | xargs -r kill 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
+	for ns in "${MADE_NS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" 2>/dev/null
 	rm -rf "$TMP"
 }
@@ -83,7 +85,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ip netns add "$NS_C" && ip netns add "$NS_S" || die "cannot create the namespaces"
+for ns in "$NS_C" "$NS_S"; do
+	ip netns add "$ns" || die "cannot create the namespace $ns (left by another run? ip netns del $ns)"
+	MADE_NS+=("$ns")
+done
 ip -n "$NS_C" link set lo up && ip -n "$NS_S" link set lo up &&
 	ip -n "$NS_C" link add v0 type veth peer name v1 netns "$NS_S" &&
 	ip -n "$NS_C" addr add 192.0.2.1/24 dev v0 && ip -n "$NS_S" addr add 192.0.2.2/24 dev v1 &&

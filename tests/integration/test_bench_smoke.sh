@@ -6,7 +6,8 @@
 # tcpdump where installed; iperf3 TCP, the UDP flood without offload metadata
 # and the one with checksum offload; a short pipeline_bench; three starts to
 # the ready line) prints its
-# table and writes results JSON that jq reads. No thresholds: a benchmark on
+# table and writes results JSON that jq reads; bench/bpf_ab.sh runs one
+# pair. No thresholds: a benchmark on
 # a shared CI machine says nothing in 2 s; `make bench` is for numbers.
 . "$(dirname "$0")/lib.sh"
 
@@ -99,6 +100,22 @@ _run 90 >>"$RUNS"
 baseline_outlier veth tcp && tb_fail "90 is within 25 % of 102" || tb_pass "90 is within 25 % of 102"
 _run 10 record-q >>"$RUNS"
 baseline_outlier veth tcp && tb_fail "only untraced runs are judged" || tb_pass "only untraced runs are judged"
+
+# bpf_ab.sh: the same build twice, one pair of one second. It prints a row
+# per program of each hook that ran, with three numbers and the pair's
+# difference, and leaves no namespace and bpf_stats as it found them.
+STATS0=$(sysctl -n kernel.bpf_stats_enabled)
+timeout 120 "$TB_ROOT/bench/bpf_ab.sh" --pairs 1 --secs 1 "$VNO_BIN" "$VNO_BIN" >"$OUT.ab" 2>&1
+assert_eq "$?" 0 "bpf_ab.sh exits 0"
+for p in xmit rx; do
+	if grep -qE "^${p}_[a-z]+ +[0-9]+ +[0-9]+ +-?[0-9]+ +-?[0-9]+$" "$OUT.ab"; then
+		tb_pass "bpf_ab.sh: a row for the $p hook's program"
+	else
+		tb_fail "bpf_ab.sh: no row for the $p hook: $(head -c 400 "$OUT.ab")"
+	fi
+done
+assert_eq "$(ip netns list | grep -c '^vno-ab-')" 0 "bpf_ab.sh left no namespace"
+assert_eq "$(sysctl -n kernel.bpf_stats_enabled)" "$STATS0" "bpf_ab.sh put bpf_stats_enabled back"
 
 tb_log "$(grep -E '^(veth|pipeline|ready)' "$OUT" | head -n 12)"
 tb_finish

@@ -82,6 +82,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		 * the peer); report it on the device it was handed to. */
 		struct vno_event *ev;
 		struct vno_frame *fl = NULL;
+		void *rb;
 		struct vno_fv fv;
 
 		now = bpf_ktime_get_ns();
@@ -132,7 +133,8 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 		 * fills, not one through a pointer to either: a verifier
 		 * before 6.18 loses which one it is and sees the ring
 		 * buffer's reservation leak. */
-		ev = cfg_events ? bpf_ringbuf_reserve(&events, sizeof(ev->f), 0) : NULL;
+		rb = cfg_events ? vno_ring_here() : NULL;
+		ev = rb ? bpf_ringbuf_reserve(rb, sizeof(ev->f), 0) : NULL;
 		if (ev) {
 			release_fill(&ev->f, in, &m, &cur, now, reason, freed, merged);
 			if (fl)

@@ -111,6 +111,7 @@ struct vno_ring {
 static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_device *dev,
 				   __u8 hop, const struct vno_ring *r)
 {
+	void *rb;
 	struct vno_hopinfo hi = { .hop = hop };
 	struct vno_event *ev;
 	struct vno_meta m;
@@ -125,7 +126,8 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 	vno_read_meta(skb, &m, false);
 	if (!vno_wanted(&m))
 		return 0;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	rb = vno_ring_here();
+	ev = rb ? bpf_ringbuf_reserve(rb, sizeof(*ev), 0) : NULL;
 	if (!ev) {
 		vno_count(VNO_CNT_RB_LOST);
 		return 0;

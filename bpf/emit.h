@@ -14,7 +14,15 @@
 #include "flight.h"
 #include "filter.h"
 
-/* Commit @ev, @size bytes as reserved. The reader is woken by the record
+/* This CPU's ring buffer (maps.h), NULL only if the loader left it out. */
+static __always_inline void *vno_ring_here(void)
+{
+	__u32 i = bpf_get_smp_processor_id() % cfg_rings;
+
+	return bpf_map_lookup_elem(&rings, &i);
+}
+
+/* Commit @ev, @size bytes as reserved in this CPU's ring. The reader is woken by the record
  * that takes the data waiting past a multiple of cfg_wakeup_bytes
  * (vno_wake_crossed), not by every record once past it: a wakeup costs
  * the submitting CPU an irq_work claim on the ring's shared line, and
@@ -24,7 +32,10 @@
  * stuck. */
 static __always_inline void vno_submit(void *ev, __u32 size)
 {
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	/* The ring it was reserved in: BPF programs run on one CPU, and
+	 * looking it up again costs less stack than keeping it. */
+	void *rb = vno_ring_here();
+	__u64 avail = rb ? bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) : 0;
 
 	bpf_ringbuf_submit(ev, vno_wake_crossed(avail, vno_rb_len(size), cfg_wakeup_bytes) ?
 				       BPF_RB_FORCE_WAKEUP :
@@ -174,6 +185,7 @@ static __always_inline void vno_fill_data_snap(struct vno_event *ev, const struc
 static __always_inline struct vno_event *vno_bare(const struct net_device *dev, __u8 hop)
 {
 	struct vno_event *ev;
+	void *rb;
 	__u32 netns, ifindex;
 
 	if (!dev || (!cfg_events && hop != VNO_HOP_HANG))
@@ -182,7 +194,8 @@ static __always_inline struct vno_event *vno_bare(const struct net_device *dev, 
 	netns = vno_dev_netns(dev, false);
 	if (!vno_watched(netns, ifindex))
 		return NULL;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	rb = vno_ring_here();
+	ev = rb ? bpf_ringbuf_reserve(rb, sizeof(*ev), 0) : NULL;
 	if (!ev) {
 		vno_count(VNO_CNT_RB_LOST);
 		return NULL;
@@ -211,33 +224,35 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 	struct vno_snap snap = {};
 	struct vno_event *rb = NULL;
 	struct vno_frame *f;
+	void *ring = NULL;
 	__u32 room = VNO_SNAP_MAX;
 
 	if (!vno_filter_pass(m, hi->hop, hi->kept, dev->name, &snap))
 		return -1;
-	if (cfg_events) {
+	if (cfg_events)
+		ring = vno_ring_here();
+	if (ring) {
 		/* Room for the snap length in use: the default 128 bytes make
 		 * a record 288 bytes instead of 416. */
 		if (cfg_snaplen <= VNO_SNAP_SHORT &&
 		    !(vno_meta_encap(m) && cfg_snaplen_encap > VNO_SNAP_SHORT)) {
-			rb = bpf_ringbuf_reserve(&events, sizeof(rb->f) + VNO_SNAP_SHORT, 0);
+			rb = bpf_ringbuf_reserve(ring, sizeof(rb->f) + VNO_SNAP_SHORT, 0);
 			room = VNO_SNAP_SHORT;
 		} else {
-			rb = bpf_ringbuf_reserve(&events, sizeof(*rb), 0);
+			rb = bpf_ringbuf_reserve(ring, sizeof(*rb), 0);
 		}
-		if (!rb)
-			vno_count(VNO_CNT_RB_LOST);
-	}
-	if (rb) {
-		vno_fill(&rb->f, dev, w->netns, w->ifindex, m, hi, direct);
-		if (snap.b)
-			vno_fill_data_snap(rb, &snap, room);
-		else
-			vno_fill_data(rb, m, room);
-		if (w->slot)
-			vno_flight_put(&rb->f, w->slot);
-		vno_submit(rb, sizeof(rb->f) + room);
-		return 0;
+		if (rb) {
+			vno_fill(&rb->f, dev, w->netns, w->ifindex, m, hi, direct);
+			if (snap.b)
+				vno_fill_data_snap(rb, &snap, room);
+			else
+				vno_fill_data(rb, m, room);
+			if (w->slot)
+				vno_flight_put(&rb->f, w->slot);
+			vno_submit(rb, sizeof(rb->f) + room);
+			return 0;
+		}
+		vno_count(VNO_CNT_RB_LOST);
 	}
 	/* Export, or the ring buffer full: the flight recorder only, built
 	 * in place. */

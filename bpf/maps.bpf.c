@@ -2,7 +2,12 @@
 /* The one definition of every map and tunable the hook families share. */
 #include "maps.h"
 
-struct vno_rb_map events SEC(".maps");
+struct vno_rb_map events0 SEC(".maps");
+struct vno_rb_map events1 SEC(".maps");
+struct vno_rb_map events2 SEC(".maps");
+struct vno_rb_map events3 SEC(".maps");
+/* Filled by the loader with the first cfg_rings of them. */
+struct vno_rings_map rings SEC(".maps");
 struct vno_devs_map devs SEC(".maps");
 struct vno_counters_map counters SEC(".maps");
 struct vno_queues_map queues SEC(".maps");
@@ -26,6 +31,7 @@ const volatile __u32 cfg_snaplen = VNO_HDR_MIN;
 const volatile __u32 cfg_snaplen_encap = 0;
 const volatile __u64 cfg_id_key = 0;
 const volatile __u64 cfg_wakeup_bytes = 64 * 1024;
+const volatile __u32 cfg_rings = 1;
 const volatile __u32 cfg_events = 1;
 const volatile __u32 cfg_stats = 1;
 const volatile __u32 cfg_shinfo_direct = 1;

@@ -15,9 +15,18 @@
 #include <bpf/bpf_endian.h>
 #include "vno.h"
 
+/* The ring buffers (VNO_RINGS, include/vno.h): events0.. sized by the
+ * loader, the first cfg_rings of them put in rings. */
 struct vno_rb_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* resized by the loader (--buffer) */
+	__uint(max_entries, 4096);
+};
+
+struct vno_rings_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, VNO_RINGS);
+	__type(key, __u32);
+	__array(values, struct vno_rb_map);
 };
 
 struct vno_devs_map {
@@ -133,7 +142,11 @@ struct vno_filter_buf_map {
 	__type(value, struct vno_filter_buf);
 };
 
-extern struct vno_rb_map events SEC(".maps");
+extern struct vno_rb_map events0 SEC(".maps");
+extern struct vno_rb_map events1 SEC(".maps");
+extern struct vno_rb_map events2 SEC(".maps");
+extern struct vno_rb_map events3 SEC(".maps");
+extern struct vno_rings_map rings SEC(".maps");
 extern struct vno_devs_map devs SEC(".maps");
 extern struct vno_counters_map counters SEC(".maps");
 extern struct vno_queues_map queues SEC(".maps");
@@ -159,6 +172,7 @@ extern const volatile __u32 cfg_snaplen;    /* frame bytes to copy, >= VNO_HDR_M
 extern const volatile __u32 cfg_snaplen_encap; /* for an encapsulated skb, when larger */
 extern const volatile __u64 cfg_id_key;	    /* per-run key hiding skb addresses */
 extern const volatile __u64 cfg_wakeup_bytes; /* wake user space past this much data */
+extern const volatile __u32 cfg_rings;	    /* ring buffers in use, 1..VNO_RINGS */
 extern const volatile __u32 cfg_events;	    /* records to the ring buffer (0: export) */
 extern const volatile __u32 cfg_stats;	    /* in-kernel aggregates */
 /* Through a BTF skb, read skb_shared_info with plain loads from skb->head

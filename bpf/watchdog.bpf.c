@@ -33,7 +33,8 @@ int BPF_PROG(timeout_raw, const struct net_device *dev, int queue)
 SEC("?tracepoint/net/net_dev_xmit_timeout")
 int timeout_tp(struct trace_event_raw_net_dev_xmit_timeout *ctx)
 {
-	struct vno_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	void *rb = vno_ring_here();
+	struct vno_event *ev = rb ? bpf_ringbuf_reserve(rb, sizeof(*ev), 0) : NULL;
 	unsigned off;
 
 	if (!ev) {

@@ -436,6 +436,13 @@ static __always_inline __u32 vno_log2_slot(__u64 v, __u32 slots)
 	return s < slots ? s : slots - 1;
 }
 
+/* Ring buffers, one per CPU up to VNO_RINGS (CPU i writes to ring
+ * i % the number in use): with one for every CPU, each reservation took
+ * the lock and positions the other CPUs had just written. The loader
+ * splits --buffer among them; user space merges them by timestamp
+ * (user/ringbuf.c). */
+#define VNO_RINGS 4
+
 /* The bytes a ring buffer record of @size takes: its 8-byte header
  * (BPF_RINGBUF_HDR_SZ) and the size, rounded up to 8 (kernel/bpf/ringbuf.c,
  * __bpf_ringbuf_reserve). */

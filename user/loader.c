@@ -57,6 +57,47 @@ static int open_skel(struct loader *l, char *err, size_t errlen)
 }
 
 /* The tunables (rodata) every program reads. */
+/* One ring buffer per CPU, up to VNO_RINGS, sharing --buffer (each a
+ * power of two of at least a page, as the kernel wants); the rings not in
+ * use keep the one page they are declared with. */
+static void plan_rings(struct loader *l, const struct loader_opts *o)
+{
+	struct bpf_map *m[VNO_RINGS] = { l->skel->maps.events0, l->skel->maps.events1,
+					 l->skel->maps.events2, l->skel->maps.events3 };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), each;
+	int ncpu = libbpf_num_possible_cpus();
+
+	l->n_rings = ncpu > 1 ? (ncpu < VNO_RINGS ? (unsigned)ncpu : VNO_RINGS) : 1;
+	each = o->rb_bytes / l->n_rings;
+	while (each & (each - 1))
+		each &= each - 1;
+	if (each < page)
+		each = page;
+	for (unsigned i = 0; i < l->n_rings; i++)
+		bpf_map__set_max_entries(m[i], (__u32)each);
+	l->skel->rodata->cfg_rings = l->n_rings;
+	/* Wake the reader once an eighth of a ring is waiting. */
+	l->skel->rodata->cfg_wakeup_bytes = each / 8;
+}
+
+/* The rings in use into the map the programs find them in: before the
+ * programs are attached, so no record is lost for want of one. */
+static int fill_rings(struct loader *l, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(l->skel->maps.rings), fds[VNO_RINGS];
+	unsigned n = (unsigned)loader_events_map_fds(l, fds);
+
+	for (__u32 i = 0; i < n; i++) {
+		if (bpf_map_update_elem(fd, &i, &fds[i], BPF_ANY)) {
+			int ret = -errno;
+
+			snprintf(err, errlen, "setting up the ring buffers failed: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static void configure(struct loader *l, const struct loader_opts *o)
 {
 	struct vno_bpf *skel = l->skel;
@@ -71,9 +112,7 @@ static void configure(struct loader *l, const struct loader_opts *o)
 	skel->rodata->cfg_snaplen_encap = o->snaplen_encap > VNO_SNAP_MAX ? VNO_SNAP_MAX
 									  : o->snaplen_encap;
 	skel->rodata->cfg_id_key = key;
-	/* Wake the reader once an eighth of the buffer is waiting. */
-	skel->rodata->cfg_wakeup_bytes = o->rb_bytes / 8;
-	bpf_map__set_max_entries(skel->maps.events, o->rb_bytes);
+	plan_rings(l, o);
 	skel->rodata->cfg_shinfo_direct = !l->shinfo_probe_read;
 	skel->rodata->cfg_events = !o->no_events;
 	/* With records, user space aggregates and keeps its own window from
@@ -292,6 +331,9 @@ static int try_load(struct loader *l, const struct loader_opts *o, const int *va
 	if (ret)
 		return ret;
 	fill_devs(l, o);
+	ret = fill_rings(l, err, errlen);
+	if (ret)
+		return ret;
 	ret = attach_hooks(l, variant, bad, err, errlen);
 	if (!ret)
 		ret = attach_drivers(l, drv, bad, err, errlen);
@@ -435,9 +477,14 @@ const char *loader_hook(const struct loader *l, int hop)
 	return hop >= 0 && hop < VNO_HOP__MAX ? l->hooks[hop] : "none";
 }
 
-int loader_events_map_fd(const struct loader *l)
+int loader_events_map_fds(const struct loader *l, int *fds)
 {
-	return bpf_map__fd(l->skel->maps.events);
+	const struct bpf_map *m[VNO_RINGS] = { l->skel->maps.events0, l->skel->maps.events1,
+					       l->skel->maps.events2, l->skel->maps.events3 };
+
+	for (unsigned i = 0; i < l->n_rings; i++)
+		fds[i] = bpf_map__fd(m[i]);
+	return (int)l->n_rings;
 }
 
 int loader_iface_moved(struct loader *l, __u32 netns, __u32 old_ifindex, __u32 new_ifindex)

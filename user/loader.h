@@ -51,7 +51,8 @@ void loader__close(struct loader *l);
 
 /* Hook used per hop: "tp_btf/net_dev_start_xmit", or "none: <why>". */
 const char *loader_hook(const struct loader *l, int hop);
-int loader_events_map_fd(const struct loader *l);
+/* The ring buffers' fds into @fds (VNO_RINGS of room); how many. */
+int loader_events_map_fds(const struct loader *l, int *fds);
 /* Where the run's -f / -m are evaluated: "bpf", "bpf+user" or "user"
  * (vno_filter_where_text says it in words). */
 const char *loader_filter_where(const struct loader *l);

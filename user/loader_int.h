@@ -21,6 +21,7 @@ struct loader {
 	struct tc_links tc;
 	char hooks[VNO_HOP__MAX][VNO_HOOK_LEN];
 	unsigned window;	/* flight recorder frames per slot */
+	unsigned n_rings;	/* ring buffers in use (events0..) */
 	bool shinfo_probe_read;	/* cfg_shinfo_direct off: the release predates it, or
 				 * the verifier refused it */
 	/* The first interfaces: the flight recorder's slots (n_slots of

@@ -14,6 +14,15 @@
  *   touch for the next record can be fetched while this one is worked on.
  *   Here the callback is also handed the next committed record.
  *
+ * The BPF side writes to one ring per CPU (up to VNO_RING_MAX, CPUs past
+ * them sharing): a reservation takes its ring's lock and positions, and
+ * with one ring for all CPUs each record moved those lines between the
+ * cores. The records of one skb may then sit in two rings, so the walk
+ * merges them: it hands over the committed record with the smallest key,
+ * the record's first 8 bytes (the timestamp of a struct vno_frame), among
+ * the rings' heads. A ring whose head is reserved but not yet committed
+ * sits out until the next walk, as one ring's walk stops there.
+ *
  * The layout is the kernel's ABI (Documentation/bpf/ringbuf.rst,
  * kernel/bpf/ringbuf.c): at mmap offset 0 one writable page holding the
  * consumer position; at offset one page, a read-only page holding the
@@ -25,6 +34,7 @@
  */
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,62 +45,87 @@
 
 #include "ringbuf.h"
 
-struct vno_ring {
-	int epfd;
+/* One ring, and where a walk is in it. */
+struct ring1 {
 	unsigned long *consumer_pos;	/* the writable page */
 	const unsigned long *producer_pos;
 	const uint8_t *data;		/* 2 * size bytes, the same size bytes twice */
-	size_t size, mask, page;
+	size_t size, mask;
 	unsigned long pub_bytes;	/* store the consumer position this often */
-	vno_ring_fn fn;
-	void *ctx;
+	unsigned long cons, prod, published;
 };
 
-struct vno_ring *vno_ring__new(int map_fd, vno_ring_fn fn, void *ctx)
+struct vno_ring {
+	int epfd;
+	size_t page, n;
+	vno_ring_fn fn;
+	void *ctx;
+	struct ring1 r[VNO_RING_MAX];
+};
+
+static int ring1_map(struct ring1 *q, int map_fd, size_t page)
 {
 	struct bpf_map_info info = {};
 	__u32 ilen = sizeof(info);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &ilen))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_RINGBUF || !info.max_entries ||
+	    (info.max_entries & (info.max_entries - 1)))
+		return -EINVAL;
+	q->size = info.max_entries;
+	q->mask = q->size - 1;
+	q->pub_bytes = q->size / 32;
+	if (q->pub_bytes > 256 * 1024)
+		q->pub_bytes = 256 * 1024;
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	q->consumer_pos = p;
+	p = mmap(NULL, page + 2 * q->size, PROT_READ, MAP_SHARED, map_fd, (off_t)page);
+	if (p == MAP_FAILED)
+		return -errno;
+	q->producer_pos = p;
+	q->data = (const uint8_t *)p + page;
+	return 0;
+}
+
+struct vno_ring *vno_ring__new(const int *map_fds, size_t n, vno_ring_fn fn, void *ctx)
+{
 	struct epoll_event ee = { .events = EPOLLIN };
 	struct vno_ring *r;
-	void *p;
 	int err;
 
-	if (map_fd < 0 || !fn) {
+	if (!map_fds || !n || n > VNO_RING_MAX || !fn) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &ilen))
-		return NULL;
-	if (info.type != BPF_MAP_TYPE_RINGBUF || !info.max_entries ||
-	    (info.max_entries & (info.max_entries - 1))) {
-		errno = EINVAL;
-		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (map_fds[i] < 0) {
+			errno = EINVAL;
+			return NULL;
+		}
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	r->epfd = -1;
 	r->fn = fn;
 	r->ctx = ctx;
-	r->size = info.max_entries;
-	r->mask = r->size - 1;
 	r->page = (size_t)sysconf(_SC_PAGESIZE);
-	r->pub_bytes = r->size / 32;
-	if (r->pub_bytes > 256 * 1024)
-		r->pub_bytes = 256 * 1024;
-
-	p = mmap(NULL, r->page, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	r->consumer_pos = p;
-	p = mmap(NULL, r->page + 2 * r->size, PROT_READ, MAP_SHARED, map_fd, (off_t)r->page);
-	if (p == MAP_FAILED)
-		goto fail;
-	r->producer_pos = p;
-	r->data = (const uint8_t *)p + r->page;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, map_fd, &ee))
+	if (r->epfd < 0)
 		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		err = ring1_map(&r->r[i], map_fds[i], r->page);
+		r->n = i + 1;
+		if (err) {
+			errno = -err;
+			goto fail;
+		}
+		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, map_fds[i], &ee))
+			goto fail;
+	}
 	return r;
 fail:
 	err = errno;
@@ -105,10 +140,12 @@ void vno_ring__free(struct vno_ring *r)
 		return;
 	if (r->epfd >= 0)
 		close(r->epfd);
-	if (r->consumer_pos)
-		munmap(r->consumer_pos, r->page);
-	if (r->producer_pos)
-		munmap((void *)r->producer_pos, r->page + 2 * r->size);
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->r[i].consumer_pos)
+			munmap(r->r[i].consumer_pos, r->page);
+		if (r->r[i].producer_pos)
+			munmap((void *)r->r[i].producer_pos, r->page + 2 * r->r[i].size);
+	}
 	free(r);
 }
 
@@ -120,9 +157,9 @@ int vno_ring__epoll_fd(const struct vno_ring *r)
 #define HDR_SZ 8u
 #define FLAGS (BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)
 
-static inline uint32_t hdr_len(const struct vno_ring *r, unsigned long pos)
+static inline uint32_t hdr_len(const struct ring1 *q, unsigned long pos)
 {
-	return __atomic_load_n((const uint32_t *)(r->data + (pos & r->mask)), __ATOMIC_ACQUIRE);
+	return __atomic_load_n((const uint32_t *)(q->data + (pos & q->mask)), __ATOMIC_ACQUIRE);
 }
 
 static inline unsigned long rec_end(unsigned long pos, uint32_t len)
@@ -130,49 +167,146 @@ static inline unsigned long rec_end(unsigned long pos, uint32_t len)
 	return pos + (((len & ~FLAGS) + HDR_SZ + 7) & ~7ul);
 }
 
-long vno_ring__consume(struct vno_ring *r)
+static inline const void *rec_data(const struct ring1 *q, unsigned long pos)
 {
-	unsigned long cons, prod, published, next_pos;
-	uint32_t len, nlen;
-	const void *next;
+	return q->data + (pos & q->mask) + HDR_SZ;
+}
+
+/* The record after the one at q->cons ending at @next_pos, when it is
+ * committed. */
+static inline const void *peek_next(const struct ring1 *q, unsigned long next_pos)
+{
+	if (next_pos >= q->prod || (hdr_len(q, next_pos) & FLAGS))
+		return NULL;
+	return rec_data(q, next_pos);
+}
+
+static inline void publish(struct ring1 *q, bool force)
+{
+	if (q->cons != q->published && (force || q->cons - q->published >= q->pub_bytes)) {
+		__atomic_store_n(q->consumer_pos, q->cons, __ATOMIC_RELEASE);
+		q->published = q->cons;
+	}
+}
+
+/* One ring: every committed record in order (the hot path of a single
+ * ring, kept free of the merge). */
+static long consume1(struct vno_ring *r, struct ring1 *q)
+{
+	unsigned long next_pos;
+	uint32_t len;
 	long n = 0;
 	int ret = 0;
 
-	if (!r)
-		return -EINVAL;
-	cons = published = *r->consumer_pos;
+	q->cons = q->published = *q->consumer_pos;
 	for (;;) {
-		prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
-		if (cons >= prod)
+		q->prod = __atomic_load_n(q->producer_pos, __ATOMIC_ACQUIRE);
+		if (q->cons >= q->prod)
 			break;
-		while (cons < prod) {
-			len = hdr_len(r, cons);
+		while (q->cons < q->prod) {
+			len = hdr_len(q, q->cons);
 			if (len & BPF_RINGBUF_BUSY_BIT)
 				goto out; /* reserved, not committed yet: next time */
-			next_pos = rec_end(cons, len);
-			next = NULL;
-			if (next_pos < prod) {
-				nlen = hdr_len(r, next_pos);
-				if (!(nlen & FLAGS))
-					next = r->data + (next_pos & r->mask) + HDR_SZ;
-			}
+			next_pos = rec_end(q->cons, len);
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-				ret = r->fn(r->ctx, r->data + (cons & r->mask) + HDR_SZ, len, next);
+				ret = r->fn(r->ctx, rec_data(q, q->cons), len, peek_next(q, next_pos));
 				if (ret < 0) {
-					cons = next_pos;
+					q->cons = next_pos;
 					goto out;
 				}
 				n++;
 			}
-			cons = next_pos;
-			if (cons - published >= r->pub_bytes) {
-				__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
-				published = cons;
-			}
+			q->cons = next_pos;
+			publish(q, false);
 		}
 	}
 out:
-	if (cons != published)
-		__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
+	publish(q, true);
+	return ret < 0 ? ret : n;
+}
+
+/* Ring @q's head made a committed record (discarded ones stepped over),
+ * its length in *@len and its key in *@key; false when the ring has none
+ * now (empty, or its head not committed yet). The producer position is
+ * read again only when the walk has reached the last one read. */
+static bool head(struct ring1 *q, uint32_t *len, uint64_t *key)
+{
+	for (;;) {
+		if (q->cons >= q->prod) {
+			q->prod = __atomic_load_n(q->producer_pos, __ATOMIC_ACQUIRE);
+			if (q->cons >= q->prod)
+				return false;
+		}
+		*len = hdr_len(q, q->cons);
+		if (*len & BPF_RINGBUF_BUSY_BIT)
+			return false;
+		if (!(*len & BPF_RINGBUF_DISCARD_BIT))
+			break;
+		q->cons = rec_end(q->cons, *len);
+		publish(q, false);
+	}
+	*key = 0;
+	if ((*len & ~FLAGS) >= sizeof(*key))
+		memcpy(key, rec_data(q, q->cons), sizeof(*key));
+	return true;
+}
+
+#define RECHECK 32
+
+long vno_ring__consume(struct vno_ring *r)
+{
+	uint32_t len[VNO_RING_MAX];
+	uint64_t key[VNO_RING_MAX];
+	bool ready[VNO_RING_MAX];
+	long n = 0;
+	int ret = 0;
+	size_t i, best;
+
+	if (!r)
+		return -EINVAL;
+	if (r->n == 1)
+		return consume1(r, &r->r[0]);
+	for (i = 0; i < r->n; i++) {
+		r->r[i].cons = r->r[i].published = *r->r[i].consumer_pos;
+		r->r[i].prod = r->r[i].cons;
+		ready[i] = false;
+	}
+	for (;;) {
+		struct ring1 *q;
+		unsigned long next_pos;
+
+		/* A ring that had nothing may have a record now, older than
+		 * the others' heads. Asked again every RECHECK records, not at
+		 * each: its positions are lines the other CPU is writing. A
+		 * record it gets meanwhile may come after younger ones of the
+		 * other rings, by at most those few records' time. */
+		best = r->n;
+		for (i = 0; i < r->n; i++) {
+			if (!ready[i] && n % RECHECK == 0)
+				ready[i] = head(&r->r[i], &len[i], &key[i]);
+			if (ready[i] && (best == r->n || key[i] < key[best]))
+				best = i;
+		}
+		if (best == r->n) {
+			/* Nothing ready: ask every ring before ending the walk. */
+			for (i = 0; i < r->n; i++)
+				if ((ready[i] = head(&r->r[i], &len[i], &key[i])) &&
+				    (best == r->n || key[i] < key[best]))
+					best = i;
+			if (best == r->n)
+				break;
+		}
+		q = &r->r[best];
+		next_pos = rec_end(q->cons, len[best]);
+		ret = r->fn(r->ctx, rec_data(q, q->cons), len[best], peek_next(q, next_pos));
+		q->cons = next_pos;
+		publish(q, false);
+		if (ret < 0)
+			break;
+		n++;
+		ready[best] = head(q, &len[best], &key[best]);
+	}
+	for (i = 0; i < r->n; i++)
+		publish(&r->r[i], true);
 	return ret < 0 ? ret : n;
 }

@@ -15,13 +15,17 @@ struct vno_ring;
  * will touch next), else NULL. Returns 0, or < 0 to stop the walk. */
 typedef int (*vno_ring_fn)(void *ctx, const void *data, size_t len, const void *next);
 
-/* NULL with errno set on failure. */
-struct vno_ring *vno_ring__new(int map_fd, vno_ring_fn fn, void *ctx);
+#define VNO_RING_MAX 8 /* rings one reader merges */
+
+/* The reader of @n ring buffer maps (one per CPU on the BPF side), their
+ * records merged by key (ringbuf.c). NULL with errno set on failure. */
+struct vno_ring *vno_ring__new(const int *map_fds, size_t n, vno_ring_fn fn, void *ctx);
 void vno_ring__free(struct vno_ring *r);
 /* Readable (EPOLLIN) when the BPF side woke the reader. */
 int vno_ring__epoll_fd(const struct vno_ring *r);
-/* Every committed record, until none is left; the number handed to the
- * callback, or the callback's error. */
+/* Every committed record, until none is left, the rings' records in the
+ * order of their first 8 bytes (a u64: struct vno_frame's ts_ns); the
+ * number handed to the callback, or the callback's error. */
 long vno_ring__consume(struct vno_ring *r);
 
 #endif /* VNO_RINGBUF_H */

@@ -518,8 +518,8 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 		char *err, size_t errlen)
 {
 	pthread_mutexattr_t ma;
+	int ret, fds[VNO_RINGS];
 	bool dynamic;
-	int ret;
 
 	memset(r, 0, sizeof(*r));
 	/* Recursive: live.c changes the interface set under it and calls
@@ -606,10 +606,10 @@ int runner_open(struct runner *r, const struct run_opts *o, const struct pipelin
 	}
 	offwatch_sync(r->ow, r->sel, r->gone, r->nsel);
 	pr_debug("offload changes: noticed by %s\n", offwatch_how(r->ow));
-	r->rb = vno_ring__new(loader_events_map_fd(r->l), on_sample, r);
+	r->rb = vno_ring__new(fds, (size_t)loader_events_map_fds(r->l, fds), on_sample, r);
 	if (!r->rb) {
 		ret = -errno;
-		snprintf(err, errlen, "opening the ring buffer failed: %s", strerror(errno));
+		snprintf(err, errlen, "opening the ring buffers failed: %s", strerror(errno));
 		return ret;
 	}
 	ret = pipeline_init(&r->pipe, po, r->all, r->nall);

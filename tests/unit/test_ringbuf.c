@@ -25,6 +25,7 @@ struct seen;
 
 struct rb_fixture {
 	int map_fd, prog_fd;
+	int map_fd2, prog_fd2; /* a second ring, for the merge */
 	struct seen *s;
 	struct vno_ring *r;
 };
@@ -69,7 +70,7 @@ static int load_prog(int map_fd, char *log, size_t loglen)
 			     sizeof(p) / sizeof(p[0]), &o);
 }
 
-static struct rb_fixture fx = { -1, -1, NULL, NULL };
+static struct rb_fixture fx = { -1, -1, -1, -1, NULL, NULL };
 
 static void setup(void)
 {
@@ -80,6 +81,11 @@ static void setup(void)
 		return;
 	fx.prog_fd = load_prog(fx.map_fd, log, sizeof(log));
 	cr_assert(fx.prog_fd >= 0, "the test program did not load (%s):\n%s", strerror(errno), log);
+	fx.map_fd2 = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "vno_rb_test2", 0, 0, RING, NULL);
+	cr_assert(fx.map_fd2 >= 0, "a second ring buffer: %s", strerror(errno));
+	fx.prog_fd2 = load_prog(fx.map_fd2, log, sizeof(log));
+	cr_assert(fx.prog_fd2 >= 0, "the second test program did not load (%s):\n%s",
+		  strerror(errno), log);
 }
 
 static void teardown(void)
@@ -92,7 +98,11 @@ static void teardown(void)
 		close(fx.prog_fd);
 	if (fx.map_fd >= 0)
 		close(fx.map_fd);
-	fx.prog_fd = fx.map_fd = -1;
+	if (fx.prog_fd2 >= 0)
+		close(fx.prog_fd2);
+	if (fx.map_fd2 >= 0)
+		close(fx.map_fd2);
+	fx.prog_fd = fx.map_fd = fx.prog_fd2 = fx.map_fd2 = -1;
 }
 
 static void need_bpf(void)
@@ -102,13 +112,18 @@ static void need_bpf(void)
 			     "(run as root)", strerror(errno));
 }
 
-/* One run: a record of @len (even) or a discarded one (odd). */
-static void plant(__u32 len)
+/* One run of @prog_fd: a record of @len (even) or a discarded one (odd). */
+static void plant_in(int prog_fd, __u32 len)
 {
 	static char pkt[2048];
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = len, .repeat = 1);
 
-	cr_assert_eq(bpf_prog_test_run_opts(fx.prog_fd, &t), 0, "test run: %s", strerror(errno));
+	cr_assert_eq(bpf_prog_test_run_opts(prog_fd, &t), 0, "test run: %s", strerror(errno));
+}
+
+static void plant(__u32 len)
+{
+	plant_in(fx.prog_fd, len);
 }
 
 struct seen {
@@ -138,7 +153,7 @@ static struct vno_ring *open_ring(void)
 	need_bpf();
 	fx.s = calloc(1, sizeof(*fx.s));
 	cr_assert_not_null(fx.s);
-	fx.r = vno_ring__new(fx.map_fd, on_rec, fx.s);
+	fx.r = vno_ring__new(&fx.map_fd, 1, on_rec, fx.s);
 	cr_assert_not_null(fx.r, "vno_ring__new: %s", strerror(errno));
 	return fx.r;
 }
@@ -236,14 +251,93 @@ Test(ringbuf, not_a_ring, .init = setup, .fini = teardown)
 	int fd;
 
 	need_bpf();
-	cr_assert_null(vno_ring__new(-1, on_rec, NULL));
+	fd = -1;
+	cr_assert_null(vno_ring__new(&fd, 1, on_rec, NULL));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(vno_ring__new(&fx.map_fd, 0, on_rec, NULL), "no ring");
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(vno_ring__new(&fx.map_fd, VNO_RING_MAX + 1, on_rec, NULL), "too many");
 	cr_assert_eq(errno, EINVAL);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vno_rb_arr", 4, 4, 1, NULL);
 	cr_assert_geq(fd, 0);
-	cr_assert_null(vno_ring__new(fd, on_rec, NULL));
+	cr_assert_null(vno_ring__new(&fd, 1, on_rec, NULL));
 	cr_assert_eq(errno, EINVAL);
+	{
+		int two[2] = { fx.map_fd, fd };
+
+		cr_assert_null(vno_ring__new(two, 2, on_rec, NULL), "the second is no ring");
+		cr_assert_eq(errno, EINVAL);
+	}
 	close(fd);
 	vno_ring__free(NULL);
+}
+
+/* Two rings, as two CPUs fill them: the records come out in the order of
+ * their keys (here the planted value, in a vno_frame the timestamp),
+ * whichever ring holds them; discards are stepped over; a callback's error
+ * stops the walk and the next one goes on where it stopped; a ring that
+ * was empty when the walk began is read when it has something older. */
+Test(ringbuf, two_rings_merged_by_key, .init = setup, .fini = teardown)
+{
+	int fds[2];
+	struct seen *s;
+	struct vno_ring *r;
+	const __u32 a[] = { 100, 140, 180, 220 }, b[] = { 120, 160, 200 };
+	int i;
+
+	need_bpf();
+	fds[0] = fx.map_fd;
+	fds[1] = fx.map_fd2;
+	s = fx.s = calloc(1, sizeof(*fx.s));
+	cr_assert_not_null(s);
+	r = fx.r = vno_ring__new(fds, 2, on_rec, s);
+	cr_assert_not_null(r, "vno_ring__new: %s", strerror(errno));
+	cr_assert_eq(vno_ring__consume(r), 0, "empty rings hand nothing over");
+	for (i = 0; i < 4; i++)
+		plant_in(fx.prog_fd, a[i]);
+	for (i = 0; i < 3; i++) {
+		plant_in(fx.prog_fd2, b[i]);
+		plant_in(fx.prog_fd2, b[i] + 1); /* discarded */
+	}
+	cr_assert_eq(vno_ring__consume(r), 7);
+	for (i = 0; i < 7; i++)
+		cr_assert_eq(s->v[i], 100 + 20 * (__u64)i, "record %d: %llu", i,
+			     (unsigned long long)s->v[i]);
+
+	/* Only the second ring has records, then only the first. */
+	s->n = 0;
+	plant_in(fx.prog_fd2, 300);
+	cr_assert_eq(vno_ring__consume(r), 1);
+	plant_in(fx.prog_fd, 310);
+	cr_assert_eq(vno_ring__consume(r), 1);
+	cr_assert(s->v[0] == 300 && s->v[1] == 310);
+
+	/* Stopped after two: nothing lost, nothing twice. */
+	s->n = 0;
+	plant_in(fx.prog_fd, 400);
+	plant_in(fx.prog_fd, 440);
+	plant_in(fx.prog_fd2, 420);
+	plant_in(fx.prog_fd2, 460);
+	s->stop_at = 2;
+	cr_assert_eq(vno_ring__consume(r), -EINTR);
+	s->stop_at = 0;
+	cr_assert_eq(vno_ring__consume(r), 2);
+	cr_assert_eq(s->n, 4);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(s->v[i], 400 + 20 * (__u64)i, "after the stop, record %d: %llu", i,
+			     (unsigned long long)s->v[i]);
+
+	/* Many rounds, each ring wrapping: still one sorted stream. */
+	for (int round = 0; round < 6; round++) {
+		__u32 base = 500 + (__u32)round * 10;
+
+		s->n = 0;
+		for (i = 0; i < 100; i++)
+			plant_in(i % 3 ? fx.prog_fd : fx.prog_fd2, base + 2 * (__u32)i);
+		cr_assert_eq(vno_ring__consume(r), 100, "round %d", round);
+		for (i = 0; i < 100; i++)
+			cr_assert_eq(s->v[i], base + 2 * (__u64)i, "round %d record %d", round, i);
+	}
 }
 
 /* Records of 312 bytes (a 128-byte snap) filling a ring from empty: one

@@ -139,7 +139,7 @@ static __always_inline int on_release(const struct sk_buff *skb, __u32 reason, b
 			release_fill(&ev->f, in, &m, &cur, now, reason, freed, merged);
 			if (fl)
 				__builtin_memcpy(fl, &ev->f, sizeof(*fl));
-			vno_submit(ev, sizeof(ev->f));
+			vno_submit(ev, sizeof(ev->f), rb);
 		} else {
 			if (cfg_events)
 				vno_count(VNO_CNT_RB_LOST);

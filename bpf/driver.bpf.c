@@ -143,14 +143,18 @@ static __always_inline int drv_skb(const struct sk_buff *skb, const struct net_d
 		ev->f.ring_tail = r->tail;
 		ev->f.flags |= VNO_F_RING;
 	}
-	vno_submit(ev, sizeof(*ev));
+	/* The ring looked up again, not kept from the reservation: kept
+	 * across vno_pkt_id, it took the programs of e1000_xmit_frame and
+	 * tun_net_xmit past the 512-byte stack. */
+	vno_submit(ev, sizeof(*ev), vno_ring_here());
 	return 0;
 }
 
 static __always_inline void drv_hang(const struct net_device *dev, int queue,
 				     const struct vno_ring *r)
 {
-	struct vno_event *ev = vno_bare(dev, VNO_HOP_HANG);
+	void *rb;
+	struct vno_event *ev = vno_bare(dev, VNO_HOP_HANG, &rb);
 
 	if (!ev)
 		return;
@@ -271,6 +275,7 @@ static __always_inline void on_e1000_clean_enter(struct e1000_ring___vno *ring)
  * waited since e1000_xmit_frame placed it. */
 static __always_inline void on_e1000_clean_exit(void)
 {
+	void *rb;
 	struct drv_stash *s = stash();
 	struct e1000_ring___vno *ring;
 	struct e1000_adapter___vno *ad;
@@ -287,7 +292,7 @@ static __always_inline void on_e1000_clean_exit(void)
 	if (r.head == s->head)
 		return; /* nothing cleaned */
 	ad = BPF_CORE_READ(ring, adapter);
-	ev = vno_bare(BPF_CORE_READ(ad, netdev), VNO_HOP_DRV_DONE);
+	ev = vno_bare(BPF_CORE_READ(ad, netdev), VNO_HOP_DRV_DONE, &rb);
 	if (!ev)
 		return;
 	k.ring = (__u64)ring;
@@ -307,7 +312,7 @@ static __always_inline void on_e1000_clean_exit(void)
 	ev->f.ring_head = r.head;
 	ev->f.ring_tail = r.tail;
 	ev->f.flags |= VNO_F_RING;
-	vno_submit(ev, sizeof(*ev));
+	vno_submit(ev, sizeof(*ev), rb);
 }
 
 SEC("?fentry/e1000_clean_tx_irq")
@@ -409,6 +414,7 @@ int BPF_KPROBE(virtnet_xmit_kprobe, struct sk_buff *skb, struct net_device *dev)
  * free_old_xmit(sq, txq, in_napi) since; both take the send queue first. */
 static __always_inline void on_virtnet_free_exit(const struct send_queue___vno *sq)
 {
+	void *rb;
 	struct virtqueue___vno *vq;
 	struct virtnet_info___vno *vi;
 	struct virtio_device___vno *vdev;
@@ -421,7 +427,7 @@ static __always_inline void on_virtnet_free_exit(const struct send_queue___vno *
 	vq = BPF_CORE_READ(sq, vq);
 	vdev = (void *)BPF_CORE_READ(vq, vdev);
 	vi = BPF_CORE_READ(vdev, priv);
-	ev = vno_bare(BPF_CORE_READ(vi, dev), VNO_HOP_DRV_DONE);
+	ev = vno_bare(BPF_CORE_READ(vi, dev), VNO_HOP_DRV_DONE, &rb);
 	if (!ev)
 		return;
 	virtnet_sq_state(sq, &r);
@@ -432,7 +438,7 @@ static __always_inline void on_virtnet_free_exit(const struct send_queue___vno *
 	ev->f.ring_head = r.head;
 	ev->f.ring_tail = r.tail;
 	ev->f.flags |= VNO_F_RING;
-	vno_submit(ev, sizeof(*ev));
+	vno_submit(ev, sizeof(*ev), rb);
 }
 
 static __always_inline void on_virtnet_free_enter(const struct send_queue___vno *sq)
@@ -605,6 +611,7 @@ static __always_inline __u32 vno_gso_from_virtio(__u8 t)
 
 static __always_inline void on_tun_get_user_exit(long ret)
 {
+	void *rb;
 	struct drv_stash *s = stash();
 	struct tun_struct___vno *tun;
 	struct vno_event *ev;
@@ -615,7 +622,7 @@ static __always_inline void on_tun_get_user_exit(long ret)
 	s->ptr = 0;
 	if (!s->have_hdr)
 		return;
-	ev = vno_bare(BPF_CORE_READ(tun, dev), VNO_HOP_GUEST);
+	ev = vno_bare(BPF_CORE_READ(tun, dev), VNO_HOP_GUEST, &rb);
 	if (!ev)
 		return;
 	ev->f.len = s->len;
@@ -629,7 +636,7 @@ static __always_inline void on_tun_get_user_exit(long ret)
 	/* Refused: the errno, as a positive number, where drops keep a reason. */
 	if (ret < 0)
 		ev->f.drop_reason = -ret;
-	vno_submit(ev, sizeof(*ev));
+	vno_submit(ev, sizeof(*ev), rb);
 }
 
 SEC("?fentry/tun_get_user")

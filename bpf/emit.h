@@ -22,19 +22,17 @@ static __always_inline void *vno_ring_here(void)
 	return bpf_map_lookup_elem(&rings, &i);
 }
 
-/* Commit @ev, @size bytes as reserved in this CPU's ring. The reader is woken by the record
- * that takes the data waiting past a multiple of cfg_wakeup_bytes
- * (vno_wake_crossed), not by every record once past it: a wakeup costs
- * the submitting CPU an irq_work claim on the ring's shared line, and
- * until the reader ran each record paid it again. A crossing two CPUs'
- * records straddle at once may wake no one; the next multiple does, and
- * the reader also polls on a short timeout, so a quiet trickle is never
- * stuck. */
-static __always_inline void vno_submit(void *ev, __u32 size)
+/* Commit @ev, @size bytes as reserved in ring @rb (vno_ring_here; never
+ * NULL once reserved, but the verifier cannot know). The reader is woken
+ * by the record that takes the data waiting past a multiple of
+ * cfg_wakeup_bytes (vno_wake_crossed), not by every record once past it:
+ * a wakeup costs the submitting CPU an irq_work claim on the ring's shared
+ * line, and until the reader ran each record paid it again. A crossing two
+ * CPUs' records straddle at once may wake no one; the next multiple does,
+ * and the reader also polls on a short timeout, so a quiet trickle is
+ * never stuck. */
+static __always_inline void vno_submit(void *ev, __u32 size, void *rb)
 {
-	/* The ring it was reserved in: BPF programs run on one CPU, and
-	 * looking it up again costs less stack than keeping it. */
-	void *rb = vno_ring_here();
 	__u64 avail = rb ? bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) : 0;
 
 	bpf_ringbuf_submit(ev, vno_wake_crossed(avail, vno_rb_len(size), cfg_wakeup_bytes) ?
@@ -182,10 +180,10 @@ static __always_inline void vno_fill_data_snap(struct vno_event *ev, const struc
  * round, a guest's header. NULL when @dev is not watched, the ring buffer
  * is full, or (except for hangs, which export reports too) in export mode.
  */
-static __always_inline struct vno_event *vno_bare(const struct net_device *dev, __u8 hop)
+static __always_inline struct vno_event *vno_bare(const struct net_device *dev, __u8 hop,
+						  void **rb)
 {
 	struct vno_event *ev;
-	void *rb;
 	__u32 netns, ifindex;
 
 	if (!dev || (!cfg_events && hop != VNO_HOP_HANG))
@@ -194,8 +192,8 @@ static __always_inline struct vno_event *vno_bare(const struct net_device *dev, 
 	netns = vno_dev_netns(dev, false);
 	if (!vno_watched(netns, ifindex))
 		return NULL;
-	rb = vno_ring_here();
-	ev = rb ? bpf_ringbuf_reserve(rb, sizeof(*ev), 0) : NULL;
+	*rb = vno_ring_here();
+	ev = *rb ? bpf_ringbuf_reserve(*rb, sizeof(*ev), 0) : NULL;
 	if (!ev) {
 		vno_count(VNO_CNT_RB_LOST);
 		return NULL;
@@ -249,7 +247,7 @@ static __always_inline int vno_emit(const struct net_device *dev, const struct v
 				vno_fill_data(rb, m, room);
 			if (w->slot)
 				vno_flight_put(&rb->f, w->slot);
-			vno_submit(rb, sizeof(rb->f) + room);
+			vno_submit(rb, sizeof(rb->f) + room, ring);
 			return 0;
 		}
 		vno_count(VNO_CNT_RB_LOST);

@@ -7,7 +7,8 @@
 
 static __always_inline int on_timeout(const struct net_device *dev, int queue)
 {
-	struct vno_event *ev = vno_bare(dev, VNO_HOP_HANG);
+	void *rb;
+	struct vno_event *ev = vno_bare(dev, VNO_HOP_HANG, &rb);
 
 	if (!ev)
 		return 0;

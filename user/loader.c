@@ -56,14 +56,20 @@ static int open_skel(struct loader *l, char *err, size_t errlen)
 	return 0;
 }
 
-/* The tunables (rodata) every program reads. */
+/* Ring buffer @i (< VNO_RINGS) of the skeleton. */
+static struct bpf_map *ring_map(const struct loader *l, unsigned i)
+{
+	struct bpf_map *m[VNO_RINGS] = { l->skel->maps.events0, l->skel->maps.events1,
+					 l->skel->maps.events2, l->skel->maps.events3 };
+
+	return m[i];
+}
+
 /* One ring buffer per CPU, up to VNO_RINGS, sharing --buffer (each a
  * power of two of at least a page, as the kernel wants); the rings not in
  * use keep the one page they are declared with. */
 static void plan_rings(struct loader *l, const struct loader_opts *o)
 {
-	struct bpf_map *m[VNO_RINGS] = { l->skel->maps.events0, l->skel->maps.events1,
-					 l->skel->maps.events2, l->skel->maps.events3 };
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), each;
 	int ncpu = libbpf_num_possible_cpus();
 
@@ -74,7 +80,7 @@ static void plan_rings(struct loader *l, const struct loader_opts *o)
 	if (each < page)
 		each = page;
 	for (unsigned i = 0; i < l->n_rings; i++)
-		bpf_map__set_max_entries(m[i], (__u32)each);
+		bpf_map__set_max_entries(ring_map(l, i), (__u32)each);
 	l->skel->rodata->cfg_rings = l->n_rings;
 	/* Wake the reader once an eighth of a ring is waiting. */
 	l->skel->rodata->cfg_wakeup_bytes = each / 8;
@@ -98,6 +104,7 @@ static int fill_rings(struct loader *l, char *err, size_t errlen)
 	return 0;
 }
 
+/* The tunables (rodata) every program reads. */
 static void configure(struct loader *l, const struct loader_opts *o)
 {
 	struct vno_bpf *skel = l->skel;
@@ -479,11 +486,8 @@ const char *loader_hook(const struct loader *l, int hop)
 
 int loader_events_map_fds(const struct loader *l, int *fds)
 {
-	const struct bpf_map *m[VNO_RINGS] = { l->skel->maps.events0, l->skel->maps.events1,
-					       l->skel->maps.events2, l->skel->maps.events3 };
-
 	for (unsigned i = 0; i < l->n_rings; i++)
-		fds[i] = bpf_map__fd(m[i]);
+		fds[i] = bpf_map__fd(ring_map(l, i));
 	return (int)l->n_rings;
 }
 

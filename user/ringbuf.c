@@ -14,14 +14,15 @@
  *   touch for the next record can be fetched while this one is worked on.
  *   Here the callback is also handed the next committed record.
  *
- * The BPF side writes to one ring per CPU (up to VNO_RING_MAX, CPUs past
- * them sharing): a reservation takes its ring's lock and positions, and
+ * The BPF side writes to one ring per CPU (up to VNO_RINGS, include/vno.h;
+ * CPUs past them share): a reservation takes its ring's lock and positions, and
  * with one ring for all CPUs each record moved those lines between the
  * cores. The records of one skb may then sit in two rings, so the walk
  * merges them: it hands over the committed record with the smallest key,
  * the record's first 8 bytes (the timestamp of a struct vno_frame), among
  * the rings' heads. A ring whose head is reserved but not yet committed
- * sits out until the next walk, as one ring's walk stops there.
+ * sits out until it is asked again (RECHECK), as one ring's walk stopped
+ * there.
  *
  * The layout is the kernel's ABI (Documentation/bpf/ringbuf.rst,
  * kernel/bpf/ringbuf.c): at mmap offset 0 one writable page holding the
@@ -60,7 +61,7 @@ struct vno_ring {
 	size_t page, n;
 	vno_ring_fn fn;
 	void *ctx;
-	struct ring1 r[VNO_RING_MAX];
+	struct ring1 r[VNO_RINGS];
 };
 
 static int ring1_map(struct ring1 *q, int map_fd, size_t page)
@@ -97,7 +98,7 @@ struct vno_ring *vno_ring__new(const int *map_fds, size_t n, vno_ring_fn fn, voi
 	struct vno_ring *r;
 	int err;
 
-	if (!map_fds || !n || n > VNO_RING_MAX || !fn) {
+	if (!map_fds || !n || n > VNO_RINGS || !fn) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -189,42 +190,6 @@ static inline void publish(struct ring1 *q, bool force)
 	}
 }
 
-/* One ring: every committed record in order (the hot path of a single
- * ring, kept free of the merge). */
-static long consume1(struct vno_ring *r, struct ring1 *q)
-{
-	unsigned long next_pos;
-	uint32_t len;
-	long n = 0;
-	int ret = 0;
-
-	q->cons = q->published = *q->consumer_pos;
-	for (;;) {
-		q->prod = __atomic_load_n(q->producer_pos, __ATOMIC_ACQUIRE);
-		if (q->cons >= q->prod)
-			break;
-		while (q->cons < q->prod) {
-			len = hdr_len(q, q->cons);
-			if (len & BPF_RINGBUF_BUSY_BIT)
-				goto out; /* reserved, not committed yet: next time */
-			next_pos = rec_end(q->cons, len);
-			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-				ret = r->fn(r->ctx, rec_data(q, q->cons), len, peek_next(q, next_pos));
-				if (ret < 0) {
-					q->cons = next_pos;
-					goto out;
-				}
-				n++;
-			}
-			q->cons = next_pos;
-			publish(q, false);
-		}
-	}
-out:
-	publish(q, true);
-	return ret < 0 ? ret : n;
-}
-
 /* Ring @q's head made a committed record (discarded ones stepped over),
  * its length in *@len and its key in *@key; false when the ring has none
  * now (empty, or its head not committed yet). The producer position is
@@ -251,51 +216,51 @@ static bool head(struct ring1 *q, uint32_t *len, uint64_t *key)
 	return true;
 }
 
+/* A ring that had nothing may have a record now, older than the others'
+ * heads. It is asked again every RECHECK records, not at each: its
+ * positions are lines another CPU is writing. A record it gets meanwhile
+ * may come after younger ones of the other rings, by at most those few
+ * records' time. */
 #define RECHECK 32
+
+/* The ring whose head has the smallest key, or r->n when none is ready;
+ * with @ask, the rings not ready are asked again first. */
+static size_t pick(struct vno_ring *r, bool *ready, uint32_t *len, uint64_t *key, bool ask)
+{
+	size_t i, best = r->n;
+
+	for (i = 0; i < r->n; i++) {
+		if (!ready[i] && ask)
+			ready[i] = head(&r->r[i], &len[i], &key[i]);
+		if (ready[i] && (best == r->n || key[i] < key[best]))
+			best = i;
+	}
+	return best;
+}
 
 long vno_ring__consume(struct vno_ring *r)
 {
-	uint32_t len[VNO_RING_MAX];
-	uint64_t key[VNO_RING_MAX];
-	bool ready[VNO_RING_MAX];
+	uint32_t len[VNO_RINGS];
+	uint64_t key[VNO_RINGS];
+	bool ready[VNO_RINGS] = { false };
 	long n = 0;
 	int ret = 0;
 	size_t i, best;
 
 	if (!r)
 		return -EINVAL;
-	if (r->n == 1)
-		return consume1(r, &r->r[0]);
 	for (i = 0; i < r->n; i++) {
 		r->r[i].cons = r->r[i].published = *r->r[i].consumer_pos;
 		r->r[i].prod = r->r[i].cons;
-		ready[i] = false;
 	}
 	for (;;) {
 		struct ring1 *q;
 		unsigned long next_pos;
 
-		/* A ring that had nothing may have a record now, older than
-		 * the others' heads. Asked again every RECHECK records, not at
-		 * each: its positions are lines the other CPU is writing. A
-		 * record it gets meanwhile may come after younger ones of the
-		 * other rings, by at most those few records' time. */
-		best = r->n;
-		for (i = 0; i < r->n; i++) {
-			if (!ready[i] && n % RECHECK == 0)
-				ready[i] = head(&r->r[i], &len[i], &key[i]);
-			if (ready[i] && (best == r->n || key[i] < key[best]))
-				best = i;
-		}
-		if (best == r->n) {
-			/* Nothing ready: ask every ring before ending the walk. */
-			for (i = 0; i < r->n; i++)
-				if ((ready[i] = head(&r->r[i], &len[i], &key[i])) &&
-				    (best == r->n || key[i] < key[best]))
-					best = i;
-			if (best == r->n)
-				break;
-		}
+		best = pick(r, ready, len, key, n % RECHECK == 0);
+		/* Nothing ready: every ring is asked before the walk ends. */
+		if (best == r->n && (best = pick(r, ready, len, key, true)) == r->n)
+			break;
 		q = &r->r[best];
 		next_pos = rec_end(q->cons, len[best]);
 		ret = r->fn(r->ctx, rec_data(q, q->cons), len[best], peek_next(q, next_pos));

@@ -7,6 +7,7 @@
 #define VNO_RINGBUF_H
 
 #include <stddef.h>
+#include "vno.h"
 
 struct vno_ring;
 
@@ -15,10 +16,9 @@ struct vno_ring;
  * will touch next), else NULL. Returns 0, or < 0 to stop the walk. */
 typedef int (*vno_ring_fn)(void *ctx, const void *data, size_t len, const void *next);
 
-#define VNO_RING_MAX 8 /* rings one reader merges */
-
-/* The reader of @n ring buffer maps (one per CPU on the BPF side), their
- * records merged by key (ringbuf.c). NULL with errno set on failure. */
+/* The reader of @n (1..VNO_RINGS) ring buffer maps (one per CPU on the
+ * BPF side), their records merged by key (ringbuf.c). NULL with errno set
+ * on failure. */
 struct vno_ring *vno_ring__new(const int *map_fds, size_t n, vno_ring_fn fn, void *ctx);
 void vno_ring__free(struct vno_ring *r);
 /* Readable (EPOLLIN) when the BPF side woke the reader. */

@@ -700,9 +700,8 @@ int runner_poll(struct runner *r, int timeout_ms)
 		}
 	}
 	/* Waited for without the lock (a scrape may run meanwhile), read
-	 * with it. The BPF side batches wakeups (BPF_RB_NO_WAKEUP below a
-	 * threshold), so a quiet trickle never wakes the wait: collect it on
-	 * every turn. */
+	 * with it. The BPF side wakes it once per batch (vno_wake_crossed),
+	 * so a quiet trickle never wakes the wait: collect it on every turn. */
 	if (epoll_wait(vno_ring__epoll_fd(r->rb), &ev, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
 	/* Interfaces that appeared are known before their first frames. */

@@ -256,7 +256,7 @@ Test(ringbuf, not_a_ring, .init = setup, .fini = teardown)
 	cr_assert_eq(errno, EINVAL);
 	cr_assert_null(vno_ring__new(&fx.map_fd, 0, on_rec, NULL), "no ring");
 	cr_assert_eq(errno, EINVAL);
-	cr_assert_null(vno_ring__new(&fx.map_fd, VNO_RING_MAX + 1, on_rec, NULL), "too many");
+	cr_assert_null(vno_ring__new(&fx.map_fd, VNO_RINGS + 1, on_rec, NULL), "too many");
 	cr_assert_eq(errno, EINVAL);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vno_rb_arr", 4, 4, 1, NULL);
 	cr_assert_geq(fd, 0);
